@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Runs every test file under test/ (unit, integration, e2e) with node:test through tsx.
+// Node 20's test runner takes no globs, so we list the files ourselves.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/e2e'];
+const files = [];
+function walk(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of entries.sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.test.ts')) files.push(path);
+  }
+}
+for (const root of roots) {
+  if (root.endsWith('.test.ts')) files.push(root);
+  else walk(root);
+}
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+// One file at a time: the media tests are timing-sensitive and the machine has 2 cores.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

@@ -1,0 +1,73 @@
+// Prometheus metrics. The media plane keeps plain counters on its packet path; they are
+// copied into prom-client at scrape time, so scraping costs nothing per packet.
+import client from 'prom-client';
+import type { MediaServer } from '../media/media-server.js';
+import type { SpaceService } from '../app/space-service.js';
+
+export function createMetrics(media: MediaServer, spaces: SpaceService): client.Registry {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const c = media.counters;
+
+  const counter = (name: string, help: string, read: () => number) =>
+    new client.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('spaces_rtp_packets_in_total', 'RTP packets received from publishers', () => c.packetsIn);
+  counter('spaces_rtp_bytes_in_total', 'RTP bytes received from publishers', () => c.bytesIn);
+  counter('spaces_rtp_packets_out_total', 'RTP packets forwarded to subscribers', () => c.packetsOut);
+  counter('spaces_rtp_bytes_out_total', 'RTP bytes forwarded to subscribers', () => c.bytesOut);
+  counter('spaces_rtp_packets_gated_total', 'Packets of silent or muted publishers not forwarded', () => c.packetsGated);
+  counter('spaces_rtp_packets_invalid_total', 'Incoming packets dropped as invalid', () => c.packetsInvalid);
+  counter('spaces_rtcp_packets_in_total', 'RTCP packets received', () => c.rtcpIn);
+  counter('spaces_active_speaker_switches_total', 'Changes of the active speaker across all Spaces', () => c.speakerSwitches);
+
+  new client.Gauge({
+    name: 'spaces_rooms',
+    help: 'Live Spaces on this node',
+    registers: [registry],
+    collect() {
+      this.set(spaces.liveCount);
+    },
+  });
+  new client.Gauge({
+    name: 'spaces_participants',
+    help: 'Participants in live Spaces, by role',
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      const counts: Record<string, number> = { host: 0, cohost: 0, speaker: 0, listener: 0 };
+      for (const live of spaces.allLive()) {
+        for (const p of live.space.stage()) counts[p.role] = (counts[p.role] ?? 0) + 1;
+        counts.listener! += live.space.listenerCount;
+      }
+      for (const [role, n] of Object.entries(counts)) this.set({ role }, n);
+    },
+  });
+  new client.Gauge({
+    name: 'spaces_rtp_loss_fraction',
+    help: 'Average fraction of packets lost, from RTCP receiver reports (downstream) and our own reception (upstream)',
+    labelNames: ['direction'],
+    registers: [registry],
+    collect() {
+      let down = 0;
+      let up = 0;
+      let n = 0;
+      for (const room of media.allRooms()) {
+        const loss = room.lossSummary();
+        down += loss.downstream;
+        up += loss.upstream;
+        n++;
+      }
+      this.set({ direction: 'downstream' }, n ? down / n : 0);
+      this.set({ direction: 'upstream' }, n ? up / n : 0);
+    },
+  });
+  return registry;
+}

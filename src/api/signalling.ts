@@ -1,0 +1,132 @@
+// The WebSocket adapter: one connection = one participant in one Space. Every incoming
+// frame is size-checked, rate-limited, JSON-parsed and zod-validated before anything acts
+// on it; bad input gets an error message and changes nothing. Messages of one connection
+// are handled strictly in order.
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { clientMessageSchema, MAX_MESSAGE_BYTES, type ClientMessage, type ErrorCode, type ServerMessage } from '../protocol/messages.js';
+import type { SpaceService } from '../app/space-service.js';
+import { toWireError, type Connection, type LiveSpace } from '../app/live-space.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Person } from '../spaces/index.js';
+import { TokenBucket } from './rate-limiter.js';
+import type { IceServerConfig } from '../protocol/messages.js';
+
+export interface SignallingDeps {
+  spaces: SpaceService;
+  tokens: TokenService;
+  iceServers: IceServerConfig[];
+  messageRate: number;
+  messageBurst: number;
+  log: Logger;
+}
+
+/** A client this far over its rate is disconnected rather than answered. */
+const ABUSE_LIMIT = 200;
+
+export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
+  const bucket = new TokenBucket(deps.messageRate, deps.messageBurst);
+  let refused = 0;
+  let live: LiveSpace | null = null;
+  let person: Person | null = null;
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (msg: ServerMessage) => sendRaw(JSON.stringify(msg));
+  const sendRaw = (json: string) => {
+    if (socket.readyState === socket.OPEN) socket.send(json);
+  };
+  const conn: Connection = {
+    send,
+    sendRaw,
+    close: (code, reason) => socket.close(code, reason),
+  };
+  const fail = (code: ErrorCode, message: string, rid?: string) => send({ type: 'error', code, message, ...(rid ? { rid } : {}) });
+
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!bucket.take()) {
+      if (++refused > ABUSE_LIMIT) {
+        deps.log.warn({ user: person?.userId }, 'closing a connection that keeps flooding');
+        socket.close(1008, 'rate limit exceeded');
+        return;
+      }
+      fail('rate_limited', 'too many messages; slow down');
+      return;
+    }
+    if (isBinary) return fail('bad_message', 'binary frames are not accepted');
+    if (data.length > MAX_MESSAGE_BYTES) return fail('message_too_large', `messages are limited to ${MAX_MESSAGE_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString('utf8'));
+    } catch {
+      return fail('bad_json', 'message is not valid JSON');
+    }
+    const parsed = clientMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      const rid = typeof (json as { rid?: unknown })?.rid === 'string' ? ((json as { rid: string }).rid as string).slice(0, 64) : undefined;
+      const issue = parsed.error.issues[0];
+      return fail('bad_message', issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid message', rid);
+    }
+    const msg = parsed.data;
+    queue = queue.then(() => handle(msg)).catch((err) => deps.log.error({ err }, 'signalling handler failed'));
+  });
+
+  socket.on('close', () => {
+    queue = queue.then(() => {
+      if (live && person) live.connectionLost(person.userId, conn);
+    });
+  });
+  socket.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
+
+  async function handle(msg: ClientMessage): Promise<void> {
+    const rid = 'rid' in msg ? msg.rid : undefined;
+    try {
+      if (msg.type === 'join') return await join(msg);
+      if (msg.type === 'ping') return send({ type: 'pong', ...(rid ? { rid } : {}) });
+      if (!live || !person) return fail('not_joined', 'send join first', rid);
+      switch (msg.type) {
+        case 'answer':
+          live.handleAnswer(person.userId, msg.sdp);
+          break;
+        case 'candidate':
+          live.handleCandidate(person.userId, msg.candidate, msg.mid);
+          return;
+        case 'renegotiate':
+          live.renegotiate(person.userId);
+          break;
+        case 'action':
+          live.act(person.userId, msg.body);
+          break;
+        case 'leave':
+          send({ type: 'ack', ...(rid ? { rid } : {}) });
+          live.leave(person.userId);
+          live = null;
+          return;
+      }
+      send({ type: 'ack', ...(rid ? { rid } : {}) });
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire.code === 'internal') deps.log.error({ err, type: msg.type }, 'error handling a client message');
+      fail(wire.code, wire.message, rid);
+    }
+  }
+
+  async function join(msg: Extract<ClientMessage, { type: 'join' }>): Promise<void> {
+    if (live) return fail('already_joined', 'this connection has already joined a Space', msg.rid);
+    let who: Person;
+    if (msg.token) {
+      const claims = await deps.tokens.verify(msg.token);
+      if (!claims) return fail('unauthenticated', 'your session is invalid or expired; sign in again', msg.rid);
+      who = { userId: claims.userId, handle: claims.handle, guest: false };
+    } else {
+      const guestId = msg.guestId ?? randomBytes(12).toString('base64url');
+      who = { userId: `guest:${guestId}`, handle: `guest-${guestId.slice(0, 6)}`, guest: true };
+    }
+    const target = await deps.spaces.forJoin(msg.spaceId);
+    target.join(who, conn);
+    live = target;
+    person = who;
+    send({ type: 'welcome', ...(msg.rid ? { rid: msg.rid } : {}), you: { userId: who.userId, handle: who.handle, guest: who.guest }, iceServers: deps.iceServers });
+    send({ type: 'state', ...target.snapshotFor(who.userId) });
+  }
+}

@@ -1,0 +1,38 @@
+// REST for the directory of Spaces: list, create (now or scheduled), look up, start.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { SpaceService } from '../app/space-service.js';
+import type { TokenService } from '../auth/tokens.js';
+import { authenticate } from './auth-routes.js';
+import { HttpError, parseBody } from './http-errors.js';
+
+const createSchema = z.object({
+  title: z.string().trim().min(1, 'title is required').max(100, 'title: at most 100 characters'),
+  scheduledFor: z.string().datetime({ offset: true }).optional(),
+});
+const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService): void {
+  app.get('/api/spaces', async () => spaces.list());
+
+  app.post('/api/spaces', async (req, reply) => {
+    const claims = await authenticate(req, tokens);
+    const body = parseBody(createSchema, req.body);
+    const scheduledFor = body.scheduledFor ? Date.parse(body.scheduledFor) : null;
+    const created = await spaces.create({ userId: claims.userId, handle: claims.handle }, body.title, scheduledFor);
+    return reply.code(201).send(created);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/spaces/:id', async (req) => {
+    const id = parseBody(idSchema, req.params.id);
+    const space = await spaces.get(id);
+    if (!space) throw new HttpError(404, 'space_not_found', 'no such Space');
+    return space;
+  });
+
+  app.post<{ Params: { id: string } }>('/api/spaces/:id/start', async (req) => {
+    const claims = await authenticate(req, tokens);
+    const id = parseBody(idSchema, req.params.id);
+    return spaces.start(id, claims.userId);
+  });
+}

@@ -1,0 +1,270 @@
+// A Space while it is live on this node: the domain object (who may do what), the media
+// room (who hears whom), the open connections, and the grace timers that hold a dropped
+// participant's place. Domain events drive the media plane and the broadcasts, in one place.
+import type { Logger } from 'pino';
+import { Space, SpaceError, type Person, type SpaceEvent } from '../spaces/index.js';
+import type { MediaRoom } from '../media/media-room.js';
+import { InvalidSdpError } from '../media/sdp.js';
+import { AppError } from './app-error.js';
+import type { Action, ErrorCode, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+import { LISTENER_LIST_LIMIT } from '../protocol/messages.js';
+import type { Participant } from '../spaces/participant.js';
+
+/** What the WebSocket adapter gives us for each open connection. */
+export interface Connection {
+  send(msg: ServerMessage): void;
+  /** Sends an already-serialised message (used to share one JSON string across a broadcast). */
+  sendRaw(json: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface LiveSpaceHooks {
+  /** Persist the domain's lifecycle facts (state, host, bans). */
+  persist(space: Space, events: SpaceEvent[]): void;
+  /** Called once the Space has ended and every connection was told. */
+  ended(space: Space): void;
+}
+
+export interface LiveSpaceOptions {
+  hostGraceMs: number;
+  reconnectGraceMs: number;
+}
+
+const BROADCAST_DELAY_MS = 30;
+const isStageRole = (role: string) => role !== 'listener';
+
+export class LiveSpace {
+  private readonly connections = new Map<string, Connection>();
+  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly space: Space,
+    private readonly room: MediaRoom,
+    private readonly hooks: LiveSpaceHooks,
+    private readonly options: LiveSpaceOptions,
+    private readonly log: Logger,
+  ) {
+    room.on('offer', (userId, sdp) => this.connections.get(userId)?.send({ type: 'offer', sdp }));
+    room.on('candidates', (userId, candidates, mid) => {
+      const conn = this.connections.get(userId);
+      for (const candidate of candidates) conn?.send({ type: 'candidate', candidate, mid });
+    });
+    room.on('speaking', (levels) => {
+      const json = JSON.stringify({ type: 'speaking', speakers: levels.map((l) => ({ userId: l.id, level: l.level })) } satisfies ServerMessage);
+      for (const c of this.connections.values()) c.sendRaw(json);
+    });
+    room.on('connectionState', (userId, state) => this.log.debug({ userId, state }, 'peer connection state'));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** After a restart the host has not reconnected yet: give them the usual grace. */
+  awaitHost(): void {
+    this.space.disconnect(this.space.hostId);
+    this.startGrace(this.space.hostId);
+  }
+
+  /** Joins (or rejoins) a person; throws SpaceError when the domain refuses. */
+  join(person: Person, conn: Connection): void {
+    const events = this.space.join(person, Date.now());
+    const previous = this.connections.get(person.userId);
+    if (previous && previous !== conn) previous.close(4000, 'replaced by a newer connection');
+    this.connections.set(person.userId, conn);
+    this.clearGrace(person.userId);
+    const p = this.space.participant(person.userId)!;
+    if (isStageRole(p.role)) this.room.setPublisher(person.userId, true, p.muted);
+    this.room.connect(person.userId);
+    this.apply(events);
+    this.scheduleBroadcast();
+  }
+
+  /** The socket closed without a Leave: hold the place for the grace period. */
+  connectionLost(userId: string, conn: Connection): void {
+    if (this.connections.get(userId) !== conn) return;
+    this.connections.delete(userId);
+    this.room.disconnect(userId);
+    if (this.closed) return;
+    this.apply(this.space.disconnect(userId));
+    this.startGrace(userId);
+    this.scheduleBroadcast();
+  }
+
+  leave(userId: string): void {
+    this.clearGrace(userId);
+    const conn = this.connections.get(userId);
+    this.connections.delete(userId);
+    this.apply(this.space.leave(userId, Date.now()));
+    this.room.remove(userId);
+    conn?.close(1000, 'left');
+    this.scheduleBroadcast();
+  }
+
+  act(userId: string, action: Action): void {
+    const events = this.space.act(userId, action, Date.now());
+    this.apply(events);
+    this.scheduleBroadcast();
+  }
+
+  handleAnswer(userId: string, sdp: string): void {
+    this.room.applyAnswer(userId, sdp);
+  }
+
+  handleCandidate(userId: string, candidate: string, mid: string): void {
+    this.room.addCandidate(userId, candidate, mid);
+  }
+
+  renegotiate(userId: string): void {
+    this.room.renegotiate(userId);
+  }
+
+  /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
+  end(reason: string): void {
+    this.apply(this.space.end(reason, Date.now()));
+  }
+
+  snapshotFor(userId: string | null): { space: SpaceSnapshot; you: PersonView | null; invited: boolean } {
+    const me = userId ? this.space.participant(userId) : undefined;
+    const moderator = me?.role === 'host' || me?.role === 'cohost';
+    return {
+      space: this.buildSnapshot(moderator),
+      you: me ? view(me) : null,
+      invited: me?.invited ?? false,
+    };
+  }
+
+  private apply(events: SpaceEvent[]): void {
+    if (events.length === 0) return;
+    for (const e of events) {
+      switch (e.kind) {
+        case 'roleChanged': {
+          const p = this.space.participant(e.userId);
+          this.room.setPublisher(e.userId, isStageRole(e.to), p?.muted ?? false);
+          break;
+        }
+        case 'muteChanged':
+          this.room.setMuted(e.userId, e.muted);
+          break;
+        case 'removed': {
+          this.room.remove(e.userId);
+          const conn = this.connections.get(e.userId);
+          this.connections.delete(e.userId);
+          this.clearGrace(e.userId);
+          conn?.send({ type: 'removed' });
+          conn?.close(4001, 'removed');
+          break;
+        }
+        case 'left':
+          this.room.remove(e.userId);
+          break;
+        case 'hostChanged':
+          this.log.info({ space: this.space.id, from: e.from, to: e.to }, 'host handed over');
+          break;
+        default:
+          break;
+      }
+    }
+    this.hooks.persist(this.space, events);
+    const ended = events.find((e): e is Extract<SpaceEvent, { kind: 'ended' }> => e.kind === 'ended');
+    if (ended) this.close(ended.reason);
+  }
+
+  private close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.flushBroadcast();
+    const json = JSON.stringify({ type: 'ended', reason } satisfies ServerMessage);
+    for (const c of this.connections.values()) {
+      c.sendRaw(json);
+      c.close(1000, 'space ended');
+    }
+    this.connections.clear();
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
+    this.room.close();
+    this.hooks.ended(this.space);
+  }
+
+  private startGrace(userId: string): void {
+    this.clearGrace(userId);
+    const ms = userId === this.space.hostId ? this.options.hostGraceMs : this.options.reconnectGraceMs;
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(userId);
+      if (this.closed) return;
+      const events = this.space.expireGrace(userId, Date.now());
+      if (events.length > 0) {
+        this.room.remove(userId);
+        this.apply(events);
+        this.scheduleBroadcast();
+      }
+    }, ms);
+    timer.unref();
+    this.graceTimers.set(userId, timer);
+  }
+
+  private clearGrace(userId: string): void {
+    const t = this.graceTimers.get(userId);
+    if (t) clearTimeout(t);
+    this.graceTimers.delete(userId);
+  }
+
+  /** State changes are coalesced: a burst of actions becomes one broadcast. */
+  private scheduleBroadcast(): void {
+    if (this.broadcastTimer || this.closed) return;
+    this.broadcastTimer = setTimeout(() => this.flushBroadcast(), BROADCAST_DELAY_MS);
+  }
+
+  private flushBroadcast(): void {
+    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
+    this.broadcastTimer = null;
+    const publicSnapshot = JSON.stringify(this.buildSnapshot(false));
+    const moderatorSnapshot = JSON.stringify(this.buildSnapshot(true));
+    for (const [userId, conn] of this.connections) {
+      const me = this.space.participant(userId);
+      if (!me) continue;
+      const moderator = me.role === 'host' || me.role === 'cohost';
+      // Splice the shared snapshot into each message rather than re-serialising it per person.
+      conn.sendRaw(
+        `{"type":"state","space":${moderator ? moderatorSnapshot : publicSnapshot},"you":${JSON.stringify(view(me))},"invited":${me.invited}}`,
+      );
+    }
+  }
+
+  private buildSnapshot(moderator: boolean): SpaceSnapshot {
+    const s = this.space;
+    return {
+      id: s.id,
+      title: s.title,
+      state: s.state,
+      hostId: s.hostId,
+      hostHandle: s.hostHandle,
+      scheduledFor: iso(s.scheduledFor),
+      startedAt: iso(s.startedAt),
+      endedAt: iso(s.endedAt),
+      stage: s.stage().map(view),
+      listeners: s.listeners(LISTENER_LIST_LIMIT).map(view),
+      listenerCount: s.listenerCount,
+      requests: moderator ? s.requests().map(view) : [],
+      endReason: s.endReason,
+    };
+  }
+}
+
+function view(p: Readonly<Participant>): PersonView {
+  return { userId: p.userId, handle: p.handle, role: p.role, muted: p.muted, connected: p.connected, requested: p.requested, guest: p.guest };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Maps anything thrown while handling a client message to a wire error code. */
+export function toWireError(err: unknown): { code: ErrorCode; message: string } {
+  if (err instanceof SpaceError || err instanceof AppError) return { code: err.code, message: err.message };
+  if (err instanceof InvalidSdpError) return { code: 'invalid_sdp', message: err.message };
+  return { code: 'internal', message: 'internal error' };
+}

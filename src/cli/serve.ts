@@ -1,0 +1,19 @@
+// `spaces serve`: starts the server and prints the URL to open.
+import { loadConfig } from '../config.js';
+import { startServer } from '../server.js';
+
+export async function serve(flags: Record<string, string>): Promise<void> {
+  const config = loadConfig(process.env, flags);
+  const server = await startServer(config);
+  process.stdout.write(`\n  Spaces is running: open ${server.url}\n  (media on UDP ${server.mediaPort}, data in ${config.dataDir})\n\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.log.info('shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

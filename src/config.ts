@@ -1,0 +1,77 @@
+// Server configuration: embedded defaults (SQLite in ./data, no outside services),
+// overridden by environment variables, then by command-line flags.
+import { z } from 'zod';
+import type { IceServerConfig } from './protocol/messages.js';
+
+const iceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string())]).transform((u) => (Array.isArray(u) ? u : [u])),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Public base URL printed at start and used in links; derived from host and port when unset. */
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  jwtSecret: string | null;
+  media: {
+    udpPort: number;
+    bindAddress?: string;
+    announcedAddress?: string;
+    iceServers: IceServerConfig[];
+  };
+  /** How long a dropped host keeps the Space before a co-host takes over or it ends. */
+  hostGraceMs: number;
+  /** How long anyone else's place is held after their connection drops. */
+  reconnectGraceMs: number;
+  /** Per connection: sustained messages per second and burst. */
+  messageRate: number;
+  messageBurst: number;
+  logLevel: string;
+  webDir: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string> = {}): Config {
+  const get = (flag: string, name: string, fallback: string): string => flags[flag] ?? env[name] ?? fallback;
+  const host = get('host', 'SPACES_HOST', '0.0.0.0');
+  const port = Number(get('port', 'SPACES_PORT', env.PORT ?? '8080'));
+  const dataDir = get('data-dir', 'SPACES_DATA_DIR', './data');
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const iceRaw = get('ice-servers', 'SPACES_ICE_SERVERS', '[]');
+  let iceServers: IceServerConfig[];
+  try {
+    iceServers = z.array(iceServerSchema).parse(JSON.parse(iceRaw));
+  } catch {
+    throw new Error(`SPACES_ICE_SERVERS must be a JSON array of {urls, username?, credential?}: ${iceRaw}`);
+  }
+  const num = (flag: string, name: string, fallback: number) => {
+    const v = Number(get(flag, name, String(fallback)));
+    if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number`);
+    return v;
+  };
+  const bindAddress = get('media-bind', 'SPACES_MEDIA_BIND_ADDRESS', '') || undefined;
+  const announcedAddress = get('media-announce', 'SPACES_MEDIA_ANNOUNCED_ADDRESS', '') || undefined;
+  return {
+    host,
+    port,
+    publicUrl: get('public-url', 'SPACES_PUBLIC_URL', `http://${displayHost}:${port}`),
+    dataDir,
+    databaseUrl: get('database-url', 'SPACES_DATABASE_URL', `${dataDir}/spaces.db`),
+    jwtSecret: get('jwt-secret', 'SPACES_JWT_SECRET', '') || null,
+    media: {
+      udpPort: num('media-port', 'SPACES_MEDIA_UDP_PORT', 40000),
+      ...(bindAddress ? { bindAddress } : {}),
+      ...(announcedAddress ? { announcedAddress } : {}),
+      iceServers,
+    },
+    hostGraceMs: num('host-grace-ms', 'SPACES_HOST_GRACE_MS', 30_000),
+    reconnectGraceMs: num('reconnect-grace-ms', 'SPACES_RECONNECT_GRACE_MS', 20_000),
+    messageRate: num('message-rate', 'SPACES_MESSAGE_RATE', 20),
+    messageBurst: num('message-burst', 'SPACES_MESSAGE_BURST', 40),
+    logLevel: get('log-level', 'SPACES_LOG_LEVEL', 'info'),
+    webDir: get('web-dir', 'SPACES_WEB_DIR', new URL('../dist/web', import.meta.url).pathname),
+  };
+}

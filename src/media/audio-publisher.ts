@@ -1,0 +1,104 @@
+// The microphone stream of one person on stage, as it enters the server: validated,
+// measured (for our receiver reports), gated by voice activity, and fanned out to the
+// slots that carry it to every other participant.
+import { isRtcp, isValidRtp, readAudioLevel, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from './rtp.js';
+import { visitRtcp, writeReceiverReport, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
+import { ReceiveStats } from './receive-stats.js';
+import { VoiceActivity, type VoiceActivityConfig } from './voice-activity.js';
+import type { DownstreamSlot } from './downstream-slot.js';
+import type { MediaCounters } from './counters.js';
+import { OPUS_PT } from './peer.js';
+
+export class AudioPublisher {
+  /** The slots this stream is mapped onto, one per subscriber; the fan-out loop walks this array. */
+  readonly slots: DownstreamSlot[] = [];
+  readonly voice: VoiceActivity;
+  private stats = new ReceiveStats(48_000);
+  ssrc: number | null = null;
+  audioLevelExtId = 0;
+  /** Allowed to publish (on stage) and not muted. */
+  live = false;
+  /** The previous packet was held back, so the next forwarded one starts a new run. */
+  private heldBack = true;
+  lastPacketAtMs = 0;
+  private readonly rtcpVisitor: RtcpVisitor;
+  private nowMs = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly counters: MediaCounters,
+    voiceConfig?: VoiceActivityConfig,
+  ) {
+    this.voice = new VoiceActivity(voiceConfig);
+    this.rtcpVisitor = {
+      senderReport: (ssrc, ntpMiddle) => {
+        if (ssrc === this.ssrc) this.stats.onSenderReport(ntpMiddle, this.nowMs);
+      },
+    };
+  }
+
+  /** The client (re)negotiated its microphone: a new SSRC means fresh statistics. */
+  configure(ssrc: number | null, audioLevelExtId: number): void {
+    if (ssrc !== this.ssrc) this.stats = new ReceiveStats(48_000);
+    this.ssrc = ssrc;
+    this.audioLevelExtId = audioLevelExtId;
+    this.voice.reset();
+    this.heldBack = true;
+  }
+
+  /** Entry point of the packet path for this publisher. */
+  onMessage(buf: Buffer, nowMs: number): void {
+    this.nowMs = nowMs;
+    if (isRtcp(buf)) {
+      this.counters.rtcpIn++;
+      visitRtcp(buf, this.rtcpVisitor);
+      return;
+    }
+    if (!isValidRtp(buf) || rtpPayloadType(buf) !== OPUS_PT || (this.ssrc !== null && rtpSsrc(buf) !== this.ssrc)) {
+      this.counters.packetsInvalid++;
+      return;
+    }
+    this.counters.packetsIn++;
+    this.counters.bytesIn += buf.length;
+    this.lastPacketAtMs = nowMs;
+    this.stats.onPacket(rtpSequence(buf), rtpTimestamp(buf), nowMs);
+    const open = this.voice.update(readAudioLevel(buf, this.audioLevelExtId), nowMs);
+    if (!this.live || !open) {
+      this.counters.packetsGated++;
+      this.heldBack = true;
+      return;
+    }
+    const slots = this.slots;
+    if (this.heldBack) {
+      for (let i = 0; i < slots.length; i++) slots[i]!.markDiscontinuity();
+      this.heldBack = false;
+    }
+    for (let i = 0; i < slots.length; i++) slots[i]!.forward(buf, nowMs);
+  }
+
+  /** Writes a receiver report about this stream into `scratch`; returns its length, or 0 if nothing was received. */
+  writeReceiverReport(scratch: Buffer, senderSsrc: number, nowMs: number, report: ReceptionReport): number {
+    if (this.ssrc === null || this.stats.received === 0) return 0;
+    return writeReceiverReport(scratch, senderSsrc, this.stats.report(this.ssrc, nowMs, report));
+  }
+
+  get fractionLost(): number {
+    return this.stats.lastFractionLost;
+  }
+
+  attach(slot: DownstreamSlot): void {
+    slot.assign(this);
+    this.slots.push(slot);
+  }
+
+  detach(slot: DownstreamSlot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    if (slot.source === this) slot.assign(null);
+  }
+
+  detachAll(): void {
+    for (const slot of this.slots) if (slot.source === this) slot.assign(null);
+    this.slots.length = 0;
+  }
+}

@@ -1,0 +1,18 @@
+// Plain numeric counters bumped on the packet path. Prometheus reads them at scrape time,
+// so the per-packet cost is an integer increment, never a label lookup.
+export interface MediaCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Packets of silent or muted publishers that were not forwarded. */
+  packetsGated: number;
+  /** Packets that failed validation (not RTP, unknown payload type). */
+  packetsInvalid: number;
+  rtcpIn: number;
+  speakerSwitches: number;
+}
+
+export function createCounters(): MediaCounters {
+  return { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, packetsGated: 0, packetsInvalid: 0, rtcpIn: 0, speakerSwitches: 0 };
+}

@@ -1,0 +1,241 @@
+// The media side of one Space: its peers, the publishers among them, and the mapping of
+// publishers onto each subscriber's stable slots. It knows participants only by opaque
+// ids; roles, accounts and permissions live in the Spaces domain above it.
+import { EventEmitter } from 'node:events';
+import { Peer } from './peer.js';
+import { AudioPublisher } from './audio-publisher.js';
+import { visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
+import type { DownstreamSlot } from './downstream-slot.js';
+import type { MediaCounters } from './counters.js';
+import type { TransportConfig } from './transport-config.js';
+import type { VoiceActivityConfig } from './voice-activity.js';
+
+/** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
+const INITIAL_SLOTS = 4;
+const SPEAKING_INTERVAL_MS = 150;
+const RTCP_INTERVAL_MS = 1000;
+
+export interface SpeakingLevel {
+  id: string;
+  level: number;
+}
+
+export interface MediaRoomEvents {
+  offer: [participantId: string, sdp: string];
+  candidates: [participantId: string, candidates: string[], mid: string];
+  speaking: [levels: SpeakingLevel[]];
+  connectionState: [participantId: string, state: string];
+}
+
+export interface MediaRoomOptions {
+  transport: TransportConfig;
+  counters: MediaCounters;
+  voice?: VoiceActivityConfig;
+}
+
+export class MediaRoom extends EventEmitter<MediaRoomEvents> {
+  private readonly peers = new Map<string, Peer>();
+  private readonly publishers = new Map<string, AudioPublisher>();
+  private readonly speakingTimer: ReturnType<typeof setInterval>;
+  private readonly rtcpTimer: ReturnType<typeof setInterval>;
+  private lastSpeakingKey = '';
+  private closed = false;
+  private readonly scratch = Buffer.alloc(64);
+  private readonly report: ReceptionReport = {
+    sourceSsrc: 0,
+    fractionLost: 0,
+    cumulativeLost: 0,
+    extendedHighestSeq: 0,
+    jitter: 0,
+    lastSr: 0,
+    delaySinceLastSr: 0,
+  };
+
+  constructor(
+    readonly id: string,
+    private readonly options: MediaRoomOptions,
+  ) {
+    super();
+    this.speakingTimer = setInterval(() => this.emitSpeaking(), SPEAKING_INTERVAL_MS);
+    this.rtcpTimer = setInterval(() => this.sendReports(), RTCP_INTERVAL_MS);
+    this.speakingTimer.unref();
+    this.rtcpTimer.unref();
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Creates (or replaces, after a reconnect) the participant's PeerConnection and sends the first offer. */
+  connect(participantId: string): void {
+    this.disconnect(participantId);
+    const publisher = this.publishers.get(participantId);
+    const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
+    const peer = new Peer(participantId, this.options.transport, this.options.counters, {
+      offer: (sdp) => this.emit('offer', participantId, sdp),
+      candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
+      micMessage: (buf) => this.publishers.get(participantId)?.onMessage(buf, Date.now()),
+      slotRtcp: (slot, buf) => {
+        this.options.counters.rtcpIn++;
+        let visitor = slotForRtcp.get(slot);
+        if (!visitor) {
+          visitor = { reportBlock: (ssrc, fraction) => (ssrc === slot.ssrc ? (slot.lastFractionLost = fraction / 256) : undefined) };
+          slotForRtcp.set(slot, visitor);
+        }
+        visitRtcp(buf, visitor);
+      },
+      micChanged: ({ sending, ssrc, audioLevelExtId }) => {
+        const pub = this.publishers.get(participantId);
+        if (pub) pub.configure(sending ? ssrc : null, audioLevelExtId);
+      },
+      connectionState: (state) => this.emit('connectionState', participantId, state),
+    });
+    this.peers.set(participantId, peer);
+    const others = [...this.publishers.values()].filter((p) => p.id !== participantId);
+    peer.ensureSlots(Math.max(INITIAL_SLOTS, others.length));
+    for (const pub of others) pub.attach(peer.freeSlot()!);
+    if (publisher) publisher.configure(null, 0);
+    peer.negotiate();
+  }
+
+  /** Tears down the participant's PeerConnection but keeps their publisher role. */
+  disconnect(participantId: string): void {
+    const peer = this.peers.get(participantId);
+    if (!peer) return;
+    this.peers.delete(participantId);
+    for (const slot of peer.slots) {
+      const source = slot.source;
+      if (source) this.publishers.get(source.id)?.detach(slot);
+    }
+    this.publishers.get(participantId)?.configure(null, 0);
+    peer.close();
+  }
+
+  /** Removes the participant entirely: their PeerConnection and, if on stage, their publisher. */
+  remove(participantId: string): void {
+    this.setPublisher(participantId, false);
+    this.disconnect(participantId);
+  }
+
+  /** Puts a participant on stage (their audio reaches everyone) or takes them off it. */
+  setPublisher(participantId: string, onStage: boolean, muted = false): void {
+    const existing = this.publishers.get(participantId);
+    if (onStage && !existing) {
+      const pub = new AudioPublisher(participantId, this.options.counters, this.options.voice);
+      pub.live = !muted;
+      this.publishers.set(participantId, pub);
+      for (const [id, peer] of this.peers) {
+        if (id === participantId) continue;
+        let slot = peer.freeSlot();
+        if (!slot) {
+          peer.ensureSlots(peer.slots.length + 1);
+          slot = peer.freeSlot()!;
+          pub.attach(slot);
+          peer.negotiate();
+        } else {
+          pub.attach(slot);
+        }
+      }
+      // The publisher's own peer must offer a fresh round so its client starts sending.
+      this.peers.get(participantId)?.negotiate();
+    } else if (!onStage && existing) {
+      existing.detachAll();
+      existing.voice.reset();
+      this.publishers.delete(participantId);
+      this.peers.get(participantId)?.negotiate();
+    } else if (existing) {
+      existing.live = !muted;
+    }
+  }
+
+  setMuted(participantId: string, muted: boolean): void {
+    const pub = this.publishers.get(participantId);
+    if (!pub) return;
+    pub.live = !muted;
+    if (muted) pub.voice.reset();
+  }
+
+  /** The client wants a new offer (e.g. it attached its microphone). */
+  renegotiate(participantId: string): boolean {
+    const peer = this.peers.get(participantId);
+    if (!peer) return false;
+    peer.negotiate();
+    return true;
+  }
+
+  /** Throws InvalidSdpError for an unacceptable answer. */
+  applyAnswer(participantId: string, sdp: string): void {
+    const peer = this.peers.get(participantId);
+    if (!peer) throw new Error('no peer');
+    peer.applyAnswer(sdp);
+  }
+
+  addCandidate(participantId: string, candidate: string, mid: string): void {
+    this.peers.get(participantId)?.addRemoteCandidate(candidate, mid);
+  }
+
+  isPublishing(participantId: string): boolean {
+    return this.publishers.get(participantId)?.ssrc != null;
+  }
+
+  /** Loss reported by subscribers for their slots and measured on publishers, averaged; for metrics. */
+  lossSummary(): { downstream: number; upstream: number } {
+    let down = 0;
+    let downN = 0;
+    for (const peer of this.peers.values()) {
+      for (const slot of peer.slots) {
+        if (slot.packetsSent > 0) {
+          down += slot.lastFractionLost;
+          downN++;
+        }
+      }
+    }
+    let up = 0;
+    let upN = 0;
+    for (const pub of this.publishers.values()) {
+      if (pub.ssrc !== null) {
+        up += pub.fractionLost;
+        upN++;
+      }
+    }
+    return { downstream: downN ? down / downN : 0, upstream: upN ? up / upN : 0 };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.speakingTimer);
+    clearInterval(this.rtcpTimer);
+    for (const id of [...this.peers.keys()]) this.disconnect(id);
+    this.publishers.clear();
+    this.removeAllListeners();
+  }
+
+  private emitSpeaking(): void {
+    const now = Date.now();
+    const levels: SpeakingLevel[] = [];
+    for (const pub of this.publishers.values()) {
+      pub.voice.expire(now);
+      const level = pub.voice.takeLevel();
+      if (pub.live && pub.voice.open) levels.push({ id: pub.id, level: Math.round(level * 100) / 100 });
+    }
+    const key = levels.map((l) => l.id).join(',');
+    // While anyone talks, send every tick (the indicator follows the level); when the set
+    // of talkers goes empty, send that once.
+    if (levels.length === 0 && key === this.lastSpeakingKey) return;
+    this.lastSpeakingKey = key;
+    this.emit('speaking', levels);
+  }
+
+  private sendReports(): void {
+    const now = Date.now();
+    for (const peer of this.peers.values()) {
+      for (const slot of peer.slots) slot.sendSenderReport(this.scratch, now);
+      const pub = this.publishers.get(peer.id);
+      if (pub) {
+        const len = pub.writeReceiverReport(this.scratch, peer.rtcpSsrc, now, this.report);
+        if (len > 0) peer.sendToMic(this.scratch.subarray(0, len));
+      }
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// One participant's PeerConnection on the server. The server is always the offerer:
+// a receive-only "mic" m-line for the participant's microphone, then stable send slots
+// ("a0", "a1", …) for the audio of the people on stage. Offers are serialised: while an
+// answer is awaited, further changes just mark the peer for one more round.
+import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
+import { DownstreamSlot } from './downstream-slot.js';
+import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
+import type { MediaCounters } from './counters.js';
+import type { TransportConfig } from './transport-config.js';
+
+export const MIC_MID = 'mic';
+export const OPUS_PT = 111;
+export const AUDIO_LEVEL_EXT_ID = 1;
+const OPUS_FMTP = 'minptime=10;useinbandfec=1';
+const GATHERING_TIMEOUT_MS = 5000;
+
+export interface PeerEvents {
+  /** A new offer for the client. */
+  offer(sdp: string): void;
+  /** Our ICE candidates, sent only once the client's first answer (and its DTLS fingerprint) is in. */
+  candidates(candidates: string[], mid: string): void;
+  /** RTP or RTCP from the participant's microphone. */
+  micMessage(buf: Buffer): void;
+  /** RTCP from the client about a slot (receiver reports). */
+  slotRtcp(slot: DownstreamSlot, buf: Buffer): void;
+  /** The answer changed what the client sends on the mic m-line. */
+  micChanged(facts: { sending: boolean; ssrc: number | null; audioLevelExtId: number }): void;
+  connectionState(state: string): void;
+}
+
+let ssrcCounter = (Math.random() * 0x7fffffff) >>> 0;
+function nextSsrc(): number {
+  ssrcCounter = (ssrcCounter + 0x9e3779b1) >>> 0 || 1;
+  return ssrcCounter;
+}
+
+export class Peer {
+  readonly pc: PeerConnection;
+  readonly slots: DownstreamSlot[] = [];
+  /** Keep JS references to every Track: node-datachannel stops delivering to collected ones. */
+  private readonly tracks: Track[] = [];
+  private readonly micTrack: Track;
+  private offeredMids: string[] = [];
+  private awaitingAnswer = false;
+  private pendingRound = false;
+  private closed = false;
+  /** Whether an answer was ever applied: until then our candidates are withheld. */
+  private answered = false;
+  private withheldCandidates: string[] = [];
+  /** Our SSRC as the sender of receiver reports about the mic. */
+  readonly rtcpSsrc = nextSsrc();
+
+  constructor(
+    readonly id: string,
+    private readonly transport: TransportConfig,
+    private readonly counters: MediaCounters,
+    private readonly events: PeerEvents,
+  ) {
+    this.pc = new nodeDataChannel.PeerConnection(`peer-${id}`, {
+      iceServers: [],
+      enableIceUdpMux: true,
+      portRangeBegin: transport.udpPort,
+      portRangeEnd: transport.udpPort,
+      ...(transport.bindAddress ? { bindAddress: transport.bindAddress } : {}),
+      disableAutoNegotiation: true,
+    });
+    this.pc.onStateChange((state) => events.connectionState(state));
+    const mic = new nodeDataChannel.Audio(MIC_MID, 'RecvOnly');
+    mic.addOpusCodec(OPUS_PT, OPUS_FMTP);
+    mic.parseSdpLine(`a=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
+    this.micTrack = this.pc.addTrack(mic);
+    this.tracks.push(this.micTrack);
+    this.micTrack.onMessage((buf) => events.micMessage(buf));
+  }
+
+  /** Grows the slot list to at least `count`; returns true when new m-lines need an offer. */
+  ensureSlots(count: number): boolean {
+    let added = false;
+    while (this.slots.length < count) {
+      const mid = `a${this.slots.length}`;
+      const ssrc = nextSsrc();
+      const media = new nodeDataChannel.Audio(mid, 'SendOnly');
+      media.addOpusCodec(OPUS_PT, OPUS_FMTP);
+      media.addSSRC(ssrc, `spaces-${this.id}`, `slot-${mid}`, `slot-${mid}`);
+      const track = this.pc.addTrack(media);
+      this.tracks.push(track);
+      const slot = new DownstreamSlot(mid, ssrc, track, 48_000, this.counters);
+      track.onMessage((buf) => this.events.slotRtcp(slot, buf));
+      this.slots.push(slot);
+      added = true;
+    }
+    return added;
+  }
+
+  freeSlot(): DownstreamSlot | undefined {
+    return this.slots.find((s) => s.source === null);
+  }
+
+  /** Starts an offer round, or queues one if an answer is still outstanding. */
+  negotiate(): void {
+    if (this.closed) return;
+    if (this.awaitingAnswer) {
+      this.pendingRound = true;
+      return;
+    }
+    this.awaitingAnswer = true;
+    void this.createOffer().then(
+      (sdp) => {
+        if (!this.closed) this.events.offer(sdp);
+      },
+      () => {
+        this.awaitingAnswer = false;
+      },
+    );
+  }
+
+  /** Applies the client's answer; throws InvalidSdpError (and changes nothing) when it is unacceptable. */
+  applyAnswer(sdp: string): AnswerFacts {
+    if (!this.awaitingAnswer) throw new InvalidSdpError('no offer is awaiting an answer');
+    const facts = inspectAnswer(sdp, this.offeredMids);
+    const micDirection = facts.directions.get(MIC_MID) ?? 'inactive';
+    if (micDirection === 'recvonly' || micDirection === 'sendrecv') {
+      // We offered recvonly for the mic; a client can only send or stay inactive there.
+      if (micDirection === 'recvonly') throw new InvalidSdpError('the mic section must be sendonly or inactive');
+    }
+    try {
+      this.pc.setRemoteDescription(sdp, 'answer');
+    } catch (err) {
+      throw new InvalidSdpError(`answer rejected: ${(err as Error).message}`);
+    }
+    this.awaitingAnswer = false;
+    if (!this.answered) {
+      this.answered = true;
+      this.events.candidates(this.withheldCandidates, MIC_MID);
+      this.withheldCandidates = [];
+    }
+    const sending = micDirection === 'sendonly' || micDirection === 'sendrecv';
+    this.events.micChanged({
+      sending,
+      ssrc: sending ? (facts.ssrcs.get(MIC_MID)?.[0] ?? null) : null,
+      audioLevelExtId: facts.audioLevelIds.get(MIC_MID) ?? 0,
+    });
+    if (this.pendingRound) {
+      this.pendingRound = false;
+      this.negotiate();
+    }
+    return facts;
+  }
+
+  addRemoteCandidate(candidate: string, mid: string): void {
+    if (!this.offeredMids.includes(mid)) throw new InvalidSdpError(`unknown mid ${mid}`);
+    const line = candidate.startsWith('candidate:') || candidate.startsWith('a=') ? candidate : `candidate:${candidate}`;
+    this.pc.addRemoteCandidate(line, mid);
+  }
+
+  sendToMic(buf: Buffer): void {
+    if (this.micTrack.isOpen()) this.micTrack.sendMessageBinary(buf);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots) slot.assign(null);
+    try {
+      this.pc.close();
+    } catch {
+      // already closed by the library
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private createOffer(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        const desc = this.pc.localDescription();
+        if (!desc) return reject(new Error('no local description'));
+        this.offeredMids = this.tracks.map((t) => t.mid());
+        let sdp = announceAddress(desc.sdp, this.transport.announcedAddress);
+        if (!this.answered) {
+          // Until the client's answer brings its DTLS fingerprint, a client that reached us
+          // by ICE would start a DTLS handshake we must fail. So the first offer carries no
+          // candidates; they follow the answer (trickle ICE).
+          const split = splitCandidates(sdp);
+          sdp = split.sdp;
+          this.withheldCandidates = split.candidates;
+        }
+        resolve(sdp);
+      };
+      const timer = setTimeout(finish, GATHERING_TIMEOUT_MS);
+      this.pc.onGatheringStateChange((state) => {
+        if (state === 'complete') finish();
+      });
+      this.pc.setLocalDescription('offer');
+      if (this.pc.gatheringState() === 'complete') finish();
+    });
+  }
+}
+
+/** Removes candidate lines from an SDP; returns them in "candidate:…" form. */
+function splitCandidates(sdp: string): { sdp: string; candidates: string[] } {
+  const candidates = new Set<string>();
+  const kept: string[] = [];
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('a=candidate:')) candidates.add(line.slice(2));
+    else if (line !== 'a=end-of-candidates') kept.push(line);
+  }
+  return { sdp: kept.join('\r\n'), candidates: [...candidates] };
+}

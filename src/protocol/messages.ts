@@ -1,0 +1,137 @@
+// The signalling contract between clients (web app, SDK, bots) and the server.
+// Every client message is parsed with these zod schemas before anything acts on it;
+// the server is authoritative, so nothing a client claims about roles is trusted.
+import { z } from 'zod';
+
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+export const MAX_SDP_CHARS = 48 * 1024;
+
+const userId = z.string().min(1).max(64);
+const requestId = z.string().max(64).optional();
+
+export const roleSchema = z.enum(['host', 'cohost', 'speaker', 'listener']);
+export type Role = z.infer<typeof roleSchema>;
+
+/** Moderation and self actions a client can ask for; the domain decides whether they are allowed. */
+export const actionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('requestToSpeak') }),
+  z.object({ action: z.literal('cancelRequest') }),
+  z.object({ action: z.literal('approve'), userId }),
+  z.object({ action: z.literal('deny'), userId }),
+  z.object({ action: z.literal('invite'), userId }),
+  z.object({ action: z.literal('acceptInvite') }),
+  z.object({ action: z.literal('declineInvite') }),
+  z.object({ action: z.literal('mute'), userId }),
+  z.object({ action: z.literal('muteAll') }),
+  z.object({ action: z.literal('setMicMuted'), muted: z.boolean() }),
+  z.object({ action: z.literal('moveToAudience'), userId }),
+  z.object({ action: z.literal('leaveStage') }),
+  z.object({ action: z.literal('remove'), userId }),
+  z.object({ action: z.literal('makeCohost'), userId }),
+  z.object({ action: z.literal('removeCohost'), userId }),
+  z.object({ action: z.literal('end') }),
+]);
+export type Action = z.infer<typeof actionSchema>;
+export type ActionName = Action['action'];
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  /** First message on a connection. `token` is a session JWT; without it the client is a guest listener. */
+  z.object({
+    type: z.literal('join'),
+    spaceId: z.string().min(1).max(64),
+    token: z.string().max(4096).optional(),
+    /** A guest keeps its id across reloads so that it comes back as the same listener. */
+    guestId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/).optional(),
+    rid: requestId,
+  }),
+  z.object({ type: z.literal('answer'), sdp: z.string().min(1).max(MAX_SDP_CHARS), rid: requestId }),
+  z.object({
+    type: z.literal('candidate'),
+    candidate: z.string().max(1024),
+    mid: z.string().max(32),
+  }),
+  /** The client changed what it sends (e.g. attached its microphone) and wants a fresh offer. */
+  z.object({ type: z.literal('renegotiate'), rid: requestId }),
+  z.object({ type: z.literal('action'), rid: requestId, body: actionSchema }),
+  z.object({ type: z.literal('leave'), rid: requestId }),
+  z.object({ type: z.literal('ping'), rid: requestId }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+export const errorCodes = [
+  'bad_json',
+  'bad_message',
+  'message_too_large',
+  'rate_limited',
+  'not_joined',
+  'already_joined',
+  'unauthenticated',
+  'space_not_found',
+  'space_not_live',
+  'space_ended',
+  'not_permitted',
+  'not_found',
+  'banned',
+  'stage_full',
+  'cohost_limit',
+  'invalid_state',
+  'invalid_sdp',
+  'internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface PersonView {
+  userId: string;
+  handle: string;
+  role: Role;
+  /** Microphone muted (by themselves or by a moderator). */
+  muted: boolean;
+  /** False while the person's connection is down and the server holds their place. */
+  connected: boolean;
+  /** A pending request to speak (listeners only). */
+  requested: boolean;
+  guest: boolean;
+}
+
+export interface SpaceSummary {
+  id: string;
+  title: string;
+  state: 'scheduled' | 'live' | 'ended';
+  hostId: string;
+  hostHandle: string;
+  scheduledFor: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** The state of a live Space as one viewer is allowed to see it. */
+export interface SpaceSnapshot extends SpaceSummary {
+  stage: PersonView[];
+  /** The first listeners (at most LISTENER_LIST_LIMIT); `listenerCount` is exact. */
+  listeners: PersonView[];
+  listenerCount: number;
+  /** Pending requests to speak, oldest first; only sent to the host and co-hosts. */
+  requests: PersonView[];
+  endReason: string | null;
+}
+
+export const LISTENER_LIST_LIMIT = 200;
+
+export type ServerMessage =
+  | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean }; iceServers: IceServerConfig[] }
+  | { type: 'state'; space: SpaceSnapshot; you: PersonView | null; invited: boolean }
+  | { type: 'offer'; sdp: string }
+  | { type: 'candidate'; candidate: string; mid: string }
+  /** Who is talking now, by user id, with a 0..1 loudness; sent several times a second while it changes. */
+  | { type: 'speaking'; speakers: Array<{ userId: string; level: number }> }
+  | { type: 'ack'; rid?: string }
+  | { type: 'pong'; rid?: string }
+  | { type: 'error'; rid?: string; code: ErrorCode; message: string }
+  | { type: 'ended'; reason: string }
+  | { type: 'removed' };
+
+export interface IceServerConfig {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}

@@ -1,0 +1,85 @@
+// The client side of a participant's single PeerConnection, on the standard WebRTC API
+// (browsers, and @roamhq/wrtc in Node). The server always offers: one receive-only "mic"
+// m-line for our microphone, and stable send slots that carry whoever is talking on stage.
+// We only answer, so there is never glare.
+import type { SignallingClient } from './signalling.js';
+import type { IceServerConfig } from '../protocol/messages.js';
+
+export const MIC_MID = 'mic';
+
+export interface MediaSessionOptions {
+  signalling: SignallingClient;
+  iceServers: IceServerConfig[];
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** Called for each remote track (an audio slot); play it. */
+  onRemoteTrack?: (track: MediaStreamTrack, mid: string | null) => void;
+  onConnectionState?: (state: RTCPeerConnectionState) => void;
+}
+
+export class MediaSession {
+  readonly pc: RTCPeerConnection;
+  private mic: MediaStreamTrack | null = null;
+  private muted = false;
+  private offers: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly options: MediaSessionOptions) {
+    const config: RTCConfiguration = { iceServers: options.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    this.pc = options.createPeerConnection ? options.createPeerConnection(config) : new RTCPeerConnection(config);
+    this.pc.onicecandidate = (ev) => {
+      if (ev.candidate && ev.candidate.candidate) options.signalling.sendCandidate(ev.candidate.candidate, ev.candidate.sdpMid ?? '0');
+    };
+    this.pc.ontrack = (ev) => options.onRemoteTrack?.(ev.track, ev.transceiver?.mid ?? null);
+    this.pc.onconnectionstatechange = () => options.onConnectionState?.(this.pc.connectionState);
+    this.unsubscribe.push(
+      options.signalling.on('offer', (msg) => {
+        // Offers are applied strictly in order; a failure must not wedge the queue.
+        this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
+      }),
+      options.signalling.on('candidate', (msg) => {
+        void this.pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid }).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Attaches (or with null, detaches) the microphone. Changing whether we send needs a new offer. */
+  async setMicrophone(track: MediaStreamTrack | null): Promise<void> {
+    const wasSending = this.mic !== null;
+    this.mic = track;
+    const transceiver = this.micTransceiver();
+    if (transceiver) await transceiver.sender.replaceTrack(this.muted ? null : track);
+    if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
+  }
+
+  /** Muting stops packets at the source; no renegotiation is needed either way. */
+  async setMuted(muted: boolean): Promise<void> {
+    this.muted = muted;
+    const transceiver = this.micTransceiver();
+    if (transceiver) await transceiver.sender.replaceTrack(muted || !this.mic ? null : this.mic);
+  }
+
+  get microphone(): MediaStreamTrack | null {
+    return this.mic;
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+    this.pc.close();
+  }
+
+  private micTransceiver(): RTCRtpTransceiver | undefined {
+    return this.pc.getTransceivers().find((t) => t.mid === MIC_MID);
+  }
+
+  private async answer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    const transceiver = this.micTransceiver();
+    if (transceiver) {
+      transceiver.direction = this.mic ? 'sendonly' : 'inactive';
+      await transceiver.sender.replaceTrack(this.mic && !this.muted ? this.mic : null);
+    }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    await this.options.signalling.sendAnswer(this.pc.localDescription!.sdp);
+  }
+}

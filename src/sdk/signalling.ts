@@ -1,0 +1,227 @@
+// WebSocket signalling client for one Space, shared by the browser app and Node bots.
+// It reconnects by itself after a drop and joins again with the same identity, so the
+// server restores the participant's role (the server holds their place for a grace period).
+import type { Action, ClientMessage, ErrorCode, ServerMessage } from '../protocol/messages.js';
+
+/** The subset of the WebSocket API we need; browsers' WebSocket and the `ws` package both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+type Handlers = {
+  [K in ServerMessage['type']]?: Array<(msg: MessageOf<K>) => void>;
+};
+
+export class SignallingError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'closed' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SignallingOptions {
+  /** ws:// or wss:// URL of the server's /ws endpoint. */
+  url: string;
+  spaceId: string;
+  token?: string;
+  guestId?: string;
+  createSocket: WebSocketFactory;
+  /** Give up reconnecting after this long without a successful join (ms). */
+  reconnectWindowMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export class SignallingClient {
+  private socket: WebSocketLike | null = null;
+  private readonly handlers: Handlers = {};
+  private readonly statusListeners: Array<(s: ConnectionStatus) => void> = [];
+  private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  private nextRid = 1;
+  private closedByUs = false;
+  private finished = false;
+  private attempt = 0;
+  private lostAt = 0;
+  status: ConnectionStatus = 'connecting';
+
+  constructor(private readonly options: SignallingOptions) {}
+
+  on<K extends ServerMessage['type']>(type: K, handler: (msg: MessageOf<K>) => void): () => void {
+    const list = (this.handlers[type] ??= []) as Array<(msg: MessageOf<K>) => void>;
+    list.push(handler);
+    return () => {
+      const i = list.indexOf(handler);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  onStatus(listener: (s: ConnectionStatus) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  /** Opens the connection and resolves once the server has welcomed us into the Space. */
+  connect(): Promise<MessageOf<'welcome'>> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const offWelcome = this.on('welcome', (msg) => {
+        if (settled) return;
+        settled = true;
+        offWelcome();
+        offError();
+        resolve(msg);
+      });
+      const offError = this.on('error', (msg) => {
+        if (settled || msg.rid !== 'join') return;
+        settled = true;
+        offWelcome();
+        offError();
+        this.finished = true;
+        this.close();
+        reject(new SignallingError(msg.code, msg.message));
+      });
+      this.open();
+    });
+  }
+
+  /** Sends a moderation or self action and resolves when the server accepted it. */
+  act(body: Action): Promise<void> {
+    return this.request({ type: 'action', body });
+  }
+
+  sendAnswer(sdp: string): Promise<void> {
+    return this.request({ type: 'answer', sdp });
+  }
+
+  sendCandidate(candidate: string, mid: string): void {
+    this.send({ type: 'candidate', candidate, mid });
+  }
+
+  renegotiate(): Promise<void> {
+    return this.request({ type: 'renegotiate' });
+  }
+
+  async leave(): Promise<void> {
+    try {
+      await this.request({ type: 'leave' });
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    this.setStatus('closed');
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new SignallingError('closed', 'connection closed'));
+    }
+    this.pending.clear();
+    this.socket?.close(1000, 'bye');
+    this.socket = null;
+  }
+
+  /** Sends a raw message; for tests of the server's input validation. */
+  sendRaw(data: string): void {
+    this.socket?.send(data);
+  }
+
+  private request(msg: Extract<ClientMessage, { rid?: string }>): Promise<void> {
+    const rid = String(this.nextRid++);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new SignallingError('timeout', `no answer to ${msg.type}`));
+      }, this.options.requestTimeoutMs ?? 10_000);
+      this.pending.set(rid, { resolve, reject, timer });
+      this.send({ ...msg, rid });
+    });
+  }
+
+  private send(msg: ClientMessage): void {
+    if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(msg));
+  }
+
+  private open(): void {
+    this.setStatus(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    const socket = this.options.createSocket(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      socket.send(
+        JSON.stringify({
+          type: 'join',
+          rid: 'join',
+          spaceId: this.options.spaceId,
+          ...(this.options.token ? { token: this.options.token } : {}),
+          ...(this.options.guestId ? { guestId: this.options.guestId } : {}),
+        } satisfies ClientMessage),
+      );
+    };
+    socket.onmessage = (ev) => this.dispatch(String(ev.data));
+    socket.onerror = () => {};
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.closedByUs || this.finished) {
+        this.setStatus('closed');
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.lostAt === 0) this.lostAt = Date.now();
+    if (Date.now() - this.lostAt > (this.options.reconnectWindowMs ?? 60_000)) {
+      this.finished = true;
+      this.setStatus('closed');
+      return;
+    }
+    this.attempt++;
+    this.setStatus('reconnecting');
+    const delay = Math.min(4000, 200 * 2 ** Math.min(this.attempt - 1, 5));
+    setTimeout(() => {
+      if (!this.closedByUs && !this.finished) this.open();
+    }, delay);
+  }
+
+  private dispatch(raw: string): void {
+    let msg: ServerMessage;
+    try {
+      msg = JSON.parse(raw) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (msg.type === 'welcome') {
+      this.attempt = 0;
+      this.lostAt = 0;
+      this.setStatus('connected');
+    }
+    if (msg.type === 'ended' || msg.type === 'removed') this.finished = true;
+    if ((msg.type === 'ack' || msg.type === 'error' || msg.type === 'pong') && msg.rid && this.pending.has(msg.rid)) {
+      const p = this.pending.get(msg.rid)!;
+      this.pending.delete(msg.rid);
+      clearTimeout(p.timer);
+      if (msg.type === 'error') p.reject(new SignallingError(msg.code, msg.message));
+      else p.resolve();
+    }
+    const list = this.handlers[msg.type] as Array<(m: ServerMessage) => void> | undefined;
+    if (list) for (const h of [...list]) h(msg);
+  }
+
+  private setStatus(s: ConnectionStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    for (const l of this.statusListeners) l(s);
+  }
+}

@@ -1,0 +1,109 @@
+// Composition root: wires storage, auth, the media plane, the Spaces service and the
+// HTTP/WebSocket adapters together, and tears them down in reverse order.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase } from './store/database.js';
+import { UserStore } from './store/user-store.js';
+import { SpaceStore } from './store/space-store.js';
+import { TokenService } from './auth/tokens.js';
+import { MediaServer } from './media/media-server.js';
+import { SpaceService } from './app/space-service.js';
+import { registerAuthRoutes } from './api/auth-routes.js';
+import { registerSpaceRoutes } from './api/space-routes.js';
+import { installErrorHandler } from './api/http-errors.js';
+import { handleSocket } from './api/signalling.js';
+import { createMetrics } from './api/metrics.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  mediaPort: number;
+  spaces: SpaceService;
+  media: MediaServer;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = await openDatabase(config.databaseUrl);
+  const tokens = new TokenService(config.jwtSecret ?? loadOrCreateSecret(config.dataDir));
+  const users = new UserStore(db);
+  const media = new MediaServer({
+    udpPort: config.media.udpPort,
+    ...(config.media.bindAddress ? { bindAddress: config.media.bindAddress } : {}),
+    ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
+    iceServers: config.media.iceServers,
+  });
+  const spaces = new SpaceService(
+    new SpaceStore(db),
+    media,
+    { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs },
+    log.child({ module: 'spaces' }),
+  );
+  await spaces.restore();
+  const metrics = createMetrics(media, spaces);
+
+  const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  installErrorHandler(app);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  registerAuthRoutes(app, users, tokens);
+  registerSpaceRoutes(app, spaces, tokens);
+  app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
+  app.get('/healthz', async () => ({ ok: true, rooms: spaces.liveCount }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  app.get('/ws', { websocket: true }, (socket) =>
+    handleSocket(socket, {
+      spaces,
+      tokens,
+      iceServers: config.media.iceServers,
+      messageRate: config.messageRate,
+      messageBurst: config.messageBurst,
+      log: log.child({ module: 'signalling' }),
+    }),
+  );
+  const hasWeb = existsSync(join(config.webDir, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: config.webDir, wildcard: false });
+  }
+  // Single-page app: every other GET outside /api serves index.html.
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) return reply.sendFile('index.html');
+    return reply.code(404).send({ code: 'not_found', message: 'no such route' });
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+  if (!hasWeb) log.warn({ webDir: config.webDir }, 'web app not built: run `npm run build:web`');
+
+  return {
+    url,
+    port,
+    mediaPort: config.media.udpPort,
+    spaces,
+    media,
+    log,
+    async close() {
+      await app.close();
+      await spaces.shutdown();
+      media.close();
+      await db.destroy();
+    },
+  };
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,30 @@
+// What a successful command changed. Commands return these so the app layer can broadcast,
+// persist and adjust media (e.g. open a publisher slot on 'roleChanged' to a stage role)
+// without diffing state.
+import type { Role } from '../protocol/messages.js';
+
+/** Well-known end reasons; other strings are allowed for operator-initiated ends. */
+export type EndReason = 'host_ended' | 'host_left' | 'host_timeout' | (string & {});
+
+export type SpaceEvent =
+  | { kind: 'started' }
+  | { kind: 'joined'; userId: string }
+  | { kind: 'reconnected'; userId: string }
+  | { kind: 'disconnected'; userId: string }
+  /** Left on their own or after the grace period expired; not a ban. */
+  | { kind: 'left'; userId: string }
+  /**
+   * Coming on stage also clears a pending request/invitation (reported separately) and
+   * starts unmuted; leaving the stage resets `muted` to false without a 'muteChanged',
+   * because that reset is not anyone unmuting someone else.
+   */
+  | { kind: 'roleChanged'; userId: string; from: Role; to: Role }
+  | { kind: 'muteChanged'; userId: string; muted: boolean; by: string }
+  | { kind: 'requestChanged'; userId: string; requested: boolean }
+  | { kind: 'inviteChanged'; userId: string; invited: boolean }
+  /** Removed by a moderator, and banned from rejoining. */
+  | { kind: 'removed'; userId: string; by: string }
+  | { kind: 'hostChanged'; from: string; to: string }
+  | { kind: 'ended'; reason: EndReason };
+
+export type SpaceEventKind = SpaceEvent['kind'];

@@ -1,0 +1,25 @@
+// Stage and co-host caps. They are per Space so that operators can tune them, but the
+// product defaults match X Spaces.
+export interface SpaceLimits {
+  /** Co-hosts at once (the host is not counted). */
+  maxCohosts: number;
+  /** People on stage at once, including the host and the co-hosts. */
+  maxStage: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<SpaceLimits> = Object.freeze({ maxCohosts: 2, maxStage: 13 });
+
+/**
+ * Nonsense limits are a programming or configuration error, not a user's mistake, so they
+ * throw a RangeError rather than a SpaceError.
+ */
+export function checkLimits(limits: SpaceLimits): Readonly<SpaceLimits> {
+  const { maxCohosts, maxStage } = limits;
+  if (!Number.isInteger(maxCohosts) || maxCohosts < 0) {
+    throw new RangeError(`maxCohosts must be a non-negative integer, got ${maxCohosts}`);
+  }
+  if (!Number.isInteger(maxStage) || maxStage < 1) {
+    throw new RangeError(`maxStage must be a positive integer (the host needs a place), got ${maxStage}`);
+  }
+  return Object.freeze({ maxCohosts, maxStage });
+}

@@ -1,0 +1,251 @@
+// The Space aggregate: lifecycle (scheduled -> live -> ended), who is in it, and the one
+// entry point for stage and moderation actions. Pure and synchronous: the app layer owns
+// sockets, timers and the clock, and passes the time in.
+//
+// Contract of every command: validate first and throw SpaceError with no state change,
+// otherwise mutate and return the events describing what changed.
+import type { Action } from '../protocol/messages.js';
+import { applyAction } from './actions.js';
+import { reject } from './errors.js';
+import type { EndReason, SpaceEvent } from './events.js';
+import { DEFAULT_LIMITS, checkLimits, type SpaceLimits } from './limits.js';
+import type { Participant, Person } from './participant.js';
+import { Roster } from './roster.js';
+
+export type SpaceState = 'scheduled' | 'live' | 'ended';
+
+export interface SpaceInit {
+  id: string;
+  title: string;
+  hostId: string;
+  hostHandle: string;
+  state: SpaceState;
+  scheduledFor?: number | null;
+  startedAt?: number | null;
+  endedAt?: number | null;
+  /** Restores the reason of an ended Space loaded from storage. */
+  endReason?: EndReason | null;
+  banned?: Iterable<string>;
+  limits?: SpaceLimits;
+}
+
+export class Space {
+  readonly id: string;
+  readonly title: string;
+  readonly limits: Readonly<SpaceLimits>;
+  private _hostId: string;
+  private _hostHandle: string;
+  private _state: SpaceState;
+  private readonly _scheduledFor: number | null;
+  private _startedAt: number | null;
+  private _endedAt: number | null;
+  private _endReason: EndReason | null;
+  /**
+   * The latest time any successful command was given. Only a fallback for endedAt when
+   * leave/expireGrace/end are called without `now`, so an ended Space always has a time.
+   */
+  private clock: number | null;
+  private readonly roster: Roster;
+
+  constructor(init: SpaceInit) {
+    this.id = init.id;
+    this.title = init.title;
+    this._hostId = init.hostId;
+    this._hostHandle = init.hostHandle;
+    this._state = init.state;
+    this._scheduledFor = init.scheduledFor ?? null;
+    this._startedAt = init.startedAt ?? null;
+    this._endedAt = init.endedAt ?? null;
+    this._endReason = init.endReason ?? null;
+    this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
+    this.roster = new Roster(init.banned);
+    // scheduledFor is deliberately not a clock reading: it may lie in the future.
+    const seen = Math.max(this._startedAt ?? -Infinity, this._endedAt ?? -Infinity);
+    this.clock = Number.isFinite(seen) ? seen : null;
+  }
+
+  /** The current host; changes when a departing host hands over to a co-host. */
+  get hostId(): string {
+    return this._hostId;
+  }
+  /** Handle of the current host (the creator's until a handover, then the new host's). */
+  get hostHandle(): string {
+    return this._hostHandle;
+  }
+  get state(): SpaceState {
+    return this._state;
+  }
+  get scheduledFor(): number | null {
+    return this._scheduledFor;
+  }
+  get startedAt(): number | null {
+    return this._startedAt;
+  }
+  get endedAt(): number | null {
+    return this._endedAt;
+  }
+  get endReason(): EndReason | null {
+    return this._endReason;
+  }
+
+  // ---- Queries. They return the live objects read-only, without copying, because the
+  // audience can be large; callers must not keep them across commands expecting a snapshot.
+
+  participant(userId: string): Readonly<Participant> | undefined {
+    return this.roster.get(userId);
+  }
+  participants(): IterableIterator<Readonly<Participant>> {
+    return this.roster.values();
+  }
+  /** Host first, then co-hosts, then speakers, each by when they came on stage. */
+  stage(): Readonly<Participant>[] {
+    return this.roster.stage();
+  }
+  /** Listeners by join order, at most `limit`. */
+  listeners(limit?: number): Readonly<Participant>[] {
+    return this.roster.listeners(limit);
+  }
+  get listenerCount(): number {
+    return this.roster.listenerCount;
+  }
+  get stageCount(): number {
+    return this.roster.stageCount;
+  }
+  /** Pending requests to speak, oldest first. */
+  requests(): Readonly<Participant>[] {
+    return this.roster.requests();
+  }
+  isBanned(userId: string): boolean {
+    return this.roster.isBanned(userId);
+  }
+  /** Everyone removed from this Space, for persistence. */
+  bannedUsers(): IterableIterator<string> {
+    return this.roster.banned();
+  }
+
+  // ---- Lifecycle commands.
+
+  /** Host only; scheduled -> live. The host need not have joined (e.g. started over HTTP). */
+  start(actorId: string, now: number): SpaceEvent[] {
+    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this._state === 'live') reject('invalid_state', 'this Space is already live');
+    if (actorId !== this._hostId) reject('not_permitted', 'only the host can start the Space');
+    this._state = 'live';
+    this._startedAt = now;
+    this.tick(now);
+    return [{ kind: 'started' }];
+  }
+
+  /**
+   * Joins, or rejoins after a dropped connection, reload or second tab: a known participant
+   * keeps their place, role and microphone state. Only the host may enter a scheduled Space
+   * (to get ready); joining does not start it.
+   */
+  join(person: Person, now: number): SpaceEvent[] {
+    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this.roster.isBanned(person.userId)) reject('banned', 'you were removed from this Space');
+    const existing = this.roster.get(person.userId);
+    if (existing) {
+      this.tick(now);
+      if (existing.connected) return [];
+      existing.connected = true;
+      return [{ kind: 'reconnected', userId: existing.userId }];
+    }
+    const isHost = person.userId === this._hostId;
+    if (this._state === 'scheduled' && !isHost) reject('space_not_live', 'this Space has not started yet');
+    this.roster.add(person, isHost ? 'host' : 'listener');
+    this.tick(now);
+    return [{ kind: 'joined', userId: person.userId }];
+  }
+
+  /**
+   * A stage or moderation action. Check order, so that error codes are predictable:
+   * Space state -> actor exists -> actor role permission -> target exists -> target state -> limits.
+   */
+  act(actorId: string, action: Action, now: number): SpaceEvent[] {
+    this.assertLive();
+    const actor = this.roster.get(actorId) ?? reject('not_found', 'you are not in this Space');
+    let events: SpaceEvent[];
+    if (action.action === 'end') {
+      if (actor.role !== 'host') reject('not_permitted', 'only the host can end the Space');
+      events = this.finish('host_ended', now);
+    } else {
+      events = applyAction(this.roster, this.limits, actor, action);
+    }
+    this.tick(now);
+    return events;
+  }
+
+  /** The connection dropped. The place is held; the app layer runs the grace timer. */
+  disconnect(userId: string): SpaceEvent[] {
+    const p = this.roster.get(userId);
+    // Idempotent: sockets can close after a leave or twice for one person.
+    if (!p || !p.connected) return [];
+    p.connected = false;
+    return [{ kind: 'disconnected', userId }];
+  }
+
+  /** Leaves the Space (not a ban). A departing host hands over or ends the Space. */
+  leave(userId: string, now?: number): SpaceEvent[] {
+    const p = this.roster.get(userId);
+    if (!p) return [];
+    return this.depart(p, 'host_left', now);
+  }
+
+  /**
+   * The grace period after a disconnect ran out. Like leave, except that a host without
+   * co-hosts ends the Space with 'host_timeout'. A no-op if they came back meanwhile.
+   */
+  expireGrace(userId: string, now?: number): SpaceEvent[] {
+    const p = this.roster.get(userId);
+    if (!p || p.connected) return [];
+    return this.depart(p, 'host_timeout', now);
+  }
+
+  /**
+   * Ends the Space without a permission check (operator, server shutdown, or cancelling a
+   * scheduled Space). Idempotent. Participants are kept, but every later action fails.
+   */
+  end(reason: EndReason, now?: number): SpaceEvent[] {
+    if (this._state === 'ended') return [];
+    return this.finish(reason, now);
+  }
+
+  // ---- Internals.
+
+  private assertLive(): void {
+    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this._state === 'scheduled') reject('space_not_live', 'this Space has not started yet');
+  }
+
+  private depart(p: Participant, endReason: EndReason, now: number | undefined): SpaceEvent[] {
+    this.roster.delete(p.userId);
+    if (now !== undefined) this.tick(now);
+    const events: SpaceEvent[] = [{ kind: 'left', userId: p.userId }];
+    // Before it is live there is nobody to hand over to and nothing to end; after it has
+    // ended there is nothing left to decide.
+    if (p.role !== 'host' || this._state !== 'live') return events;
+    const successor = this.roster.longestServingCohost();
+    if (successor) {
+      events.push(...this.roster.setRole(successor, 'host'));
+      events.push({ kind: 'hostChanged', from: p.userId, to: successor.userId });
+      this._hostId = successor.userId;
+      this._hostHandle = successor.handle;
+    } else {
+      events.push(...this.finish(endReason, now));
+    }
+    return events;
+  }
+
+  private finish(reason: EndReason, now: number | undefined): SpaceEvent[] {
+    this._state = 'ended';
+    this._endReason = reason;
+    this._endedAt = now ?? this.clock;
+    if (now !== undefined) this.tick(now);
+    return [{ kind: 'ended', reason }];
+  }
+
+  private tick(now: number): void {
+    if (this.clock === null || now > this.clock) this.clock = now;
+  }
+}

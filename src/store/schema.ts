@@ -1,0 +1,34 @@
+// Table types for Kysely. Timestamps are ISO-8601 strings in both SQLite and PostgreSQL.
+export interface UsersTable {
+  id: string;
+  handle: string;
+  /** Lower-cased handle: handles are unique regardless of case. */
+  handle_key: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SpacesTable {
+  id: string;
+  title: string;
+  host_id: string;
+  host_handle: string;
+  state: 'scheduled' | 'live' | 'ended';
+  scheduled_for: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+  created_at: string;
+}
+
+export interface SpaceBansTable {
+  space_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  spaces: SpacesTable;
+  space_bans: SpaceBansTable;
+}

@@ -1,0 +1,101 @@
+// Durable record of each Space: what it is, its lifecycle, and who is banned from it.
+// The live state (who is on stage) is in memory; this is what survives a restart.
+import type { Db } from './database.js';
+import type { SpacesTable } from './schema.js';
+
+export interface SpaceRecord {
+  id: string;
+  title: string;
+  hostId: string;
+  hostHandle: string;
+  state: 'scheduled' | 'live' | 'ended';
+  scheduledFor: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const toMs = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+
+function fromRow(row: SpacesTable): SpaceRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    hostId: row.host_id,
+    hostHandle: row.host_handle,
+    state: row.state,
+    scheduledFor: toMs(row.scheduled_for),
+    startedAt: toMs(row.started_at),
+    endedAt: toMs(row.ended_at),
+    endReason: row.end_reason,
+  };
+}
+
+export class SpaceStore {
+  constructor(private readonly db: Db) {}
+
+  async create(space: SpaceRecord): Promise<void> {
+    await this.db
+      .insertInto('spaces')
+      .values({
+        id: space.id,
+        title: space.title,
+        host_id: space.hostId,
+        host_handle: space.hostHandle,
+        state: space.state,
+        scheduled_for: toIso(space.scheduledFor),
+        started_at: toIso(space.startedAt),
+        ended_at: toIso(space.endedAt),
+        end_reason: space.endReason,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<SpaceRecord | undefined> {
+    const row = await this.db.selectFrom('spaces').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async listByState(state: SpaceRecord['state'], limit = 100): Promise<SpaceRecord[]> {
+    const rows = await this.db
+      .selectFrom('spaces')
+      .selectAll()
+      .where('state', '=', state)
+      .orderBy(state === 'scheduled' ? 'scheduled_for' : 'started_at', state === 'scheduled' ? 'asc' : 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async update(space: SpaceRecord): Promise<void> {
+    await this.db
+      .updateTable('spaces')
+      .set({
+        title: space.title,
+        host_id: space.hostId,
+        host_handle: space.hostHandle,
+        state: space.state,
+        scheduled_for: toIso(space.scheduledFor),
+        started_at: toIso(space.startedAt),
+        ended_at: toIso(space.endedAt),
+        end_reason: space.endReason,
+      })
+      .where('id', '=', space.id)
+      .execute();
+  }
+
+  async addBan(spaceId: string, userId: string): Promise<void> {
+    await this.db
+      .insertInto('space_bans')
+      .values({ space_id: spaceId, user_id: userId, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['space_id', 'user_id']).doNothing())
+      .execute();
+  }
+
+  async bans(spaceId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('space_bans').select('user_id').where('space_id', '=', spaceId).execute();
+    return rows.map((r) => r.user_id);
+  }
+}

@@ -1,0 +1,22 @@
+// Starts a real server in-process for a test: SQLite in a temp dir, random ports, quiet logs.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export function randomMediaPort(): number {
+  return 41000 + Math.floor(Math.random() * 8000);
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'spaces-test-'));
+  const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir });
+  const config: Config = {
+    ...base,
+    media: { ...base.media, udpPort: randomMediaPort(), bindAddress: '127.0.0.1' },
+    ...overrides,
+  };
+  return startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
+}

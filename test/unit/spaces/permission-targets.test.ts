@@ -1,0 +1,156 @@
+// Table-driven permission matrix, part two: every targeted moderator action, by the host and
+// by a co-host, x every kind of target; and lower roles are refused before any target lookup.
+// Each rejection must carry the exact code and leave the Space untouched.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Action } from '../../../src/protocol/messages.js';
+import type { Space, SpaceErrorCode } from '../../../src/spaces/index.js';
+import {
+  HOST,
+  T0,
+  addCohost,
+  addInvitee,
+  addListener,
+  addRequester,
+  addSpeaker,
+  assertRejected,
+  liveSpace,
+  snapshot,
+} from './helpers.js';
+
+type Outcome = 'ok' | SpaceErrorCode;
+
+// ---- Moderator actions x every kind of target.
+
+type TargetKind = 'host' | 'self' | 'otherCohost' | 'speaker' | 'listener' | 'guest' | 'requester' | 'invitee' | 'missing';
+const TARGET_KINDS: TargetKind[] = ['host', 'self', 'otherCohost', 'speaker', 'listener', 'guest', 'requester', 'invitee', 'missing'];
+
+/** Room with room for a third co-host, so makeCohost's own rules are what gets tested. */
+function targetRoom(): Space {
+  const space = liveSpace({ limits: { maxCohosts: 3, maxStage: 13 } });
+  addCohost(space, 'co1');
+  addCohost(space, 'co2');
+  addSpeaker(space, 'spk');
+  addListener(space, 'lis');
+  addListener(space, 'guest', true);
+  addRequester(space, 'req');
+  addInvitee(space, 'inv');
+  return space;
+}
+
+function targetId(kind: TargetKind, actorId: string): string {
+  switch (kind) {
+    case 'host': return HOST;
+    case 'self': return actorId;
+    case 'otherCohost': return 'co2';
+    case 'speaker': return 'spk';
+    case 'listener': return 'lis';
+    case 'guest': return 'guest';
+    case 'requester': return 'req';
+    case 'invitee': return 'inv';
+    case 'missing': return 'ghost';
+  }
+}
+
+type TargetAction = 'approve' | 'deny' | 'invite' | 'mute' | 'moveToAudience' | 'remove' | 'makeCohost' | 'removeCohost';
+const I = 'invalid_state', P = 'not_permitted', N = 'not_found';
+const TARGET_MATRIX: Record<'host' | 'cohost', Record<TargetAction, Record<TargetKind, Outcome>>> = {
+  host: {
+    //               host self otherCohost speaker listener guest requester invitee missing
+    approve:        { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    deny:           { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
+    mute:           { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    moveToAudience: { host: P, self: P, otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    remove:         { host: I, self: I, otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: N },
+    makeCohost:     { host: I, self: I, otherCohost: I, speaker: 'ok', listener: 'ok', guest: P, requester: 'ok', invitee: 'ok', missing: N },
+    removeCohost:   { host: I, self: I, otherCohost: 'ok', speaker: I, listener: I, guest: I, requester: I, invitee: I, missing: N },
+  },
+  cohost: {
+    approve:        { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    deny:           { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
+    mute:           { host: P, self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    moveToAudience: { host: P, self: P, otherCohost: P, speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    remove:         { host: P, self: I, otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: N },
+    makeCohost:     { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
+    removeCohost:   { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
+  },
+};
+
+/** What a successful targeted action must have done to the target. */
+function verifyTargeted(space: Space, action: TargetAction, target: string, before: ReturnType<typeof snapshot>): void {
+  const p = space.participant(target);
+  const was = before.participants.find((q) => q.userId === target);
+  assert.ok(was, 'target existed before');
+  switch (action) {
+    case 'approve':
+      assert.equal(p?.role, 'speaker');
+      assert.equal(p?.requested, false);
+      assert.equal(p?.invited, false);
+      break;
+    case 'deny':
+      assert.equal(p?.role, 'listener');
+      assert.equal(p?.requested, false);
+      break;
+    case 'invite':
+      assert.equal(p?.invited, true);
+      break;
+    case 'mute':
+      assert.equal(p?.muted, true);
+      break;
+    case 'moveToAudience':
+      assert.equal(p?.role, 'listener');
+      assert.equal(p?.muted, false);
+      break;
+    case 'remove':
+      assert.equal(p, undefined);
+      assert.equal(space.isBanned(target), true);
+      break;
+    case 'makeCohost':
+      assert.equal(p?.role, 'cohost');
+      assert.equal(p?.requested, false);
+      assert.equal(p?.invited, false);
+      break;
+    case 'removeCohost':
+      assert.equal(p?.role, 'speaker');
+      break;
+  }
+}
+
+describe('permission matrix: moderator actions x every target', () => {
+  for (const actorKind of ['host', 'cohost'] as const) {
+    const actorId = actorKind === 'host' ? HOST : 'co1';
+    for (const [action, byTarget] of Object.entries(TARGET_MATRIX[actorKind]) as [TargetAction, Record<TargetKind, Outcome>][]) {
+      for (const targetKind of TARGET_KINDS) {
+        const outcome = byTarget[targetKind];
+        it(`${actorKind} ${action} ${targetKind} -> ${outcome}`, () => {
+          const space = targetRoom();
+          const target = targetId(targetKind, actorId);
+          const body = { action, userId: target } as Action;
+          if (outcome === 'ok') {
+            const before = snapshot(space);
+            space.act(actorId, body, T0);
+            verifyTargeted(space, action, target, before);
+          } else {
+            assertRejected(space, outcome, () => space.act(actorId, body, T0));
+          }
+        });
+      }
+    }
+  }
+
+  for (const [kind, actorId] of [['speaker', 'spk'], ['listener', 'lis'], ['guest', 'guest']] as const) {
+    it(`${kind}: every targeted moderator action on any target -> not_permitted (role before target)`, () => {
+      const space = targetRoom();
+      for (const action of Object.keys(TARGET_MATRIX.host) as TargetAction[]) {
+        for (const targetKind of TARGET_KINDS) {
+          const target = targetId(targetKind, actorId);
+          // Muting oneself is the one targeted action anyone may take.
+          if (action === 'mute' && target === actorId) continue;
+          assertRejected(space, 'not_permitted', () => space.act(actorId, { action, userId: target } as Action, T0));
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,87 @@
+// Your own controls, in a bar at the bottom: talk, ask to talk, moderate everyone, leave.
+import type { PersonView } from '../../../src/protocol/messages.js';
+import { isModerator, isOnStage } from '../lib/permissions.js';
+import { Link, signInPath, spacePath } from '../router.js';
+import type { MicState } from '../state/microphone.js';
+import { HandIcon, LeaveIcon, MicIcon, MicOffIcon, MuteAllIcon, StageDownIcon, StopIcon } from './Icons.js';
+
+interface Props {
+  spaceId: string;
+  you: PersonView | null;
+  guest: boolean;
+  mic: MicState;
+  onToggleMute(): void;
+  onRequest(): void;
+  onCancelRequest(): void;
+  onMuteAll(): void;
+  onLeaveStage(): void;
+  onEnd(): void;
+  onLeave(): void;
+}
+
+export function ControlBar(props: Props) {
+  const { you, guest, mic } = props;
+  const role = you?.role;
+  const onStage = isOnStage(role);
+  const moderator = isModerator(role);
+  return (
+    <div className="control-bar-wrap">
+      <div className="control-bar" role="toolbar" aria-label="Your controls">
+        <div className="control-group">
+          {onStage && you && (
+            <button
+              type="button"
+              className={`control ${you.muted ? 'control-muted' : 'control-live'}`}
+              onClick={props.onToggleMute}
+              disabled={mic === 'starting'}
+            >
+              {you.muted ? <MicOffIcon /> : <MicIcon />}
+              <span>{you.muted ? 'Unmute' : 'Mute'}</span>
+            </button>
+          )}
+          {role === 'listener' &&
+            (guest ? (
+              <Link to={signInPath(spacePath(props.spaceId))} className="control control-wide">
+                <HandIcon />
+                <span>Sign in to request to speak</span>
+              </Link>
+            ) : you?.requested ? (
+              <button type="button" className="control control-wide control-pending" onClick={props.onCancelRequest}>
+                <HandIcon />
+                <span>Cancel request</span>
+              </button>
+            ) : (
+              <button type="button" className="control control-wide control-accent" onClick={props.onRequest}>
+                <HandIcon />
+                <span>Request to speak</span>
+              </button>
+            ))}
+          {moderator && (
+            <button type="button" className="control" onClick={props.onMuteAll}>
+              <MuteAllIcon />
+              <span>Mute all</span>
+            </button>
+          )}
+          {onStage && role !== 'host' && (
+            <button type="button" className="control" onClick={props.onLeaveStage}>
+              <StageDownIcon />
+              <span>Leave stage</span>
+            </button>
+          )}
+        </div>
+        <div className="control-group">
+          {role === 'host' && (
+            <button type="button" className="control control-danger" onClick={props.onEnd}>
+              <StopIcon />
+              <span>End Space</span>
+            </button>
+          )}
+          <button type="button" className="control" onClick={props.onLeave}>
+            <LeaveIcon />
+            <span>Leave</span>
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

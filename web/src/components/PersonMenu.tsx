@@ -1,0 +1,123 @@
+// The host's controls on one person: a "⋯" button that opens a menu of what the viewer may do.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { createPortal } from 'react-dom';
+import type { MenuItem, PersonAction } from '../lib/permissions.js';
+import { MoreIcon } from './Icons.js';
+
+interface Props {
+  handle: string;
+  items: MenuItem[];
+  onSelect(action: PersonAction): void;
+  className?: string;
+}
+
+const MENU_WIDTH = 208;
+
+export function PersonMenu({ handle, items, onSelect, className }: Props) {
+  const [open, setOpen] = useState(false);
+  const [pos, setPos] = useState<{ top?: number; bottom?: number; left: number } | null>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+
+  const close = useCallback((refocus: boolean) => {
+    setOpen(false);
+    if (refocus) button.current?.focus();
+  }, []);
+
+  useLayoutEffect(() => {
+    if (!open || !button.current) return;
+    const r = button.current.getBoundingClientRect();
+    const left = Math.max(8, Math.min(r.right - MENU_WIDTH, window.innerWidth - MENU_WIDTH - 8));
+    const estimated = items.length * 44 + 16;
+    if (r.bottom + estimated + 8 > window.innerHeight && r.top > estimated + 8) {
+      setPos({ bottom: window.innerHeight - r.top + 6, left });
+    } else {
+      setPos({ top: r.bottom + 6, left });
+    }
+  }, [open, items.length]);
+
+  useEffect(() => {
+    if (!open) return;
+    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    const onPointer = (e: PointerEvent) => {
+      const t = e.target as Node;
+      if (!menu.current?.contains(t) && !button.current?.contains(t)) close(false);
+    };
+    const onScroll = (e: Event) => {
+      if (!menu.current?.contains(e.target as Node)) close(false);
+    };
+    document.addEventListener('pointerdown', onPointer);
+    window.addEventListener('resize', onScroll);
+    window.addEventListener('scroll', onScroll, true);
+    return () => {
+      document.removeEventListener('pointerdown', onPointer);
+      window.removeEventListener('resize', onScroll);
+      window.removeEventListener('scroll', onScroll, true);
+    };
+  }, [open, pos, close]);
+
+  const onMenuKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const entries = [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
+    const i = entries.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close(true);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      entries[(i + step + entries.length) % entries.length]?.focus();
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      entries[e.key === 'Home' ? 0 : entries.length - 1]?.focus();
+    } else if (e.key === 'Tab') {
+      close(false);
+    }
+  };
+
+  if (items.length === 0) return null;
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        className={`menu-button ${className ?? ''}`}
+        aria-label={`Actions for ${handle}`}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <MoreIcon size={18} />
+      </button>
+      {open &&
+        createPortal(
+          <div
+            ref={menu}
+            className="menu"
+            role="menu"
+            aria-label={`Actions for ${handle}`}
+            style={{ ...pos, width: MENU_WIDTH, visibility: pos ? 'visible' : 'hidden' }}
+            onKeyDown={onMenuKey}
+          >
+            {/* The name is drawn by CSS, so that it adds no second text match for the handle. */}
+            <div className="menu-heading" aria-hidden="true" data-handle={handle} />
+            {items.map((item) => (
+              <button
+                key={item.action}
+                type="button"
+                role="menuitem"
+                tabIndex={-1}
+                className={`menu-item${item.danger ? ' menu-item-danger' : ''}`}
+                onClick={() => {
+                  close(true);
+                  onSelect(item.action);
+                }}
+              >
+                {item.label}
+              </button>
+            ))}
+          </div>,
+          document.body,
+        )}
+    </>
+  );
+}

@@ -1,0 +1,43 @@
+// Requests to speak, oldest first; only hosts and co-hosts see it.
+import type { PersonView } from '../../../src/protocol/messages.js';
+import { Avatar } from './Avatar.js';
+import { CheckIcon, CloseIcon } from './Icons.js';
+
+interface Props {
+  requests: PersonView[];
+  onApprove(person: PersonView): void;
+  onDeny(person: PersonView): void;
+}
+
+export function RequestQueue({ requests, onApprove, onDeny }: Props) {
+  return (
+    <section className="panel requests" aria-label="Requests">
+      <div className="panel-head">
+        <h2>Requests</h2>
+        {requests.length > 0 && <span className="count-pill count-pill-accent">{requests.length}</span>}
+      </div>
+      {requests.length === 0 ? (
+        <p className="panel-empty">When listeners ask to speak, they show up here.</p>
+      ) : (
+        <ul className="request-list">
+          {requests.map((p) => (
+            <li key={p.userId} className="request">
+              <Avatar handle={p.handle} size="sm" />
+              <span className="request-handle">{p.handle}</span>
+              <span className="request-actions">
+                <button type="button" className="button button-primary button-tiny" onClick={() => onApprove(p)}>
+                  <CheckIcon size={14} />
+                  Approve
+                </button>
+                <button type="button" className="button button-secondary button-tiny" onClick={() => onDeny(p)}>
+                  <CloseIcon size={14} />
+                  Deny
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

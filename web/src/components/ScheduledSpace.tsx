@@ -1,0 +1,69 @@
+// A Space that has not started: when, who hosts, and for the host a "Start now" button.
+import { useState } from 'react';
+import type { SpaceSummary } from '../../../src/protocol/messages.js';
+import { errorText } from '../lib/errors.js';
+import { formatStart } from '../lib/format.js';
+import { useAuth } from '../state/auth.js';
+import { useToast } from '../state/toasts.js';
+import { Avatar } from './Avatar.js';
+import { CalendarIcon } from './Icons.js';
+
+interface Props {
+  space: SpaceSummary | null;
+  /** Called once the host started it, to join the now live Space. */
+  onStarted(): void;
+}
+
+export function ScheduledSpace({ space, onStarted }: Props) {
+  const { user, api } = useAuth();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  if (!space) {
+    return (
+      <main className="full-page-message">
+        <div className="full-page-card">
+          <h1>This Space hasn't started yet</h1>
+          <p className="muted">We'll connect you as soon as it goes live.</p>
+        </div>
+      </main>
+    );
+  }
+  const isHost = user?.id === space.hostId;
+  const start = async () => {
+    setBusy(true);
+    try {
+      await api.startSpace(space.id);
+      onStarted();
+    } catch (err) {
+      toast(errorText(err), 'error');
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="full-page-message">
+      <div className="full-page-card scheduled-card">
+        <span className="scheduled-badge">
+          <CalendarIcon size={16} />
+          Scheduled
+        </span>
+        <h1>{space.title}</h1>
+        <p className="scheduled-when">
+          Starts <time dateTime={space.scheduledFor ?? undefined}>{formatStart(space.scheduledFor)}</time>
+        </p>
+        <div className="scheduled-host">
+          <Avatar handle={space.hostHandle} size="sm" />
+          <span>
+            {space.hostHandle} <span className="muted">· host</span>
+          </span>
+        </div>
+        {isHost ? (
+          <button type="button" className="button button-primary button-large" onClick={start} disabled={busy}>
+            Start now
+          </button>
+        ) : (
+          <p className="muted">Keep this page open: you'll join automatically when it goes live.</p>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,97 @@
+// "Start a Space": a title, and optionally a start time up to 14 days ahead.
+import { useMemo, useState, type FormEvent } from 'react';
+import { errorText } from '../lib/errors.js';
+import { toLocalInput } from '../lib/format.js';
+import { navigate, signInPath, spacePath } from '../router.js';
+import { useAuth } from '../state/auth.js';
+import { MicIcon } from './Icons.js';
+
+const MAX_AHEAD_MS = 14 * 24 * 3600 * 1000;
+
+export function StartSpaceForm() {
+  const { user, api } = useAuth();
+  const [title, setTitle] = useState('');
+  const [when, setWhen] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const bounds = useMemo(() => {
+    const now = new Date();
+    return { min: toLocalInput(new Date(now.getTime() + 60_000)), max: toLocalInput(new Date(now.getTime() + MAX_AHEAD_MS)) };
+  }, []);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!user) {
+      navigate(signInPath('/'));
+      return;
+    }
+    const t = title.trim();
+    if (!t) {
+      setError('Give your Space a title.');
+      return;
+    }
+    let scheduledFor: Date | undefined;
+    if (when) {
+      scheduledFor = new Date(when);
+      const ahead = scheduledFor.getTime() - Date.now();
+      if (Number.isNaN(ahead) || ahead <= 0) {
+        setError('Pick a start time in the future.');
+        return;
+      }
+      if (ahead > MAX_AHEAD_MS) {
+        setError('Spaces can be scheduled up to 14 days ahead.');
+        return;
+      }
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const space = await api.createSpace(t, scheduledFor);
+      navigate(spacePath(space.id));
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="start-form" onSubmit={submit} noValidate>
+      <div className="field start-title">
+        <label htmlFor="space-title">Title</label>
+        <input
+          id="space-title"
+          name="title"
+          maxLength={100}
+          placeholder="What do you want to talk about?"
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+      </div>
+      <div className="field start-when">
+        <label htmlFor="space-start">Start time</label>
+        <input
+          id="space-start"
+          name="scheduledFor"
+          type="datetime-local"
+          min={bounds.min}
+          max={bounds.max}
+          value={when}
+          onChange={(e) => setWhen(e.target.value)}
+          aria-describedby="space-start-hint"
+        />
+        <p id="space-start-hint" className="field-hint">
+          Optional · leave empty to go live now, or pick a time up to 14 days ahead
+        </p>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button-primary button-large start-submit" disabled={busy}>
+        <MicIcon size={18} />
+        Start a Space
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,27 @@
+// A guest listener keeps one random id across reloads, so the server recognises them.
+import { KEYS, load, save } from './storage.js';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+const GUEST_ID = /^[A-Za-z0-9_-]{21}$/;
+
+function randomId(length: number): string {
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  let id = '';
+  for (const b of bytes) id += ALPHABET[b & 63];
+  return id;
+}
+
+let memo: string | null = null;
+
+export function getGuestId(): string {
+  if (memo) return memo;
+  const stored = load(KEYS.guestId);
+  if (stored && GUEST_ID.test(stored)) {
+    memo = stored;
+  } else {
+    memo = randomId(21);
+    save(KEYS.guestId, memo);
+  }
+  return memo;
+}

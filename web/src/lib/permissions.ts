@@ -1,0 +1,55 @@
+// What a viewer may do to another person, mirroring the domain's rules (DESIGN §1).
+// The server decides in the end; this only decides which controls to show.
+import type { PersonView, Role } from '../../../src/protocol/messages.js';
+
+export type PersonAction = 'mute' | 'moveToAudience' | 'makeCohost' | 'removeCohost' | 'remove';
+
+export interface MenuItem {
+  action: PersonAction;
+  label: string;
+  danger?: boolean;
+}
+
+export function isOnStage(role: Role | undefined | null): boolean {
+  return role === 'host' || role === 'cohost' || role === 'speaker';
+}
+
+export function isModerator(role: Role | undefined | null): boolean {
+  return role === 'host' || role === 'cohost';
+}
+
+/** Items of the "Actions for HANDLE" menu, in display order. Empty: no menu at all. */
+export function menuItemsFor(viewer: PersonView | null, target: PersonView): MenuItem[] {
+  if (!viewer || viewer.userId === target.userId || !isModerator(viewer.role)) return [];
+  const viewerIsHost = viewer.role === 'host';
+  // A co-host cannot act on the host or on other co-hosts, except to mute a co-host
+  // (the server's rule: the host outranks co-hosts, so nobody but the host mutes the host).
+  const mayManage = viewerIsHost ? target.role !== 'host' : !isModerator(target.role);
+  const mayMute = viewerIsHost || target.role !== 'host';
+  const items: MenuItem[] = [];
+  if (isOnStage(target.role)) {
+    if (mayMute) items.push({ action: 'mute', label: 'Mute' });
+    if (mayManage) items.push({ action: 'moveToAudience', label: 'Move to audience' });
+  }
+  if (viewerIsHost && !target.guest) {
+    if (target.role === 'cohost') items.push({ action: 'removeCohost', label: 'Remove co-host' });
+    else if (target.role !== 'host') items.push({ action: 'makeCohost', label: 'Make co-host' });
+  }
+  if (mayManage) items.push({ action: 'remove', label: 'Remove', danger: true });
+  return items;
+}
+
+/** Hosts and co-hosts invite listeners with an account (guests cannot speak). */
+export function canInvite(viewer: PersonView | null, target: PersonView): boolean {
+  return !!viewer && isModerator(viewer.role) && target.role === 'listener' && !target.guest && viewer.userId !== target.userId;
+}
+
+const RANK: Record<Role, number> = { host: 0, cohost: 1, speaker: 2, listener: 3 };
+
+/** Host first, then co-hosts, then speakers; stable within a role. */
+export function byStageOrder(people: PersonView[]): PersonView[] {
+  return people
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => RANK[a.p.role] - RANK[b.p.role] || a.i - b.i)
+    .map((x) => x.p);
+}

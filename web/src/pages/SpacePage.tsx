@@ -1,0 +1,255 @@
+// One Space at /s/:spaceId, rendered from the server's latest state.
+import { useEffect, useRef, useState } from 'react';
+import type { PersonView } from '../../../src/protocol/messages.js';
+import { AppHeader } from '../components/AppHeader.js';
+import { ConfirmEndDialog } from '../components/ConfirmEndDialog.js';
+import { ControlBar } from '../components/ControlBar.js';
+import { FullPageMessage } from '../components/FullPageMessage.js';
+import { BackIcon, LinkIcon, StopIcon } from '../components/Icons.js';
+import { InviteDialog } from '../components/InviteDialog.js';
+import { ListenerList } from '../components/ListenerList.js';
+import { RequestQueue } from '../components/RequestQueue.js';
+import { ScheduledSpace } from '../components/ScheduledSpace.js';
+import { StageGrid } from '../components/StageGrid.js';
+import { StageVideo } from '../components/StageVideo.js';
+import { StatusBanner } from '../components/StatusBanner.js';
+import { TapToListen } from '../components/TapToListen.js';
+import { isModerator, isOnStage, type PersonAction } from '../lib/permissions.js';
+import { Link, navigate } from '../router.js';
+import { useAuth } from '../state/auth.js';
+import { useToast } from '../state/toasts.js';
+import { useSpaceSession, type SpaceSession } from '../state/useSpaceSession.js';
+
+const DONE: Record<PersonAction, (handle: string) => string> = {
+  mute: (h) => `${h} is muted`,
+  moveToAudience: (h) => `${h} moved to the audience`,
+  makeCohost: (h) => `${h} is now a co-host`,
+  removeCohost: (h) => `${h} is no longer a co-host`,
+  remove: (h) => `${h} was removed`,
+};
+
+export function SpacePage({ spaceId }: { spaceId: string }) {
+  const { token, api } = useAuth();
+  const toast = useToast();
+  const session = useSpaceSession({ spaceId, token, api, notify: toast });
+  const title = session.space?.title ?? session.summary?.title;
+
+  useEffect(() => {
+    document.title = title ? `${title} · Spaces` : 'Spaces';
+  }, [title]);
+
+  const header = (
+    <AppHeader
+      showAuth={false}
+      start={
+        <Link to="/" className="back-link" aria-label="All Spaces">
+          <BackIcon />
+          <span>Spaces</span>
+        </Link>
+      }
+      end={<CopyLinkButton />}
+    />
+  );
+
+  let body;
+  switch (session.phase) {
+    case 'ended':
+      body = (
+        <FullPageMessage
+          icon={<StopIcon size={30} />}
+          title="This Space has ended"
+          body={title ? `“${title}” is over. Thanks for listening.` : 'Thanks for listening.'}
+        />
+      );
+      break;
+    case 'removed':
+      body = <FullPageMessage title="You were removed from this Space" body="A host removed you, so you can't rejoin it." />;
+      break;
+    case 'notFound':
+      body = <FullPageMessage title="This Space doesn't exist" body="The link may be mistyped, or the Space was deleted." />;
+      break;
+    case 'failed':
+      body = (
+        <FullPageMessage
+          title="Couldn't join this Space"
+          body={session.failure ?? 'Something went wrong.'}
+          action={
+            <button type="button" className="button button-primary" onClick={session.reconnect}>
+              Try again
+            </button>
+          }
+        />
+      );
+      break;
+    case 'scheduled':
+      body = <ScheduledSpace space={session.summary} onStarted={() => !session.space && session.reconnect()} />;
+      break;
+    case 'connecting':
+      body = <ConnectingSkeleton />;
+      break;
+    default:
+      body = <LiveSpace session={session} spaceId={spaceId} />;
+  }
+
+  return (
+    <div className={`page page-space${session.phase === 'live' ? ' has-control-bar' : ''}`}>
+      {header}
+      {(session.phase === 'live' || session.phase === 'connecting') && (
+        <StatusBanner status={session.status} onRejoin={session.reconnect} />
+      )}
+      {body}
+    </div>
+  );
+}
+
+function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: string }) {
+  const toast = useToast();
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  const { space, you, act } = session;
+  useRoleNotices(you, toast);
+  if (!space) return null;
+  const moderator = isModerator(you?.role);
+  const guest = session.me?.guest ?? you?.guest ?? true;
+
+  const onPersonAction = async (action: PersonAction, p: PersonView) => {
+    if (await act({ action, userId: p.userId })) toast(DONE[action](p.handle), 'success');
+  };
+
+  return (
+    <>
+      <main className="space-main">
+        <div className="space-layout">
+          <section className="stage-panel" aria-label="Stage">
+            <div className="stage-head">
+              <span className="live-pill">
+                <span className="live-dot" aria-hidden="true" />
+                Live
+              </span>
+              <h1 className="space-title">{space.title}</h1>
+            </div>
+            <StageVideo spaceId={spaceId} />
+            <StageGrid people={space.stage} you={you} speaking={session.speaking} onAction={onPersonAction} />
+            {session.audioBlocked && <TapToListen onTap={session.resumeAudio} />}
+          </section>
+          <div className="side">
+            {moderator && (
+              <RequestQueue
+                requests={space.requests}
+                onApprove={(p) => void act({ action: 'approve', userId: p.userId })}
+                onDeny={(p) => void act({ action: 'deny', userId: p.userId })}
+              />
+            )}
+            <ListenerList
+              listeners={space.listeners}
+              count={space.listenerCount}
+              you={you}
+              onInvite={async (p) => {
+                if (await act({ action: 'invite', userId: p.userId })) toast(`Invited ${p.handle} to speak`, 'success');
+              }}
+              onAction={onPersonAction}
+            />
+          </div>
+        </div>
+      </main>
+      <ControlBar
+        spaceId={spaceId}
+        you={you}
+        guest={guest}
+        mic={session.mic}
+        onToggleMute={() => {
+          if (!you) return;
+          if (you.muted && session.mic === 'denied') session.retryMic();
+          void act({ action: 'setMicMuted', muted: !you.muted });
+        }}
+        onRequest={async () => {
+          if (await act({ action: 'requestToSpeak' })) toast('Request sent. The hosts will see it.', 'success');
+        }}
+        onCancelRequest={() => void act({ action: 'cancelRequest' })}
+        onMuteAll={async () => {
+          if (await act({ action: 'muteAll' })) toast('Everyone on stage is muted', 'success');
+        }}
+        onLeaveStage={() => void act({ action: 'leaveStage' })}
+        onEnd={() => setConfirmEnd(true)}
+        onLeave={async () => {
+          await session.leave();
+          navigate('/');
+        }}
+      />
+      {session.invited && you?.role === 'listener' && (
+        <InviteDialog
+          hostHandle={space.hostHandle}
+          yourHandle={you.handle}
+          onAccept={() => act({ action: 'acceptInvite' })}
+          onDecline={() => act({ action: 'declineInvite' })}
+        />
+      )}
+      {confirmEnd && (
+        <ConfirmEndDialog
+          onCancel={() => setConfirmEnd(false)}
+          onConfirm={async () => {
+            if (!(await act({ action: 'end' }))) setConfirmEnd(false);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** Tells you when the server moved you: onto the stage, back to the audience, muted by a host. */
+function useRoleNotices(you: PersonView | null, toast: ReturnType<typeof useToast>) {
+  const prev = useRef<PersonView | null>(null);
+  useEffect(() => {
+    const before = prev.current;
+    prev.current = you;
+    if (!before || !you) return;
+    if (!isOnStage(before.role) && isOnStage(you.role)) {
+      toast(you.muted ? "You're on stage. Unmute when you're ready to talk." : "You're on stage.", 'success');
+    } else if (isOnStage(before.role) && !isOnStage(you.role)) {
+      toast("You're back in the audience.");
+    } else if (before.role !== you.role && you.role === 'cohost') {
+      toast("You're now a co-host.", 'success');
+    } else if (before.role === 'cohost' && you.role === 'speaker') {
+      toast("You're no longer a co-host.");
+    }
+  }, [you, toast]);
+}
+
+function ConnectingSkeleton() {
+  return (
+    <main className="space-main" aria-busy="true">
+      <div className="space-layout">
+        <div className="stage-panel">
+          <div className="skeleton skeleton-title" />
+          <ul className="stage-grid" aria-hidden="true">
+            {[0, 1, 2].map((i) => (
+              <li key={i} className="stage-person">
+                <span className="avatar avatar-lg skeleton" />
+                <span className="skeleton skeleton-line" />
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="side">
+          <div className="panel skeleton skeleton-panel" />
+        </div>
+      </div>
+    </main>
+  );
+}
+
+function CopyLinkButton() {
+  const toast = useToast();
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      toast('Link copied', 'success');
+    } catch {
+      toast(location.href);
+    }
+  };
+  return (
+    <button type="button" className="icon-button" onClick={copy} aria-label="Copy link" title="Copy link">
+      <LinkIcon />
+    </button>
+  );
+}

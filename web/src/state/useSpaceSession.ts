@@ -1,0 +1,262 @@
+// The live session of one Space: owns the SignallingClient and the MediaSession, plays remote
+// audio, drives the microphone, and exposes the latest authoritative state from the server.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Action, PersonView, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
+import type { ApiClient } from '../../../src/sdk/api.js';
+import { MediaSession } from '../../../src/sdk/media-session.js';
+import {
+  SignallingClient,
+  type ConnectionStatus,
+  type WebSocketLike,
+} from '../../../src/sdk/signalling.js';
+import { errorCode, errorText } from '../lib/errors.js';
+import { getGuestId } from '../lib/guest.js';
+import { isOnStage } from '../lib/permissions.js';
+import { MicController, type MicState } from './microphone.js';
+import { RemoteAudio } from './remoteAudio.js';
+import { fetchSpace } from './spaceInfo.js';
+
+export type SessionPhase = 'connecting' | 'live' | 'scheduled' | 'ended' | 'removed' | 'notFound' | 'failed';
+
+export interface Me {
+  userId: string;
+  handle: string;
+  guest: boolean;
+}
+
+export interface SpaceSession {
+  phase: SessionPhase;
+  status: ConnectionStatus;
+  /** The latest snapshot from a 'state' message (live or scheduled Space). */
+  space: SpaceSnapshot | null;
+  /** For a scheduled Space the server would not let us join: its summary over REST. */
+  summary: SpaceSummary | null;
+  you: PersonView | null;
+  me: Me | null;
+  invited: boolean;
+  /** userId → loudness 0..1 of everyone talking right now. */
+  speaking: ReadonlyMap<string, number>;
+  failure: string | null;
+  audioBlocked: boolean;
+  mic: MicState;
+  /** Sends an action; errors become a toast. Resolves true when the server accepted it. */
+  act(action: Action): Promise<boolean>;
+  leave(): Promise<void>;
+  resumeAudio(): void;
+  retryMic(): void;
+  /** Connects again from scratch (after a drop, or when a scheduled Space goes live). */
+  reconnect(): void;
+}
+
+interface Options {
+  spaceId: string;
+  token: string | null;
+  api: ApiClient;
+  notify(text: string, kind?: 'info' | 'error' | 'success'): void;
+}
+
+interface View {
+  phase: SessionPhase;
+  space: SpaceSnapshot | null;
+  summary: SpaceSummary | null;
+  you: PersonView | null;
+  invited: boolean;
+  failure: string | null;
+}
+
+const EMPTY_SPEAKING: ReadonlyMap<string, number> = new Map();
+const INITIAL: View = { phase: 'connecting', space: null, summary: null, you: null, invited: false, failure: null };
+
+function wsUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+function sameSpeaking(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (Math.abs((b.get(k) ?? -1) - v) > 0.02) return false;
+  return true;
+}
+
+export function useSpaceSession({ spaceId, token, api, notify }: Options): SpaceSession {
+  const [attempt, setAttempt] = useState(0);
+  const [view, setView] = useState<View>(INITIAL);
+  const [status, setStatus] = useState<ConnectionStatus>('connecting');
+  const [me, setMe] = useState<Me | null>(null);
+  const [speaking, setSpeaking] = useState<ReadonlyMap<string, number>>(EMPTY_SPEAKING);
+  const [audioBlocked, setAudioBlocked] = useState(false);
+  const [mic, setMic] = useState<MicState>('off');
+
+  const clientRef = useRef<SignallingClient | null>(null);
+  const audioRef = useRef<RemoteAudio | null>(null);
+  const micRef = useRef<MicController | null>(null);
+  const leftRef = useRef(false);
+  const notifyRef = useRef(notify);
+  notifyRef.current = notify;
+
+  useEffect(() => {
+    let disposed = false;
+    leftRef.current = false;
+    setView((v) => ({ ...INITIAL, summary: v.summary }));
+    setStatus('connecting');
+    setSpeaking(EMPTY_SPEAKING);
+
+    const client = new SignallingClient({
+      url: wsUrl(),
+      spaceId,
+      ...(token ? { token } : { guestId: getGuestId() }),
+      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    });
+    const audio = new RemoteAudio((blocked) => !disposed && setAudioBlocked(blocked));
+    const micCtl = new MicController(
+      (s) => !disposed && setMic(s),
+      (text) => !disposed && notifyRef.current(text, 'error'),
+    );
+    clientRef.current = client;
+    audioRef.current = audio;
+    micRef.current = micCtl;
+    let media: MediaSession | null = null;
+
+    const finish = (phase: SessionPhase) => {
+      micCtl.dispose();
+      audio.clear();
+      media?.close();
+      media = null;
+      setSpeaking(EMPTY_SPEAKING);
+      setView((v) => ({ ...v, phase, invited: false }));
+    };
+
+    // Every (re)join gets a fresh peer connection: the server offers again after 'welcome'.
+    client.on('welcome', (msg) => {
+      if (disposed) return;
+      media?.close();
+      audio.clear();
+      media = new MediaSession({
+        signalling: client,
+        iceServers: msg.iceServers,
+        onRemoteTrack: (track) => audio.add(track),
+      });
+      micCtl.attach(media);
+      setMe(msg.you);
+    });
+
+    client.on('state', (msg) => {
+      if (disposed) return;
+      const state = msg.space.state;
+      if (state === 'ended') {
+        setView((v) => ({ ...v, space: msg.space, you: msg.you }));
+        finish('ended');
+        return;
+      }
+      micCtl.sync(state === 'live' && isOnStage(msg.you?.role), msg.you?.muted ?? true);
+      setView({
+        phase: state === 'live' ? 'live' : 'scheduled',
+        space: msg.space,
+        summary: msg.space,
+        you: msg.you,
+        invited: msg.invited,
+        failure: null,
+      });
+    });
+
+    client.on('speaking', (msg) => {
+      if (disposed) return;
+      const next = new Map(msg.speakers.map((s) => [s.userId, Math.max(0, Math.min(1, s.level))] as const));
+      setSpeaking((prev) => (sameSpeaking(prev, next) ? prev : next));
+    });
+
+    client.on('ended', () => !disposed && finish('ended'));
+    client.on('removed', () => !disposed && finish('removed'));
+    client.onStatus((s) => {
+      if (disposed) return;
+      setStatus(s);
+      if (s === 'closed' && !leftRef.current) setSpeaking(EMPTY_SPEAKING);
+    });
+
+    client.connect().catch((err: unknown) => {
+      if (disposed) return;
+      const code = errorCode(err);
+      if (code === 'space_not_live') {
+        finish('scheduled');
+        fetchSpace(api, spaceId).then(
+          (summary) => {
+            if (disposed) return;
+            if (!summary) setView((v) => ({ ...v, phase: 'notFound' }));
+            else setView((v) => ({ ...v, summary, phase: summary.state === 'ended' ? 'ended' : 'scheduled' }));
+          },
+          () => undefined,
+        );
+      } else if (code === 'space_not_found') finish('notFound');
+      else if (code === 'space_ended') finish('ended');
+      else if (code === 'banned') finish('removed');
+      else {
+        finish('failed');
+        setView((v) => ({ ...v, failure: errorText(err) }));
+      }
+    });
+
+    return () => {
+      disposed = true;
+      micCtl.dispose();
+      audio.clear();
+      media?.close();
+      if (!leftRef.current && client.status !== 'closed') {
+        // Navigating away within the app is leaving; a reload keeps our place (no 'leave').
+        void client.leave().catch(() => undefined);
+        window.setTimeout(() => client.close(), 1500);
+      }
+    };
+  }, [spaceId, token, attempt, api]);
+
+  // A scheduled Space we could not join: watch for it to go live, then join.
+  const waitingForStart = view.phase === 'scheduled' && view.space === null;
+  useEffect(() => {
+    if (!waitingForStart) return;
+    const timer = window.setInterval(() => {
+      fetchSpace(api, spaceId).then(
+        (s) => {
+          if (s?.state === 'live') setAttempt((a) => a + 1);
+          else if (s?.state === 'ended') setView((v) => ({ ...v, phase: 'ended' }));
+        },
+        () => undefined,
+      );
+    }, 5000);
+    return () => window.clearInterval(timer);
+  }, [waitingForStart, api, spaceId]);
+
+  const act = useCallback(async (action: Action) => {
+    const client = clientRef.current;
+    if (!client) return false;
+    try {
+      await client.act(action);
+      return true;
+    } catch (err) {
+      notifyRef.current(errorText(err), 'error');
+      return false;
+    }
+  }, []);
+
+  const leave = useCallback(async () => {
+    leftRef.current = true;
+    micRef.current?.dispose();
+    audioRef.current?.clear();
+    await clientRef.current?.leave().catch(() => undefined);
+  }, []);
+
+  const resumeAudio = useCallback(() => audioRef.current?.resume(), []);
+  const retryMic = useCallback(() => micRef.current?.retry(), []);
+  const reconnect = useCallback(() => setAttempt((a) => a + 1), []);
+
+  return {
+    ...view,
+    status,
+    me,
+    speaking,
+    audioBlocked,
+    mic,
+    act,
+    leave,
+    resumeAudio,
+    retryMic,
+    reconnect,
+  };
+}

@@ -1,0 +1,28 @@
+// Vite build of the web app: `npx vite build --config web/vite.config.ts` writes dist/web,
+// which the server serves at `/` (SPA fallback), next to REST at /api and signalling at /ws.
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const webRoot = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+// For `vite --config web/vite.config.ts` during development: where the API server listens.
+const apiTarget = process.env.SPACES_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: webRoot,
+  plugins: [react()],
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    // The app imports the SDK from ../src.
+    fs: { allow: [repoRoot] },
+    proxy: {
+      '/api': { target: apiTarget, changeOrigin: true },
+      '/ws': { target: apiTarget.replace(/^http/, 'ws'), ws: true },
+    },
+  },
+});
