@@ -33,11 +33,15 @@ export function ListenerList({ listeners, count, you, onInvite, onAction }: Prop
                 <Avatar handle={p.handle} size="sm" dim={!p.connected} />
                 <span className="listener-name">
                   <span className="listener-handle">{p.handle}</span>
-                  {isYou && <span className="you-tag">You</span>}
-                  {p.guest && <span className="tag">Guest</span>}
-                  {p.requested && (
-                    <span className="tag tag-accent" title="Asked to speak">
-                      <HandIcon size={12} /> Asked
+                  {(isYou || p.guest || p.requested) && (
+                    <span className="listener-meta">
+                      {isYou && <span className="you-tag">You</span>}
+                      {p.guest && <span className="tag">Guest</span>}
+                      {p.requested && (
+                        <span className="tag tag-accent">
+                          <HandIcon size={12} /> Asked to speak
+                        </span>
+                      )}
                     </span>
                   )}
                 </span>

@@ -60,12 +60,12 @@ function StagePerson({ person, isYou, level, viewer, onAction }: PersonProps) {
         )}
         <PersonMenu handle={person.handle} items={items} onSelect={(a) => onAction(a, person)} className="stage-menu" />
       </div>
-      <span className="stage-name">
-        <span className="stage-handle">{person.handle}</span>
-        {isYou && <span className="you-tag">You</span>}
+      <span className="stage-handle">{person.handle}</span>
+      <span className="stage-meta">
+        <span className={`stage-role role-${person.role}`}>{roleLabel(person.role)}</span>
+        {isYou && <span className="stage-you">· You</span>}
       </span>
-      <span className={`stage-role role-${person.role}`}>{roleLabel(person.role)}</span>
-      {!person.connected && <span className="away-note">Reconnecting</span>}
+      {!person.connected && <span className="away-note">Reconnecting…</span>}
     </li>
   );
 }

@@ -47,7 +47,7 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
           <span>Spaces</span>
         </Link>
       }
-      end={<CopyLinkButton />}
+      end={session.phase === 'live' || session.phase === 'scheduled' ? <CopyLinkButton /> : undefined}
     />
   );
 

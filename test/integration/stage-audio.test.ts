@@ -1,0 +1,157 @@
+// A Space with 3 speakers and 50 listeners, all real WebRTC peers (node-datachannel) on
+// loopback against the real server: who hears whom, gating of silent and muted speakers,
+// speaking indicators, bringing a listener on stage, and removing a speaker.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import type { RunningServer } from '../../src/server.js';
+
+const LISTENERS = 50;
+
+describe('stage audio with 3 speakers and 50 listeners', () => {
+  let server: RunningServer;
+  let host: TestParticipant;
+  let speakers: TestParticipant[];
+  let listeners: TestParticipant[];
+  let everyone: TestParticipant[];
+  let spaceId: string;
+
+  before(async () => {
+    server = await startTestServer();
+    const hostApi = await account(server, 'stage_host');
+    spaceId = (await hostApi.createSpace('Three speakers')).id;
+    host = await joinSpace(server, spaceId, { api: hostApi, tag: 1 });
+    const s2 = await joinSpace(server, spaceId, { api: await account(server, 'stage_s2'), tag: 2 });
+    const s3 = await joinSpace(server, spaceId, { api: await account(server, 'stage_s3'), tag: 3 });
+    for (const s of [s2, s3]) {
+      await s.signalling.act({ action: 'requestToSpeak' });
+      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+    }
+    speakers = [host, s2, s3];
+    listeners = [];
+    for (let i = 0; i < LISTENERS; i++) listeners.push(await joinSpace(server, spaceId, { guest: true, canPublish: false }));
+    everyone = [...speakers, ...listeners];
+    await waitFor(() => everyone.every((p) => p.peer.state === 'connected'), 30_000, 'all peers connected');
+    await waitFor(() => speakers.every((s) => s.state.you?.role !== 'listener'), 5000, 'speakers on stage');
+    for (const s of speakers) {
+      s.peer.setTalking(false);
+      s.peer.startSending();
+    }
+    // Let the server see each speaker's SSRC before the first measurement.
+    await sleep(500);
+  });
+
+  after(async () => {
+    for (const p of everyone ?? []) p.close();
+    await server?.close();
+  });
+
+  const counts = (tag: number) => listeners.map((l) => l.peer.packetsFromTag(tag));
+  const delta = (beforeCounts: number[], tag: number) => counts(tag).map((n, i) => n - beforeCounts[i]!);
+
+  it('forwards a talking speaker to every listener, and silent speakers to nobody', async () => {
+    const b1 = counts(1);
+    const b2 = counts(2);
+    const b3 = counts(3);
+    host.peer.setTalking(true);
+    await sleep(1500);
+    host.peer.setTalking(false);
+    await sleep(1000); // hangover
+    const d1 = delta(b1, 1);
+    assert.ok(d1.every((n) => n >= 40), `every listener hears the host: min ${Math.min(...d1)} packets`);
+    assert.deepEqual(delta(b2, 2), new Array(LISTENERS).fill(0), 'silent speaker 2 is not forwarded');
+    assert.deepEqual(delta(b3, 3), new Array(LISTENERS).fill(0), 'silent speaker 3 is not forwarded');
+    // Speakers hear each other, but never themselves.
+    assert.ok(speakers[1]!.peer.packetsFromTag(1) >= 40, 'speaker 2 hears the host');
+    assert.equal(host.peer.packetsFromTag(1), 0, 'the host does not hear itself');
+  });
+
+  it('sends speaking indicators several times a second while someone talks, and an empty list after', async () => {
+    const l = listeners[7]!;
+    const startIndex = l.speaking.length;
+    speakers[1]!.peer.setTalking(true);
+    await sleep(1200);
+    const during = l.speaking.slice(startIndex);
+    const s2Id = speakers[1]!.state.you!.userId;
+    const mentioning = during.filter((m) => m.speakers.some((s) => s.userId === s2Id && s.level > 0));
+    assert.ok(mentioning.length >= 5, `at least 5 updates naming speaker 2 in 1.2 s, got ${mentioning.length}`);
+    speakers[1]!.peer.setTalking(false);
+    await waitFor(() => l.speaking.at(-1)!.speakers.length === 0, 3000, 'empty speaking list');
+  });
+
+  it('hears two overlapping speakers at once', async () => {
+    const b2 = counts(2);
+    const b3 = counts(3);
+    speakers[1]!.peer.setTalking(true);
+    speakers[2]!.peer.setTalking(true);
+    await sleep(1200);
+    speakers[1]!.peer.setTalking(false);
+    speakers[2]!.peer.setTalking(false);
+    await sleep(1000);
+    assert.ok(delta(b2, 2).every((n) => n >= 30), 'everyone hears speaker 2');
+    assert.ok(delta(b3, 3).every((n) => n >= 30), 'everyone hears speaker 3');
+  });
+
+  it('stops forwarding a speaker the host mutes, even if their client keeps sending', async () => {
+    const s2 = speakers[1]!;
+    s2.peer.setTalking(true);
+    await sleep(500);
+    await host.signalling.act({ action: 'mute', userId: s2.state.you!.userId });
+    await waitFor(() => s2.state.you?.muted === true, 3000, 'speaker 2 sees itself muted');
+    await sleep(300); // packets already in flight
+    const b2 = counts(2);
+    await sleep(1000);
+    assert.deepEqual(delta(b2, 2), new Array(LISTENERS).fill(0), 'no packets of a muted speaker');
+    assert.ok(s2.peer.packetsSent > 0, 'the muted client kept sending');
+    // Only the speaker can unmute; then they are heard again.
+    await s2.signalling.act({ action: 'setMicMuted', muted: false });
+    await sleep(300);
+    const b2b = counts(2);
+    await sleep(800);
+    assert.ok(delta(b2b, 2).every((n) => n >= 20), 'heard again after unmuting themselves');
+    s2.peer.setTalking(false);
+    await sleep(800);
+  });
+
+  it('lets everyone hear a listener brought on stage', async () => {
+    const newcomer = await joinSpace(server, spaceId, { api: await account(server, 'stage_new'), tag: 9 });
+    everyone.push(newcomer);
+    await waitFor(() => newcomer.peer.state === 'connected', 10_000, 'newcomer connected');
+    await newcomer.signalling.act({ action: 'requestToSpeak' });
+    await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === newcomer.state.you!.userId), 3000, 'request in queue');
+    await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
+    await waitFor(() => newcomer.state.you?.role === 'speaker', 3000, 'newcomer on stage');
+    newcomer.peer.setTalking(true);
+    newcomer.peer.startSending();
+    await sleep(300);
+    const b9 = counts(9);
+    await sleep(1200);
+    newcomer.peer.setTalking(false);
+    assert.ok(delta(b9, 9).every((n) => n >= 30), `every listener hears the newcomer: min ${Math.min(...delta(b9, 9))}`);
+    assert.ok(host.peer.packetsFromTag(9) >= 30, 'the host hears the newcomer');
+  });
+
+  it('cuts a removed speaker within a second, and keeps them out', async () => {
+    const s3 = speakers[2]!;
+    const s3Id = s3.state.you!.userId;
+    s3.peer.setTalking(true);
+    await sleep(500);
+    await host.signalling.act({ action: 'remove', userId: s3Id });
+    await sleep(1000);
+    const b3 = counts(3);
+    await sleep(1000);
+    assert.deepEqual(delta(b3, 3), new Array(LISTENERS).fill(0), 'nothing from the removed speaker after 1 s');
+    assert.ok(!host.state.space!.stage.some((p) => p.userId === s3Id), 'gone from the stage');
+    await assert.rejects(joinSpace(server, spaceId, { api: s3.api }), (err: Error & { code?: string }) => err.code === 'banned');
+  });
+
+  it('reports media counters in /metrics', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? NaN);
+    assert.ok(value('spaces_rtp_packets_in_total') > 0);
+    assert.ok(value('spaces_rtp_packets_out_total') > value('spaces_rtp_packets_in_total'), 'fan-out sends more than it receives');
+    assert.ok(value('spaces_rtp_packets_gated_total') > 0, 'silent packets were held back');
+    assert.match(text, /spaces_participants\{role="listener"\} 5\d/);
+  });
+});
