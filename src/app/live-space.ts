@@ -177,10 +177,12 @@ export class LiveSpace {
     this.closed = true;
     this.flushBroadcast();
     const json = JSON.stringify({ type: 'ended', reason } satisfies ServerMessage);
-    for (const c of this.connections.values()) {
-      c.sendRaw(json);
-      c.close(1000, 'space ended');
-    }
+    const conns = [...this.connections.values()];
+    for (const c of conns) c.sendRaw(json);
+    // Close on the next turn, so that the reply to the action that ended the Space goes out first.
+    setImmediate(() => {
+      for (const c of conns) c.close(1000, 'space ended');
+    });
     this.connections.clear();
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();

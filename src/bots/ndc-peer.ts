@@ -54,6 +54,10 @@ export class NdcPeer {
     options.signalling.on('offer', (msg) => {
       this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
     });
+    // After a reconnect the server starts a fresh PeerConnection: so do we.
+    options.signalling.on('welcome', () => {
+      this.offers = this.offers.then(() => this.resetConnection());
+    });
     options.signalling.on('candidate', (msg) => {
       // Candidates follow our answer; apply them after it.
       this.offers = this.offers.then(() => this.pc?.addRemoteCandidate(msg.candidate, msg.mid)).catch(() => undefined);
@@ -70,6 +74,7 @@ export class NdcPeer {
     if (this.sendTimer) clearInterval(this.sendTimer);
     this.sendTimer = null;
   }
+
 
   /** Sets whether the synthetic voice is talking (loud level) or silent (level 127). */
   setTalking(talking: boolean): void {
@@ -90,6 +95,12 @@ export class NdcPeer {
 
   close(): void {
     this.stopSending();
+    this.resetConnection();
+  }
+
+  /** Drops the PeerConnection; the next offer builds a new one. Sending resumes on it by itself. */
+  private resetConnection(): void {
+    this.micTrack = null;
     try {
       this.pc?.close();
     } catch {

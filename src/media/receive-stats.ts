@@ -10,6 +10,8 @@ export class ReceiveStats {
   private baseSeq = -1;
   private maxSeq = 0;
   private cycles = 0;
+  /** After a big jump, the sequence number that would confirm a restart (A.1's bad_seq); -1 when none. */
+  private badSeq = -1;
   received = 0;
   private expectedPrior = 0;
   private receivedPrior = 0;
@@ -35,13 +37,22 @@ export class ReceiveStats {
         if (seq < this.maxSeq) this.cycles += 0x10000;
         this.maxSeq = seq;
       } else if (delta <= 0x10000 - MAX_MISORDER) {
-        // A big jump: the sender restarted. Re-base rather than report a huge loss.
+        // A big jump. One such packet is a stray (very late, or garbage): ignore it, or a
+        // single one would re-base and the next in-order packet would then look like a
+        // huge loss. Two sequential ones mean the sender restarted: re-base rather than
+        // report a huge loss (RFC 3550 A.1).
+        if (seq !== this.badSeq) {
+          this.badSeq = (seq + 1) & 0xffff;
+          return false;
+        }
         this.baseSeq = seq;
         this.maxSeq = seq;
         this.cycles = 0;
         this.received = 0;
         this.expectedPrior = 0;
         this.receivedPrior = 0;
+        this.badSeq = -1;
+        this.haveTransit = false;
       }
       // else: duplicate or reordered, counted as received.
     }

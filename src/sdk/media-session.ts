@@ -17,29 +17,43 @@ export interface MediaSessionOptions {
 }
 
 export class MediaSession {
-  readonly pc: RTCPeerConnection;
+  pc: RTCPeerConnection;
   private mic: MediaStreamTrack | null = null;
   private muted = false;
   private offers: Promise<void> = Promise.resolve();
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: MediaSessionOptions) {
-    const config: RTCConfiguration = { iceServers: options.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-    this.pc = options.createPeerConnection ? options.createPeerConnection(config) : new RTCPeerConnection(config);
-    this.pc.onicecandidate = (ev) => {
-      if (ev.candidate && ev.candidate.candidate) options.signalling.sendCandidate(ev.candidate.candidate, ev.candidate.sdpMid ?? '0');
-    };
-    this.pc.ontrack = (ev) => options.onRemoteTrack?.(ev.track, ev.transceiver?.mid ?? null);
-    this.pc.onconnectionstatechange = () => options.onConnectionState?.(this.pc.connectionState);
+    this.pc = this.createPeerConnection();
     this.unsubscribe.push(
+      // After a reconnect the server starts a fresh PeerConnection for us (new ICE and DTLS),
+      // so we start a fresh one too; the microphone carries over.
+      options.signalling.on('welcome', () => {
+        this.offers = this.offers.then(() => {
+          this.pc.close();
+          this.pc = this.createPeerConnection();
+        });
+      }),
       options.signalling.on('offer', (msg) => {
         // Offers are applied strictly in order; a failure must not wedge the queue.
         this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
       }),
       options.signalling.on('candidate', (msg) => {
-        void this.pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid }).catch(() => undefined);
+        // After the answer we are working on, so the remote description is in place.
+        this.offers = this.offers.then(() => this.pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid })).catch(() => undefined);
       }),
     );
+  }
+
+  private createPeerConnection(): RTCPeerConnection {
+    const config: RTCConfiguration = { iceServers: this.options.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    const pc = this.options.createPeerConnection ? this.options.createPeerConnection(config) : new RTCPeerConnection(config);
+    pc.onicecandidate = (ev) => {
+      if (ev.candidate && ev.candidate.candidate) this.options.signalling.sendCandidate(ev.candidate.candidate, ev.candidate.sdpMid ?? '0');
+    };
+    pc.ontrack = (ev) => this.options.onRemoteTrack?.(ev.track, ev.transceiver?.mid ?? null);
+    pc.onconnectionstatechange = () => this.options.onConnectionState?.(pc.connectionState);
+    return pc;
   }
 
   /** Attaches (or with null, detaches) the microphone. Changing whether we send needs a new offer. */
