@@ -58,6 +58,7 @@ export function writeRtpPayloadType(buf: Buffer, pt: number): void {
 
 /** Offset of the payload, after CSRCs, extension and before padding; -1 if the header is malformed. */
 export function rtpPayloadOffset(buf: Buffer): number {
+  if (buf.length < RTP_HEADER_MIN) return -1; // also keeps an empty buffer from being indexed
   const b0 = buf[0]!;
   let offset = RTP_HEADER_MIN + (b0 & 0x0f) * 4;
   if (b0 & 0x10) {
@@ -73,6 +74,7 @@ export function rtpPayloadOffset(buf: Buffer): number {
  * read, since the bytes come straight off the network.
  */
 export function findHeaderExtension(buf: Buffer, id: number): number {
+  if (buf.length < RTP_HEADER_MIN) return -1; // also keeps an empty buffer from being indexed
   const b0 = buf[0]!;
   if ((b0 & 0x10) === 0) return -1;
   const start = RTP_HEADER_MIN + (b0 & 0x0f) * 4;

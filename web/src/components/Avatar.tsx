@@ -27,7 +27,8 @@ export function Avatar({ handle, size = 'md', level, dim }: Props) {
       aria-hidden="true"
     >
       <span className="avatar-ring" />
-      <span className="avatar-face">{initials(handle)}</span>
+      {/* Initials are drawn by CSS so that they add no text to the person's row. */}
+      <span className="avatar-face" data-initials={initials(handle)} />
     </span>
   );
 }

@@ -38,8 +38,8 @@ export function ListenerList({ listeners, count, you, onInvite, onAction }: Prop
                       {isYou && <span className="you-tag">You</span>}
                       {p.guest && <span className="tag">Guest</span>}
                       {p.requested && (
-                        <span className="tag tag-accent">
-                          <HandIcon size={12} /> Asked to speak
+                        <span className="tag tag-accent" title="Asked to speak">
+                          <HandIcon size={12} /> Asked
                         </span>
                       )}
                     </span>

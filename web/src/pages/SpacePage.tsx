@@ -117,7 +117,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
 
   return (
     <>
-      <main className="space-main">
+      <main className={`space-main${session.status === 'connected' ? '' : ' is-offline'}`}>
         <div className="space-layout">
           <section className="stage-panel" aria-label="Stage">
             <div className="stage-head">

@@ -169,7 +169,8 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     client.onStatus((s) => {
       if (disposed) return;
       setStatus(s);
-      if (s === 'closed' && !leftRef.current) setSpeaking(EMPTY_SPEAKING);
+      // Levels are live data: stale ones would show rings on people we can't hear.
+      if (s !== 'connected') setSpeaking(EMPTY_SPEAKING);
     });
 
     client.connect().catch((err: unknown) => {

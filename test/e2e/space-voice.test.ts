@@ -1,0 +1,99 @@
+// The whole path a person takes, in real Chromium with fake devices: a host signs up and
+// starts a Space; a second person joins, asks to speak and is approved; a third person
+// hears the second one's speech (espeak-ng); the host ends the Space and every page says so.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startTestServer } from '../helpers/server.js';
+import { inboundAudio, launchUser, type BrowserUser } from '../helpers/browser.js';
+import { silenceWav, speechWav } from '../helpers/media-fixtures.js';
+import { waitFor } from '../helpers/clients.js';
+import type { RunningServer } from '../../src/server.js';
+
+async function signUp(page: Page, baseUrl: string, handle: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('link', { name: 'Sign up' }).or(page.getByRole('button', { name: 'Sign up' })).first().click();
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel('Password').fill('password123');
+  await page.getByRole('button', { name: 'Sign up' }).last().click();
+  await page.getByText(handle).first().waitFor();
+}
+
+describe('a Space in the browser', () => {
+  let server: RunningServer;
+  let host: BrowserUser;
+  let speaker: BrowserUser;
+  let listener: BrowserUser;
+  let spaceUrl = '';
+
+  before(async () => {
+    server = await startTestServer();
+    const speech = speechWav('e2e-speaker', 'Hello everyone, this is the second person speaking in this space. Can you all hear me well?', 1);
+    const silence = silenceWav();
+    host = await launchUser({ audioWav: silence });
+    speaker = await launchUser({ audioWav: speech });
+    listener = await launchUser({ audioWav: silence });
+  });
+
+  after(async () => {
+    await Promise.all([host, speaker, listener].map((u) => u?.close()));
+    await server?.close();
+  });
+
+  it('lets a host start a Space', async () => {
+    const page = host.page;
+    await signUp(page, server.url, 'e2e_host');
+    await page.getByLabel('Title').fill('Browser voices');
+    await page.getByRole('button', { name: 'Start a Space' }).click();
+    await page.waitForURL(/\/s\/[A-Za-z0-9_-]+$/);
+    spaceUrl = page.url();
+    const stage = page.getByRole('region', { name: 'Stage' });
+    await stage.getByRole('listitem').filter({ hasText: 'e2e_host' }).waitFor();
+  });
+
+  it('lets a listener request to speak and the host approve', async () => {
+    const page = speaker.page;
+    await signUp(page, server.url, 'e2e_speaker');
+    await page.goto(spaceUrl);
+    await page.getByRole('button', { name: 'Request to speak' }).click();
+    await page.getByRole('button', { name: 'Cancel request' }).waitFor();
+    const request = host.page.getByRole('region', { name: 'Requests' }).getByRole('listitem').filter({ hasText: 'e2e_speaker' });
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('region', { name: 'Stage' }).getByRole('listitem').filter({ hasText: 'e2e_speaker' }).waitFor();
+    await host.page.getByRole('region', { name: 'Stage' }).getByRole('listitem').filter({ hasText: 'e2e_speaker' }).waitFor();
+  });
+
+  it("lets a third person hear the speaker's voice", async () => {
+    const page = listener.page;
+    await page.goto(spaceUrl);
+    await page.getByText(/\d+ listening/).waitFor();
+    let last = { bytes: 0, packets: 0, maxLevel: 0 };
+    let grew = 0;
+    let prevBytes = 0;
+    await waitFor(
+      () => {
+        void inboundAudio(page).then((s) => {
+          if (s.bytes > prevBytes) grew++;
+          prevBytes = s.bytes;
+          last = s;
+        });
+        return grew >= 5 && last.maxLevel > 0;
+      },
+      30_000,
+      'inbound audio with a level above zero',
+    );
+    assert.ok(last.bytes > 1000, `inbound audio bytes: ${last.bytes}`);
+    assert.ok(last.maxLevel > 0, `audio level: ${last.maxLevel}`);
+    // The stage shows who is talking, from the server's levels.
+    await page.locator('[data-speaking="true"]').filter({ hasText: 'e2e_speaker' }).first().waitFor({ timeout: 15_000 });
+  });
+
+  it('shows every page that the Space ended when the host ends it', async () => {
+    await host.page.getByRole('button', { name: 'End Space' }).first().click();
+    const confirm = host.page.getByRole('dialog').getByRole('button', { name: 'End Space' });
+    if (await confirm.count()) await confirm.click();
+    for (const u of [host, speaker, listener]) {
+      await u.page.getByText('This Space has ended').waitFor({ timeout: 10_000 });
+    }
+  });
+});
