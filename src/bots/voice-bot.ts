@@ -82,6 +82,7 @@ export class VoiceBot {
       iceServers: welcome.iceServers,
       createPeerConnection: (config) => new wrtc.RTCPeerConnection(config) as unknown as RTCPeerConnection,
       onRemoteTrack: (_track, mid) => log(`receiving audio slot ${mid}`),
+      onConnectionState: (state) => log(`connection ${state}`),
     });
     if (this.options.requestStage) await this.signalling.act({ action: 'requestToSpeak' }).catch((e) => log(`request failed: ${e.message}`));
   }

@@ -20,6 +20,9 @@ type Handlers = {
   [K in ServerMessage['type']]?: Array<(msg: MessageOf<K>) => void>;
 };
 
+const nextTask: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
 export class SignallingError extends Error {
   constructor(
     readonly code: ErrorCode | 'closed' | 'timeout',
@@ -167,7 +170,15 @@ export class SignallingClient {
         } satisfies ClientMessage),
       );
     };
-    socket.onmessage = (ev) => this.dispatch(String(ev.data));
+    // Several frames can arrive in one read and be emitted in one tick. Dispatching each on
+    // its own macrotask lets code that awaited the previous message (e.g. connect() resolving
+    // on welcome, then subscribing to offers) run before the next one is handled.
+    socket.onmessage = (ev) => {
+      const data = String(ev.data);
+      nextTask(() => {
+        if (this.socket === socket) this.dispatch(data);
+      });
+    };
     socket.onerror = () => {};
     socket.onclose = () => {
       if (this.socket !== socket) return;

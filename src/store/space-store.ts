@@ -63,7 +63,9 @@ export class SpaceStore {
       .selectFrom('spaces')
       .selectAll()
       .where('state', '=', state)
-      .orderBy(state === 'scheduled' ? 'scheduled_for' : 'started_at', state === 'scheduled' ? 'asc' : 'desc')
+      // NULLS LAST explicitly: PostgreSQL and SQLite disagree on where NULLs sort by default
+      // (a Space that ended without ever starting has no started_at).
+      .orderBy(state === 'scheduled' ? 'scheduled_for' : 'started_at', (ob) => (state === 'scheduled' ? ob.asc() : ob.desc()).nullsLast())
       .limit(limit)
       .execute();
     return rows.map(fromRow);

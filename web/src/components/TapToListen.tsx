@@ -1,4 +1,4 @@
-// Shown when the browser refused to start audio without a tap.
+// Shown when the browser refused to start audio without a tap; floats above the control bar.
 import { VolumeIcon } from './Icons.js';
 
 export function TapToListen({ onTap }: { onTap(): void }) {
@@ -8,7 +8,6 @@ export function TapToListen({ onTap }: { onTap(): void }) {
         <VolumeIcon size={20} />
         Tap to listen
       </button>
-      <p className="muted">Your browser needs a tap before it plays sound.</p>
     </div>
   );
 }
