@@ -1,66 +1,26 @@
 // Test participants: accounts over REST, signalling over a real WebSocket, media through
-// node-datachannel peers.
-import WebSocket from 'ws';
+// node-datachannel peers (see src/bots/ndc-participant.ts).
 import { ApiClient } from '../../src/sdk/api.js';
-import { SignallingClient, type WebSocketLike } from '../../src/sdk/signalling.js';
-import { NdcPeer } from '../../src/bots/ndc-peer.js';
-import type { PersonView, ServerMessage, SpaceSnapshot } from '../../src/protocol/messages.js';
+import { joinAsNdcParticipant, type NdcParticipant } from '../../src/bots/ndc-participant.js';
 import type { RunningServer } from '../../src/server.js';
 
-export interface TestParticipant {
-  handle: string;
-  api: ApiClient;
-  signalling: SignallingClient;
-  peer: NdcPeer;
-  state: { space: SpaceSnapshot | null; you: PersonView | null; invited: boolean };
-  speaking: Array<Extract<ServerMessage, { type: 'speaking' }>>;
-  errors: Array<Extract<ServerMessage, { type: 'error' }>>;
-  ended: boolean;
-  close(): void;
-}
+export type TestParticipant = NdcParticipant;
 
 let seq = 0;
 
-export async function account(server: RunningServer, handle?: string): Promise<ApiClient> {
+export async function account(server: { url: string }, handle?: string): Promise<ApiClient> {
   const api = new ApiClient(server.url);
   await api.ensureAccount(handle ?? `user${process.pid}_${++seq}`.slice(0, 20), 'password123');
   return api;
 }
 
 export async function joinSpace(
-  server: RunningServer,
+  server: Pick<RunningServer, 'url'>,
   spaceId: string,
   opts: { api?: ApiClient; guest?: boolean; tag?: number; canPublish?: boolean } = {},
 ): Promise<TestParticipant> {
-  const api = opts.api ?? (opts.guest ? new ApiClient(server.url) : await account(server));
-  const signalling = new SignallingClient({
-    url: server.url.replace(/^http/, 'ws') + '/ws',
-    spaceId,
-    ...(api.token ? { token: api.token } : {}),
-    createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-  });
-  const peer = new NdcPeer({ signalling, canPublish: opts.canPublish ?? true, tag: opts.tag ?? 0 });
-  const p: TestParticipant = {
-    handle: '',
-    api,
-    signalling,
-    peer,
-    state: { space: null, you: null, invited: false },
-    speaking: [],
-    errors: [],
-    ended: false,
-    close() {
-      peer.close();
-      signalling.close();
-    },
-  };
-  signalling.on('state', (m) => (p.state = { space: m.space, you: m.you, invited: m.invited }));
-  signalling.on('speaking', (m) => p.speaking.push(m));
-  signalling.on('error', (m) => p.errors.push(m));
-  signalling.on('ended', () => (p.ended = true));
-  const welcome = await signalling.connect();
-  p.handle = welcome.you.handle;
-  return p;
+  const api = opts.api ?? (opts.guest ? undefined : await account(server));
+  return joinAsNdcParticipant(server.url, spaceId, { ...(api ? { api } : {}), tag: opts.tag ?? 0, canPublish: opts.canPublish ?? true });
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {

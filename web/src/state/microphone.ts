@@ -39,9 +39,11 @@ export class MicController {
   sync(onStage: boolean, muted: boolean): void {
     if (!onStage) this.denied = false;
     this.wantOn = onStage;
-    this.muted = muted;
-    if (this.track) this.track.enabled = !muted;
-    void this.media?.setMuted(muted).catch(() => undefined);
+    if (muted !== this.muted) {
+      this.muted = muted;
+      if (this.track) this.track.enabled = !muted;
+      void this.media?.setMuted(muted).catch(() => undefined);
+    }
     this.reconcile();
   }
 

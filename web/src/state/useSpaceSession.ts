@@ -227,6 +227,10 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const act = useCallback(async (action: Action) => {
     const client = clientRef.current;
     if (!client) return false;
+    if (client.status !== 'connected') {
+      notifyRef.current("You're offline right now. Try again in a moment.", 'error');
+      return false;
+    }
     try {
       await client.act(action);
       return true;
@@ -240,7 +244,11 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     leftRef.current = true;
     micRef.current?.dispose();
     audioRef.current?.clear();
-    await clientRef.current?.leave().catch(() => undefined);
+    const client = clientRef.current;
+    if (!client) return;
+    // Don't keep someone waiting on a dead connection: give the server a moment, then go.
+    await Promise.race([client.leave().catch(() => undefined), new Promise((r) => window.setTimeout(r, 1500))]);
+    client.close();
   }, []);
 
   const resumeAudio = useCallback(() => audioRef.current?.resume(), []);

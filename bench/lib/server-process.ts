@@ -1,0 +1,49 @@
+// Runs the server as its own process for benchmarks, so its CPU is measured apart from the
+// load generator's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function startServerProcess(extraArgs: string[] = []): Promise<ServerProcess> {
+  const port = 20000 + Math.floor(Math.random() * 10000);
+  const mediaPort = 41000 + Math.floor(Math.random() * 8000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'spaces-bench-'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--media-port', String(mediaPort), '--media-bind', '127.0.0.1', '--data-dir', dataDir, ...extraArgs],
+    { cwd: ROOT, env: { ...process.env, SPACES_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}

@@ -1,0 +1,66 @@
+// A whole lightweight participant: account (optional), signalling and a node-datachannel
+// peer, keeping the latest state the server sent. Used by tests, benchmarks and the load
+// generator.
+import WebSocket from 'ws';
+import { ApiClient } from '../sdk/api.js';
+import { SignallingClient, type WebSocketLike } from '../sdk/signalling.js';
+import { NdcPeer } from './ndc-peer.js';
+import type { PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+
+export interface NdcParticipant {
+  handle: string;
+  api: ApiClient;
+  signalling: SignallingClient;
+  peer: NdcPeer;
+  state: { space: SpaceSnapshot | null; you: PersonView | null; invited: boolean };
+  speaking: Array<Extract<ServerMessage, { type: 'speaking' }>>;
+  errors: Array<Extract<ServerMessage, { type: 'error' }>>;
+  ended: boolean;
+  /** ms from starting to join until the welcome arrived. */
+  joinMs: number;
+  close(): void;
+}
+
+export interface JoinOptions {
+  /** An API client with a token; a guest listener without one. */
+  api?: ApiClient;
+  tag?: number;
+  canPublish?: boolean;
+  /** Keep every speaking message (tests); off for load runs. */
+  recordSpeaking?: boolean;
+}
+
+export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opts: JoinOptions = {}): Promise<NdcParticipant> {
+  const started = performance.now();
+  const api = opts.api ?? new ApiClient(baseUrl);
+  const signalling = new SignallingClient({
+    url: baseUrl.replace(/^http/, 'ws') + '/ws',
+    spaceId,
+    ...(api.token ? { token: api.token } : {}),
+    createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+  });
+  const peer = new NdcPeer({ signalling, canPublish: opts.canPublish ?? true, tag: opts.tag ?? 0 });
+  const p: NdcParticipant = {
+    handle: '',
+    api,
+    signalling,
+    peer,
+    state: { space: null, you: null, invited: false },
+    speaking: [],
+    errors: [],
+    ended: false,
+    joinMs: 0,
+    close() {
+      peer.close();
+      signalling.close();
+    },
+  };
+  signalling.on('state', (m) => (p.state = { space: m.space, you: m.you, invited: m.invited }));
+  if (opts.recordSpeaking !== false) signalling.on('speaking', (m) => p.speaking.push(m));
+  signalling.on('error', (m) => p.errors.push(m));
+  signalling.on('ended', () => (p.ended = true));
+  const welcome = await signalling.connect();
+  p.joinMs = performance.now() - started;
+  p.handle = welcome.you.handle;
+  return p;
+}
