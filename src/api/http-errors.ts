@@ -43,7 +43,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(STATUS_BY_CODE[err.code] ?? 400).send({ code: err.code, message: err.message });
     }
     if (err.statusCode && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ code: 'bad_request', message: err.message });
+      const code = err.statusCode === 413 ? 'payload_too_large' : 'bad_request';
+      return reply.code(err.statusCode).send({ code, message: err.message });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ code: 'internal', message: 'internal error' });
