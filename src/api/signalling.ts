@@ -97,6 +97,9 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
         case 'action':
           live.act(person.userId, msg.body);
           break;
+        case 'pin':
+          live.pin(person.userId, msg.userId);
+          break;
         case 'leave':
           send({ type: 'ack', ...(rid ? { rid } : {}) });
           live.leave(person.userId);

@@ -56,6 +56,11 @@ export class LiveSpace {
       for (const c of this.connections.values()) c.sendRaw(json);
     });
     room.on('connectionState', (userId, state) => this.log.debug({ userId, state }, 'peer connection state'));
+    room.on('activeSpeaker', (userId) => {
+      const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
+      for (const c of this.connections.values()) c.sendRaw(json);
+    });
+    room.on('stageVideo', (viewerId, sourceId, pinned) => this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned }));
   }
 
   get connectionCount(): number {
@@ -78,6 +83,8 @@ export class LiveSpace {
     const p = this.space.participant(person.userId)!;
     if (isStageRole(p.role)) this.room.setPublisher(person.userId, true, p.muted);
     this.room.connect(person.userId);
+    if (p.camera) this.room.setCamera(person.userId, true);
+    conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
     this.apply(events);
     this.scheduleBroadcast();
   }
@@ -121,6 +128,15 @@ export class LiveSpace {
     this.room.renegotiate(userId);
   }
 
+  /** Pins this viewer's stage video on a person on stage, or unpins with null. */
+  pin(userId: string, targetId: string | null): void {
+    if (targetId !== null) {
+      const target = this.space.participant(targetId);
+      if (!target || target.role === 'listener') throw new AppError('not_found', 'you can only pin someone on stage');
+    }
+    this.room.pin(userId, targetId);
+  }
+
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
   end(reason: string): void {
     this.apply(this.space.end(reason, Date.now()));
@@ -147,6 +163,9 @@ export class LiveSpace {
         }
         case 'muteChanged':
           this.room.setMuted(e.userId, e.muted);
+          break;
+        case 'cameraChanged':
+          this.room.setCamera(e.userId, e.on);
           break;
         case 'removed': {
           this.room.remove(e.userId);
@@ -252,12 +271,22 @@ export class LiveSpace {
       listenerCount: s.listenerCount,
       requests: moderator ? s.requests().map(view) : [],
       endReason: s.endReason,
+      activeSpeaker: this.room.activeSpeaker,
     };
   }
 }
 
 function view(p: Readonly<Participant>): PersonView {
-  return { userId: p.userId, handle: p.handle, role: p.role, muted: p.muted, connected: p.connected, requested: p.requested, guest: p.guest };
+  return {
+    userId: p.userId,
+    handle: p.handle,
+    role: p.role,
+    muted: p.muted,
+    camera: p.camera,
+    connected: p.connected,
+    requested: p.requested,
+    guest: p.guest,
+  };
 }
 
 function iso(ms: number | null): string | null {

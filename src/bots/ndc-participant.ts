@@ -16,6 +16,10 @@ export interface NdcParticipant {
   speaking: Array<Extract<ServerMessage, { type: 'speaking' }>>;
   errors: Array<Extract<ServerMessage, { type: 'error' }>>;
   ended: boolean;
+  /** Latest dominant speaker the server announced. */
+  activeSpeaker: string | null;
+  /** What this participant's stage-video slot shows, as the server last said. */
+  stageVideo: { userId: string | null; pinned: boolean };
   /** ms from starting to join until the welcome arrived. */
   joinMs: number;
   close(): void;
@@ -49,6 +53,8 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
     speaking: [],
     errors: [],
     ended: false,
+    activeSpeaker: null,
+    stageVideo: { userId: null, pinned: false },
     joinMs: 0,
     close() {
       peer.close();
@@ -59,6 +65,8 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
   if (opts.recordSpeaking !== false) signalling.on('speaking', (m) => p.speaking.push(m));
   signalling.on('error', (m) => p.errors.push(m));
   signalling.on('ended', () => (p.ended = true));
+  signalling.on('activeSpeaker', (m) => (p.activeSpeaker = m.userId));
+  signalling.on('stageVideo', (m) => (p.stageVideo = { userId: m.userId, pinned: m.pinned }));
   const welcome = await signalling.connect();
   p.joinMs = performance.now() - started;
   p.handle = welcome.you.handle;

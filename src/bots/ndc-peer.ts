@@ -6,7 +6,25 @@ import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 
 const MIC_MID = 'mic';
+const CAM_MID = 'cam';
+const STAGE_VIDEO_MID = 'v0';
 const OPUS_PT = 111;
+const VP8_PT = 96;
+const VIDEO_FPS = 30;
+/** A synthetic keyframe every this many frames, and at once after a PLI. */
+const KEYFRAME_INTERVAL = 150;
+/** One 120 ms syllable, then an 80 ms dip (levels in -dBov). */
+const SYLLABLE_LEVELS = [34, 28, 24, 24, 28, 34];
+
+/** One video packet as the stage-video slot delivered it. */
+export interface VideoPacketRecord {
+  tag: number;
+  keyframeStart: boolean;
+  frameStart: boolean;
+  atMs: number;
+  seq: number;
+  pictureId: number;
+}
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 export interface ReceivedStream {
@@ -35,6 +53,20 @@ export class NdcPeer {
   pc: PeerConnection | null = null;
   private readonly tracks: Track[] = [];
   private micTrack: Track | null = null;
+  private camTrack: Track | null = null;
+  private videoTimer: ReturnType<typeof setInterval> | null = null;
+  private videoSeq = Math.floor(Math.random() * 0xffff);
+  private videoTs = Math.floor(Math.random() * 0xffffffff);
+  private pictureId = Math.floor(Math.random() * 0x7fff);
+  private framesSinceKey = KEYFRAME_INTERVAL;
+  readonly videoSsrc = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
+  private readonly videoPacket = Buffer.alloc(12 + 4 + 1 + 4 + 600);
+  /** Tag written into synthetic video payloads (defaults to the audio tag). */
+  videoTag = 0;
+  keyframesSent = 0;
+  plisReceived = 0;
+  /** Every packet received on the stage-video slot, in order. */
+  readonly videoLog: VideoPacketRecord[] = [];
   readonly received = new Map<string, ReceivedStream>();
   firstPacketAtMs = 0;
   rtcpReceived = 0;
@@ -42,8 +74,9 @@ export class NdcPeer {
   private seq = Math.floor(Math.random() * 0xffff);
   private ts = Math.floor(Math.random() * 0xffffffff);
   readonly ssrc = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
-  /** Level written in the audio-level extension: 127 silence, ~30 speech. */
-  level = 127;
+  /** Whether the synthetic voice is talking. */
+  talking = false;
+  private frameCount = 0;
   packetsSent = 0;
   private offers: Promise<void> = Promise.resolve();
   private readonly packet = Buffer.alloc(12 + 8 + 120);
@@ -76,9 +109,20 @@ export class NdcPeer {
   }
 
 
-  /** Sets whether the synthetic voice is talking (loud level) or silent (level 127). */
+  /**
+   * Sets whether the synthetic voice is talking or silent (level 127). Talking levels rise
+   * and fall five times a second, like syllables, since a dominant-speaker detector rightly
+   * ignores a flat tone.
+   */
   setTalking(talking: boolean): void {
-    this.level = talking ? 30 : 127;
+    this.talking = talking;
+  }
+
+  /** The RFC 6464 level of the current frame (0 loudest, 127 silence). */
+  private currentLevel(): number {
+    if (!this.talking) return 127;
+    const phase = this.frameCount % 10;
+    return phase < 6 ? SYLLABLE_LEVELS[phase]! : 45;
   }
 
   packetsFromTag(tag: number): number {
@@ -95,12 +139,90 @@ export class NdcPeer {
 
   close(): void {
     this.stopSending();
+    this.stopVideo();
     this.resetConnection();
+  }
+
+  /** Starts a synthetic 30 fps VP8-shaped stream: descriptors, keyframes and picture IDs are real; pixels are not. */
+  startVideo(tag = this.options.tag ?? 0): void {
+    this.videoTag = tag;
+    if (this.videoTimer) return;
+    this.videoTimer = setInterval(() => this.sendVideoFrame(), 1000 / VIDEO_FPS);
+  }
+
+  stopVideo(): void {
+    if (this.videoTimer) clearInterval(this.videoTimer);
+    this.videoTimer = null;
+  }
+
+  /** Packets of the stage-video slot since index `from` whose tag is `tag`. */
+  videoFrom(from: number, tag: number): VideoPacketRecord[] {
+    return this.videoLog.slice(from).filter((r) => r.tag === tag);
+  }
+
+  private onCameraRtcp(buf: Buffer): void {
+    // A PLI (PSFB, FMT 1) from the server: make the next frame a keyframe.
+    for (let at = 0; at + 4 <= buf.length; ) {
+      const fmt = buf[at]! & 0x1f;
+      const pt = buf[at + 1]!;
+      if (pt === 206 && fmt === 1) {
+        this.plisReceived++;
+        this.framesSinceKey = KEYFRAME_INTERVAL;
+      }
+      at += (buf.readUInt16BE(at + 2) + 1) * 4;
+    }
+  }
+
+  private sendVideoFrame(): void {
+    const track = this.camTrack;
+    if (!track || !track.isOpen()) return;
+    const key = this.framesSinceKey >= KEYFRAME_INTERVAL;
+    this.framesSinceKey = key ? 0 : this.framesSinceKey + 1;
+    if (key) this.keyframesSent++;
+    this.pictureId = (this.pictureId + 1) & 0x7fff;
+    this.videoTs = (this.videoTs + 90_000 / VIDEO_FPS) >>> 0;
+    const packets = key ? 3 : 1;
+    const p = this.videoPacket;
+    for (let i = 0; i < packets; i++) {
+      this.videoSeq = (this.videoSeq + 1) & 0xffff;
+      p[0] = 0x80;
+      p[1] = (i === packets - 1 ? 0x80 : 0) | VP8_PT;
+      p.writeUInt16BE(this.videoSeq, 2);
+      p.writeUInt32BE(this.videoTs, 4);
+      p.writeUInt32BE(this.videoSsrc, 8);
+      // VP8 descriptor: X, S on the first packet, PID 0; then I with a 15-bit picture ID.
+      p[12] = 0x80 | (i === 0 ? 0x10 : 0);
+      p[13] = 0x80;
+      p.writeUInt16BE(0x8000 | this.pictureId, 14);
+      // VP8 payload header: bit 0 clear = keyframe.
+      p[16] = key ? 0x00 : 0x01;
+      p.writeUInt32BE(this.videoTag, 17);
+      track.sendMessageBinary(p);
+    }
+  }
+
+  private onVideoMessage(buf: Buffer): void {
+    if (buf.length < 12) return;
+    const pt = buf[1]!;
+    if (pt >= 192 && pt <= 223) return;
+    const at = payloadOffset(buf);
+    if (at < 0 || at + 9 > buf.length) return;
+    const b0 = buf[at]!;
+    const frameStart = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
+    this.videoLog.push({
+      tag: buf.readUInt32BE(at + 5),
+      frameStart,
+      keyframeStart: frameStart && (buf[at + 4]! & 0x01) === 0,
+      atMs: performance.now(),
+      seq: buf.readUInt16BE(2),
+      pictureId: buf.readUInt16BE(at + 2) & 0x7fff,
+    });
   }
 
   /** Drops the PeerConnection; the next offer builds a new one. Sending resumes on it by itself. */
   private resetConnection(): void {
     this.micTrack = null;
+    this.camTrack = null;
     try {
       this.pc?.close();
     } catch {
@@ -115,8 +237,9 @@ export class NdcPeer {
     pc.onTrack((track) => {
       this.tracks.push(track);
       const mid = track.mid();
-      if (mid === MIC_MID) return;
-      track.onMessage((buf) => this.onSlotMessage(mid, buf));
+      if (mid === MIC_MID || mid === CAM_MID) return;
+      if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.onVideoMessage(buf));
+      else track.onMessage((buf) => this.onSlotMessage(mid, buf));
     });
     return pc;
   }
@@ -138,6 +261,15 @@ export class NdcPeer {
         this.micTrack = this.pc.addTrack(media);
         this.tracks.push(this.micTrack);
         this.micTrack.onMessage(() => this.rtcpReceived++);
+      }
+      const cam = parsed.media.find((m) => String(m.mid) === CAM_MID);
+      if (cam && this.options.canPublish) {
+        const video = new nodeDataChannel.Video(CAM_MID, 'SendOnly');
+        video.addVP8Codec(VP8_PT);
+        video.addSSRC(this.videoSsrc, 'bot', 'bot-cam', 'bot-cam');
+        this.camTrack = this.pc.addTrack(video);
+        this.tracks.push(this.camTrack);
+        this.camTrack.onMessage((buf) => this.onCameraRtcp(buf));
       }
     }
     const pc = this.pc;
@@ -200,7 +332,9 @@ export class NdcPeer {
     p.writeUInt16BE(0xbede, 12);
     p.writeUInt16BE(1, 14);
     p[16] = (this.audioLevelExtId << 4) | 0;
-    p[17] = (this.level < 127 ? 0x80 : 0) | this.level;
+    const level = this.currentLevel();
+    this.frameCount++;
+    p[17] = (level < 127 ? 0x80 : 0) | level;
     p[18] = 0;
     p[19] = 0;
     p.writeUInt32BE(this.options.tag ?? 0, 20);

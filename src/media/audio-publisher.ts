@@ -8,6 +8,7 @@ import { VoiceActivity, type VoiceActivityConfig } from './voice-activity.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
 import { OPUS_PT } from './peer.js';
+import type { SpeakerDetector } from './speaker/detector.js';
 
 export class AudioPublisher {
   /** The slots this stream is mapped onto, one per subscriber; the fan-out loop walks this array. */
@@ -27,6 +28,7 @@ export class AudioPublisher {
   constructor(
     readonly id: string,
     private readonly counters: MediaCounters,
+    private readonly detector: SpeakerDetector,
     voiceConfig?: VoiceActivityConfig,
   ) {
     this.voice = new VoiceActivity(voiceConfig);
@@ -62,7 +64,10 @@ export class AudioPublisher {
     this.counters.bytesIn += buf.length;
     this.lastPacketAtMs = nowMs;
     this.stats.onPacket(rtpSequence(buf), rtpTimestamp(buf), nowMs);
-    const open = this.voice.update(readAudioLevel(buf, this.audioLevelExtId), nowMs);
+    const level = readAudioLevel(buf, this.audioLevelExtId);
+    // The dominant-speaker detector hears every frame of a live publisher, talking or not.
+    if (this.live && level >= 0) this.detector.addLevel(this.id, level & 0x7f, (level & 0x80) !== 0, nowMs);
+    const open = this.voice.update(level, nowMs);
     if (!this.live || !open) {
       this.counters.packetsGated++;
       this.heldBack = true;

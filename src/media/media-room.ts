@@ -9,11 +9,15 @@ import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
+import { StageVideo } from './stage-video.js';
+import { createDetector, type SpeakerDetector } from './speaker/detector.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
 const INITIAL_SLOTS = 4;
 const SPEAKING_INTERVAL_MS = 150;
 const RTCP_INTERVAL_MS = 1000;
+/** How often the dominant-speaker detector re-decides. */
+const DECIDE_INTERVAL_MS = 50;
 
 export interface SpeakingLevel {
   id: string;
@@ -25,6 +29,10 @@ export interface MediaRoomEvents {
   candidates: [participantId: string, candidates: string[], mid: string];
   speaking: [levels: SpeakingLevel[]];
   connectionState: [participantId: string, state: string];
+  /** The dominant speaker changed. */
+  activeSpeaker: [participantId: string | null];
+  /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
+  stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean];
 }
 
 export interface MediaRoomOptions {
@@ -38,6 +46,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly publishers = new Map<string, AudioPublisher>();
   private readonly speakingTimer: ReturnType<typeof setInterval>;
   private readonly rtcpTimer: ReturnType<typeof setInterval>;
+  private readonly decideTimer: ReturnType<typeof setInterval>;
+  private readonly detector: SpeakerDetector;
+  private readonly stageVideo: StageVideo;
   private lastSpeakingKey = '';
   private closed = false;
   private readonly scratch = Buffer.alloc(64);
@@ -56,10 +67,18 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     private readonly options: MediaRoomOptions,
   ) {
     super();
+    this.detector = createDetector('ours');
+    this.stageVideo = new StageVideo(options.counters);
     this.speakingTimer = setInterval(() => this.emitSpeaking(), SPEAKING_INTERVAL_MS);
     this.rtcpTimer = setInterval(() => this.sendReports(), RTCP_INTERVAL_MS);
+    this.decideTimer = setInterval(() => this.decideSpeaker(), DECIDE_INTERVAL_MS);
     this.speakingTimer.unref();
     this.rtcpTimer.unref();
+    this.decideTimer.unref();
+  }
+
+  get activeSpeaker(): string | null {
+    return this.stageVideo.activeSpeaker;
   }
 
   get peerCount(): number {
@@ -89,12 +108,16 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         if (pub) pub.configure(sending ? ssrc : null, audioLevelExtId);
       },
       connectionState: (state) => this.emit('connectionState', participantId, state),
+      camMessage: (buf) => this.stageVideo.onCameraPacket(participantId, buf, Date.now()),
+      camChanged: ({ ssrc }) => this.stageVideo.configureCamera(peer, ssrc),
+      videoSwitched: (sourceId) => this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId)),
     });
     this.peers.set(participantId, peer);
     const others = [...this.publishers.values()].filter((p) => p.id !== participantId);
     peer.ensureSlots(Math.max(INITIAL_SLOTS, others.length));
     for (const pub of others) pub.attach(peer.freeSlot()!);
     if (publisher) publisher.configure(null, 0);
+    this.stageVideo.addViewer(peer);
     peer.negotiate();
   }
 
@@ -108,6 +131,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       if (source) this.publishers.get(source.id)?.detach(slot);
     }
     this.publishers.get(participantId)?.configure(null, 0);
+    this.stageVideo.removeViewer(participantId);
     peer.close();
   }
 
@@ -115,13 +139,24 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   remove(participantId: string): void {
     this.setPublisher(participantId, false);
     this.disconnect(participantId);
+    this.stageVideo.forget(participantId);
+  }
+
+  /** The domain's camera flag for a stage member. */
+  setCamera(participantId: string, on: boolean): void {
+    this.stageVideo.setCamera(participantId, on);
+  }
+
+  /** Holds `viewerId`'s stage video on `targetId` (null: follow the active speaker). */
+  pin(viewerId: string, targetId: string | null): void {
+    this.stageVideo.pin(viewerId, targetId);
   }
 
   /** Puts a participant on stage (their audio reaches everyone) or takes them off it. */
   setPublisher(participantId: string, onStage: boolean, muted = false): void {
     const existing = this.publishers.get(participantId);
     if (onStage && !existing) {
-      const pub = new AudioPublisher(participantId, this.options.counters, this.options.voice);
+      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice);
       pub.live = !muted;
       this.publishers.set(participantId, pub);
       for (const [id, peer] of this.peers) {
@@ -142,6 +177,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       existing.detachAll();
       existing.voice.reset();
       this.publishers.delete(participantId);
+      this.detector.removeSpeaker(participantId);
+      this.stageVideo.setCamera(participantId, false);
       this.peers.get(participantId)?.negotiate();
     } else if (existing) {
       existing.live = !muted;
@@ -206,6 +243,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.closed = true;
     clearInterval(this.speakingTimer);
     clearInterval(this.rtcpTimer);
+    clearInterval(this.decideTimer);
     for (const id of [...this.peers.keys()]) this.disconnect(id);
     this.publishers.clear();
     this.removeAllListeners();
@@ -227,8 +265,18 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.emit('speaking', levels);
   }
 
+  private decideSpeaker(): void {
+    const before = this.stageVideo.activeSpeaker;
+    const now = this.detector.decide(Date.now());
+    if (now === before || (now !== null && !this.publishers.has(now))) return;
+    this.options.counters.speakerSwitches++;
+    this.stageVideo.setActiveSpeaker(now);
+    this.emit('activeSpeaker', now);
+  }
+
   private sendReports(): void {
     const now = Date.now();
+    this.stageVideo.sendReports(now, this.report);
     for (const peer of this.peers.values()) {
       for (const slot of peer.slots) slot.sendSenderReport(this.scratch, now);
       const pub = this.publishers.get(peer.id);

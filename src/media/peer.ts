@@ -4,11 +4,15 @@
 // answer is awaited, further changes just mark the peer for one more round.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { DownstreamSlot } from './downstream-slot.js';
+import { VideoSlot } from './video-slot.js';
+import { VP8_PT } from './video-publisher.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 
 export const MIC_MID = 'mic';
+export const CAM_MID = 'cam';
+export const VIDEO_SLOT_MID = 'v0';
 export const OPUS_PT = 111;
 export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
@@ -21,6 +25,12 @@ export interface PeerEvents {
   candidates(candidates: string[], mid: string): void;
   /** RTP or RTCP from the participant's microphone. */
   micMessage(buf: Buffer): void;
+  /** RTP or RTCP from the participant's camera. */
+  camMessage(buf: Buffer): void;
+  /** The answer changed whether the client sends its camera. */
+  camChanged(facts: { sending: boolean; ssrc: number | null }): void;
+  /** The stage-video slot now shows `sourceId` (after its first keyframe) or nothing. */
+  videoSwitched(sourceId: string | null): void;
   /** RTCP from the client about a slot (receiver reports). */
   slotRtcp(slot: DownstreamSlot, buf: Buffer): void;
   /** The answer changed what the client sends on the mic m-line. */
@@ -40,6 +50,9 @@ export class Peer {
   /** Keep JS references to every Track: node-datachannel stops delivering to collected ones. */
   private readonly tracks: Track[] = [];
   private readonly micTrack: Track;
+  private readonly camTrack: Track;
+  /** The one stage-video slot: every viewer receives exactly one video stream. */
+  readonly videoSlot: VideoSlot;
   private offeredMids: string[] = [];
   private awaitingAnswer = false;
   private pendingRound = false;
@@ -71,6 +84,21 @@ export class Peer {
     this.micTrack = this.pc.addTrack(mic);
     this.tracks.push(this.micTrack);
     this.micTrack.onMessage((buf) => events.micMessage(buf));
+
+    const cam = new nodeDataChannel.Video(CAM_MID, 'RecvOnly');
+    cam.addVP8Codec(VP8_PT);
+    this.camTrack = this.pc.addTrack(cam);
+    this.tracks.push(this.camTrack);
+    this.camTrack.onMessage((buf) => events.camMessage(buf));
+
+    const videoSsrc = nextSsrc();
+    const slotMedia = new nodeDataChannel.Video(VIDEO_SLOT_MID, 'SendOnly');
+    slotMedia.addVP8Codec(VP8_PT);
+    slotMedia.addSSRC(videoSsrc, `spaces-${id}`, 'stage-video', 'stage-video');
+    const slotTrack = this.pc.addTrack(slotMedia);
+    this.tracks.push(slotTrack);
+    this.videoSlot = new VideoSlot(VIDEO_SLOT_MID, videoSsrc, slotTrack, counters, { switched: (sourceId) => events.videoSwitched(sourceId) });
+    slotTrack.onMessage((buf) => this.videoSlot.onRtcp(buf, Date.now()));
   }
 
   /** Grows the slot list to at least `count`; returns true when new m-lines need an offer. */
@@ -119,10 +147,10 @@ export class Peer {
     if (!this.awaitingAnswer) throw new InvalidSdpError('no offer is awaiting an answer');
     const facts = inspectAnswer(sdp, this.offeredMids);
     const micDirection = facts.directions.get(MIC_MID) ?? 'inactive';
-    if (micDirection === 'recvonly' || micDirection === 'sendrecv') {
-      // We offered recvonly for the mic; a client can only send or stay inactive there.
-      if (micDirection === 'recvonly') throw new InvalidSdpError('the mic section must be sendonly or inactive');
-    }
+    const camDirection = facts.directions.get(CAM_MID) ?? 'inactive';
+    // We offered recvonly for mic and camera; a client can only send there or stay inactive.
+    if (micDirection === 'recvonly') throw new InvalidSdpError('the mic section must be sendonly or inactive');
+    if (camDirection === 'recvonly') throw new InvalidSdpError('the cam section must be sendonly or inactive');
     try {
       this.pc.setRemoteDescription(sdp, 'answer');
     } catch (err) {
@@ -140,6 +168,8 @@ export class Peer {
       ssrc: sending ? (facts.ssrcs.get(MIC_MID)?.[0] ?? null) : null,
       audioLevelExtId: facts.audioLevelIds.get(MIC_MID) ?? 0,
     });
+    const camSending = camDirection === 'sendonly' || camDirection === 'sendrecv';
+    this.events.camChanged({ sending: camSending, ssrc: camSending ? (facts.ssrcs.get(CAM_MID)?.[0] ?? null) : null });
     if (this.pendingRound) {
       this.pendingRound = false;
       this.negotiate();
@@ -157,10 +187,15 @@ export class Peer {
     if (this.micTrack.isOpen()) this.micTrack.sendMessageBinary(buf);
   }
 
+  sendToCam(buf: Buffer): void {
+    if (this.camTrack.isOpen()) this.camTrack.sendMessageBinary(buf);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const slot of this.slots) slot.assign(null);
+    this.videoSlot.switchTo(null, Date.now());
     try {
       this.pc.close();
     } catch {

@@ -134,3 +134,39 @@ export function writePli(out: Buffer, senderSsrc: number, mediaSsrc: number): nu
   out.writeUInt32BE(mediaSsrc >>> 0, 8);
   return 12;
 }
+
+/**
+ * Writes a REMB (draft-alvestrand-rmcat-remb): the most the publisher should send, in
+ * bits per second, for media SSRC `mediaSsrc`. Returns its length (24 bytes).
+ */
+export function writeRemb(out: Buffer, senderSsrc: number, mediaSsrc: number, bitsPerSecond: number): number {
+  let mantissa = Math.max(0, Math.floor(bitsPerSecond));
+  let exp = 0;
+  while (mantissa > 0x3ffff) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  out[0] = 0x8f; // V=2, FMT=15
+  out[1] = RTCP_PSFB;
+  out.writeUInt16BE(5, 2);
+  out.writeUInt32BE(senderSsrc >>> 0, 4);
+  out.writeUInt32BE(0, 8);
+  out.write('REMB', 12, 'ascii');
+  out[16] = 1;
+  out[17] = ((exp & 0x3f) << 2) | ((mantissa >> 16) & 0x03);
+  out.writeUInt16BE(mantissa & 0xffff, 18);
+  out.writeUInt32BE(mediaSsrc >>> 0, 20);
+  return 24;
+}
+
+/** Writes a generic NACK for `pid` plus the bitmask `blp` of the 16 packets after it; returns 16. */
+export function writeNack(out: Buffer, senderSsrc: number, mediaSsrc: number, pid: number, blp: number): number {
+  out[0] = 0x81;
+  out[1] = RTCP_RTPFB;
+  out.writeUInt16BE(3, 2);
+  out.writeUInt32BE(senderSsrc >>> 0, 4);
+  out.writeUInt32BE(mediaSsrc >>> 0, 8);
+  out.writeUInt16BE(pid & 0xffff, 12);
+  out.writeUInt16BE(blp & 0xffff, 14);
+  return 16;
+}

@@ -24,6 +24,7 @@ export const actionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('mute'), userId }),
   z.object({ action: z.literal('muteAll') }),
   z.object({ action: z.literal('setMicMuted'), muted: z.boolean() }),
+  z.object({ action: z.literal('setCamera'), on: z.boolean() }),
   z.object({ action: z.literal('moveToAudience'), userId }),
   z.object({ action: z.literal('leaveStage') }),
   z.object({ action: z.literal('remove'), userId }),
@@ -53,6 +54,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /** The client changed what it sends (e.g. attached its microphone) and wants a fresh offer. */
   z.object({ type: z.literal('renegotiate'), rid: requestId }),
   z.object({ type: z.literal('action'), rid: requestId, body: actionSchema }),
+  /** Holds this viewer's stage video on one person (null: follow the active speaker again). Local to the viewer. */
+  z.object({ type: z.literal('pin'), rid: requestId, userId: userId.nullable() }),
   z.object({ type: z.literal('leave'), rid: requestId }),
   z.object({ type: z.literal('ping'), rid: requestId }),
 ]);
@@ -86,6 +89,8 @@ export interface PersonView {
   role: Role;
   /** Microphone muted (by themselves or by a moderator). */
   muted: boolean;
+  /** Camera on (stage members only). */
+  camera: boolean;
   /** False while the person's connection is down and the server holds their place. */
   connected: boolean;
   /** A pending request to speak (listeners only). */
@@ -113,6 +118,8 @@ export interface SpaceSnapshot extends SpaceSummary {
   /** Pending requests to speak, oldest first; only sent to the host and co-hosts. */
   requests: PersonView[];
   endReason: string | null;
+  /** The dominant speaker right now, as the server's detector sees it. */
+  activeSpeaker: string | null;
 }
 
 export const LISTENER_LIST_LIMIT = 200;
@@ -124,6 +131,10 @@ export type ServerMessage =
   | { type: 'candidate'; candidate: string; mid: string }
   /** Who is talking now, by user id, with a 0..1 loudness; sent several times a second while it changes. */
   | { type: 'speaking'; speakers: Array<{ userId: string; level: number }> }
+  /** The dominant speaker changed (also sent at once to someone who joins). */
+  | { type: 'activeSpeaker'; userId: string | null }
+  /** Whose camera this viewer's stage-video slot carries now (null: none); sent when it changes. */
+  | { type: 'stageVideo'; userId: string | null; pinned: boolean }
   | { type: 'ack'; rid?: string }
   | { type: 'pong'; rid?: string }
   | { type: 'error'; rid?: string; code: ErrorCode; message: string }

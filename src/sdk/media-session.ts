@@ -6,12 +6,15 @@ import type { SignallingClient } from './signalling.js';
 import type { IceServerConfig } from '../protocol/messages.js';
 
 export const MIC_MID = 'mic';
+export const CAM_MID = 'cam';
+/** The one stage-video slot: the server switches which camera it carries. */
+export const STAGE_VIDEO_MID = 'v0';
 
 export interface MediaSessionOptions {
   signalling: SignallingClient;
   iceServers: IceServerConfig[];
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
-  /** Called for each remote track (an audio slot); play it. */
+  /** Called for each remote track: audio slots (play them all) and the stage video (mid "v0"). */
   onRemoteTrack?: (track: MediaStreamTrack, mid: string | null) => void;
   onConnectionState?: (state: RTCPeerConnectionState) => void;
 }
@@ -19,6 +22,7 @@ export interface MediaSessionOptions {
 export class MediaSession {
   pc: RTCPeerConnection;
   private mic: MediaStreamTrack | null = null;
+  private camera: MediaStreamTrack | null = null;
   private muted = false;
   private offers: Promise<void> = Promise.resolve();
   private readonly unsubscribe: Array<() => void> = [];
@@ -65,6 +69,19 @@ export class MediaSession {
     if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
   }
 
+  /** Attaches (or with null, detaches) the camera; like the microphone, sending or not needs a new offer. */
+  async setCamera(track: MediaStreamTrack | null): Promise<void> {
+    const wasSending = this.camera !== null;
+    this.camera = track;
+    const transceiver = this.transceiver(CAM_MID);
+    if (transceiver) await transceiver.sender.replaceTrack(track);
+    if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
+  }
+
+  get cameraTrack(): MediaStreamTrack | null {
+    return this.camera;
+  }
+
   /** Muting stops packets at the source; no renegotiation is needed either way. */
   async setMuted(muted: boolean): Promise<void> {
     this.muted = muted;
@@ -82,7 +99,11 @@ export class MediaSession {
   }
 
   private micTransceiver(): RTCRtpTransceiver | undefined {
-    return this.pc.getTransceivers().find((t) => t.mid === MIC_MID);
+    return this.transceiver(MIC_MID);
+  }
+
+  private transceiver(mid: string): RTCRtpTransceiver | undefined {
+    return this.pc.getTransceivers().find((t) => t.mid === mid);
   }
 
   private async answer(sdp: string): Promise<void> {
@@ -91,6 +112,11 @@ export class MediaSession {
     if (transceiver) {
       transceiver.direction = this.mic ? 'sendonly' : 'inactive';
       await transceiver.sender.replaceTrack(this.mic && !this.muted ? this.mic : null);
+    }
+    const cam = this.transceiver(CAM_MID);
+    if (cam) {
+      cam.direction = this.camera ? 'sendonly' : 'inactive';
+      await cam.sender.replaceTrack(this.camera);
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);

@@ -23,6 +23,12 @@ type Handlers = {
 const nextTask: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
+/**
+ * Close codes after which reconnecting would be wrong: 4000 another tab or device took
+ * this seat, 4001 removed from the Space, 1008 closed for flooding.
+ */
+const FINAL_CLOSE_CODES = new Set([4000, 4001, 1008]);
+
 export class SignallingError extends Error {
   constructor(
     readonly code: ErrorCode | 'closed' | 'timeout',
@@ -57,6 +63,8 @@ export class SignallingClient {
   private attempt = 0;
   private lostAt = 0;
   status: ConnectionStatus = 'connecting';
+  /** Close code of the last connection, once it closed. */
+  closeCode: number | null = null;
 
   constructor(private readonly options: SignallingOptions) {}
 
@@ -112,6 +120,11 @@ export class SignallingClient {
 
   renegotiate(): Promise<void> {
     return this.request({ type: 'renegotiate' });
+  }
+
+  /** Holds this viewer's stage video on a person (null: follow the active speaker). */
+  pin(userId: string | null): Promise<void> {
+    return this.request({ type: 'pin', userId });
   }
 
   async leave(): Promise<void> {
@@ -173,21 +186,25 @@ export class SignallingClient {
     // Several frames can arrive in one read and be emitted in one tick. Dispatching each on
     // its own macrotask lets code that awaited the previous message (e.g. connect() resolving
     // on welcome, then subscribing to offers) run before the next one is handled.
+    // The close is queued behind the messages, so a final "ended" or "removed" that the
+    // server sent just before closing is always seen first.
     socket.onmessage = (ev) => {
       const data = String(ev.data);
-      nextTask(() => {
-        if (this.socket === socket) this.dispatch(data);
-      });
+      nextTask(() => this.dispatch(data));
     };
     socket.onerror = () => {};
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      if (this.closedByUs || this.finished) {
-        this.setStatus('closed');
-        return;
-      }
-      this.scheduleReconnect();
+    socket.onclose = (ev) => {
+      nextTask(() => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        if (FINAL_CLOSE_CODES.has(ev.code) || ev.reason === 'space ended') this.finished = true;
+        this.closeCode = ev.code;
+        if (this.closedByUs || this.finished) {
+          this.setStatus('closed');
+          return;
+        }
+        this.scheduleReconnect();
+      });
     };
   }
 

@@ -45,6 +45,8 @@ export function applyAction(roster: Roster, limits: Readonly<SpaceLimits>, actor
       return muteAll(ctx);
     case 'setMicMuted':
       return setMicMuted(ctx, action.muted);
+    case 'setCamera':
+      return setCamera(ctx, action.on);
     case 'moveToAudience':
       return moveToAudience(ctx, action.userId);
     case 'leaveStage':
@@ -145,6 +147,13 @@ function setMicMuted(ctx: Ctx, muted: boolean): SpaceEvent[] {
   const { actor } = ctx;
   if (!isOnStage(actor.role)) reject('invalid_state', 'listeners have no microphone');
   return ctx.roster.setMuted(actor, muted, actor.userId);
+}
+
+/** A camera is its owner's alone, and only stage members show video. */
+function setCamera(ctx: Ctx, on: boolean): SpaceEvent[] {
+  const { actor } = ctx;
+  if (!isOnStage(actor.role)) reject('invalid_state', 'only people on stage can turn their camera on');
+  return ctx.roster.setCamera(actor, on);
 }
 
 function moveToAudience(ctx: Ctx, userId: string): SpaceEvent[] {

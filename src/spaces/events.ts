@@ -20,6 +20,8 @@ export type SpaceEvent =
    */
   | { kind: 'roleChanged'; userId: string; from: Role; to: Role }
   | { kind: 'muteChanged'; userId: string; muted: boolean; by: string }
+  /** Only ever by the person themselves: nobody turns someone else's camera on or off. */
+  | { kind: 'cameraChanged'; userId: string; on: boolean }
   | { kind: 'requestChanged'; userId: string; requested: boolean }
   | { kind: 'inviteChanged'; userId: string; invited: boolean }
   /** Removed by a moderator, and banned from rejoining. */

@@ -10,6 +10,8 @@ export interface Participant {
   role: Role;
   /** Microphone muted. Always false for listeners: they have no microphone to mute. */
   muted: boolean;
+  /** Camera on. Always false off stage: only stage members publish video. */
+  camera: boolean;
   /** False while the connection is down and the app layer's grace timer holds the place. */
   connected: boolean;
   /** Pending request to speak (listeners only). */

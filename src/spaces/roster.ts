@@ -103,6 +103,7 @@ export class Roster {
       guest: person.guest,
       role: 'listener',
       muted: false,
+      camera: false,
       connected: true,
       requested: false,
       invited: false,
@@ -143,6 +144,8 @@ export class Roster {
       this.onStage.add(p.userId);
     } else if (isOnStage(from) && !isOnStage(to)) {
       p.muted = false;
+      // Leaving the stage turns the camera off, without a separate event (like `muted`).
+      p.camera = false;
       p.stageSeq = 0;
       this.onStage.delete(p.userId);
     }
@@ -176,6 +179,12 @@ export class Roster {
     if (p.muted === muted) return [];
     p.muted = muted;
     return [{ kind: 'muteChanged', userId: p.userId, muted, by }];
+  }
+
+  setCamera(p: Participant, on: boolean): SpaceEvent[] {
+    if (p.camera === on) return [];
+    p.camera = on;
+    return [{ kind: 'cameraChanged', userId: p.userId, on }];
   }
 
   private stageMembers(): Participant[] {

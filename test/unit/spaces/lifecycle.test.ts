@@ -325,3 +325,19 @@ describe('ordering', () => {
     assert.deepEqual([...space.participants()].map((p) => p.userId).sort(), [HOST, 'lis', 'spk']);
   });
 });
+
+describe('camera', () => {
+  it('is turned off when its owner leaves the stage, and cannot be turned on from the audience', () => {
+    const space = new Space({ id: 's', title: 't', hostId: 'h', hostHandle: 'h', state: 'live' });
+    space.join({ userId: 'h', handle: 'h', guest: false }, 1);
+    space.join({ userId: 'a', handle: 'a', guest: false }, 2);
+    space.act('a', { action: 'requestToSpeak' }, 3);
+    space.act('h', { action: 'approve', userId: 'a' }, 4);
+    space.act('a', { action: 'setCamera', on: true }, 5);
+    assert.equal(space.participant('a')?.camera, true);
+    space.act('h', { action: 'moveToAudience', userId: 'a' }, 6);
+    assert.equal(space.participant('a')?.camera, false);
+    assert.throws(() => space.act('a', { action: 'setCamera', on: true }, 7), (e: { code?: string }) => e.code === 'invalid_state');
+    assert.equal(space.participant('a')?.camera, false);
+  });
+});

@@ -3,7 +3,7 @@
 // must carry the exact code and leave the Space untouched (assertRejected compares full snapshots).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Action } from '../../../src/protocol/messages.js';
+import { actionSchema, type Action } from '../../../src/protocol/messages.js';
 import { Space, SpaceError, type SpaceErrorCode, type SpaceEvent } from '../../../src/spaces/index.js';
 import {
   HOST,
@@ -230,6 +230,27 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'setCamera(true)',
+    action: () => ({ action: 'setCamera', on: true }),
+    expect: ON_STAGE_SELF,
+    verify: (space, a, events) => {
+      assert.equal(space.participant(a)?.camera, true);
+      assert.deepEqual(events, [{ kind: 'cameraChanged', userId: a, on: true }]);
+    },
+  },
+  {
+    name: 'setCamera(false) after turning it on',
+    action: () => ({ action: 'setCamera', on: false }),
+    setup: (space, a) => {
+      attempt(() => space.act(a, { action: 'setCamera', on: true }, T0));
+    },
+    expect: ON_STAGE_SELF,
+    verify: (space, a, events) => {
+      assert.equal(space.participant(a)?.camera, false);
+      assert.deepEqual(events, [{ kind: 'cameraChanged', userId: a, on: false }]);
+    },
+  },
+  {
     name: 'moveToAudience',
     action: () => ({ action: 'moveToAudience', userId: 'spk2' }),
     expect: MODERATORS_ONLY,
@@ -294,10 +315,8 @@ const ACTION_NAMES = new Set(ROWS.map((r) => r.action('x').action));
 
 describe('permission matrix: every action x every actor', () => {
   it('covers every action of the protocol', () => {
-    const all: Action['action'][] = [
-      'requestToSpeak', 'cancelRequest', 'approve', 'deny', 'invite', 'acceptInvite', 'declineInvite', 'mute',
-      'muteAll', 'setMicMuted', 'moveToAudience', 'leaveStage', 'remove', 'makeCohost', 'removeCohost', 'end',
-    ];
+    // Read from the wire schema, so a new action cannot be added without a row here.
+    const all: Action['action'][] = actionSchema.options.map((o) => o.shape.action.value);
     assert.deepEqual([...ACTION_NAMES].sort(), [...all].sort());
   });
 

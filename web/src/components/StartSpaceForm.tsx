@@ -92,6 +92,7 @@ export function StartSpaceForm() {
         <MicIcon size={18} />
         Start a Space
       </button>
+      {!user && <p className="field-hint start-note">Hosting needs an account; listening never does.</p>}
     </form>
   );
 }

@@ -65,6 +65,19 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
     case 'removed':
       body = <FullPageMessage title="You were removed from this Space" body="A host removed you, so you can't rejoin it." />;
       break;
+    case 'replaced':
+      body = (
+        <FullPageMessage
+          title="You're in this Space somewhere else"
+          body="You joined from another tab or device, so this one stepped aside."
+          action={
+            <button type="button" className="button button-primary" onClick={session.reconnect}>
+              Use this tab
+            </button>
+          }
+        />
+      );
+      break;
     case 'notFound':
       body = <FullPageMessage title="This Space doesn't exist" body="The link may be mistyped, or the Space was deleted." />;
       break;

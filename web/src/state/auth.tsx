@@ -62,8 +62,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => {
       cancelled = true;
     };
-    // Only when the token changes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only when the token changes (api and signOut follow from it).
   }, [session.token]);
 
   const value = useMemo<AuthValue>(

@@ -16,7 +16,38 @@ import { MicController, type MicState } from './microphone.js';
 import { RemoteAudio } from './remoteAudio.js';
 import { fetchSpace } from './spaceInfo.js';
 
-export type SessionPhase = 'connecting' | 'live' | 'scheduled' | 'ended' | 'removed' | 'notFound' | 'failed';
+export type SessionPhase =
+  | 'connecting'
+  | 'live'
+  | 'scheduled'
+  | 'ended'
+  | 'removed'
+  | 'notFound'
+  | 'failed'
+  /** The same account joined from another tab or device, which took over. */
+  | 'replaced';
+
+/** Close codes the server uses: a newer connection of the same person took over; removed. */
+const REPLACED_CLOSE_CODE = 4000;
+const REMOVED_CLOSE_CODE = 4001;
+const ENDED_CLOSE_REASON = 'space ended';
+
+/** Why a socket closed for good, when the close itself says so. */
+function terminalClose(ev: CloseEvent): SessionPhase | null {
+  if (ev.code === REPLACED_CLOSE_CODE) return 'replaced';
+  if (ev.code === REMOVED_CLOSE_CODE) return 'removed';
+  if (ev.reason === ENDED_CLOSE_REASON) return 'ended';
+  return null;
+}
+
+/** The phase a refused join leads to. */
+function phaseForJoinError(code: string | null): SessionPhase {
+  if (code === 'space_not_found') return 'notFound';
+  if (code === 'space_ended') return 'ended';
+  if (code === 'banned') return 'removed';
+  if (code === 'space_not_live') return 'scheduled';
+  return 'failed';
+}
 
 export interface Me {
   userId: string;
@@ -104,7 +135,20 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       url: wsUrl(),
       spaceId,
       ...(token ? { token } : { guestId: getGuestId() }),
-      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      createSocket: (url) => {
+        const ws = new WebSocket(url);
+        // Registered before the SDK's onclose, so a final close stops reconnecting before it
+        // starts (two tabs of one account would otherwise keep taking the seat from each
+        // other), and so an 'ended'/'removed' frame the SDK drops when the close overtakes
+        // its deferred dispatch still ends the session.
+        ws.addEventListener('close', (ev) => {
+          const phase = terminalClose(ev);
+          if (!phase || disposed) return;
+          client.close();
+          finish(phase);
+        });
+        return ws as unknown as WebSocketLike;
+      },
     });
     const audio = new RemoteAudio((blocked) => !disposed && setAudioBlocked(blocked));
     const micCtl = new MicController(
@@ -116,7 +160,10 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     micRef.current = micCtl;
     let media: MediaSession | null = null;
 
+    // Once the session is over (ended, removed, replaced…), late messages change nothing.
+    let over = false;
     const finish = (phase: SessionPhase) => {
+      over = true;
       micCtl.dispose();
       audio.clear();
       media?.close();
@@ -125,9 +172,20 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       setView((v) => ({ ...v, phase, invited: false }));
     };
 
+    // A rejoin the server refuses (the Space ended while we were away, we were removed):
+    // connect() has settled long ago, so nobody else is listening for it.
+    let welcomed = false;
+    client.on('error', (msg) => {
+      if (disposed || !welcomed || msg.rid !== 'join') return;
+      client.close();
+      finish(phaseForJoinError(msg.code));
+      setView((v) => ({ ...v, failure: msg.message }));
+    });
+
     // Every (re)join gets a fresh peer connection: the server offers again after 'welcome'.
     client.on('welcome', (msg) => {
-      if (disposed) return;
+      if (disposed || over) return;
+      welcomed = true;
       media?.close();
       audio.clear();
       media = new MediaSession({
@@ -140,7 +198,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     });
 
     client.on('state', (msg) => {
-      if (disposed) return;
+      if (disposed || over) return;
       const state = msg.space.state;
       if (state === 'ended') {
         setView((v) => ({ ...v, space: msg.space, you: msg.you }));
@@ -159,7 +217,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     });
 
     client.on('speaking', (msg) => {
-      if (disposed) return;
+      if (disposed || over) return;
       const next = new Map(msg.speakers.map((s) => [s.userId, Math.max(0, Math.min(1, s.level))] as const));
       setSpeaking((prev) => (sameSpeaking(prev, next) ? prev : next));
     });
@@ -175,8 +233,8 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
 
     client.connect().catch((err: unknown) => {
       if (disposed) return;
-      const code = errorCode(err);
-      if (code === 'space_not_live') {
+      const phase = phaseForJoinError(errorCode(err));
+      if (phase === 'scheduled') {
         finish('scheduled');
         fetchSpace(api, spaceId).then(
           (summary) => {
@@ -186,12 +244,9 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
           },
           () => undefined,
         );
-      } else if (code === 'space_not_found') finish('notFound');
-      else if (code === 'space_ended') finish('ended');
-      else if (code === 'banned') finish('removed');
-      else {
-        finish('failed');
-        setView((v) => ({ ...v, failure: errorText(err) }));
+      } else {
+        finish(phase);
+        if (phase === 'failed') setView((v) => ({ ...v, failure: errorText(err) }));
       }
     });
 

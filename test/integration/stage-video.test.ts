@@ -1,0 +1,153 @@
+// Stage video over real WebRTC peers: three speakers with cameras (synthetic VP8-shaped
+// streams, each tagged) take turns; a viewer's single video slot must follow the active
+// speaker, start each source on a keyframe, honour a pin, and show nothing when the active
+// speaker's camera is off. Then 13 cameras on stage still cost each viewer one stream.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import type { RunningServer } from '../../src/server.js';
+
+describe('stage video follows the active speaker', () => {
+  let server: RunningServer;
+  let speakers: TestParticipant[];
+  let viewer: TestParticipant;
+  const opened: TestParticipant[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    const hostApi = await account(server, 'video_host');
+    const spaceId = (await hostApi.createSpace('Faces')).id;
+    const host = await joinSpace(server, spaceId, { api: hostApi, tag: 1 });
+    speakers = [host];
+    for (const n of [2, 3]) {
+      const s = await joinSpace(server, spaceId, { api: await account(server, `video_s${n}`), tag: n });
+      await s.signalling.act({ action: 'requestToSpeak' });
+      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      speakers.push(s);
+    }
+    viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    opened.push(...speakers, viewer);
+    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 15_000, 'connected');
+    for (const s of speakers) {
+      await waitFor(() => s.state.you?.role !== 'listener', 3000, 'on stage');
+      await s.signalling.act({ action: 'setCamera', on: true });
+      s.peer.startSending();
+      s.peer.startVideo();
+    }
+  });
+
+  after(async () => {
+    for (const p of opened) p.close();
+    await server?.close();
+  });
+
+  const id = (p: TestParticipant) => p.state.you!.userId;
+
+  /** Lets speaker `i` take the floor and checks the viewer's slot switched to them, from a keyframe. */
+  async function takeTurn(i: number): Promise<void> {
+    const s = speakers[i]!;
+    const from = viewer.peer.videoLog.length;
+    for (const other of speakers) other.peer.setTalking(other === s);
+    await waitFor(() => viewer.activeSpeaker === id(s), 8000, `speaker ${i + 1} becomes the active speaker`);
+    await waitFor(() => viewer.stageVideo.userId === id(s), 5000, `stage video switches to speaker ${i + 1}`);
+    await waitFor(() => viewer.peer.videoFrom(from, s.peer.videoTag).length >= 20, 5000, 'frames of the new speaker');
+    const packets = viewer.peer.videoLog.slice(from);
+    const firstOfNew = packets.findIndex((r) => r.tag === s.peer.videoTag);
+    assert.ok(packets[firstOfNew]!.keyframeStart, 'the new source starts with a keyframe');
+    assert.ok(
+      packets.slice(firstOfNew).every((r) => r.tag === s.peer.videoTag),
+      'after the switch the slot carries only the new source',
+    );
+    // Continuity for the decoder: sequence numbers without a jump across the switch.
+    if (firstOfNew > 0) {
+      assert.equal((packets[firstOfNew]!.seq - packets[firstOfNew - 1]!.seq) & 0xffff, 1, 'contiguous sequence numbers');
+      assert.equal((packets[firstOfNew]!.pictureId - packets[firstOfNew - 1]!.pictureId) & 0x7fff, 1, 'contiguous picture IDs');
+    }
+  }
+
+  it('switches the single slot to each speaker in turn, from a keyframe', async () => {
+    await takeTurn(1);
+    await takeTurn(2);
+    await takeTurn(0);
+    await takeTurn(1);
+  });
+
+  it('keeps a pinned speaker on this viewer, whoever talks, until unpinned', async () => {
+    await viewer.signalling.pin(id(speakers[2]!));
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[2]!) && viewer.stageVideo.pinned, 5000, 'pinned video');
+    for (const other of speakers) other.peer.setTalking(other === speakers[0]);
+    await waitFor(() => viewer.activeSpeaker === id(speakers[0]!), 8000, 'host takes the floor');
+    const from = viewer.peer.videoLog.length;
+    await sleep(1000);
+    assert.ok(viewer.peer.videoLog.slice(from).every((r) => r.tag === speakers[2]!.peer.videoTag), 'still the pinned speaker');
+    await viewer.signalling.pin(null);
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 5000, 'back to the active speaker');
+  });
+
+  it('shows no video while the active speaker has the camera off', async () => {
+    const host = speakers[0]!;
+    await host.signalling.act({ action: 'setCamera', on: false });
+    await waitFor(() => viewer.stageVideo.userId === null, 5000, 'slot empty');
+    await sleep(300);
+    const from = viewer.peer.videoLog.length;
+    await sleep(800);
+    assert.equal(viewer.peer.videoLog.length - from, 0, 'no video packets');
+    await host.signalling.act({ action: 'setCamera', on: true });
+    await waitFor(() => viewer.stageVideo.userId === id(host), 5000, 'video again');
+    for (const s of speakers) s.peer.setTalking(false);
+  });
+
+  it('tells a participant who joins who the active speaker is, at once', async () => {
+    const spaceId = viewer.state.space!.id;
+    const late = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    opened.push(late);
+    await waitFor(() => late.activeSpeaker !== null, 2000, 'active speaker on join');
+    assert.equal(late.activeSpeaker, viewer.activeSpeaker);
+  });
+});
+
+describe('13 cameras on stage', () => {
+  let server: RunningServer;
+  const opened: TestParticipant[] = [];
+  after(async () => {
+    for (const p of opened) p.close();
+    await server?.close();
+  });
+
+  it('sends each viewer one video stream, not 13', async () => {
+    server = await startTestServer();
+    const hostApi = await account(server, 'cams_host');
+    const spaceId = (await hostApi.createSpace('Full stage')).id;
+    const host = await joinSpace(server, spaceId, { api: hostApi, tag: 100 });
+    opened.push(host);
+    for (let n = 1; n < 13; n++) {
+      const s = await joinSpace(server, spaceId, { api: await account(server, `cams_${n}`), tag: 100 + n });
+      opened.push(s);
+      await s.signalling.act({ action: 'requestToSpeak' });
+      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+    }
+    const viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    opened.push(viewer);
+    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 20_000, 'connected');
+    const stage = opened.slice(0, 13);
+    for (const s of stage) {
+      await waitFor(() => s.state.you?.role !== 'listener', 3000, 'on stage');
+      await s.signalling.act({ action: 'setCamera', on: true });
+      s.peer.startSending();
+      s.peer.startVideo();
+    }
+    stage[5]!.peer.setTalking(true);
+    await waitFor(() => viewer.stageVideo.userId === stage[5]!.state.you!.userId, 10_000, 'a speaker on the stage video');
+    const from = viewer.peer.videoLog.length;
+    const t0 = performance.now();
+    await sleep(2000);
+    const got = viewer.peer.videoLog.slice(from);
+    const seconds = (performance.now() - t0) / 1000;
+    const tags = new Set(got.map((r) => r.tag));
+    assert.deepEqual([...tags], [stage[5]!.peer.videoTag], 'one source');
+    // One 30 fps stream is ~31 packets/s here (keyframes have 3); thirteen would be ~400.
+    assert.ok(got.length / seconds < 60, `one stream's worth of packets: ${(got.length / seconds).toFixed(1)}/s`);
+    assert.ok(got.length / seconds > 15, 'and the stream is flowing');
+  });
+});
