@@ -60,7 +60,9 @@ export class LiveSpace {
       const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
       for (const c of this.connections.values()) c.sendRaw(json);
     });
-    room.on('stageVideo', (viewerId, sourceId, pinned) => this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned }));
+    room.on('stageVideo', (viewerId, sourceId, pinned, layer) =>
+      this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned, layer }),
+    );
   }
 
   get connectionCount(): number {

@@ -4,15 +4,15 @@
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
+import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
 
 const MIC_MID = 'mic';
 const CAM_MID = 'cam';
+const CAM_LOW_MID = 'caml';
 const STAGE_VIDEO_MID = 'v0';
 const OPUS_PT = 111;
 const VP8_PT = 96;
 const VIDEO_FPS = 30;
-/** A synthetic keyframe every this many frames, and at once after a PLI. */
-const KEYFRAME_INTERVAL = 150;
 /** One 120 ms syllable, then an 80 ms dip (levels in -dBov). */
 const SYLLABLE_LEVELS = [34, 28, 24, 24, 28, 34];
 
@@ -36,6 +36,8 @@ export interface ReceivedStream {
   byTag: Map<number, number>;
   lastSeq: number;
   lost: number;
+  /** Sequence numbers that did not follow the previous one by exactly 1 (loss, reorder, or a bad rewrite). */
+  discontinuities: number;
   /** RFC 3550 interarrival jitter estimate in ms. */
   jitterMs: number;
   lastTransitMs: number;
@@ -53,18 +55,14 @@ export class NdcPeer {
   pc: PeerConnection | null = null;
   private readonly tracks: Track[] = [];
   private micTrack: Track | null = null;
-  private camTrack: Track | null = null;
+  /** The camera's two layers, as the server offers them ("cam" full size, "caml" scaled down). */
+  readonly cameras = [new SyntheticCamera(CAM_MID, 3, 0), new SyntheticCamera(CAM_LOW_MID, 1, LOW_LAYER_TAG_BIT)];
   private videoTimer: ReturnType<typeof setInterval> | null = null;
-  private videoSeq = Math.floor(Math.random() * 0xffff);
-  private videoTs = Math.floor(Math.random() * 0xffffffff);
-  private pictureId = Math.floor(Math.random() * 0x7fff);
-  private framesSinceKey = KEYFRAME_INTERVAL;
-  readonly videoSsrc = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
-  private readonly videoPacket = Buffer.alloc(12 + 4 + 1 + 4 + 600);
   /** Tag written into synthetic video payloads (defaults to the audio tag). */
   videoTag = 0;
-  keyframesSent = 0;
-  plisReceived = 0;
+  private lossTimer: ReturnType<typeof setInterval> | null = null;
+  private videoSlotSsrc = 0;
+  private readonly rr = Buffer.alloc(32);
   /** Every packet received on the stage-video slot, in order. */
   readonly videoLog: VideoPacketRecord[] = [];
   readonly received = new Map<string, ReceivedStream>();
@@ -140,6 +138,7 @@ export class NdcPeer {
   close(): void {
     this.stopSending();
     this.stopVideo();
+    this.reportVideoLoss(0);
     this.resetConnection();
   }
 
@@ -147,7 +146,9 @@ export class NdcPeer {
   startVideo(tag = this.options.tag ?? 0): void {
     this.videoTag = tag;
     if (this.videoTimer) return;
-    this.videoTimer = setInterval(() => this.sendVideoFrame(), 1000 / VIDEO_FPS);
+    this.videoTimer = setInterval(() => {
+      for (const cam of this.cameras) cam.sendFrame(this.videoTag, VIDEO_FPS);
+    }, 1000 / VIDEO_FPS);
   }
 
   stopVideo(): void {
@@ -160,51 +161,34 @@ export class NdcPeer {
     return this.videoLog.slice(from).filter((r) => r.tag === tag);
   }
 
-  private onCameraRtcp(buf: Buffer): void {
-    // A PLI (PSFB, FMT 1) from the server: make the next frame a keyframe.
-    for (let at = 0; at + 4 <= buf.length; ) {
-      const fmt = buf[at]! & 0x1f;
-      const pt = buf[at + 1]!;
-      if (pt === 206 && fmt === 1) {
-        this.plisReceived++;
-        this.framesSinceKey = KEYFRAME_INTERVAL;
-      }
-      at += (buf.readUInt16BE(at + 2) + 1) * 4;
-    }
-  }
-
-  private sendVideoFrame(): void {
-    const track = this.camTrack;
-    if (!track || !track.isOpen()) return;
-    const key = this.framesSinceKey >= KEYFRAME_INTERVAL;
-    this.framesSinceKey = key ? 0 : this.framesSinceKey + 1;
-    if (key) this.keyframesSent++;
-    this.pictureId = (this.pictureId + 1) & 0x7fff;
-    this.videoTs = (this.videoTs + 90_000 / VIDEO_FPS) >>> 0;
-    const packets = key ? 3 : 1;
-    const p = this.videoPacket;
-    for (let i = 0; i < packets; i++) {
-      this.videoSeq = (this.videoSeq + 1) & 0xffff;
-      p[0] = 0x80;
-      p[1] = (i === packets - 1 ? 0x80 : 0) | VP8_PT;
-      p.writeUInt16BE(this.videoSeq, 2);
-      p.writeUInt32BE(this.videoTs, 4);
-      p.writeUInt32BE(this.videoSsrc, 8);
-      // VP8 descriptor: X, S on the first packet, PID 0; then I with a 15-bit picture ID.
-      p[12] = 0x80 | (i === 0 ? 0x10 : 0);
-      p[13] = 0x80;
-      p.writeUInt16BE(0x8000 | this.pictureId, 14);
-      // VP8 payload header: bit 0 clear = keyframe.
-      p[16] = key ? 0x00 : 0x01;
-      p.writeUInt32BE(this.videoTag, 17);
-      track.sendMessageBinary(p);
-    }
+  /**
+   * Pretends this viewer's link loses `fraction` of the stage video: sends receiver reports
+   * saying so, twice a second (0 stops). The server should move it to the low layer.
+   */
+  reportVideoLoss(fraction: number): void {
+    if (this.lossTimer) clearInterval(this.lossTimer);
+    this.lossTimer = null;
+    if (fraction <= 0) return;
+    this.lossTimer = setInterval(() => {
+      const track = this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID);
+      if (!track || !track.isOpen() || this.videoSlotSsrc === 0) return;
+      const r = this.rr;
+      r[0] = 0x81;
+      r[1] = 201;
+      r.writeUInt16BE(7, 2);
+      r.writeUInt32BE(0x12345678, 4);
+      r.writeUInt32BE(this.videoSlotSsrc, 8);
+      r[12] = Math.min(255, Math.round(fraction * 256));
+      r.fill(0, 13, 32);
+      track.sendMessageBinary(r);
+    }, 500);
   }
 
   private onVideoMessage(buf: Buffer): void {
     if (buf.length < 12) return;
     const pt = buf[1]!;
     if (pt >= 192 && pt <= 223) return;
+    this.videoSlotSsrc = buf.readUInt32BE(8);
     const at = payloadOffset(buf);
     if (at < 0 || at + 9 > buf.length) return;
     const b0 = buf[at]!;
@@ -222,7 +206,7 @@ export class NdcPeer {
   /** Drops the PeerConnection; the next offer builds a new one. Sending resumes on it by itself. */
   private resetConnection(): void {
     this.micTrack = null;
-    this.camTrack = null;
+    for (const cam of this.cameras) cam.track = null;
     try {
       this.pc?.close();
     } catch {
@@ -237,7 +221,7 @@ export class NdcPeer {
     pc.onTrack((track) => {
       this.tracks.push(track);
       const mid = track.mid();
-      if (mid === MIC_MID || mid === CAM_MID) return;
+      if (mid === MIC_MID || mid === CAM_MID || mid === CAM_LOW_MID) return;
       if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.onVideoMessage(buf));
       else track.onMessage((buf) => this.onSlotMessage(mid, buf));
     });
@@ -262,14 +246,14 @@ export class NdcPeer {
         this.tracks.push(this.micTrack);
         this.micTrack.onMessage(() => this.rtcpReceived++);
       }
-      const cam = parsed.media.find((m) => String(m.mid) === CAM_MID);
-      if (cam && this.options.canPublish) {
-        const video = new nodeDataChannel.Video(CAM_MID, 'SendOnly');
+      for (const cam of this.cameras) {
+        if (!this.options.canPublish || !parsed.media.some((m) => String(m.mid) === cam.mid)) continue;
+        const video = new nodeDataChannel.Video(cam.mid, 'SendOnly');
         video.addVP8Codec(VP8_PT);
-        video.addSSRC(this.videoSsrc, 'bot', 'bot-cam', 'bot-cam');
-        this.camTrack = this.pc.addTrack(video);
-        this.tracks.push(this.camTrack);
-        this.camTrack.onMessage((buf) => this.onCameraRtcp(buf));
+        video.addSSRC(cam.ssrc, 'bot', `bot-${cam.mid}`, `bot-${cam.mid}`);
+        cam.track = this.pc.addTrack(video);
+        this.tracks.push(cam.track);
+        cam.track.onMessage((buf) => cam.onRtcp(buf));
       }
     }
     const pc = this.pc;
@@ -292,7 +276,7 @@ export class NdcPeer {
     if (this.firstPacketAtMs === 0) this.firstPacketAtMs = Date.now();
     let s = this.received.get(mid);
     if (!s) {
-      s = { packets: 0, bytes: 0, firstAtMs: now, lastAtMs: now, byTag: new Map(), lastSeq: -1, lost: 0, jitterMs: 0, lastTransitMs: NaN };
+      s = { packets: 0, bytes: 0, firstAtMs: now, lastAtMs: now, byTag: new Map(), lastSeq: -1, lost: 0, discontinuities: 0, jitterMs: 0, lastTransitMs: NaN };
       this.received.set(mid, s);
     }
     s.packets++;
@@ -301,6 +285,7 @@ export class NdcPeer {
     if (s.lastSeq >= 0) {
       const gap = (seq - s.lastSeq - 1) & 0xffff;
       if (gap > 0 && gap < 1000) s.lost += gap;
+      if (gap !== 0) s.discontinuities++;
     }
     s.lastSeq = seq;
     const transit = now - buf.readUInt32BE(4) / 48;

@@ -68,6 +68,8 @@ export class DownstreamSlot {
       this.rebase = false;
       this.rebaseTimestamps = false;
       this.started = true;
+      // "Last sent" now means "just before this packet", so in-order tracking starts from here.
+      this.lastOutSeq = (seq + this.seqOffset - 1) & 0xffff;
     }
     const outSeq = (seq + this.seqOffset) & 0xffff;
     const outTs = (ts + this.tsOffset) >>> 0;

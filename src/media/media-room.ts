@@ -32,7 +32,7 @@ export interface MediaRoomEvents {
   /** The dominant speaker changed. */
   activeSpeaker: [participantId: string | null];
   /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
-  stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean];
+  stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
 }
 
 export interface MediaRoomOptions {
@@ -108,9 +108,10 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         if (pub) pub.configure(sending ? ssrc : null, audioLevelExtId);
       },
       connectionState: (state) => this.emit('connectionState', participantId, state),
-      camMessage: (buf) => this.stageVideo.onCameraPacket(participantId, buf, Date.now()),
-      camChanged: ({ ssrc }) => this.stageVideo.configureCamera(peer, ssrc),
-      videoSwitched: (sourceId) => this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId)),
+      camMessage: (layer, buf) => this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now()),
+      camChanged: (ssrcs) => this.stageVideo.configureCamera(peer, ssrcs),
+      videoSwitched: (sourceId) =>
+        this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
     });
     this.peers.set(participantId, peer);
     const others = [...this.publishers.values()].filter((p) => p.id !== participantId);

@@ -12,6 +12,9 @@ import type { TransportConfig } from './transport-config.js';
 
 export const MIC_MID = 'mic';
 export const CAM_MID = 'cam';
+/** The camera's low layer: the same camera scaled down, for viewers on poor links (simulcast as two m-lines, since libdatachannel routes by SSRC, not by rid). */
+export const CAM_LOW_MID = 'caml';
+export type Layer = 'high' | 'low';
 export const VIDEO_SLOT_MID = 'v0';
 export const OPUS_PT = 111;
 export const AUDIO_LEVEL_EXT_ID = 1;
@@ -25,10 +28,10 @@ export interface PeerEvents {
   candidates(candidates: string[], mid: string): void;
   /** RTP or RTCP from the participant's microphone. */
   micMessage(buf: Buffer): void;
-  /** RTP or RTCP from the participant's camera. */
-  camMessage(buf: Buffer): void;
-  /** The answer changed whether the client sends its camera. */
-  camChanged(facts: { sending: boolean; ssrc: number | null }): void;
+  /** RTP or RTCP from one layer of the participant's camera. */
+  camMessage(layer: Layer, buf: Buffer): void;
+  /** The answer says which camera layers the client sends, by SSRC (null: not sending). */
+  camChanged(ssrcs: Record<Layer, number | null>): void;
   /** The stage-video slot now shows `sourceId` (after its first keyframe) or nothing. */
   videoSwitched(sourceId: string | null): void;
   /** RTCP from the client about a slot (receiver reports). */
@@ -50,7 +53,7 @@ export class Peer {
   /** Keep JS references to every Track: node-datachannel stops delivering to collected ones. */
   private readonly tracks: Track[] = [];
   private readonly micTrack: Track;
-  private readonly camTrack: Track;
+  private readonly camTracks: Record<Layer, Track>;
   /** The one stage-video slot: every viewer receives exactly one video stream. */
   readonly videoSlot: VideoSlot;
   private offeredMids: string[] = [];
@@ -85,11 +88,15 @@ export class Peer {
     this.tracks.push(this.micTrack);
     this.micTrack.onMessage((buf) => events.micMessage(buf));
 
-    const cam = new nodeDataChannel.Video(CAM_MID, 'RecvOnly');
-    cam.addVP8Codec(VP8_PT);
-    this.camTrack = this.pc.addTrack(cam);
-    this.tracks.push(this.camTrack);
-    this.camTrack.onMessage((buf) => events.camMessage(buf));
+    const camTrack = (mid: string, layer: Layer): Track => {
+      const media = new nodeDataChannel.Video(mid, 'RecvOnly');
+      media.addVP8Codec(VP8_PT);
+      const track = this.pc.addTrack(media);
+      this.tracks.push(track);
+      track.onMessage((buf) => events.camMessage(layer, buf));
+      return track;
+    };
+    this.camTracks = { high: camTrack(CAM_MID, 'high'), low: camTrack(CAM_LOW_MID, 'low') };
 
     const videoSsrc = nextSsrc();
     const slotMedia = new nodeDataChannel.Video(VIDEO_SLOT_MID, 'SendOnly');
@@ -147,10 +154,10 @@ export class Peer {
     if (!this.awaitingAnswer) throw new InvalidSdpError('no offer is awaiting an answer');
     const facts = inspectAnswer(sdp, this.offeredMids);
     const micDirection = facts.directions.get(MIC_MID) ?? 'inactive';
-    const camDirection = facts.directions.get(CAM_MID) ?? 'inactive';
     // We offered recvonly for mic and camera; a client can only send there or stay inactive.
-    if (micDirection === 'recvonly') throw new InvalidSdpError('the mic section must be sendonly or inactive');
-    if (camDirection === 'recvonly') throw new InvalidSdpError('the cam section must be sendonly or inactive');
+    for (const mid of [MIC_MID, CAM_MID, CAM_LOW_MID]) {
+      if (facts.directions.get(mid) === 'recvonly') throw new InvalidSdpError(`the ${mid} section must be sendonly or inactive`);
+    }
     try {
       this.pc.setRemoteDescription(sdp, 'answer');
     } catch (err) {
@@ -168,8 +175,11 @@ export class Peer {
       ssrc: sending ? (facts.ssrcs.get(MIC_MID)?.[0] ?? null) : null,
       audioLevelExtId: facts.audioLevelIds.get(MIC_MID) ?? 0,
     });
-    const camSending = camDirection === 'sendonly' || camDirection === 'sendrecv';
-    this.events.camChanged({ sending: camSending, ssrc: camSending ? (facts.ssrcs.get(CAM_MID)?.[0] ?? null) : null });
+    const sent = (mid: string) => {
+      const d = facts.directions.get(mid);
+      return d === 'sendonly' || d === 'sendrecv' ? (facts.ssrcs.get(mid)?.[0] ?? null) : null;
+    };
+    this.events.camChanged({ high: sent(CAM_MID), low: sent(CAM_LOW_MID) });
     if (this.pendingRound) {
       this.pendingRound = false;
       this.negotiate();
@@ -187,8 +197,9 @@ export class Peer {
     if (this.micTrack.isOpen()) this.micTrack.sendMessageBinary(buf);
   }
 
-  sendToCam(buf: Buffer): void {
-    if (this.camTrack.isOpen()) this.camTrack.sendMessageBinary(buf);
+  sendToCam(layer: Layer, buf: Buffer): void {
+    const track = this.camTracks[layer];
+    if (track.isOpen()) track.sendMessageBinary(buf);
   }
 
   close(): void {

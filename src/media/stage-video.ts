@@ -1,19 +1,36 @@
 // Stage video for one room: the cameras of people on stage, and for each viewer the one
 // slot that shows the active speaker (or whoever that viewer pinned). A Space with 13
 // cameras on still sends each viewer a single video stream.
-import type { Peer } from './peer.js';
+//
+// Each camera comes in two layers (full size, and scaled down). A viewer gets the high
+// layer unless its loss-based estimate says it cannot take it; changing layer is a switch
+// like any other, made on the next keyframe of the new layer.
+import type { Layer, Peer } from './peer.js';
 import { VideoPublisher } from './video-publisher.js';
 import type { MediaCounters } from './counters.js';
 import type { ReceptionReport } from './rtcp.js';
 
+/** Below this estimate a viewer moves to the low layer; above the second one it moves back. */
+const LOW_LAYER_BELOW_BPS = 500_000;
+const HIGH_LAYER_ABOVE_BPS = 900_000;
+/** What the low layer needs, added to the cap we send the publisher. */
+const LOW_LAYER_BPS = 200_000;
+
+interface Camera {
+  high: VideoPublisher;
+  low: VideoPublisher;
+}
+
 export class StageVideo {
-  private readonly publishers = new Map<string, VideoPublisher>();
+  private readonly cameras = new Map<string, Camera>();
   private readonly viewers = new Map<string, Peer>();
   private readonly pins = new Map<string, string>();
+  /** Viewers currently held on the low layer. */
+  private readonly onLowLayer = new Set<string>();
   /** Whose camera the domain says is on (on stage, turned on by its owner). */
   private readonly cameraOn = new Set<string>();
-  /** What each client's answer says it sends on its camera m-line. */
-  private readonly offered = new Map<string, { peer: Peer; ssrc: number }>();
+  /** What each client's answer says it sends on its camera m-lines. */
+  private readonly offered = new Map<string, { peer: Peer; ssrcs: Record<Layer, number | null> }>();
   private active: string | null = null;
   /** The active speaker before the current one: what the current one sees meanwhile. */
   private previous: string | null = null;
@@ -34,17 +51,17 @@ export class StageVideo {
     const peer = this.viewers.get(id);
     peer?.videoSlot.switchTo(null, Date.now());
     this.viewers.delete(id);
-    this.pins.delete(id);
+    this.onLowLayer.delete(id);
     this.offered.delete(id);
-    // The publisher was bound to this PeerConnection; a reconnect builds a new one.
-    if (this.publishers.delete(id)) this.evaluateAll();
+    // The camera was bound to this PeerConnection; a reconnect builds a new one.
+    if (this.cameras.delete(id)) this.evaluateAll();
   }
 
-  /** The participant left the Space: forget their camera entirely. */
+  /** The participant left the Space: forget their camera and their pins entirely. */
   forget(id: string): void {
     this.removeViewer(id);
+    this.pins.delete(id);
     this.cameraOn.delete(id);
-    this.publishers.delete(id);
     for (const [viewer, pinned] of this.pins) if (pinned === id) this.pins.delete(viewer);
     if (this.previous === id) this.previous = null;
     this.evaluateAll();
@@ -54,39 +71,18 @@ export class StageVideo {
   setCamera(id: string, on: boolean): void {
     if (on) this.cameraOn.add(id);
     else this.cameraOn.delete(id);
-    this.refreshPublisher(id);
+    this.refreshCamera(id);
   }
 
-  /** The client's answer says whether (and with which SSRC) it sends its camera. */
-  configureCamera(peer: Peer, ssrc: number | null): void {
-    if (ssrc === null) this.offered.delete(peer.id);
-    else this.offered.set(peer.id, { peer, ssrc });
-    this.refreshPublisher(peer.id);
+  /** The client's answer says which layers it sends, with which SSRCs. */
+  configureCamera(peer: Peer, ssrcs: Record<Layer, number | null>): void {
+    if (ssrcs.high === null && ssrcs.low === null) this.offered.delete(peer.id);
+    else this.offered.set(peer.id, { peer, ssrcs });
+    this.refreshCamera(peer.id);
   }
 
-  /**
-   * A publisher (with its retransmission cache) exists only for a stage member whose camera
-   * is on by the domain's word: a client merely claiming to send gets nothing allocated.
-   */
-  private refreshPublisher(id: string): void {
-    const offer = this.offered.get(id);
-    let pub = this.publishers.get(id);
-    if (this.cameraOn.has(id) && offer) {
-      if (!pub) {
-        pub = new VideoPublisher(id, this.counters, (buf) => offer.peer.sendToCam(buf), offer.peer.rtcpSsrc);
-        this.publishers.set(id, pub);
-      }
-      pub.configure(offer.ssrc);
-      pub.live = true;
-    } else if (pub) {
-      pub.live = false;
-      if (!offer) pub.configure(null);
-    }
-    this.evaluateAll();
-  }
-
-  onCameraPacket(id: string, buf: Buffer, nowMs: number): void {
-    this.publishers.get(id)?.onMessage(buf, nowMs);
+  onCameraPacket(id: string, layer: Layer, buf: Buffer, nowMs: number): void {
+    this.cameras.get(id)?.[layer].onMessage(buf, nowMs);
   }
 
   setActiveSpeaker(id: string | null): void {
@@ -106,18 +102,55 @@ export class StageVideo {
     return this.pins.has(viewerId);
   }
 
-  /** Every second: receiver reports and bitrate caps to publishers, sender reports on slots. */
+  layerOf(viewerId: string): Layer {
+    return this.onLowLayer.has(viewerId) ? 'low' : 'high';
+  }
+
+  /** Every second: layer choices, receiver reports and bitrate caps to publishers, sender reports on slots. */
   sendReports(nowMs: number, report: ReceptionReport): void {
-    for (const peer of this.viewers.values()) peer.videoSlot.sendSenderReport(this.scratch, nowMs);
-    for (const pub of this.publishers.values()) {
-      if (!pub.sending) continue;
-      pub.sendReceiverReport(nowMs, report);
-      // One layer serves everyone, so cap it at what the best-connected viewer can take:
-      // a viewer on a poor link must not drag every other viewer down with it.
-      let best = 0;
-      for (const slot of pub.slots) best = Math.max(best, slot.estimateBps);
-      if (pub.slots.length > 0) pub.sendBitrateCap(best);
+    for (const [id, peer] of this.viewers) {
+      peer.videoSlot.sendSenderReport(this.scratch, nowMs);
+      const est = peer.videoSlot.estimateBps;
+      const low = this.onLowLayer.has(id);
+      if (!low && est < LOW_LAYER_BELOW_BPS) this.onLowLayer.add(id);
+      else if (low && est > HIGH_LAYER_ABOVE_BPS) this.onLowLayer.delete(id);
+      if (low !== this.onLowLayer.has(id)) this.evaluate(id, nowMs);
     }
+    for (const cam of this.cameras.values()) {
+      for (const pub of [cam.high, cam.low]) if (pub.sending) pub.sendReceiverReport(nowMs, report);
+      if (!cam.high.sending) continue;
+      // The high layer is capped at what its best-placed viewer can take; viewers who
+      // cannot take it are on the low layer, so they do not drag everyone else down.
+      let best = 0;
+      for (const slot of cam.high.slots) best = Math.max(best, slot.estimateBps);
+      if (cam.high.slots.length > 0) cam.high.sendBitrateCap(best + LOW_LAYER_BPS);
+    }
+  }
+
+  /**
+   * Publishers (with their retransmission caches) exist only for a stage member whose camera
+   * is on by the domain's word: a client merely claiming to send gets nothing allocated.
+   */
+  private refreshCamera(id: string): void {
+    const offer = this.offered.get(id);
+    let cam = this.cameras.get(id);
+    if (this.cameraOn.has(id) && offer) {
+      if (!cam) {
+        const make = (layer: Layer) => new VideoPublisher(id, this.counters, (buf) => offer.peer.sendToCam(layer, buf), offer.peer.rtcpSsrc);
+        cam = { high: make('high'), low: make('low') };
+        this.cameras.set(id, cam);
+      }
+      cam.high.configure(offer.ssrcs.high);
+      cam.low.configure(offer.ssrcs.low);
+      cam.high.live = cam.low.live = true;
+    } else if (cam) {
+      cam.high.live = cam.low.live = false;
+      if (!offer) {
+        cam.high.configure(null);
+        cam.low.configure(null);
+      }
+    }
+    this.evaluateAll();
   }
 
   private evaluateAll(): void {
@@ -135,14 +168,19 @@ export class StageVideo {
   }
 
   private showable(id: string): boolean {
-    const pub = this.publishers.get(id);
-    return this.cameraOn.has(id) && pub !== undefined && pub.sending;
+    const cam = this.cameras.get(id);
+    return this.cameraOn.has(id) && cam !== undefined && (cam.high.sending || cam.low.sending);
   }
 
   private evaluate(viewerId: string, nowMs: number): void {
     const peer = this.viewers.get(viewerId);
     if (!peer) return;
     const target = this.targetFor(viewerId);
-    peer.videoSlot.switchTo(target === null ? null : this.publishers.get(target)!, nowMs);
+    if (target === null) return peer.videoSlot.switchTo(null, nowMs);
+    const cam = this.cameras.get(target)!;
+    const wantLow = this.onLowLayer.has(viewerId);
+    // Fall back to whichever layer the publisher actually sends.
+    const pub = (wantLow && cam.low.sending) || !cam.high.sending ? cam.low : cam.high;
+    peer.videoSlot.switchTo(pub, nowMs);
   }
 }

@@ -127,6 +127,8 @@ export class VideoSlot {
       this.tl0Offset = 0;
     }
     this.sourceStartOutSeq = (seq + this.seqOffset) & 0xffff;
+    // "Last sent" now means "just before this packet", so in-order tracking starts from here.
+    this.lastOutSeq = (this.sourceStartOutSeq - 1) & 0xffff;
     this.waitingForKeyframe = false;
     this.started = true;
     const id = this.source?.id ?? null;

@@ -134,7 +134,7 @@ export type ServerMessage =
   /** The dominant speaker changed (also sent at once to someone who joins). */
   | { type: 'activeSpeaker'; userId: string | null }
   /** Whose camera this viewer's stage-video slot carries now (null: none); sent when it changes. */
-  | { type: 'stageVideo'; userId: string | null; pinned: boolean }
+  | { type: 'stageVideo'; userId: string | null; pinned: boolean; layer: 'high' | 'low' }
   | { type: 'ack'; rid?: string }
   | { type: 'pong'; rid?: string }
   | { type: 'error'; rid?: string; code: ErrorCode; message: string }

@@ -7,6 +7,10 @@ import type { IceServerConfig } from '../protocol/messages.js';
 
 export const MIC_MID = 'mic';
 export const CAM_MID = 'cam';
+/** The camera's low layer, for viewers on poor links: the same track, scaled down. */
+export const CAM_LOW_MID = 'caml';
+const LOW_LAYER = { scaleResolutionDownBy: 4, maxBitrate: 150_000 };
+const HIGH_LAYER = { maxBitrate: 1_500_000 };
 /** The one stage-video slot: the server switches which camera it carries. */
 export const STAGE_VIDEO_MID = 'v0';
 
@@ -73,8 +77,7 @@ export class MediaSession {
   async setCamera(track: MediaStreamTrack | null): Promise<void> {
     const wasSending = this.camera !== null;
     this.camera = track;
-    const transceiver = this.transceiver(CAM_MID);
-    if (transceiver) await transceiver.sender.replaceTrack(track);
+    for (const mid of [CAM_MID, CAM_LOW_MID]) await this.transceiver(mid)?.sender.replaceTrack(track);
     if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
   }
 
@@ -102,6 +105,20 @@ export class MediaSession {
     return this.transceiver(MIC_MID);
   }
 
+  /** Sets one layer's encoding (size and bitrate); browsers without setParameters just send full size. */
+  private async applyEncoding(mid: string, encoding: RTCRtpEncodingParameters): Promise<void> {
+    const sender = this.transceiver(mid)?.sender;
+    if (!sender || typeof sender.getParameters !== 'function') return;
+    try {
+      const params = sender.getParameters();
+      if (!params.encodings || params.encodings.length === 0) params.encodings = [{}];
+      Object.assign(params.encodings[0]!, encoding);
+      await sender.setParameters(params);
+    } catch {
+      // Not fatal: the layer is sent at full size.
+    }
+  }
+
   private transceiver(mid: string): RTCRtpTransceiver | undefined {
     return this.pc.getTransceivers().find((t) => t.mid === mid);
   }
@@ -113,13 +130,18 @@ export class MediaSession {
       transceiver.direction = this.mic ? 'sendonly' : 'inactive';
       await transceiver.sender.replaceTrack(this.mic && !this.muted ? this.mic : null);
     }
-    const cam = this.transceiver(CAM_MID);
-    if (cam) {
+    for (const mid of [CAM_MID, CAM_LOW_MID]) {
+      const cam = this.transceiver(mid);
+      if (!cam) continue;
       cam.direction = this.camera ? 'sendonly' : 'inactive';
       await cam.sender.replaceTrack(this.camera);
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
+    if (this.camera) {
+      await this.applyEncoding(CAM_MID, HIGH_LAYER);
+      await this.applyEncoding(CAM_LOW_MID, LOW_LAYER);
+    }
     await this.options.signalling.sendAnswer(this.pc.localDescription!.sdp);
   }
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
+import { LOW_LAYER_TAG_BIT } from '../../src/bots/synthetic-camera.js';
 
 describe('stage video follows the active speaker', () => {
   let server: RunningServer;
@@ -61,6 +62,7 @@ describe('stage video follows the active speaker', () => {
     );
     // Continuity for the decoder: sequence numbers without a jump across the switch.
     if (firstOfNew > 0) {
+      if (process.env.DEBUG_VIDEO) console.log(packets.slice(Math.max(0, firstOfNew - 3), firstOfNew + 3));
       assert.equal((packets[firstOfNew]!.seq - packets[firstOfNew - 1]!.seq) & 0xffff, 1, 'contiguous sequence numbers');
       assert.equal((packets[firstOfNew]!.pictureId - packets[firstOfNew - 1]!.pictureId) & 0x7fff, 1, 'contiguous picture IDs');
     }
@@ -96,6 +98,30 @@ describe('stage video follows the active speaker', () => {
     await host.signalling.act({ action: 'setCamera', on: true });
     await waitFor(() => viewer.stageVideo.userId === id(host), 5000, 'video again');
     for (const s of speakers) s.peer.setTalking(false);
+  });
+
+  it('moves a viewer on a lossy link to the low layer, from a keyframe, and only that viewer', async () => {
+    const speaker = speakers[1]!;
+    for (const s of speakers) s.peer.setTalking(s === speaker);
+    await waitFor(() => viewer.stageVideo.userId === id(speaker), 8000, 'speaker 2 on the stage video');
+    const other = await joinSpace(server, viewer.state.space!.id, { guest: true, canPublish: false });
+    opened.push(other);
+    await waitFor(() => other.stageVideo.userId === id(speaker), 8000, 'second viewer sees speaker 2');
+    const lowTag = (speaker.peer.videoTag | LOW_LAYER_TAG_BIT) >>> 0;
+    const from = viewer.peer.videoLog.length;
+    viewer.peer.reportVideoLoss(0.3);
+    await waitFor(() => viewer.peer.videoFrom(from, lowTag).length >= 10, 10_000, 'low layer at the lossy viewer');
+    const packets = viewer.peer.videoLog.slice(from);
+    const firstLow = packets.findIndex((r) => r.tag === lowTag);
+    assert.ok(packets[firstLow]!.keyframeStart, 'the low layer starts with a keyframe');
+    assert.ok(packets.slice(firstLow).every((r) => r.tag === lowTag), 'only the low layer after the switch');
+    const otherFrom = other.peer.videoLog.length;
+    await sleep(500);
+    assert.ok(
+      other.peer.videoLog.slice(otherFrom).every((r) => r.tag === speaker.peer.videoTag) && other.peer.videoLog.length > otherFrom,
+      'the other viewer keeps the high layer',
+    );
+    viewer.peer.reportVideoLoss(0);
   });
 
   it('tells a participant who joins who the active speaker is, at once', async () => {

@@ -20,7 +20,8 @@
 // the dominant speaker is doing:
 //   - still talking (active within `quietMs`): an interruption, which has to outlast any
 //     backchannel: `takeoverMs` and `takeoverSyllables`;
-//   - fallen silent for `quietMs`: a turn change or a pause: `quietTakeoverMs`, `quietSyllables`;
+//   - fallen silent for `quietMs`: a turn change, or only a pause: `quietTakeoverMs` and
+//     `quietSyllables`, relaxing linearly as the silence grows, down to
 //   - silent for `longQuietMs` (or nobody holds the floor yet): the floor is free:
 //     `freeTakeoverMs`, `freeSyllables`.
 // Among several, the longest talkspurt wins. A speaker who loses the floor while still
@@ -69,25 +70,26 @@ export interface FloorDetectorOptions {
 }
 
 export const FLOOR_DETECTOR_DEFAULTS: Readonly<Required<FloorDetectorOptions>> = {
+  // Tuned on the bench's training conversations only (bench/speaker/tune.ts).
   frameMs: 20,
-  activeDb: 9,
-  noiseSpreadK: 2.5,
-  noiseSpreadDb: 2,
+  activeDb: 6,
+  noiseSpreadK: 2,
+  noiseSpreadDb: 4,
   absoluteFloorDb: -80,
-  floorRiseDbPerS: 3,
+  floorRiseDbPerS: 8,
   floorFall: 0.3,
-  bridgeMs: 300,
+  bridgeMs: 360,
   minDensity: 0.5,
-  voicedDb: 6,
-  syllableDb: 6,
+  voicedDb: 3,
+  syllableDb: 5,
   syllableFrames: 3,
-  quietMs: 300,
+  quietMs: 240,
   longQuietMs: 1200,
-  takeoverMs: 1100,
-  takeoverSyllables: 4,
-  quietTakeoverMs: 450,
+  takeoverMs: 1200,
+  takeoverSyllables: 5,
+  quietTakeoverMs: 700,
   quietSyllables: 3,
-  freeTakeoverMs: 300,
+  freeTakeoverMs: 200,
   freeSyllables: 2,
   idleMs: 120,
 };
@@ -249,8 +251,11 @@ export class FloorDetector implements SpeakerDetector {
       needMs = p.freeTakeoverMs;
       needSyllables = p.freeSyllables;
     } else if (quietFor >= p.quietMs) {
-      needMs = p.quietTakeoverMs;
-      needSyllables = p.quietSyllables;
+      // The longer the silence, the likelier a turn change: from the quiet to the free
+      // requirements, linearly.
+      const x = (quietFor - p.quietMs) / (p.longQuietMs - p.quietMs);
+      needMs = p.quietTakeoverMs + x * (p.freeTakeoverMs - p.quietTakeoverMs);
+      needSyllables = Math.round(p.quietSyllables + x * (p.freeSyllables - p.quietSyllables));
     } else {
       needMs = p.takeoverMs;
       needSyllables = p.takeoverSyllables;
