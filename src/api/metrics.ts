@@ -27,6 +27,8 @@ export function createMetrics(media: MediaServer, spaces: SpaceService): client.
   counter('spaces_rtp_packets_invalid_total', 'Incoming packets dropped as invalid', () => c.packetsInvalid);
   counter('spaces_rtcp_packets_in_total', 'RTCP packets received', () => c.rtcpIn);
   counter('spaces_active_speaker_switches_total', 'Changes of the active speaker across all Spaces', () => c.speakerSwitches);
+  counter('spaces_rtp_retransmissions_total', 'Video packets resent from cache in answer to NACKs', () => c.retransmissions);
+  counter('spaces_keyframe_requests_total', 'Keyframe requests (PLI) sent to publishers', () => c.keyframeRequests);
 
   new client.Gauge({
     name: 'spaces_rooms',

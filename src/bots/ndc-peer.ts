@@ -161,6 +161,21 @@ export class NdcPeer {
     return this.videoLog.slice(from).filter((r) => r.tag === tag);
   }
 
+  /** Sends a generic NACK for stage-video packet `seq` (as received), as a viewer that lost it would. */
+  nackVideo(seq: number): void {
+    const track = this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID);
+    if (!track || !track.isOpen() || this.videoSlotSsrc === 0) return;
+    const n = Buffer.alloc(16);
+    n[0] = 0x81;
+    n[1] = 205;
+    n.writeUInt16BE(3, 2);
+    n.writeUInt32BE(0x12345678, 4);
+    n.writeUInt32BE(this.videoSlotSsrc, 8);
+    n.writeUInt16BE(seq, 12);
+    n.writeUInt16BE(0, 14);
+    track.sendMessageBinary(n);
+  }
+
   /**
    * Pretends this viewer's link loses `fraction` of the stage video: sends receiver reports
    * saying so, twice a second (0 stops). The server should move it to the low layer.

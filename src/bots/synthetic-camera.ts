@@ -20,6 +20,9 @@ export class SyntheticCamera {
   track: Track | null = null;
   keyframesSent = 0;
   plisReceived = 0;
+  /** Latest REMB bitrate the server sent for this layer, or 0. */
+  lastRembBps = 0;
+  nacksReceived = 0;
 
   constructor(
     readonly mid: string,
@@ -64,6 +67,12 @@ export class SyntheticCamera {
       if (pt === 206 && fmt === 1) {
         this.plisReceived++;
         this.framesSinceKey = KEYFRAME_INTERVAL;
+      } else if (pt === 206 && fmt === 15 && at + 24 <= buf.length && buf.toString('ascii', at + 12, at + 16) === 'REMB') {
+        const exp = buf[at + 17]! >> 2;
+        const mantissa = ((buf[at + 17]! & 0x03) << 16) | buf.readUInt16BE(at + 18);
+        this.lastRembBps = mantissa * 2 ** exp;
+      } else if (pt === 205 && fmt === 1) {
+        this.nacksReceived++;
       }
       at += (buf.readUInt16BE(at + 2) + 1) * 4;
     }

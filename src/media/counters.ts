@@ -11,8 +11,12 @@ export interface MediaCounters {
   packetsInvalid: number;
   rtcpIn: number;
   speakerSwitches: number;
+  /** Video packets resent from a source's cache in answer to a viewer's NACK. */
+  retransmissions: number;
+  /** Keyframe requests (PLI) sent to publishers. */
+  keyframeRequests: number;
 }
 
 export function createCounters(): MediaCounters {
-  return { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, packetsGated: 0, packetsInvalid: 0, rtcpIn: 0, speakerSwitches: 0 };
+  return { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, packetsGated: 0, packetsInvalid: 0, rtcpIn: 0, speakerSwitches: 0, retransmissions: 0, keyframeRequests: 0 };
 }

@@ -92,6 +92,7 @@ export class VideoPublisher {
     if (this.ssrc === null || nowMs - this.lastKeyframeRequestMs < KEYFRAME_REQUEST_INTERVAL_MS) return;
     this.lastKeyframeRequestMs = nowMs;
     this.keyframeRequests++;
+    this.counters.keyframeRequests++;
     this.sendRtcp(this.scratch.subarray(0, writePli(this.scratch, this.rtcpSsrc, this.ssrc)));
   }
 
@@ -129,7 +130,10 @@ export class VideoPublisher {
     const ahead = (seq - this.highestSeq) & 0xffff;
     if (ahead === 0 || ahead >= 0x8000) return; // duplicate or late (possibly our retransmission)
     const missing = ahead - 1;
-    if (missing > 0 && missing <= MAX_NACK_GAP && this.ssrc !== null) {
+    if (missing > MAX_NACK_GAP) {
+      // Too much is gone to repair packet by packet: start again from a keyframe.
+      this.requestKeyframe(this.nowMs);
+    } else if (missing > 0 && this.ssrc !== null) {
       let first = (this.highestSeq + 1) & 0xffff;
       let left = missing;
       while (left > 0) {

@@ -182,6 +182,7 @@ export class VideoSlot {
     const at = rtpPayloadOffset(pkt);
     if (at < 0 || !parseVp8(pkt, at, this.retransmitDesc)) return;
     this.retransmitted++;
+    this.counters.retransmissions++;
     this.rewriteAndSend(pkt, this.retransmitDesc, this.nowMs, true);
   }
 

@@ -124,6 +124,37 @@ describe('stage video follows the active speaker', () => {
     viewer.peer.reportVideoLoss(0);
   });
 
+  it('answers a viewer NACK from the source cache, and ignores packets it no longer has', async () => {
+    // The receiver's SRTP replay protection discards a copy of a packet it already has, so
+    // the repair is observed at the server: the packet was found, rewritten and resent.
+    for (const s of speakers) s.peer.setTalking(s === speakers[0]);
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 8000, 'host on the stage video');
+    const start = viewer.peer.videoLog.length;
+    await waitFor(() => viewer.peer.videoLog.length > start + 10, 3000, 'video flowing');
+    const retransmissions = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(text.match(/^spaces_rtp_retransmissions_total (\d+)/m)![1]);
+    };
+    const before = await retransmissions();
+    viewer.peer.nackVideo(viewer.peer.videoLog.at(-5)!.seq);
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await sleep(50);
+      after = await retransmissions();
+    }
+    assert.equal(after, before + 1, 'one packet resent');
+    // A packet from before this source started (or long gone) is not ours to repair.
+    viewer.peer.nackVideo((viewer.peer.videoLog.at(-1)!.seq - 30000) & 0xffff);
+    await sleep(300);
+    assert.equal(await retransmissions(), after, 'nothing resent for an unknown packet');
+  });
+
+  it('sends congestion feedback (REMB) to publishers whose camera is being watched', async () => {
+    const shown = speakers.find((s) => s.state.you!.userId === viewer.stageVideo.userId)!;
+    await waitFor(() => shown.peer.cameras[0]!.lastRembBps > 0, 3000, 'REMB at the shown publisher');
+    assert.ok(shown.peer.cameras[0]!.lastRembBps >= 150_000);
+  });
+
   it('tells a participant who joins who the active speaker is, at once', async () => {
     const spaceId = viewer.state.space!.id;
     const late = await joinSpace(server, spaceId, { guest: true, canPublish: false });
