@@ -32,6 +32,8 @@ export interface JoinOptions {
   canPublish?: boolean;
   /** Keep every speaking message (tests); off for load runs. */
   recordSpeaking?: boolean;
+  /** Keep every stage-video packet (tests); off for load runs. */
+  logVideo?: boolean;
 }
 
 export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opts: JoinOptions = {}): Promise<NdcParticipant> {
@@ -43,7 +45,7 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
     ...(api.token ? { token: api.token } : {}),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
   });
-  const peer = new NdcPeer({ signalling, canPublish: opts.canPublish ?? true, tag: opts.tag ?? 0 });
+  const peer = new NdcPeer({ signalling, canPublish: opts.canPublish ?? true, tag: opts.tag ?? 0, logVideo: opts.logVideo ?? true });
   const p: NdcParticipant = {
     handle: '',
     api,

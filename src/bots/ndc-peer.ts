@@ -49,6 +49,8 @@ export interface NdcPeerOptions {
   canPublish?: boolean;
   /** Tag written in the first 4 bytes of every synthetic payload. */
   tag?: number;
+  /** Keep a record of every stage-video packet (tests); off for load runs, which only count. */
+  logVideo?: boolean;
 }
 
 export class NdcPeer {
@@ -67,6 +69,9 @@ export class NdcPeer {
   readonly videoLog: VideoPacketRecord[] = [];
   readonly received = new Map<string, ReceivedStream>();
   firstPacketAtMs = 0;
+  /** performance.now() of the first audio packet, for join-time measurements. */
+  firstPacketPerfMs = 0;
+  videoPackets = 0;
   rtcpReceived = 0;
   private sendTimer: ReturnType<typeof setInterval> | null = null;
   private seq = Math.floor(Math.random() * 0xffff);
@@ -204,6 +209,8 @@ export class NdcPeer {
     const pt = buf[1]!;
     if (pt >= 192 && pt <= 223) return;
     this.videoSlotSsrc = buf.readUInt32BE(8);
+    this.videoPackets++;
+    if (this.options.logVideo === false) return;
     const at = payloadOffset(buf);
     if (at < 0 || at + 9 > buf.length) return;
     const b0 = buf[at]!;
@@ -288,7 +295,10 @@ export class NdcPeer {
       return;
     }
     const now = performance.now();
-    if (this.firstPacketAtMs === 0) this.firstPacketAtMs = Date.now();
+    if (this.firstPacketAtMs === 0) {
+      this.firstPacketAtMs = Date.now();
+      this.firstPacketPerfMs = now;
+    }
     let s = this.received.get(mid);
     if (!s) {
       s = { packets: 0, bytes: 0, firstAtMs: now, lastAtMs: now, byTag: new Map(), lastSeq: -1, lost: 0, discontinuities: 0, jitterMs: 0, lastTransitMs: NaN };
