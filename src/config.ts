@@ -1,5 +1,6 @@
 // Server configuration: embedded defaults (SQLite in ./data, no outside services),
 // overridden by environment variables, then by command-line flags.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { IceServerConfig } from './protocol/messages.js';
 
@@ -23,6 +24,8 @@ export interface Config {
     announcedAddress?: string;
     iceServers: IceServerConfig[];
   };
+  /** Media worker processes; 1 keeps the media plane in the main process. */
+  mediaWorkers: number;
   /** How long a dropped host keeps the Space before a co-host takes over or it ends. */
   hostGraceMs: number;
   /** How long anyone else's place is held after their connection drops. */
@@ -67,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       ...(announcedAddress ? { announcedAddress } : {}),
       iceServers,
     },
+    mediaWorkers: Math.max(1, Math.floor(num('media-workers', 'SPACES_MEDIA_WORKERS', availableParallelism()))),
     hostGraceMs: num('host-grace-ms', 'SPACES_HOST_GRACE_MS', 30_000),
     reconnectGraceMs: num('reconnect-grace-ms', 'SPACES_RECONNECT_GRACE_MS', 20_000),
     messageRate: num('message-rate', 'SPACES_MESSAGE_RATE', 20),

@@ -13,6 +13,8 @@ import { UserStore } from './store/user-store.js';
 import { SpaceStore } from './store/space-store.js';
 import { TokenService } from './auth/tokens.js';
 import { MediaServer } from './media/media-server.js';
+import { WorkerPool } from './media/cluster/worker-pool.js';
+import type { MediaPlane } from './media/room-handle.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
@@ -25,7 +27,7 @@ export interface RunningServer {
   port: number;
   mediaPort: number;
   spaces: SpaceService;
-  media: MediaServer;
+  media: MediaPlane;
   log: Logger;
   close(): Promise<void>;
 }
@@ -35,12 +37,16 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const db = await openDatabase(config.databaseUrl);
   const tokens = new TokenService(config.jwtSecret ?? loadOrCreateSecret(config.dataDir));
   const users = new UserStore(db);
-  const media = new MediaServer({
+  const transport = {
     udpPort: config.media.udpPort,
     ...(config.media.bindAddress ? { bindAddress: config.media.bindAddress } : {}),
     ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
     iceServers: config.media.iceServers,
-  });
+  };
+  // One worker per core spreads each Space's listeners over the cores; with one, the media
+  // plane runs in this process.
+  const media: MediaPlane =
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' })) : new MediaServer(transport);
   const spaces = new SpaceService(
     new SpaceStore(db),
     media,
@@ -94,7 +100,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     async close() {
       await app.close();
       await spaces.shutdown();
-      media.close();
+      await media.close();
       await db.destroy();
     },
   };

@@ -1,34 +1,34 @@
 // Prometheus metrics. The media plane keeps plain counters on its packet path; they are
 // copied into prom-client at scrape time, so scraping costs nothing per packet.
 import client from 'prom-client';
-import type { MediaServer } from '../media/media-server.js';
+import type { MediaPlane } from '../media/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
+import type { MediaCounters } from '../media/counters.js';
 
-export function createMetrics(media: MediaServer, spaces: SpaceService): client.Registry {
+export function createMetrics(media: MediaPlane, spaces: SpaceService): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
-  const c = media.counters;
-
-  const counter = (name: string, help: string, read: () => number) =>
+  // Read afresh at each scrape: with media workers, the counters are summed from their reports.
+  const counter = (name: string, help: string, read: (c: MediaCounters) => number) =>
     new client.Counter({
       name,
       help,
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(read());
+        this.inc(read(media.counters));
       },
     });
-  counter('spaces_rtp_packets_in_total', 'RTP packets received from publishers', () => c.packetsIn);
-  counter('spaces_rtp_bytes_in_total', 'RTP bytes received from publishers', () => c.bytesIn);
-  counter('spaces_rtp_packets_out_total', 'RTP packets forwarded to subscribers', () => c.packetsOut);
-  counter('spaces_rtp_bytes_out_total', 'RTP bytes forwarded to subscribers', () => c.bytesOut);
-  counter('spaces_rtp_packets_gated_total', 'Packets of silent or muted publishers not forwarded', () => c.packetsGated);
-  counter('spaces_rtp_packets_invalid_total', 'Incoming packets dropped as invalid', () => c.packetsInvalid);
-  counter('spaces_rtcp_packets_in_total', 'RTCP packets received', () => c.rtcpIn);
-  counter('spaces_active_speaker_switches_total', 'Changes of the active speaker across all Spaces', () => c.speakerSwitches);
-  counter('spaces_rtp_retransmissions_total', 'Video packets resent from cache in answer to NACKs', () => c.retransmissions);
-  counter('spaces_keyframe_requests_total', 'Keyframe requests (PLI) sent to publishers', () => c.keyframeRequests);
+  counter('spaces_rtp_packets_in_total', 'RTP packets received from publishers', (c) => c.packetsIn);
+  counter('spaces_rtp_bytes_in_total', 'RTP bytes received from publishers', (c) => c.bytesIn);
+  counter('spaces_rtp_packets_out_total', 'RTP packets forwarded to subscribers', (c) => c.packetsOut);
+  counter('spaces_rtp_bytes_out_total', 'RTP bytes forwarded to subscribers', (c) => c.bytesOut);
+  counter('spaces_rtp_packets_gated_total', 'Packets of silent or muted publishers not forwarded', (c) => c.packetsGated);
+  counter('spaces_rtp_packets_invalid_total', 'Incoming packets dropped as invalid', (c) => c.packetsInvalid);
+  counter('spaces_rtcp_packets_in_total', 'RTCP packets received', (c) => c.rtcpIn);
+  counter('spaces_active_speaker_switches_total', 'Changes of the active speaker across all Spaces', (c) => c.speakerSwitches);
+  counter('spaces_rtp_retransmissions_total', 'Video packets resent from cache in answer to NACKs', (c) => c.retransmissions);
+  counter('spaces_keyframe_requests_total', 'Keyframe requests (PLI) sent to publishers', (c) => c.keyframeRequests);
 
   new client.Gauge({
     name: 'spaces_rooms',
@@ -58,17 +58,9 @@ export function createMetrics(media: MediaServer, spaces: SpaceService): client.
     labelNames: ['direction'],
     registers: [registry],
     collect() {
-      let down = 0;
-      let up = 0;
-      let n = 0;
-      for (const room of media.allRooms()) {
-        const loss = room.lossSummary();
-        down += loss.downstream;
-        up += loss.upstream;
-        n++;
-      }
-      this.set({ direction: 'downstream' }, n ? down / n : 0);
-      this.set({ direction: 'upstream' }, n ? up / n : 0);
+      const loss = media.lossSummary();
+      this.set({ direction: 'downstream' }, loss.downstream);
+      this.set({ direction: 'upstream' }, loss.upstream);
     },
   });
   return registry;

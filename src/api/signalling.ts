@@ -86,7 +86,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       if (!live || !person) return fail('not_joined', 'send join first', rid);
       switch (msg.type) {
         case 'answer':
-          live.handleAnswer(person.userId, msg.sdp);
+          await live.handleAnswer(person.userId, msg.sdp);
           break;
         case 'candidate':
           live.handleCandidate(person.userId, msg.candidate, msg.mid);

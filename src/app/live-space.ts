@@ -3,7 +3,7 @@
 // participant's place. Domain events drive the media plane and the broadcasts, in one place.
 import type { Logger } from 'pino';
 import { Space, SpaceError, type Person, type SpaceEvent } from '../spaces/index.js';
-import type { MediaRoom } from '../media/media-room.js';
+import type { RoomHandle } from '../media/room-handle.js';
 import { InvalidSdpError } from '../media/sdp.js';
 import { AppError } from './app-error.js';
 import type { Action, ErrorCode, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
@@ -41,7 +41,7 @@ export class LiveSpace {
 
   constructor(
     readonly space: Space,
-    private readonly room: MediaRoom,
+    private readonly room: RoomHandle,
     private readonly hooks: LiveSpaceHooks,
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
@@ -118,8 +118,8 @@ export class LiveSpace {
     this.scheduleBroadcast();
   }
 
-  handleAnswer(userId: string, sdp: string): void {
-    this.room.applyAnswer(userId, sdp);
+  handleAnswer(userId: string, sdp: string): Promise<void> {
+    return this.room.applyAnswer(userId, sdp);
   }
 
   handleCandidate(userId: string, candidate: string, mid: string): void {
@@ -137,6 +137,15 @@ export class LiveSpace {
       if (!target || target.role === 'listener') throw new AppError('not_found', 'you can only pin someone on stage');
     }
     this.room.pin(userId, targetId);
+  }
+
+  /** Server shutdown: stop the timers but leave the Space live, to be restored at the next start. */
+  dispose(): void {
+    this.closed = true;
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
+    this.broadcastTimer = null;
   }
 
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Space, SpaceError, type SpaceEvent } from '../spaces/index.js';
-import type { MediaServer } from '../media/media-server.js';
+import type { MediaPlane } from '../media/room-handle.js';
 import type { SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
@@ -24,7 +24,7 @@ export class SpaceService {
 
   constructor(
     private readonly store: SpaceStore,
-    private readonly media: MediaServer,
+    private readonly media: MediaPlane,
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
   ) {}
@@ -119,7 +119,10 @@ export class SpaceService {
 
   async shutdown(): Promise<void> {
     // Live Spaces stay live in the store: after a restart, hosts and listeners reconnect.
-    for (const live of this.live.values()) this.media.closeRoom(live.space.id);
+    for (const live of this.live.values()) {
+      live.dispose();
+      this.media.closeRoom(live.space.id);
+    }
     this.live.clear();
     await this.flush();
   }

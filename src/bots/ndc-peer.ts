@@ -86,7 +86,7 @@ export class NdcPeer {
   private audioLevelExtId = 1;
   state = 'new';
 
-  constructor(private readonly options: NdcPeerOptions) {
+  constructor(readonly options: NdcPeerOptions) {
     options.signalling.on('offer', (msg) => {
       this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
     });

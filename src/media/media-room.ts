@@ -2,13 +2,14 @@
 // publishers onto each subscriber's stable slots. It knows participants only by opaque
 // ids; roles, accounts and permissions live in the Spaces domain above it.
 import { EventEmitter } from 'node:events';
-import { Peer } from './peer.js';
+import { Peer, type Layer } from './peer.js';
 import { AudioPublisher } from './audio-publisher.js';
 import { visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
+import { InvalidSdpError } from './sdp.js';
 import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
 
@@ -35,10 +36,22 @@ export interface MediaRoomEvents {
   stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
 }
 
+/**
+ * When a Space's peers are spread over several media workers, each worker relays what its
+ * own publishers send to the others, which treat it as if it came from a local peer.
+ */
+export interface RoomRelay {
+  audio(participantId: string, audioLevelExtId: number, buf: Buffer): void;
+  video(participantId: string, layer: Layer, buf: Buffer): void;
+  /** A viewer on this worker needs a keyframe from a camera published on another worker. */
+  keyframeRequest(participantId: string, layer: Layer): void;
+}
+
 export interface MediaRoomOptions {
   transport: TransportConfig;
   counters: MediaCounters;
   voice?: VoiceActivityConfig;
+  relay?: RoomRelay;
 }
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
@@ -68,7 +81,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   ) {
     super();
     this.detector = createDetector('ours');
-    this.stageVideo = new StageVideo(options.counters);
+    this.stageVideo = new StageVideo(options.counters, (id, layer) => options.relay?.keyframeRequest(id, layer));
     this.speakingTimer = setInterval(() => this.emitSpeaking(), SPEAKING_INTERVAL_MS);
     this.rtcpTimer = setInterval(() => this.sendReports(), RTCP_INTERVAL_MS);
     this.decideTimer = setInterval(() => this.decideSpeaker(), DECIDE_INTERVAL_MS);
@@ -93,7 +106,12 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const peer = new Peer(participantId, this.options.transport, this.options.counters, {
       offer: (sdp) => this.emit('offer', participantId, sdp),
       candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
-      micMessage: (buf) => this.publishers.get(participantId)?.onMessage(buf, Date.now()),
+      micMessage: (buf) => {
+        const pub = this.publishers.get(participantId);
+        // Relay before local fan-out: forwarding rewrites the buffer in place.
+        if (this.options.relay && pub) this.options.relay.audio(participantId, pub.audioLevelExtId, buf);
+        pub?.onMessage(buf, Date.now());
+      },
       slotRtcp: (slot, buf) => {
         this.options.counters.rtcpIn++;
         let visitor = slotForRtcp.get(slot);
@@ -108,7 +126,10 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         if (pub) pub.configure(sending ? ssrc : null, audioLevelExtId);
       },
       connectionState: (state) => this.emit('connectionState', participantId, state),
-      camMessage: (layer, buf) => this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now()),
+      camMessage: (layer, buf) => {
+        this.options.relay?.video(participantId, layer, buf);
+        this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now());
+      },
       camChanged: (ssrcs) => this.stageVideo.configureCamera(peer, ssrcs),
       videoSwitched: (sourceId) =>
         this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
@@ -201,11 +222,31 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     return true;
   }
 
-  /** Throws InvalidSdpError for an unacceptable answer. */
-  applyAnswer(participantId: string, sdp: string): void {
+  /** Rejects with InvalidSdpError for an unacceptable answer. */
+  async applyAnswer(participantId: string, sdp: string): Promise<void> {
     const peer = this.peers.get(participantId);
-    if (!peer) throw new Error('no peer');
+    if (!peer) throw new InvalidSdpError('no offer is awaiting an answer');
     peer.applyAnswer(sdp);
+  }
+
+  /** Audio of a publisher whose peer lives on another worker. */
+  injectAudio(participantId: string, audioLevelExtId: number, buf: Buffer): void {
+    const pub = this.publishers.get(participantId);
+    if (!pub || this.peers.has(participantId)) return;
+    pub.audioLevelExtId = audioLevelExtId;
+    pub.onMessage(buf, Date.now());
+  }
+
+  /** Camera packets of a publisher whose peer lives on another worker. */
+  injectVideo(participantId: string, layer: Layer, buf: Buffer): void {
+    if (this.peers.has(participantId)) return;
+    this.stageVideo.onRemoteCameraPacket(participantId, layer, buf, Date.now());
+  }
+
+  /** A viewer on another worker needs a keyframe from a camera published here. */
+  requestKeyframe(participantId: string, layer: Layer): void {
+    if (!this.peers.has(participantId)) return; // only the worker that hosts the camera asks its client
+    this.stageVideo.requestKeyframe(participantId, layer, Date.now());
   }
 
   addCandidate(participantId: string, candidate: string, mid: string): void {

@@ -1,27 +1,40 @@
-// The media plane's root: one UDP port shared by every peer, the counters Prometheus
-// reads, and the rooms. Closing it closes every room and every PeerConnection.
+// The media plane in one process: one UDP port shared by every peer, the counters
+// Prometheus reads, and the rooms. Closing it closes every room and every PeerConnection.
+// (With several media workers, each worker runs one of these; see cluster/.)
 import nodeDataChannel from 'node-datachannel';
-import { MediaRoom } from './media-room.js';
+import { MediaRoom, type RoomRelay } from './media-room.js';
 import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
+import type { LossSummary, MediaPlane } from './room-handle.js';
 
-export class MediaServer {
+export class MediaServer implements MediaPlane {
   readonly counters: MediaCounters = createCounters();
   private readonly rooms = new Map<string, MediaRoom>();
 
   constructor(
     readonly transport: TransportConfig,
     private readonly voice?: VoiceActivityConfig,
+    /** For media workers: how a room relays its publishers to the other workers. */
+    private readonly relayFor?: (roomId: string) => RoomRelay,
   ) {}
 
   room(id: string): MediaRoom {
     let room = this.rooms.get(id);
     if (!room) {
-      room = new MediaRoom(id, { transport: this.transport, counters: this.counters, voice: this.voice });
+      room = new MediaRoom(id, {
+        transport: this.transport,
+        counters: this.counters,
+        ...(this.voice ? { voice: this.voice } : {}),
+        ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
+      });
       this.rooms.set(id, room);
     }
     return room;
+  }
+
+  hasRoom(id: string): boolean {
+    return this.rooms.has(id);
   }
 
   closeRoom(id: string): void {
@@ -33,8 +46,17 @@ export class MediaServer {
     return this.rooms.size;
   }
 
-  allRooms(): IterableIterator<MediaRoom> {
-    return this.rooms.values();
+  /** Average loss over the rooms, from RTCP. */
+  lossSummary(): LossSummary {
+    let down = 0;
+    let up = 0;
+    for (const room of this.rooms.values()) {
+      const loss = room.lossSummary();
+      down += loss.downstream;
+      up += loss.upstream;
+    }
+    const n = this.rooms.size;
+    return { downstream: n ? down / n : 0, upstream: n ? up / n : 0 };
   }
 
   close(): void {

@@ -29,14 +29,21 @@ export class StageVideo {
   private readonly onLowLayer = new Set<string>();
   /** Whose camera the domain says is on (on stage, turned on by its owner). */
   private readonly cameraOn = new Set<string>();
-  /** What each client's answer says it sends on its camera m-lines. */
-  private readonly offered = new Map<string, { peer: Peer; ssrcs: Record<Layer, number | null> }>();
+  /**
+   * What each camera sends, by SSRC: from the client's answer for local peers, or learnt
+   * from relayed packets for cameras published on another worker (peer null).
+   */
+  private readonly offered = new Map<string, { peer: Peer | null; ssrcs: Record<Layer, number | null> }>();
   private active: string | null = null;
   /** The active speaker before the current one: what the current one sees meanwhile. */
   private previous: string | null = null;
   private readonly scratch = Buffer.alloc(64);
 
-  constructor(private readonly counters: MediaCounters) {}
+  constructor(
+    private readonly counters: MediaCounters,
+    /** Asks the worker that hosts a remote camera for a keyframe. */
+    private readonly requestRemoteKeyframe: (id: string, layer: Layer) => void = () => undefined,
+  ) {}
 
   get activeSpeaker(): string | null {
     return this.active;
@@ -85,6 +92,24 @@ export class StageVideo {
     this.cameras.get(id)?.[layer].onMessage(buf, nowMs);
   }
 
+  /** A camera packet relayed from the worker that hosts its publisher. */
+  onRemoteCameraPacket(id: string, layer: Layer, buf: Buffer, nowMs: number): void {
+    if (buf.length < 12) return;
+    const ssrc = buf.readUInt32BE(8);
+    const known = this.offered.get(id);
+    if (!known || known.peer !== null || known.ssrcs[layer] !== ssrc) {
+      const ssrcs = known && known.peer === null ? { ...known.ssrcs } : { high: null, low: null };
+      ssrcs[layer] = ssrc;
+      this.offered.set(id, { peer: null, ssrcs });
+      this.refreshCamera(id);
+    }
+    this.cameras.get(id)?.[layer].onMessage(buf, nowMs);
+  }
+
+  requestKeyframe(id: string, layer: Layer, nowMs: number): void {
+    this.cameras.get(id)?.[layer].requestKeyframe(nowMs);
+  }
+
   setActiveSpeaker(id: string | null): void {
     if (id === this.active) return;
     if (this.active !== null) this.previous = this.active;
@@ -117,6 +142,7 @@ export class StageVideo {
       if (low !== this.onLowLayer.has(id)) this.evaluate(id, nowMs);
     }
     for (const cam of this.cameras.values()) {
+      if (cam.high.remote) continue;
       for (const pub of [cam.high, cam.low]) if (pub.sending) pub.sendReceiverReport(nowMs, report);
       if (!cam.high.sending) continue;
       // The high layer is capped at what its best-placed viewer can take; viewers who
@@ -136,7 +162,12 @@ export class StageVideo {
     let cam = this.cameras.get(id);
     if (this.cameraOn.has(id) && offer) {
       if (!cam) {
-        const make = (layer: Layer) => new VideoPublisher(id, this.counters, (buf) => offer.peer.sendToCam(layer, buf), offer.peer.rtcpSsrc);
+        const peer = offer.peer;
+        const make = (layer: Layer) =>
+          peer
+            ? new VideoPublisher(id, this.counters, (buf) => peer.sendToCam(layer, buf), peer.rtcpSsrc)
+            : // A remote camera: its own worker does the RTCP; only keyframe requests go back to it.
+              new VideoPublisher(id, this.counters, () => this.requestRemoteKeyframe(id, layer), 0, true);
         cam = { high: make('high'), low: make('low') };
         this.cameras.set(id, cam);
       }

@@ -38,6 +38,8 @@ export class VideoPublisher {
     /** Sends RTCP (PLI, NACK, REMB, RR) to the publishing client. */
     private readonly sendRtcp: (buf: Buffer) => void,
     private readonly rtcpSsrc: number,
+    /** Published on another worker: that worker repairs upstream loss and sends the reports. */
+    readonly remote = false,
   ) {
     this.rtcpVisitor = {
       senderReport: (ssrc, ntpMiddle) => {
@@ -79,7 +81,7 @@ export class VideoPublisher {
     this.counters.bytesIn += buf.length;
     this.lastPacketAtMs = nowMs;
     this.stats.onPacket(seq, rtpTimestamp(buf), nowMs);
-    this.nackGap(seq);
+    if (!this.remote) this.nackGap(seq);
     this.cache.store(buf, seq);
     if (this.desc.keyframeStart) this.lastKeyframeAtMs = nowMs;
     if (!this.live) return;

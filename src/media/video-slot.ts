@@ -12,6 +12,8 @@ import type { MediaCounters } from './counters.js';
 
 const CLOCK = 90_000;
 const MIN_BITRATE = 150_000;
+/** While a slot waits for its new source's keyframe, it asks again this often. */
+const KEYFRAME_RETRY_MS = 400;
 const MAX_BITRATE = 2_500_000;
 
 export interface VideoSlotEvents {
@@ -24,6 +26,8 @@ export class VideoSlot {
   /** What the viewer actually sees; trails `source` until its keyframe arrives. */
   showing: string | null = null;
   private waitingForKeyframe = false;
+  /** When this slot last asked its source for a keyframe. */
+  private keyframeAskedAtMs = 0;
   private started = false;
   private seqOffset = 0;
   private tsOffset = 0;
@@ -79,6 +83,7 @@ export class VideoSlot {
     if (source) {
       source.attach(this);
       this.waitingForKeyframe = true;
+      this.keyframeAskedAtMs = nowMs;
       source.requestKeyframe(nowMs);
     } else {
       this.waitingForKeyframe = false;
@@ -92,7 +97,15 @@ export class VideoSlot {
   forward(buf: Buffer, desc: Vp8Descriptor, nowMs: number): void {
     if (!this.track.isOpen() || !this.source) return;
     if (this.waitingForKeyframe) {
-      if (!desc.keyframeStart) return;
+      if (!desc.keyframeStart) {
+        // The keyframe we asked for may have gone by before our track was open, or before
+        // we attached (the publisher throttles requests): ask again while we wait.
+        if (nowMs - this.keyframeAskedAtMs >= KEYFRAME_RETRY_MS) {
+          this.keyframeAskedAtMs = nowMs;
+          this.source.requestKeyframe(nowMs);
+        }
+        return;
+      }
       this.rebase(buf, desc, nowMs);
     }
     this.rewriteAndSend(buf, desc, nowMs, false);

@@ -12,7 +12,8 @@ export function randomMediaPort(): number {
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spaces-test-'));
-  const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir });
+  // One media worker (in-process) unless a test asks for more; multi-worker.test.ts does.
+  const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'media-workers': process.env.SPACES_MEDIA_WORKERS ?? '1' });
   const config: Config = {
     ...base,
     media: { ...base.media, udpPort: randomMediaPort(), bindAddress: '127.0.0.1' },

@@ -50,6 +50,14 @@ export interface Decision {
   speaker: string | null;
 }
 
+/** What runTrace needs of a trace (a parsed Trace, or the bench's generated ones). */
+export interface TraceInput {
+  frameMs: number;
+  speakers: readonly string[];
+  levels: Readonly<Record<string, ArrayLike<number>>>;
+  vad?: Readonly<Record<string, ArrayLike<number | boolean>>>;
+}
+
 export class TraceError extends Error {}
 
 /** Validates `input` (parsed JSON) as a trace; throws a TraceError listing every problem. */
@@ -66,7 +74,7 @@ export function parseTrace(input: unknown): Trace {
  * t = frame × frameMs, and decide(t) runs whenever `decideEveryMs` has elapsed. Returns one
  * decision per change of speaker, the first being the first speaker named.
  */
-export function runTrace(detector: SpeakerDetector, trace: Trace, decideEveryMs = 50): Decision[] {
+export function runTrace(detector: SpeakerDetector, trace: TraceInput, decideEveryMs = 50): Decision[] {
   const { frameMs, speakers } = trace;
   const frames = trace.levels[speakers[0]!]!.length;
   const levels = speakers.map((s) => trace.levels[s]!);

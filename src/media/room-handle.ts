@@ -1,0 +1,36 @@
+// What the application layer needs from the media side of one Space, whether the room lives
+// in this process (MediaRoom) or is spread over media workers (DistributedRoom).
+import type { EventEmitter } from 'node:events';
+import type { MediaRoomEvents } from './media-room.js';
+import type { MediaCounters } from './counters.js';
+
+export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
+  readonly activeSpeaker: string | null;
+  connect(participantId: string): void;
+  disconnect(participantId: string): void;
+  remove(participantId: string): void;
+  setPublisher(participantId: string, onStage: boolean, muted?: boolean): void;
+  setMuted(participantId: string, muted: boolean): void;
+  setCamera(participantId: string, on: boolean): void;
+  pin(viewerId: string, targetId: string | null): void;
+  renegotiate(participantId: string): void;
+  /** Rejects with InvalidSdpError for an unacceptable answer. */
+  applyAnswer(participantId: string, sdp: string): Promise<void>;
+  addCandidate(participantId: string, candidate: string, mid: string): void;
+  close(): void;
+}
+
+export interface LossSummary {
+  downstream: number;
+  upstream: number;
+}
+
+/** The media plane as the server sees it: rooms, counters for /metrics, and shutdown. */
+export interface MediaPlane {
+  readonly counters: MediaCounters;
+  room(id: string): RoomHandle;
+  closeRoom(id: string): void;
+  readonly roomCount: number;
+  lossSummary(): LossSummary;
+  close(): Promise<void> | void;
+}
