@@ -19,6 +19,17 @@ commands:
       --wav FILE           speak this 16-bit PCM WAV in a loop while on stage
       --duration S         leave after S seconds (default: run until Ctrl-C)
       --report-every S     print a JSON report every S seconds (default 5)
+  load                     load generator against a running server (loopback only)
+      --url URL            server (default http://127.0.0.1:8080)
+      --space ID           join this Space (default: create one)
+      --speakers N         speakers on stage, sending 50 packets/s (default 2)
+      --talking N          how many talk at once, taking turns (default 1)
+      --video N            speakers that also send a camera (default 0)
+      --listeners N        listeners (default 10)
+      --join-rate R        listener joins per second (default 20)
+      --seconds S          measurement window after the joins (default 10)
+  speaker-detect TRACE.json  run the server's dominant-speaker detector over a trace
+      --detector reference run Volfin & Cohen's algorithm (Jitsi parameters) instead
 `;
 
 async function main(): Promise<void> {
@@ -33,6 +44,16 @@ async function main(): Promise<void> {
     case 'bot': {
       const { runBot } = await import('./bot.js');
       await runBot(args);
+      break;
+    }
+    case 'load': {
+      const { load } = await import('./load.js');
+      await load(args);
+      break;
+    }
+    case 'speaker-detect': {
+      const { speakerDetect } = await import('./speaker-detect.js');
+      await speakerDetect(args);
       break;
     }
     default:

@@ -3,7 +3,7 @@
 import type { CSSProperties } from 'react';
 import { hueFor, initials } from '../lib/identity.js';
 
-export type AvatarSize = 'xs' | 'sm' | 'md' | 'lg';
+export type AvatarSize = 'xs' | 'sm' | 'md' | 'lg' | 'xl';
 
 interface Props {
   handle: string;

@@ -1,16 +1,20 @@
-// Your own controls, in a bar at the bottom: talk, ask to talk, moderate everyone, leave.
+// Your own controls, in a bar at the bottom: talk, show your camera, ask to talk, moderate
+// everyone, leave.
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { isModerator, isOnStage } from '../lib/permissions.js';
 import { Link, signInPath, spacePath } from '../router.js';
+import type { CameraState } from '../state/camera.js';
 import type { MicState } from '../state/microphone.js';
-import { HandIcon, LeaveIcon, MicIcon, MicOffIcon, MuteAllIcon, StageDownIcon, StopIcon } from './Icons.js';
+import { CameraIcon, CameraOffIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, MuteAllIcon, StageDownIcon, StopIcon } from './Icons.js';
 
 interface Props {
   spaceId: string;
   you: PersonView | null;
   guest: boolean;
   mic: MicState;
+  camera: CameraState;
   onToggleMute(): void;
+  onToggleCamera(): void;
   onRequest(): void;
   onCancelRequest(): void;
   onMuteAll(): void;
@@ -20,7 +24,8 @@ interface Props {
 }
 
 export function ControlBar(props: Props) {
-  const { you, guest, mic } = props;
+  const { you, guest, mic, camera } = props;
+  const cameraOn = camera === 'on' || camera === 'starting';
   const role = you?.role;
   const onStage = isOnStage(role);
   const moderator = isModerator(role);
@@ -37,6 +42,19 @@ export function ControlBar(props: Props) {
             >
               {you.muted ? <MicOffIcon /> : <MicIcon />}
               <span>{you.muted ? 'Unmute' : 'Mute'}</span>
+            </button>
+          )}
+          {onStage && you && (
+            <button
+              type="button"
+              className={`control${cameraOn ? ' control-live' : ''}`}
+              onClick={props.onToggleCamera}
+              disabled={camera === 'stopping'}
+              aria-label={cameraOn ? 'Turn camera off' : 'Turn camera on'}
+              title={cameraOn ? 'Turn camera off' : 'Turn camera on'}
+            >
+              {cameraOn ? <CameraIcon /> : <CameraOffIcon />}
+              <span>Camera</span>
             </button>
           )}
           {role === 'listener' &&

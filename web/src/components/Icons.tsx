@@ -149,3 +149,28 @@ export const WavesIcon = (p: IconProps) => (
     <path d="M4 10v4M8 7v10M12 4v16M16 8v8M20 10.5v3" />
   </Svg>
 );
+
+export const CameraIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="2.5" y="6" width="13" height="12" rx="3" />
+    <path d="M15.5 10.5 21 7.5v9l-5.5-3" />
+  </Svg>
+);
+
+export const CameraOffIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9 6h3.5a3 3 0 0 1 3 3v3.5M15.5 10.5 21 7.5v9l-4.2-2.3M15 17.2a3 3 0 0 1-2.5.8h-7a3 3 0 0 1-3-3V9a3 3 0 0 1 2.2-2.9M3 3l18 18" />
+  </Svg>
+);
+
+export const PinIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9 3.5h6M10 3.5v5.2L6.8 12.5a1 1 0 0 0 .8 1.6h8.8a1 1 0 0 0 .8-1.6L14 8.7V3.5M12 14.1v6.4" />
+  </Svg>
+);
+
+export const UnpinIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9 3.5h6M14 3.5v5.2l3.2 3.8M12 14.1v6.4M10 6v2.7l-3.2 3.8a1 1 0 0 0 .8 1.6H14M3 3l18 18" />
+  </Svg>
+);

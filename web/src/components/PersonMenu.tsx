@@ -1,19 +1,20 @@
-// The host's controls on one person: a "⋯" button that opens a menu of what the viewer may do.
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+// The controls on one person: a "⋯" button that opens a menu of what the viewer may do
+// (pin them on the stage video, for everyone; moderation, for hosts and co-hosts).
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
-import type { MenuItem, PersonAction } from '../lib/permissions.js';
+import type { MenuItem } from '../lib/permissions.js';
 import { MoreIcon } from './Icons.js';
 
-interface Props {
+interface Props<A extends string> {
   handle: string;
-  items: MenuItem[];
-  onSelect(action: PersonAction): void;
+  items: MenuItem<A>[];
+  onSelect(action: A): void;
   className?: string;
 }
 
 const MENU_WIDTH = 208;
 
-export function PersonMenu({ handle, items, onSelect, className }: Props) {
+export function PersonMenu<A extends string>({ handle, items, onSelect, className }: Props<A>) {
   const [open, setOpen] = useState(false);
   const [pos, setPos] = useState<{ top?: number; bottom?: number; left: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -101,19 +102,21 @@ export function PersonMenu({ handle, items, onSelect, className }: Props) {
             {/* The name is drawn by CSS, so that it adds no second text match for the handle. */}
             <div className="menu-heading" aria-hidden="true" data-handle={handle} />
             {items.map((item) => (
-              <button
-                key={item.action}
-                type="button"
-                role="menuitem"
-                tabIndex={-1}
-                className={`menu-item${item.danger ? ' menu-item-danger' : ''}`}
-                onClick={() => {
-                  close(true);
-                  onSelect(item.action);
-                }}
-              >
-                {item.label}
-              </button>
+              <Fragment key={item.action}>
+                {item.separated && <div role="separator" className="menu-separator" />}
+                <button
+                  type="button"
+                  role="menuitem"
+                  tabIndex={-1}
+                  className={`menu-item${item.danger ? ' menu-item-danger' : ''}`}
+                  onClick={() => {
+                    close(true);
+                    onSelect(item.action);
+                  }}
+                >
+                  {item.label}
+                </button>
+              </Fragment>
             ))}
           </div>,
           document.body,

@@ -1,21 +1,37 @@
 // The stage: large round avatars, a glowing ring on whoever talks, a mic-off badge,
-// and the role under the name. Moderators get a person menu on each avatar.
+// and the role under the name. The active speaker (the server's dominant speaker, who the
+// stage video follows) is marked. Everyone gets a person menu on each avatar to pin that
+// person on their stage video; moderators also find their controls there.
 import type { CSSProperties } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { roleLabel } from '../lib/format.js';
-import { byStageOrder, menuItemsFor, type PersonAction } from '../lib/permissions.js';
+import {
+  byStageOrder,
+  menuItemsFor,
+  viewItemsFor,
+  type MenuItem,
+  type PersonAction,
+  type ViewAction,
+} from '../lib/permissions.js';
 import { Avatar } from './Avatar.js';
-import { MicOffIcon } from './Icons.js';
+import { CameraIcon, MicOffIcon, PinIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';
+
+type StageAction = PersonAction | ViewAction;
 
 interface Props {
   people: PersonView[];
   you: PersonView | null;
   speaking: ReadonlyMap<string, number>;
+  /** The dominant speaker right now. */
+  activeSpeaker: string | null;
+  /** Whom this viewer pinned on the stage video. */
+  pinnedId: string | null;
   onAction(action: PersonAction, person: PersonView): void;
+  onView(action: ViewAction, person: PersonView): void;
 }
 
-export function StageGrid({ people, you, speaking, onAction }: Props) {
+export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, onAction, onView }: Props) {
   const ordered = byStageOrder(people);
   return (
     <ul className="stage-grid">
@@ -25,30 +41,44 @@ export function StageGrid({ people, you, speaking, onAction }: Props) {
           person={p}
           isYou={p.userId === you?.userId}
           level={speaking.get(p.userId)}
-          viewer={you}
-          onAction={onAction}
+          active={p.userId === activeSpeaker}
+          pinned={p.userId === pinnedId}
+          items={stageItems(you, p, pinnedId)}
+          onSelect={(a) => (a === 'pin' || a === 'unpin' ? onView(a, p) : onAction(a, p))}
         />
       ))}
     </ul>
   );
 }
 
+function stageItems(viewer: PersonView | null, person: PersonView, pinnedId: string | null): MenuItem<StageAction>[] {
+  const view: MenuItem<StageAction>[] = viewItemsFor(viewer, person, pinnedId);
+  const moderation: MenuItem<StageAction>[] = menuItemsFor(viewer, person);
+  if (view.length > 0 && moderation.length > 0) moderation[0] = { ...moderation[0]!, separated: true };
+  return [...view, ...moderation];
+}
+
 interface PersonProps {
   person: PersonView;
   isYou: boolean;
   level: number | undefined;
-  viewer: PersonView | null;
-  onAction(action: PersonAction, person: PersonView): void;
+  active: boolean;
+  pinned: boolean;
+  items: MenuItem<StageAction>[];
+  onSelect(action: StageAction): void;
 }
 
-function StagePerson({ person, isYou, level, viewer, onAction }: PersonProps) {
+function StagePerson({ person, isYou, level, active, pinned, items, onSelect }: PersonProps) {
   const talking = level !== undefined && !person.muted;
-  const items = menuItemsFor(viewer, person);
   return (
     <li
-      className={`stage-person${person.connected ? '' : ' is-away'}`}
+      className={`stage-person${person.connected ? '' : ' is-away'}${active ? ' is-active' : ''}`}
       data-speaking={talking ? 'true' : undefined}
+      data-active={active ? 'true' : undefined}
+      data-pinned={pinned ? 'true' : undefined}
+      data-camera={person.camera ? 'on' : undefined}
       data-role={person.role}
+      data-user-id={person.userId}
       style={{ '--level': talking ? Math.max(0.15, level ?? 0) : 0 } as CSSProperties}
     >
       <div className="stage-avatar">
@@ -58,13 +88,31 @@ function StagePerson({ person, isYou, level, viewer, onAction }: PersonProps) {
             <MicOffIcon size={14} />
           </span>
         )}
-        <PersonMenu handle={person.handle} items={items} onSelect={(a) => onAction(a, person)} className="stage-menu" />
+        {(person.camera || pinned) && (
+          <span className="stage-badges">
+            {pinned && (
+              <span className="stage-badge stage-badge-pin" role="img" aria-label="Pinned" title="Pinned on your stage video">
+                <PinIcon size={12} />
+              </span>
+            )}
+            {person.camera && (
+              <span className="stage-badge" role="img" aria-label="Camera on" title="Camera on">
+                <CameraIcon size={12} />
+              </span>
+            )}
+          </span>
+        )}
+        <PersonMenu handle={person.handle} items={items} onSelect={onSelect} className="stage-menu" />
       </div>
-      <span className="stage-handle">{person.handle}</span>
+      <span className="stage-handle">
+        {active && <span className="active-bars" aria-hidden="true"><i /><i /><i /></span>}
+        {person.handle}
+      </span>
       <span className="stage-meta">
         <span className={`stage-role role-${person.role}`}>{roleLabel(person.role)}</span>
         {isYou && <span className="stage-you">· You</span>}
       </span>
+      {active && <span className="visually-hidden">Active speaker</span>}
       {!person.connected && <span className="away-note">Reconnecting…</span>}
     </li>
   );

@@ -1,6 +1,212 @@
-// The stage video: one large 16:9 video of the active speaker while their camera is on.
-// Nobody sends video yet, so it renders nothing; the next issue fills it in
-// (it will sit in a `.stage-video` frame, 16:9 and rounded, above the stage grid).
-export function StageVideo(_props: { spaceId: string }) {
-  return null;
+// The stage video: one large 16:9 video for the whole Space. The server switches which camera
+// this viewer's single video slot carries (the active speaker's, or whoever the viewer
+// pinned) and says so with `stageVideo`; we show exactly that. While the slot carries
+// nothing (the person has their camera off), we show that person's avatar instead of a
+// frozen frame. Your own camera preview floats in a corner while your camera is on.
+import { useEffect, useRef, useState, type CSSProperties, type RefObject } from 'react';
+import type { PersonView } from '../../../src/protocol/messages.js';
+import { hueFor } from '../lib/identity.js';
+import { Avatar } from './Avatar.js';
+import { CameraIcon, CameraOffIcon, PinIcon, UnpinIcon } from './Icons.js';
+
+interface Props {
+  /** The remote stage-video track (mid "v0"), once the peer connection has it. */
+  track: MediaStreamTrack | null;
+  /** Whose camera the slot carries now, from the server (null: nobody's). */
+  showing: string | null;
+  /** The camera layer the slot carries ('low' on a poor link). */
+  layer?: 'high' | 'low';
+  /** Whom this viewer pinned (null: following the active speaker). */
+  pinnedId: string | null;
+  activeSpeaker: string | null;
+  /** People on stage. */
+  people: PersonView[];
+  you: PersonView | null;
+  speaking: ReadonlyMap<string, number>;
+  /** Your own camera, while it is on. */
+  preview: MediaStreamTrack | null;
+  onPin(userId: string | null): void;
+}
+
+export function StageVideo({ track, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin }: Props) {
+  const video = useRef<HTMLVideoElement>(null);
+  const ready = useFirstFrame(video, track, showing);
+  const byId = (id: string | null) => (id === null ? undefined : people.find((p) => p.userId === id));
+
+  // The picture is up once the slot carries someone and their first frame has arrived.
+  const playing = showing !== null && ready;
+  const onScreen = playing ? byId(showing) : undefined;
+  // With nothing on screen: the pinned person (their camera is off), else the active speaker.
+  const fallback = playing ? undefined : byId(pinnedId ?? activeSpeaker);
+  const person = onScreen ?? fallback;
+  const pinnedPerson = byId(pinnedId);
+  const level = person && !person.muted ? speaking.get(person.userId) : undefined;
+  const isYou = person !== undefined && person.userId === you?.userId;
+  // Everyone is looking at you and there is nobody else to show you: your own camera, large.
+  const selfLarge = preview !== null && !playing && isYou;
+
+  useEffect(() => {
+    const el = video.current;
+    if (!el) return;
+    el.srcObject = track ? new MediaStream([track]) : null;
+    if (track) el.play().catch(() => undefined);
+  }, [track]);
+
+  // Nobody on stage has a camera on: a shorter "now speaking" spotlight instead of a big black frame.
+  const audioOnly = showing === null && !people.some((p) => p.camera);
+  let note = '';
+  if (fallback && !audioOnly) {
+    if (fallback.userId === you?.userId) note = fallback.camera ? 'Everyone sees your camera' : 'Your camera is off';
+    else note = fallback.camera ? 'Starting video…' : 'Camera off';
+  }
+
+  return (
+    <div className="stage-video-wrap">
+      <section
+        className={`stage-video${playing ? ' is-playing' : ''}${audioOnly ? ' is-audio-only' : ''}`}
+        aria-label="Stage video"
+        data-showing={showing ?? ''}
+        data-layer={showing ? layer : undefined}
+        data-pinned={pinnedId ? 'true' : undefined}
+        style={{ '--hue': person ? hueFor(person.handle) : 255 } as CSSProperties}
+      >
+        <video
+          ref={video}
+          className="stage-video-media"
+          autoPlay
+          playsInline
+          muted
+          aria-hidden={playing ? undefined : true}
+          data-stage-video=""
+        />
+        {!playing && (
+          <div className="stage-video-empty">
+            {person ? (
+              <>
+                <Avatar handle={person.handle} size="xl" level={level} dim={!person.connected} />
+                {note && (
+                  <span className="stage-video-empty-note">
+                    {fallback?.camera ? <CameraIcon size={15} /> : <CameraOffIcon size={15} />}
+                    {note}
+                  </span>
+                )}
+              </>
+            ) : (
+              <span className="stage-video-empty-note stage-video-quiet">
+                {audioOnly ? 'Whoever speaks shows up here' : 'Video of whoever speaks shows up here'}
+              </span>
+            )}
+          </div>
+        )}
+        {person && (
+          <div className="stage-video-caption">
+            {level !== undefined && (
+              <span className="active-bars" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+            )}
+            <span className="stage-video-name">{person.handle}</span>
+            {isYou && <span className="stage-video-tag">You</span>}
+            {pinnedId && person.userId === pinnedId && <span className="stage-video-tag">Pinned</span>}
+          </div>
+        )}
+        <div className="stage-video-actions">
+          {pinnedId ? (
+            <button
+              type="button"
+              className="video-chip"
+              onClick={() => onPin(null)}
+              title={pinnedPerson ? `Stop holding ${pinnedPerson.handle} on screen` : 'Follow the active speaker again'}
+            >
+              <UnpinIcon size={16} />
+              <span>Unpin</span>
+            </button>
+          ) : (
+            onScreen &&
+            !isYou && (
+              <button
+                type="button"
+                className="video-chip video-chip-subtle"
+                onClick={() => onPin(onScreen.userId)}
+                aria-label={`Pin ${onScreen.handle}`}
+                title={`Keep ${onScreen.handle} on screen`}
+              >
+                <PinIcon size={16} />
+                <span>Pin</span>
+              </button>
+            )
+          )}
+        </div>
+      </section>
+      {preview && <SelfPreview track={preview} large={selfLarge} handle={you?.handle ?? ''} />}
+    </div>
+  );
+}
+
+/**
+ * Your own camera, mirrored like a mirror: in a corner of the stage video, or filling it
+ * while you are the one everybody sees.
+ */
+function SelfPreview({ track, large, handle }: { track: MediaStreamTrack; large: boolean; handle: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.srcObject = new MediaStream([track]);
+    el.play().catch(() => undefined);
+    return () => {
+      el.srcObject = null;
+    };
+  }, [track]);
+  return (
+    <figure className={`self-preview${large ? ' is-large' : ''}`}>
+      <video ref={ref} autoPlay playsInline muted aria-label="Your camera preview" />
+      {large ? (
+        <figcaption className="stage-video-caption">
+          <span className="stage-video-name">{handle}</span>
+          <span className="stage-video-tag">You</span>
+        </figcaption>
+      ) : (
+        <figcaption>You</figcaption>
+      )}
+    </figure>
+  );
+}
+
+/**
+ * Whether the <video> has a picture of the current source. After the slot carried nothing,
+ * its last frame is stale (whoever was on before), so we wait for the next frame before
+ * revealing it; a switch from one person straight to another needs no wait.
+ */
+function useFirstFrame(video: RefObject<HTMLVideoElement | null>, track: MediaStreamTrack | null, showing: string | null): boolean {
+  const [ready, setReady] = useState(false);
+  const empty = showing === null;
+  useEffect(() => {
+    setReady(false);
+  }, [track, empty]);
+  useEffect(() => {
+    const el = video.current;
+    if (empty || ready || !el || !track) return;
+    let done = false;
+    const reveal = () => {
+      if (done) return;
+      done = true;
+      setReady(true);
+    };
+    let handle = -1;
+    const media: HTMLVideoElement = el;
+    if (typeof media.requestVideoFrameCallback === 'function') handle = media.requestVideoFrameCallback(reveal);
+    else media.addEventListener('timeupdate', reveal, { once: true });
+    // Never hold the picture back for long, whatever the browser reports.
+    const timer = window.setTimeout(reveal, 1200);
+    return () => {
+      done = true;
+      window.clearTimeout(timer);
+      if (handle >= 0) media.cancelVideoFrameCallback(handle);
+      media.removeEventListener('timeupdate', reveal);
+    };
+  }, [video, track, empty, ready]);
+  return ready && !empty;
 }

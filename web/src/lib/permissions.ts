@@ -4,10 +4,15 @@ import type { PersonView, Role } from '../../../src/protocol/messages.js';
 
 export type PersonAction = 'mute' | 'moveToAudience' | 'makeCohost' | 'removeCohost' | 'remove';
 
-export interface MenuItem {
-  action: PersonAction;
+/** What anyone may do about the stage video, for themselves only. */
+export type ViewAction = 'pin' | 'unpin';
+
+export interface MenuItem<A extends string = PersonAction> {
+  action: A;
   label: string;
   danger?: boolean;
+  /** Draw a line above this item (between groups). */
+  separated?: boolean;
 }
 
 export function isOnStage(role: Role | undefined | null): boolean {
@@ -37,6 +42,15 @@ export function menuItemsFor(viewer: PersonView | null, target: PersonView): Men
   }
   if (mayManage) items.push({ action: 'remove', label: 'Remove', danger: true });
   return items;
+}
+
+/**
+ * Pinning holds this viewer's stage video on someone on stage. Anyone may pin, listeners and
+ * guests included; pinning yourself would only show you your own camera, so it is not offered.
+ */
+export function viewItemsFor(viewer: PersonView | null, target: PersonView, pinnedId: string | null): MenuItem<ViewAction>[] {
+  if (!isOnStage(target.role) || viewer?.userId === target.userId) return [];
+  return pinnedId === target.userId ? [{ action: 'unpin', label: 'Unpin' }] : [{ action: 'pin', label: `Pin ${target.handle}` }];
 }
 
 /** Hosts and co-hosts invite listeners with an account (guests cannot speak). */

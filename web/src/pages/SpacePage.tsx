@@ -120,6 +120,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
   const [confirmEnd, setConfirmEnd] = useState(false);
   const { space, you, act } = session;
   useRoleNotices(you, toast);
+  useDropStalePin(session);
   if (!space) return null;
   const moderator = isModerator(you?.role);
   const guest = session.me?.guest ?? you?.guest ?? true;
@@ -127,6 +128,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
   const onPersonAction = async (action: PersonAction, p: PersonView) => {
     if (await act({ action, userId: p.userId })) toast(DONE[action](p.handle), 'success');
   };
+  const onPin = (userId: string | null) => void session.pin(userId);
 
   return (
     <>
@@ -140,8 +142,27 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
               </span>
               <h1 className="space-title">{space.title}</h1>
             </div>
-            <StageVideo spaceId={spaceId} />
-            <StageGrid people={space.stage} you={you} speaking={session.speaking} onAction={onPersonAction} />
+            <StageVideo
+              track={session.stageTrack}
+              showing={session.stageVideo.userId}
+              layer={session.stageVideo.layer}
+              pinnedId={session.pinnedId}
+              activeSpeaker={session.activeSpeaker}
+              people={space.stage}
+              you={you}
+              speaking={session.speaking}
+              preview={session.cameraTrack}
+              onPin={onPin}
+            />
+            <StageGrid
+              people={space.stage}
+              you={you}
+              speaking={session.speaking}
+              activeSpeaker={session.activeSpeaker}
+              pinnedId={session.pinnedId}
+              onAction={onPersonAction}
+              onView={(action, p) => onPin(action === 'pin' ? p.userId : null)}
+            />
             {session.audioBlocked && <TapToListen onTap={session.resumeAudio} />}
           </section>
           <div className="side">
@@ -169,6 +190,8 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
         you={you}
         guest={guest}
         mic={session.mic}
+        camera={session.camera}
+        onToggleCamera={() => session.setCamera(session.camera === 'off')}
         onToggleMute={() => {
           if (!you) return;
           if (you.muted && session.mic === 'denied') session.retryMic();
@@ -225,6 +248,15 @@ function useRoleNotices(you: PersonView | null, toast: ReturnType<typeof useToas
       toast("You're no longer a co-host.");
     }
   }, [you, toast]);
+}
+
+/** A pinned person who left the stage can't be shown any more: follow the active speaker again. */
+function useDropStalePin(session: SpaceSession) {
+  const { pinnedId, space, pin } = session;
+  const gone = pinnedId !== null && space !== null && !space.stage.some((p) => p.userId === pinnedId);
+  useEffect(() => {
+    if (gone) void pin(null);
+  }, [gone, pin]);
 }
 
 function ConnectingSkeleton() {

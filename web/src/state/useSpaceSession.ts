@@ -1,9 +1,10 @@
 // The live session of one Space: owns the SignallingClient and the MediaSession, plays remote
-// audio, drives the microphone, and exposes the latest authoritative state from the server.
+// audio, drives the microphone and the camera, hands over the stage video track, and exposes
+// the latest authoritative state from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Action, PersonView, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
 import type { ApiClient } from '../../../src/sdk/api.js';
-import { MediaSession } from '../../../src/sdk/media-session.js';
+import { MediaSession, STAGE_VIDEO_MID } from '../../../src/sdk/media-session.js';
 import {
   SignallingClient,
   type ConnectionStatus,
@@ -12,6 +13,7 @@ import {
 import { errorCode, errorText } from '../lib/errors.js';
 import { getGuestId } from '../lib/guest.js';
 import { isOnStage } from '../lib/permissions.js';
+import { CameraController, type CameraState } from './camera.js';
 import { MicController, type MicState } from './microphone.js';
 import { RemoteAudio } from './remoteAudio.js';
 import { fetchSpace } from './spaceInfo.js';
@@ -55,6 +57,15 @@ export interface Me {
   guest: boolean;
 }
 
+/** What this viewer's stage-video slot carries, as the server last said. */
+export interface StageVideoState {
+  /** Whose camera is on screen (null: nobody's; show the active speaker's avatar instead). */
+  userId: string | null;
+  pinned: boolean;
+  /** Which of the camera's layers the server sends us (it picks the low one on a poor link). */
+  layer: 'high' | 'low';
+}
+
 export interface SpaceSession {
   phase: SessionPhase;
   status: ConnectionStatus;
@@ -70,6 +81,19 @@ export interface SpaceSession {
   failure: string | null;
   audioBlocked: boolean;
   mic: MicState;
+  /** The dominant speaker, from the server's detector. */
+  activeSpeaker: string | null;
+  stageVideo: StageVideoState;
+  /** The remote stage-video track (mid "v0"); one for the whole Space. */
+  stageTrack: MediaStreamTrack | null;
+  /** Whom this viewer pinned (null: the stage video follows the active speaker). */
+  pinnedId: string | null;
+  camera: CameraState;
+  /** Your own camera while it is on, for the preview. */
+  cameraTrack: MediaStreamTrack | null;
+  setCamera(on: boolean): void;
+  /** Holds the stage video on a person (null: follow the active speaker). Resolves true on success. */
+  pin(userId: string | null): Promise<boolean>;
   /** Sends an action; errors become a toast. Resolves true when the server accepted it. */
   act(action: Action): Promise<boolean>;
   leave(): Promise<void>;
@@ -96,6 +120,7 @@ interface View {
 }
 
 const EMPTY_SPEAKING: ReadonlyMap<string, number> = new Map();
+const NO_STAGE_VIDEO: StageVideoState = { userId: null, pinned: false, layer: 'high' };
 const INITIAL: View = { phase: 'connecting', space: null, summary: null, you: null, invited: false, failure: null };
 
 function wsUrl(): string {
@@ -116,10 +141,19 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const [speaking, setSpeaking] = useState<ReadonlyMap<string, number>>(EMPTY_SPEAKING);
   const [audioBlocked, setAudioBlocked] = useState(false);
   const [mic, setMic] = useState<MicState>('off');
+  const [activeSpeaker, setActiveSpeaker] = useState<string | null>(null);
+  const [stageVideo, setStageVideo] = useState<StageVideoState>(NO_STAGE_VIDEO);
+  const [stageTrack, setStageTrack] = useState<MediaStreamTrack | null>(null);
+  const [pinnedId, setPinnedId] = useState<string | null>(null);
+  const [camera, setCameraState] = useState<{ state: CameraState; track: MediaStreamTrack | null }>({ state: 'off', track: null });
 
   const clientRef = useRef<SignallingClient | null>(null);
   const audioRef = useRef<RemoteAudio | null>(null);
   const micRef = useRef<MicController | null>(null);
+  const cameraRef = useRef<CameraController | null>(null);
+  /** Survives reconnects: the server forgets a viewer's pin with its connection, we pin again. */
+  const pinRef = useRef<string | null>(null);
+  const pinSpaceRef = useRef(spaceId);
   const leftRef = useRef(false);
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
@@ -130,6 +164,14 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     setView((v) => ({ ...INITIAL, summary: v.summary }));
     setStatus('connecting');
     setSpeaking(EMPTY_SPEAKING);
+    if (pinSpaceRef.current !== spaceId) {
+      pinSpaceRef.current = spaceId;
+      pinRef.current = null;
+      setPinnedId(null);
+    }
+    setActiveSpeaker(null);
+    setStageVideo(NO_STAGE_VIDEO);
+    setStageTrack(null);
 
     const client = new SignallingClient({
       url: wsUrl(),
@@ -155,9 +197,15 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       (s) => !disposed && setMic(s),
       (text) => !disposed && notifyRef.current(text, 'error'),
     );
+    const camCtl = new CameraController(
+      (action) => actOn(client, action, (text) => !disposed && notifyRef.current(text, 'error')),
+      (state, track) => !disposed && setCameraState({ state, track }),
+      (text) => !disposed && notifyRef.current(text, 'error'),
+    );
     clientRef.current = client;
     audioRef.current = audio;
     micRef.current = micCtl;
+    cameraRef.current = camCtl;
     let media: MediaSession | null = null;
 
     // Once the session is over (ended, removed, replaced…), late messages change nothing.
@@ -165,6 +213,10 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     const finish = (phase: SessionPhase) => {
       over = true;
       micCtl.dispose();
+      camCtl.dispose();
+      setCameraState({ state: 'off', track: null });
+      setStageTrack(null);
+      setStageVideo(NO_STAGE_VIDEO);
       audio.clear();
       media?.close();
       media = null;
@@ -188,13 +240,33 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       welcomed = true;
       media?.close();
       audio.clear();
+      setStageTrack(null);
+      setStageVideo(NO_STAGE_VIDEO);
       media = new MediaSession({
         signalling: client,
         iceServers: msg.iceServers,
-        onRemoteTrack: (track) => audio.add(track),
+        onRemoteTrack: (track, mid) => {
+          if (disposed || over) return;
+          if (track.kind === 'video') {
+            // The one stage-video slot; any other video m-line is not ours to show.
+            if (mid === STAGE_VIDEO_MID || mid === null) setStageTrack(track);
+          } else {
+            audio.add(track);
+          }
+        },
       });
       micCtl.attach(media);
+      camCtl.attach(media);
       setMe(msg.you);
+      // The server forgets a viewer's pin when its connection goes; hold it again.
+      const pinned = pinRef.current;
+      if (pinned) {
+        client.pin(pinned).catch(() => {
+          if (pinRef.current !== pinned) return;
+          pinRef.current = null;
+          if (!disposed) setPinnedId(null);
+        });
+      }
     });
 
     client.on('state', (msg) => {
@@ -206,6 +278,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
         return;
       }
       micCtl.sync(state === 'live' && isOnStage(msg.you?.role), msg.you?.muted ?? true);
+      camCtl.sync(state === 'live' && isOnStage(msg.you?.role), msg.you?.camera ?? false);
       setView({
         phase: state === 'live' ? 'live' : 'scheduled',
         space: msg.space,
@@ -220,6 +293,19 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       if (disposed || over) return;
       const next = new Map(msg.speakers.map((s) => [s.userId, Math.max(0, Math.min(1, s.level))] as const));
       setSpeaking((prev) => (sameSpeaking(prev, next) ? prev : next));
+    });
+
+    client.on('activeSpeaker', (msg) => {
+      if (disposed || over) return;
+      setActiveSpeaker(msg.userId);
+    });
+
+    client.on('stageVideo', (msg) => {
+      if (disposed || over) return;
+      const layer = msg.layer === 'low' ? 'low' : 'high';
+      setStageVideo((prev) =>
+        prev.userId === msg.userId && prev.pinned === msg.pinned && prev.layer === layer ? prev : { userId: msg.userId, pinned: msg.pinned, layer },
+      );
     });
 
     client.on('ended', () => !disposed && finish('ended'));
@@ -253,6 +339,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     return () => {
       disposed = true;
       micCtl.dispose();
+      camCtl.dispose();
       audio.clear();
       media?.close();
       if (!leftRef.current && client.status !== 'closed') {
@@ -282,14 +369,33 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const act = useCallback(async (action: Action) => {
     const client = clientRef.current;
     if (!client) return false;
+    return actOn(client, action, (text) => notifyRef.current(text, 'error'));
+  }, []);
+
+  const setCamera = useCallback((on: boolean) => {
+    const cam = cameraRef.current;
+    if (!cam) return;
+    void (on ? cam.turnOn() : cam.turnOff());
+  }, []);
+
+  const pin = useCallback(async (userId: string | null) => {
+    const client = clientRef.current;
+    if (!client) return false;
     if (client.status !== 'connected') {
       notifyRef.current("You're offline right now. Try again in a moment.", 'error');
       return false;
     }
+    const before = pinRef.current;
+    pinRef.current = userId;
+    setPinnedId(userId);
     try {
-      await client.act(action);
+      await client.pin(userId);
       return true;
     } catch (err) {
+      if (pinRef.current === userId) {
+        pinRef.current = before;
+        setPinnedId(before);
+      }
       notifyRef.current(errorText(err), 'error');
       return false;
     }
@@ -317,10 +423,33 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     speaking,
     audioBlocked,
     mic,
+    activeSpeaker,
+    stageVideo,
+    stageTrack,
+    pinnedId,
+    camera: camera.state,
+    cameraTrack: camera.track,
+    setCamera,
+    pin,
     act,
     leave,
     resumeAudio,
     retryMic,
     reconnect,
   };
+}
+
+/** Sends an action; errors (and being offline) become a message. Resolves true when accepted. */
+async function actOn(client: SignallingClient, action: Action, onError: (text: string) => void): Promise<boolean> {
+  if (client.status !== 'connected') {
+    onError("You're offline right now. Try again in a moment.");
+    return false;
+  }
+  try {
+    await client.act(action);
+    return true;
+  } catch (err) {
+    onError(errorText(err));
+    return false;
+  }
 }
