@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import nodeDataChannel from 'node-datachannel';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -19,5 +20,19 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     media: { ...base.media, udpPort: randomMediaPort(), bindAddress: '127.0.0.1' },
     ...overrides,
   };
-  return startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
+  const server = await startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      // The test's own bots use node-datachannel in this process; its threads keep the
+      // process alive until the library is cleaned up (the in-process media plane does it
+      // on close, media workers do it in their own processes).
+      try {
+        nodeDataChannel.cleanup();
+      } catch {
+        // already cleaned up
+      }
+    },
+  };
 }
