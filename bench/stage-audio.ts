@@ -2,7 +2,7 @@
 // against the server in its own process. Speakers take turns, with some overlap, as in a
 // conversation. Reports what each listener receives and what the server spends.
 //
-//   npm run bench:stage [-- --listeners 50 --seconds 20]
+//   npm run bench:stage [-- --listeners 50 --seconds 20 --workers 2]
 import { ApiClient } from '../src/sdk/api.js';
 import { joinAsNdcParticipant, type NdcParticipant } from '../src/bots/ndc-participant.js';
 import { parseArgs } from '../src/cli/args.js';
@@ -14,7 +14,8 @@ const LISTENERS = Number(flags.listeners ?? 50);
 const SECONDS = Number(flags.seconds ?? 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const server = await startServerProcess();
+const WORKERS = flags.workers;
+const server = await startServerProcess(WORKERS ? ['--media-workers', WORKERS] : []);
 try {
   const hostApi = new ApiClient(server.url);
   await hostApi.ensureAccount('bench_host', 'password123');
@@ -77,6 +78,7 @@ try {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const result = {
     bench: 'stage-audio',
+    mediaWorkers: WORKERS ?? 'default (cores)',
     speakers: speakers.length,
     listeners: LISTENERS,
     seconds: Math.round(seconds * 10) / 10,
