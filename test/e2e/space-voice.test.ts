@@ -3,21 +3,11 @@
 // hears the second one's speech (espeak-ng); the host ends the Space and every page says so.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
-import { inboundAudio, launchUser, type BrowserUser } from '../helpers/browser.js';
+import { inboundAudio, launchUser, type BrowserUser, signUp } from '../helpers/browser.js';
 import { silenceWav, speechWav } from '../helpers/media-fixtures.js';
 import { waitFor } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
-
-async function signUp(page: Page, baseUrl: string, handle: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.getByRole('link', { name: 'Sign up' }).or(page.getByRole('button', { name: 'Sign up' })).first().click();
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByLabel('Password').fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).last().click();
-  await page.getByText(handle).first().waitFor();
-}
 
 describe('a Space in the browser', () => {
   let server: RunningServer;

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
-import { launchUser, videoColourLog, watchVideoColours, type BrowserUser, type ColourChange, type Rgb } from '../helpers/browser.js';
+import { launchUser, videoColourLog, watchVideoColours, type BrowserUser, type ColourChange, type Rgb, signUp } from '../helpers/browser.js';
 import { colourY4m, silenceWav, speechWav } from '../helpers/media-fixtures.js';
 import { sleep } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
@@ -27,15 +27,6 @@ interface Speaker {
   colour: keyof typeof PALETTE & string;
   user: BrowserUser;
   userId: string;
-}
-
-async function signUp(page: Page, baseUrl: string, handle: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.getByRole('link', { name: 'Sign up' }).or(page.getByRole('button', { name: 'Sign up' })).first().click();
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByLabel('Password').fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).last().click();
-  await page.getByText(handle).first().waitFor();
 }
 
 const controls = (page: Page) => page.getByRole('toolbar', { name: 'Your controls' });
