@@ -62,7 +62,6 @@ describe('stage video follows the active speaker', () => {
     );
     // Continuity for the decoder: sequence numbers without a jump across the switch.
     if (firstOfNew > 0) {
-      if (process.env.DEBUG_VIDEO) console.log(packets.slice(Math.max(0, firstOfNew - 3), firstOfNew + 3));
       assert.equal((packets[firstOfNew]!.seq - packets[firstOfNew - 1]!.seq) & 0xffff, 1, 'contiguous sequence numbers');
       assert.equal((packets[firstOfNew]!.pictureId - packets[firstOfNew - 1]!.pictureId) & 0x7fff, 1, 'contiguous picture IDs');
     }
