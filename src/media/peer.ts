@@ -159,7 +159,7 @@ export class Peer {
       if (facts.directions.get(mid) === 'recvonly') throw new InvalidSdpError(`the ${mid} section must be sendonly or inactive`);
     }
     try {
-      this.pc.setRemoteDescription(sdp, 'answer');
+      this.pc.setRemoteDescription(this.reachableOnly(sdp), 'answer');
     } catch (err) {
       throw new InvalidSdpError(`answer rejected: ${(err as Error).message}`);
     }
@@ -189,6 +189,7 @@ export class Peer {
 
   addRemoteCandidate(candidate: string, mid: string): void {
     if (!this.offeredMids.includes(mid)) throw new InvalidSdpError(`unknown mid ${mid}`);
+    if (!this.reachable(candidate)) return;
     const line = candidate.startsWith('candidate:') || candidate.startsWith('a=') ? candidate : `candidate:${candidate}`;
     this.pc.addRemoteCandidate(line, mid);
   }
@@ -216,6 +217,27 @@ export class Peer {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Bound to one address family, we cannot reach the other: checks to such candidates only
+   * fail, and since clients often rank IPv6 first they delay the pair that works (long
+   * enough for the client's DTLS ClientHello to arrive before our ICE says "connected").
+   */
+  private reachable(candidate: string): boolean {
+    const bind = this.transport.bindAddress;
+    if (!bind) return true;
+    const address = candidate.replace(/^a=/, '').split(' ')[4] ?? '';
+    const v6 = address.includes(':');
+    return bind.includes(':') ? v6 : !v6;
+  }
+
+  private reachableOnly(sdp: string): string {
+    if (!this.transport.bindAddress) return sdp;
+    return sdp
+      .split('\r\n')
+      .filter((line) => !line.startsWith('a=candidate:') || this.reachable(line))
+      .join('\r\n');
   }
 
   private createOffer(): Promise<string> {
