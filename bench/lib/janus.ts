@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
+import { waitGathered } from '../../src/bots/ndc-peer.js';
 import { AUDIO_LEVEL_URI, OPUS_PT, OpusLikeSender, RtpCounter, VP8_PT, Vp8LikeSender } from './rtp-senders.js';
 
 const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
@@ -258,18 +259,6 @@ export async function createRoom(session: JanusSession, room: number, publishers
   });
 }
 
-function waitGathered(pc: PeerConnection, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve) => {
-    if (pc.gatheringState() === 'complete') return resolve();
-    const timer = setTimeout(resolve, timeoutMs);
-    pc.onGatheringStateChange((s) => {
-      if (s === 'complete') {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
 
 function waitConnected(pc: PeerConnection, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {

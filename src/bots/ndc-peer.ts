@@ -5,6 +5,7 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
+import { rtpPayloadOffset } from '../media/rtp.js';
 
 const MIC_MID = 'mic';
 const CAM_MID = 'cam';
@@ -211,7 +212,7 @@ export class NdcPeer {
     this.videoSlotSsrc = buf.readUInt32BE(8);
     this.videoPackets++;
     if (this.options.logVideo === false) return;
-    const at = payloadOffset(buf);
+    const at = rtpPayloadOffset(buf);
     if (at < 0 || at + 9 > buf.length) return;
     const b0 = buf[at]!;
     const frameStart = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
@@ -320,7 +321,7 @@ export class NdcPeer {
     }
     s.lastTransitMs = transit;
     s.lastAtMs = now;
-    const payloadAt = payloadOffset(buf);
+    const payloadAt = rtpPayloadOffset(buf);
     if (payloadAt >= 0 && payloadAt + 4 <= buf.length) {
       const tag = buf.readUInt32BE(payloadAt);
       s.byTag.set(tag, (s.byTag.get(tag) ?? 0) + 1);
@@ -352,17 +353,8 @@ export class NdcPeer {
   }
 }
 
-function payloadOffset(buf: Buffer): number {
-  const b0 = buf[0]!;
-  let offset = 12 + (b0 & 0x0f) * 4;
-  if (b0 & 0x10) {
-    if (buf.length < offset + 4) return -1;
-    offset += 4 + buf.readUInt16BE(offset + 2) * 4;
-  }
-  return offset;
-}
-
-function waitGathered(pc: PeerConnection, timeoutMs = 5000): Promise<void> {
+/** Resolves once ICE gathering is complete (or after `timeoutMs`), so the SDP carries our candidates. */
+export function waitGathered(pc: PeerConnection, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     if (pc.gatheringState() === 'complete') return resolve();
     const timer = setTimeout(resolve, timeoutMs);
