@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { ApiClient } from '../sdk/api.js';
 import { SignallingClient, type WebSocketLike } from '../sdk/signalling.js';
 import { NdcPeer } from './ndc-peer.js';
+import type { SpeechClip, Vp8Clip } from './media-clip.js';
 import type { PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 
 export interface NdcParticipant {
@@ -34,6 +35,12 @@ export interface JoinOptions {
   recordSpeaking?: boolean;
   /** Keep every stage-video packet (tests); off for load runs. */
   logVideo?: boolean;
+  /**
+   * Real media to publish from the start, looping (see media-clip.ts). The server forwards
+   * it once the participant is on stage, and the video once its camera is on (setCamera).
+   */
+  speechClip?: SpeechClip;
+  cameraClip?: Vp8Clip;
 }
 
 export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opts: JoinOptions = {}): Promise<NdcParticipant> {
@@ -72,5 +79,7 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
   const welcome = await signalling.connect();
   p.joinMs = performance.now() - started;
   p.handle = welcome.you.handle;
+  if (opts.speechClip) peer.startSendingClip(opts.speechClip);
+  if (opts.cameraClip) peer.startCameraClip(opts.cameraClip);
   return p;
 }

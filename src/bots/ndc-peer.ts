@@ -1,11 +1,13 @@
 // A lightweight client-side peer on node-datachannel, for bots, integration tests and the
 // load generator. It answers the server's offers like a browser does and counts what it
-// receives; it can publish synthetic Opus-sized RTP that carries RFC 6464 audio levels.
+// receives; it can publish synthetic Opus-sized RTP that carries RFC 6464 audio levels, or
+// real media from clips (media-clip.ts): Opus speech and VP8 video a decoder can play.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
 import { rtpPayloadOffset } from '../media/rtp.js';
+import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
 
 const MIC_MID = 'mic';
 const CAM_MID = 'cam';
@@ -75,6 +77,10 @@ export class NdcPeer {
   videoPackets = 0;
   rtcpReceived = 0;
   private sendTimer: ReturnType<typeof setInterval> | null = null;
+  speechClip: OpusClipPlayer | null = null;
+  cameraClip: Vp8ClipPlayer | null = null;
+  /** Every RTP packet received on an audio slot or the stage-video slot ("v0"); each is a fresh Buffer. */
+  onRtp: ((mid: string, packet: Buffer) => void) | null = null;
   private seq = Math.floor(Math.random() * 0xffff);
   private ts = Math.floor(Math.random() * 0xffffffff);
   readonly ssrc = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
@@ -103,15 +109,47 @@ export class NdcPeer {
 
   /** Starts sending 50 packets/s of Opus-sized RTP, as a browser does whether or not anyone talks. */
   startSending(): void {
-    if (this.sendTimer) return;
+    if (this.sendTimer && !this.speechClip) return;
+    this.stopSending();
     this.sendTimer = setInterval(() => this.sendFrame(), 20);
   }
 
   stopSending(): void {
     if (this.sendTimer) clearInterval(this.sendTimer);
     this.sendTimer = null;
+    this.speechClip = null;
   }
 
+  /**
+   * Sends the clip's real Opus frames every 20 ms instead of synthetic payloads, continuing the
+   * same SSRC, sequence and timestamps. Silence in the clip goes out as it is, like a browser.
+   */
+  startSendingClip(clip: SpeechClip, opts: { loop?: boolean } = {}): void {
+    this.stopSending();
+    this.speechClip = new OpusClipPlayer(clip, opts.loop ?? true);
+    this.sendTimer = setInterval(() => this.sendClipFrame(), 20);
+  }
+
+  /** While paused, the speech clip is replaced by Opus silence at level 127 and resumes where it was. */
+  setClipPaused(paused: boolean): void {
+    if (this.speechClip) this.speechClip.paused = paused;
+  }
+
+  /**
+   * Loops the VP8 clip on the high camera layer only: "caml" stays declared but silent, and
+   * the server shows "cam" to every viewer not held on the low layer for loss.
+   */
+  startCameraClip(clip: Vp8Clip): void {
+    this.stopVideo();
+    this.stopCamera();
+    this.cameraClip = new Vp8ClipPlayer(clip, this.cameras[0]!.ssrc, { payloadType: VP8_PT });
+    this.cameraClip.start(() => this.cameras[0]!.track);
+  }
+
+  stopCamera(): void {
+    this.cameraClip?.stop();
+    this.cameraClip = null;
+  }
 
   /**
    * Sets whether the synthetic voice is talking or silent (level 127). Talking levels rise
@@ -144,6 +182,7 @@ export class NdcPeer {
   close(): void {
     this.stopSending();
     this.stopVideo();
+    this.stopCamera();
     this.reportVideoLoss(0);
     this.resetConnection();
   }
@@ -152,6 +191,7 @@ export class NdcPeer {
   startVideo(tag = this.options.tag ?? 0): void {
     this.videoTag = tag;
     if (this.videoTimer) return;
+    this.stopCamera(); // one stream per SSRC
     this.videoTimer = setInterval(() => {
       for (const cam of this.cameras) cam.sendFrame(this.videoTag, VIDEO_FPS);
     }, 1000 / VIDEO_FPS);
@@ -211,6 +251,7 @@ export class NdcPeer {
     if (pt >= 192 && pt <= 223) return;
     this.videoSlotSsrc = buf.readUInt32BE(8);
     this.videoPackets++;
+    this.onRtp?.(STAGE_VIDEO_MID, buf);
     if (this.options.logVideo === false) return;
     const at = rtpPayloadOffset(buf);
     if (at < 0 || at + 9 > buf.length) return;
@@ -276,7 +317,10 @@ export class NdcPeer {
         video.addSSRC(cam.ssrc, 'bot', `bot-${cam.mid}`, `bot-${cam.mid}`);
         cam.track = this.pc.addTrack(video);
         this.tracks.push(cam.track);
-        cam.track.onMessage((buf) => cam.onRtcp(buf));
+        cam.track.onMessage((buf) => {
+          cam.onRtcp(buf);
+          if (cam === this.cameras[0]) this.cameraClip?.onRtcp(buf);
+        });
       }
     }
     const pc = this.pc;
@@ -295,6 +339,7 @@ export class NdcPeer {
       this.rtcpReceived++;
       return;
     }
+    this.onRtp?.(mid, buf);
     const now = performance.now();
     if (this.firstPacketAtMs === 0) {
       this.firstPacketAtMs = Date.now();
@@ -328,10 +373,8 @@ export class NdcPeer {
     }
   }
 
-  private sendFrame(): void {
-    const track = this.micTrack;
-    if (!track || !track.isOpen()) return;
-    const p = this.packet;
+  /** Writes the fields that change per packet (or per connection) into a mic packet. */
+  private writeMicHeader(p: Buffer): void {
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + 960) >>> 0;
     p[0] = 0x90; // V=2, X=1
@@ -339,10 +382,27 @@ export class NdcPeer {
     p.writeUInt16BE(this.seq, 2);
     p.writeUInt32BE(this.ts, 4);
     p.writeUInt32BE(this.ssrc, 8);
-    // One-byte header extension block with the audio level (id 1, one byte of data).
+    // One-byte header extension block with the audio level (one byte of data).
     p.writeUInt16BE(0xbede, 12);
     p.writeUInt16BE(1, 14);
     p[16] = (this.audioLevelExtId << 4) | 0;
+  }
+
+  private sendClipFrame(): void {
+    const track = this.micTrack;
+    const clip = this.speechClip;
+    if (!clip || !track || !track.isOpen()) return;
+    const p = clip.next();
+    if (!p) return this.stopSending();
+    this.writeMicHeader(p);
+    if (track.sendMessageBinary(p)) this.packetsSent++;
+  }
+
+  private sendFrame(): void {
+    const track = this.micTrack;
+    if (!track || !track.isOpen()) return;
+    const p = this.packet;
+    this.writeMicHeader(p);
     const level = this.currentLevel();
     this.frameCount++;
     p[17] = (level < 127 ? 0x80 : 0) | level;
