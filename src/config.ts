@@ -35,6 +35,30 @@ export interface Config {
   messageBurst: number;
   logLevel: string;
   webDir: string;
+  /** WebRTC peers this node serves before new listeners go to HLS. */
+  webrtcCapacity: number;
+  hls: {
+    /** on-demand: encode while someone listens over HLS or records; always: every live Space; off: recordings only. */
+    mode: 'on-demand' | 'always' | 'off';
+    /** Base URL of HLS given to listeners: /hls on this origin, or a CDN in front of it. */
+    baseUrl: string;
+    ffmpegPath: string;
+    width: number;
+    height: number;
+    fps: number;
+    videoKbps: number;
+    audioKbps: number;
+    segmentSeconds: number;
+    windowSegments: number;
+    lingerMs: number;
+  };
+  /** Days a recording is kept after its Space ends; 0 keeps it forever. */
+  recordingRetentionDays: number;
+}
+
+function hlsMode(v: string): Config['hls']['mode'] {
+  if (v === 'on-demand' || v === 'always' || v === 'off') return v;
+  throw new Error(`SPACES_HLS_MODE must be on-demand, always or off: ${v}`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string> = {}): Config {
@@ -77,5 +101,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
     messageBurst: num('message-burst', 'SPACES_MESSAGE_BURST', 40),
     logLevel: get('log-level', 'SPACES_LOG_LEVEL', 'info'),
     webDir: get('web-dir', 'SPACES_WEB_DIR', new URL('../dist/web', import.meta.url).pathname),
+    webrtcCapacity: num('webrtc-capacity', 'SPACES_WEBRTC_CAPACITY', 2000),
+    hls: {
+      mode: hlsMode(get('hls-mode', 'SPACES_HLS_MODE', 'on-demand')),
+      baseUrl: get('hls-base-url', 'SPACES_HLS_BASE_URL', '/hls').replace(/\/$/, ''),
+      ffmpegPath: get('ffmpeg', 'SPACES_FFMPEG', 'ffmpeg'),
+      width: num('hls-width', 'SPACES_HLS_WIDTH', 960),
+      height: num('hls-height', 'SPACES_HLS_HEIGHT', 540),
+      fps: num('hls-fps', 'SPACES_HLS_FPS', 30),
+      videoKbps: num('hls-video-kbps', 'SPACES_HLS_VIDEO_KBPS', 1200),
+      audioKbps: num('hls-audio-kbps', 'SPACES_HLS_AUDIO_KBPS', 64),
+      segmentSeconds: num('hls-segment-seconds', 'SPACES_HLS_SEGMENT_SECONDS', 1),
+      windowSegments: num('hls-window', 'SPACES_HLS_WINDOW_SEGMENTS', 6),
+      lingerMs: num('hls-linger-ms', 'SPACES_HLS_LINGER_MS', 30_000),
+    },
+    recordingRetentionDays: num('recording-retention-days', 'SPACES_RECORDING_RETENTION_DAYS', 30),
   };
 }

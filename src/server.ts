@@ -14,6 +14,7 @@ import { SpaceStore } from './store/space-store.js';
 import { TokenService } from './auth/tokens.js';
 import { MediaServer } from './media/media-server.js';
 import { WorkerPool } from './media/cluster/worker-pool.js';
+import { LiveEncoder } from './egress/live-encoder.js';
 import type { MediaPlane } from './media/room-handle.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
@@ -21,6 +22,9 @@ import { registerSpaceRoutes } from './api/space-routes.js';
 import { installErrorHandler } from './api/http-errors.js';
 import { handleSocket } from './api/signalling.js';
 import { createMetrics } from './api/metrics.js';
+import { registerHlsRoutes } from './api/hls-routes.js';
+import { RecordingStore } from './store/recording-store.js';
+import { RecordingService } from './app/recording-service.js';
 
 export interface RunningServer {
   url: string;
@@ -46,21 +50,51 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   // One worker per core spreads each Space's listeners over the cores; with one, the media
   // plane runs in this process.
   const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' })) : new MediaServer(transport);
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }))
+      : new MediaServer(transport, undefined, undefined, (options) => LiveEncoder.start(options));
+  const { hls } = config;
+  const recordings = new RecordingService(
+    new RecordingStore(db),
+    {
+      root: join(config.dataDir, 'recordings'),
+      retentionDays: config.recordingRetentionDays,
+      master: { width: hls.width, height: hls.height, videoKbps: hls.videoKbps, audioKbps: hls.audioKbps },
+    },
+    log.child({ module: 'recordings' }),
+  );
   const spaces = new SpaceService(
     new SpaceStore(db),
     media,
     { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs },
     log.child({ module: 'spaces' }),
+    {
+      webrtcCapacity: config.webrtcCapacity,
+      hlsBaseUrl: hls.baseUrl,
+      recordings,
+      egress: {
+        mode: hls.mode,
+        root: join(config.dataDir, 'hls'),
+        ffmpegPath: hls.ffmpegPath,
+        width: hls.width,
+        height: hls.height,
+        fps: hls.fps,
+        videoKbps: hls.videoKbps,
+        audioKbps: hls.audioKbps,
+        segmentSeconds: hls.segmentSeconds,
+        windowSegments: hls.windowSegments,
+        lingerMs: hls.lingerMs,
+      },
+    },
   );
   await spaces.restore();
-  const metrics = createMetrics(media, spaces);
+  const { registry: metrics, hlsRequests } = createMetrics(media, spaces);
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
   installErrorHandler(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   registerAuthRoutes(app, users, tokens);
   registerSpaceRoutes(app, spaces, tokens);
+  registerHlsRoutes(app, spaces, hlsRequests);
   app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
   app.get('/healthz', async () => ({ ok: true, rooms: spaces.liveCount }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
@@ -80,7 +114,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   }
   // Single-page app: every other GET outside /api serves index.html.
   app.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) return reply.sendFile('index.html');
+    const spaRoute = !/^\/(api|hls|recordings)\//.test(req.url);
+    if (req.method === 'GET' && spaRoute && hasWeb) return reply.sendFile('index.html');
     return reply.code(404).send({ code: 'not_found', message: 'no such route' });
   });
 

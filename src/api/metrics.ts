@@ -5,7 +5,13 @@ import type { MediaPlane } from '../media/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
 import type { MediaCounters } from '../media/counters.js';
 
-export function createMetrics(media: MediaPlane, spaces: SpaceService): client.Registry {
+export interface AppMetrics {
+  registry: client.Registry;
+  /** Requests that reached the HLS origin (behind a cache, this stays flat as the audience grows). */
+  hlsRequests: client.Counter<'kind'>;
+}
+
+export function createMetrics(media: MediaPlane, spaces: SpaceService): AppMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   // Read afresh at each scrape: with media workers, the counters are summed from their reports.
@@ -63,5 +69,33 @@ export function createMetrics(media: MediaPlane, spaces: SpaceService): client.R
       this.set({ direction: 'upstream' }, loss.upstream);
     },
   });
-  return registry;
+  new client.Gauge({
+    name: 'spaces_audience_tier',
+    help: 'Connected participants by how they receive the Space',
+    labelNames: ['tier'],
+    registers: [registry],
+    collect() {
+      let hls = 0;
+      for (const live of spaces.allLive()) hls += live.hlsAudience;
+      this.set({ tier: 'webrtc' }, spaces.tiers.webrtcPeers);
+      this.set({ tier: 'hls' }, hls);
+    },
+  });
+  new client.Gauge({
+    name: 'spaces_hls_egress_running',
+    help: 'Spaces whose HLS encoder is running',
+    registers: [registry],
+    collect() {
+      let n = 0;
+      for (const live of spaces.allLive()) if (spaces.egressOf(live.space.id)?.running) n++;
+      this.set(n);
+    },
+  });
+  const hlsRequests = new client.Counter({
+    name: 'spaces_hls_requests_total',
+    help: 'HLS requests that reached this origin, by kind (playlist, segment, miss)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  return { registry, hlsRequests };
 }

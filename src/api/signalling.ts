@@ -97,6 +97,9 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
         case 'action':
           live.act(person.userId, msg.body);
           break;
+        case 'setTier':
+          live.requestTier(person.userId, msg.tier);
+          break;
         case 'pin':
           live.pin(person.userId, msg.userId);
           break;

@@ -9,7 +9,10 @@ import { HttpError, parseBody } from './http-errors.js';
 const createSchema = z.object({
   title: z.string().trim().min(1, 'title is required').max(100, 'title: at most 100 characters'),
   scheduledFor: z.string().datetime({ offset: true }).optional(),
+  /** "Record Space" from the start. */
+  record: z.boolean().optional(),
 });
+const recordingSchema = z.object({ on: z.boolean() });
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService): void {
@@ -19,7 +22,7 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     const claims = await authenticate(req, tokens);
     const body = parseBody(createSchema, req.body);
     const scheduledFor = body.scheduledFor ? Date.parse(body.scheduledFor) : null;
-    const created = await spaces.create({ userId: claims.userId, handle: claims.handle }, body.title, scheduledFor);
+    const created = await spaces.create({ userId: claims.userId, handle: claims.handle }, body.title, scheduledFor, body.record ?? false);
     return reply.code(201).send(created);
   });
 
@@ -28,6 +31,22 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     const space = await spaces.get(id);
     if (!space) throw new HttpError(404, 'space_not_found', 'no such Space');
     return space;
+  });
+
+  /** The host turns "Record Space" on or off (before the Space or during it). */
+  app.post<{ Params: { id: string } }>('/api/spaces/:id/recording', async (req) => {
+    const claims = await authenticate(req, tokens);
+    const id = parseBody(idSchema, req.params.id);
+    const body = parseBody(recordingSchema, req.body);
+    return spaces.setRecording(id, claims.userId, body.on);
+  });
+
+  /** The Space's recording: its state, its VOD playlist and the speaker timeline. */
+  app.get<{ Params: { id: string } }>('/api/spaces/:id/recording', async (req) => {
+    const id = parseBody(idSchema, req.params.id);
+    const view = await spaces.recordings.view(id);
+    if (!view) throw new HttpError(404, 'not_found', 'this Space has no recording');
+    return view;
   });
 
   app.post<{ Params: { id: string } }>('/api/spaces/:id/start', async (req) => {

@@ -8,6 +8,9 @@ import type { MediaPlane } from '../media/room-handle.js';
 import type { SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
+import { AudienceTiers } from './audience-tiers.js';
+import { SpaceEgress, type EgressSettings } from './space-egress.js';
+import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
@@ -17,8 +20,19 @@ export interface SpaceListItem extends SpaceSummary {
   listenerCount: number;
 }
 
+/** The audience side of the node: WebRTC capacity, the HLS egress settings, recordings. */
+export interface AudienceConfig {
+  webrtcCapacity: number;
+  egress: EgressSettings;
+  /** Base of HLS URLs given to listeners: the origin's /hls, or a CDN in front of it. */
+  hlsBaseUrl: string;
+  recordings: RecordingService;
+}
+
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
+  private readonly egresses = new Map<string, SpaceEgress>();
+  readonly tiers: AudienceTiers;
   /** Writes are chained per Space so they land in the order the domain produced them. */
   private readonly writes = new Map<string, Promise<void>>();
 
@@ -27,7 +41,19 @@ export class SpaceService {
     private readonly media: MediaPlane,
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
-  ) {}
+    private readonly audience: AudienceConfig,
+  ) {
+    this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
+  }
+
+  get recordings(): RecordingService {
+    return this.audience.recordings;
+  }
+
+  /** The live HLS of a Space, if it is live on this node. */
+  egressOf(spaceId: string): SpaceEgress | undefined {
+    return this.egresses.get(spaceId);
+  }
 
   /** Brings back the Spaces that were live when the server stopped; their hosts get the usual grace to return. */
   async restore(): Promise<void> {
@@ -35,14 +61,15 @@ export class SpaceService {
       const live = await this.activate(record);
       live.awaitHost();
     }
+    await this.audience.recordings.restore((id) => this.live.has(id));
   }
 
-  async create(host: { userId: string; handle: string }, title: string, scheduledFor: number | null): Promise<SpaceSummary> {
+  async create(host: { userId: string; handle: string }, title: string, scheduledFor: number | null, record = false): Promise<SpaceSummary> {
     const now = Date.now();
     if (scheduledFor !== null && (scheduledFor > now + MAX_SCHEDULE_AHEAD_MS || scheduledFor < now - 60_000)) {
       throw new SpaceError('invalid_state', 'a Space can be scheduled up to 14 days ahead');
     }
-    const record: SpaceRecord = {
+    const spaceRecord: SpaceRecord = {
       id: newSpaceId(),
       title,
       hostId: host.userId,
@@ -52,11 +79,28 @@ export class SpaceService {
       startedAt: scheduledFor === null ? now : null,
       endedAt: null,
       endReason: null,
+      recording: record,
     };
-    await this.store.create(record);
-    if (record.state === 'live') await this.activate(record);
-    this.log.info({ space: record.id, host: host.handle, state: record.state }, 'space created');
-    return summary(record);
+    await this.store.create(spaceRecord);
+    if (spaceRecord.state === 'live') await this.activate(spaceRecord);
+    this.log.info({ space: spaceRecord.id, host: host.handle, state: spaceRecord.state, record }, 'space created');
+    return summary(spaceRecord);
+  }
+
+  /** "Record Space" from outside a connection (the host, over HTTP); live Spaces take it as an action too. */
+  async setRecording(spaceId: string, actorId: string, on: boolean): Promise<SpaceSummary> {
+    const live = this.live.get(spaceId);
+    if (live) {
+      live.act(actorId, { action: 'setRecording', on });
+      return summary(toRecord(live.space));
+    }
+    const record = await this.store.get(spaceId);
+    if (!record) throw new AppError('space_not_found', 'no such Space');
+    const space = this.toDomain(record, []);
+    space.setRecording(actorId, on, Date.now());
+    const updated = toRecord(space);
+    await this.store.update(updated);
+    return summary(updated);
   }
 
   async start(spaceId: string, actorId: string): Promise<SpaceSummary> {
@@ -119,12 +163,19 @@ export class SpaceService {
 
   async shutdown(): Promise<void> {
     // Live Spaces stay live in the store: after a restart, hosts and listeners reconnect.
+    const stopping: Promise<void>[] = [];
     for (const live of this.live.values()) {
       live.dispose();
-      this.media.closeRoom(live.space.id);
+      const id = live.space.id;
+      const egress = this.egresses.get(id);
+      // The encoder writes its last segments (a recording resumes after the restart), then the room goes.
+      stopping.push((egress?.close() ?? Promise.resolve()).finally(() => this.media.closeRoom(id)));
     }
+    await Promise.all(stopping);
     this.live.clear();
+    this.egresses.clear();
     await this.flush();
+    await this.audience.recordings.close();
   }
 
   private async activate(record: SpaceRecord): Promise<LiveSpace> {
@@ -133,26 +184,37 @@ export class SpaceService {
     const space = this.toDomain(record, await this.store.bans(record.id));
     const again = this.live.get(record.id);
     if (again) return again; // another join activated it while we awaited the bans
+    const room = this.media.room(record.id);
+    const log = this.log.child({ space: record.id });
+    const egress = new SpaceEgress(record.id, record.title, room, this.audience.egress, this.audience.recordings, (userId) => space.participant(userId)?.handle, log);
+    this.egresses.set(record.id, egress);
     const live = new LiveSpace(
       space,
-      this.media.room(record.id),
+      room,
       {
         persist: (s, events) => this.persist(s, events),
         ended: (s) => {
           this.live.delete(s.id);
-          this.media.closeRoom(s.id);
+          this.egresses.delete(s.id);
+          // Stop the encoder first so the recording gets the last seconds, then finish it.
+          void egress
+            .close()
+            .then(() => this.audience.recordings.finish(s.id, s.endedAt ?? Date.now()))
+            .catch((err) => this.log.error({ err, space: s.id }, 'failed to finish the recording'))
+            .finally(() => this.media.closeRoom(s.id));
           this.log.info({ space: s.id, reason: s.endReason }, 'space ended');
         },
       },
       this.options,
-      this.log.child({ space: record.id }),
+      log,
+      { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
     );
     this.live.set(record.id, live);
     return live;
   }
 
   private persist(space: Space, events: SpaceEvent[]): void {
-    const lifecycle = events.some((e) => e.kind === 'ended' || e.kind === 'hostChanged' || e.kind === 'started');
+    const lifecycle = events.some((e) => e.kind === 'ended' || e.kind === 'hostChanged' || e.kind === 'started' || e.kind === 'recordingChanged');
     const bans = events.filter((e): e is Extract<SpaceEvent, { kind: 'removed' }> => e.kind === 'removed');
     if (!lifecycle && bans.length === 0) return;
     const record = toRecord(space);
@@ -178,6 +240,7 @@ export class SpaceService {
       endedAt: record.endedAt,
       endReason: record.endReason,
       banned,
+      recording: record.recording,
     });
   }
 }
@@ -193,6 +256,7 @@ function toRecord(space: Space): SpaceRecord {
     startedAt: space.startedAt,
     endedAt: space.endedAt,
     endReason: space.endReason,
+    recording: space.recording,
   };
 }
 
@@ -207,6 +271,7 @@ function summary(r: SpaceRecord): SpaceSummary {
     scheduledFor: iso(r.scheduledFor),
     startedAt: iso(r.startedAt),
     endedAt: iso(r.endedAt),
+    recording: r.recording,
   };
 }
 

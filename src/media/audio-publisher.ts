@@ -24,6 +24,8 @@ export class AudioPublisher {
   lastPacketAtMs = 0;
   private readonly rtcpVisitor: RtcpVisitor;
   private nowMs = 0;
+  /** Hears what the subscribers hear, before their slots rewrite the buffer (the HLS egress). */
+  tap: ((participantId: string, packet: Buffer) => void) | null = null;
 
   constructor(
     readonly id: string,
@@ -78,6 +80,7 @@ export class AudioPublisher {
       for (let i = 0; i < slots.length; i++) slots[i]!.markDiscontinuity();
       this.heldBack = false;
     }
+    this.tap?.(this.id, buf);
     for (let i = 0; i < slots.length; i++) slots[i]!.forward(buf, nowMs);
   }
 

@@ -12,6 +12,8 @@ import type { VoiceActivityConfig } from './voice-activity.js';
 import { InvalidSdpError } from './sdp.js';
 import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
+import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type EgressTap, type RoomTap } from './room-tap.js';
+import { VideoSlot } from './video-slot.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
 const INITIAL_SLOTS = 4;
@@ -34,6 +36,8 @@ export interface MediaRoomEvents {
   activeSpeaker: [participantId: string | null];
   /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
   stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
+  /** The HLS egress started, stopped or failed. */
+  egress: [event: EgressEvent];
 }
 
 /**
@@ -52,6 +56,8 @@ export interface MediaRoomOptions {
   counters: MediaCounters;
   voice?: VoiceActivityConfig;
   relay?: RoomRelay;
+  /** Builds the HLS egress when the app asks for one; without it, startEgress reports a failure. */
+  egress?: EgressFactory;
 }
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
@@ -63,6 +69,12 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly detector: SpeakerDetector;
   private readonly stageVideo: StageVideo;
   private lastSpeakingKey = '';
+  private tap: RoomTap | null = null;
+  private tapVideo: VideoSlot | null = null;
+  private egress: EgressTap | null = null;
+  private egressDir = '';
+  /** Set while an egress is starting, so a second start does not race it. */
+  private egressStarting: EgressOptions | null = null;
   private closed = false;
   private readonly scratch = Buffer.alloc(64);
   private readonly report: ReceptionReport = {
@@ -180,6 +192,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (onStage && !existing) {
       const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice);
       pub.live = !muted;
+      if (this.tap) pub.tap = this.tap.audio.bind(this.tap);
       this.publishers.set(participantId, pub);
       for (const [id, peer] of this.peers) {
         if (id === participantId) continue;
@@ -249,6 +262,71 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.stageVideo.requestKeyframe(participantId, layer, Date.now());
   }
 
+  /**
+   * Lets a tap (the HLS egress) hear the room: every talking speaker's audio and the stage
+   * video following the active speaker. One tap per room; null detaches it.
+   */
+  setTap(tap: RoomTap | null): void {
+    if (this.tap) {
+      this.stageVideo.removeViewer(TAP_VIEWER_ID);
+      for (const pub of this.publishers.values()) pub.tap = null;
+      this.tap = null;
+      this.tapVideo = null;
+    }
+    if (!tap || this.closed) return;
+    this.tap = tap;
+    const audio = tap.audio.bind(tap);
+    for (const pub of this.publishers.values()) pub.tap = audio;
+    // Any SSRC will do: the tap's stream never reaches a PeerConnection.
+    this.tapVideo = new VideoSlot('tap', 0x7a9 /* arbitrary */, tapOutlet(tap), this.options.counters, {
+      switched: (sourceId) => tap.videoSource(sourceId),
+    });
+    this.stageVideo.addViewer({ id: TAP_VIEWER_ID, videoSlot: this.tapVideo });
+  }
+
+  startEgress(options: EgressOptions): void {
+    if (this.closed || this.egress || this.egressStarting) return;
+    const factory = this.options.egress;
+    if (!factory) return void this.emit('egress', { state: 'failed', dir: options.dir, error: 'no egress on this media plane' });
+    this.egressStarting = options;
+    factory(options).then(
+      (egress) => {
+        const wanted = this.egressStarting === options && !this.closed;
+        this.egressStarting = null;
+        if (!wanted) return void egress.stop();
+        this.egress = egress;
+        this.egressDir = options.dir;
+        this.setTap(egress);
+        egress.onExit((code, expected, detail) => {
+          if (this.egress !== egress) return;
+          this.egress = null;
+          this.setTap(null);
+          if (this.closed) return;
+          this.emit('egress', expected ? { state: 'stopped', dir: options.dir } : { state: 'failed', dir: options.dir, error: `encoder exited (${code}): ${detail.slice(-500)}` });
+        });
+        this.emit('egress', { state: 'running', startedAtMs: egress.startedAtMs, dir: options.dir });
+      },
+      (err: Error) => {
+        this.egressStarting = null;
+        if (!this.closed) this.emit('egress', { state: 'failed', dir: options.dir, error: err.message });
+      },
+    );
+  }
+
+  stopEgress(): void {
+    const starting = this.egressStarting;
+    this.egressStarting = null;
+    if (starting && !this.closed) this.emit('egress', { state: 'stopped', dir: starting.dir });
+    const egress = this.egress;
+    if (!egress) return;
+    const dir = this.egressDir;
+    this.egress = null;
+    this.setTap(null);
+    void egress.stop().then(() => {
+      if (!this.closed) this.emit('egress', { state: 'stopped', dir });
+    });
+  }
+
   addCandidate(participantId: string, candidate: string, mid: string): void {
     this.peers.get(participantId)?.addRemoteCandidate(candidate, mid);
   }
@@ -286,6 +364,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     clearInterval(this.speakingTimer);
     clearInterval(this.rtcpTimer);
     clearInterval(this.decideTimer);
+    this.stopEgress();
     for (const id of [...this.peers.keys()]) this.disconnect(id);
     this.publishers.clear();
     this.removeAllListeners();

@@ -7,6 +7,7 @@ import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
 import type { LossSummary, MediaPlane } from './room-handle.js';
+import type { EgressFactory } from './room-tap.js';
 
 export class MediaServer implements MediaPlane {
   readonly counters: MediaCounters = createCounters();
@@ -17,6 +18,8 @@ export class MediaServer implements MediaPlane {
     private readonly voice?: VoiceActivityConfig,
     /** For media workers: how a room relays its publishers to the other workers. */
     private readonly relayFor?: (roomId: string) => RoomRelay,
+    /** Builds a room's HLS egress (the composition root passes the ffmpeg-based one). */
+    private readonly egress?: EgressFactory,
   ) {}
 
   room(id: string): MediaRoom {
@@ -27,6 +30,7 @@ export class MediaServer implements MediaPlane {
         counters: this.counters,
         ...(this.voice ? { voice: this.voice } : {}),
         ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
+        ...(this.egress ? { egress: this.egress } : {}),
       });
       this.rooms.set(id, room);
     }

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import type { MediaRoomEvents } from './media-room.js';
 import type { MediaCounters } from './counters.js';
+import type { EgressOptions } from './room-tap.js';
 
 export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   readonly activeSpeaker: string | null;
@@ -17,6 +18,9 @@ export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   /** Rejects with InvalidSdpError for an unacceptable answer. */
   applyAnswer(participantId: string, sdp: string): Promise<void>;
   addCandidate(participantId: string, candidate: string, mid: string): void;
+  /** Starts encoding the room for HLS (idempotent while one runs); progress comes as 'egress' events. */
+  startEgress(options: EgressOptions): void;
+  stopEgress(): void;
   close(): void;
 }
 

@@ -7,6 +7,7 @@
 // like any other, made on the next keyframe of the new layer.
 import type { Layer, Peer } from './peer.js';
 import { VideoPublisher } from './video-publisher.js';
+import type { VideoSlot } from './video-slot.js';
 import type { MediaCounters } from './counters.js';
 import type { ReceptionReport } from './rtcp.js';
 
@@ -16,6 +17,12 @@ const HIGH_LAYER_ABOVE_BPS = 900_000;
 /** What the low layer needs, added to the cap we send the publisher. */
 const LOW_LAYER_BPS = 200_000;
 
+/** Whoever watches the stage video: a participant's peer, or a room tap such as the HLS egress. */
+export interface StageViewer {
+  readonly id: string;
+  readonly videoSlot: VideoSlot;
+}
+
 interface Camera {
   high: VideoPublisher;
   low: VideoPublisher;
@@ -23,7 +30,7 @@ interface Camera {
 
 export class StageVideo {
   private readonly cameras = new Map<string, Camera>();
-  private readonly viewers = new Map<string, Peer>();
+  private readonly viewers = new Map<string, StageViewer>();
   private readonly pins = new Map<string, string>();
   /** Viewers currently held on the low layer. */
   private readonly onLowLayer = new Set<string>();
@@ -49,9 +56,9 @@ export class StageVideo {
     return this.active;
   }
 
-  addViewer(peer: Peer): void {
-    this.viewers.set(peer.id, peer);
-    this.evaluate(peer.id, Date.now());
+  addViewer(viewer: StageViewer): void {
+    this.viewers.set(viewer.id, viewer);
+    this.evaluate(viewer.id, Date.now());
   }
 
   removeViewer(id: string): void {

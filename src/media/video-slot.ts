@@ -16,6 +16,9 @@ const MIN_BITRATE = 150_000;
 const KEYFRAME_RETRY_MS = 400;
 const MAX_BITRATE = 2_500_000;
 
+/** Where a slot's packets go: a peer's track, or anything that takes RTP the same way. */
+export type RtpOutlet = Pick<Track, 'isOpen' | 'sendMessageBinary'>;
+
 export interface VideoSlotEvents {
   /** The first keyframe of a new source went out: the viewer now sees `sourceId` (or nothing). */
   switched(sourceId: string | null): void;
@@ -54,7 +57,7 @@ export class VideoSlot {
   constructor(
     readonly mid: string,
     readonly ssrc: number,
-    readonly track: Track,
+    readonly track: RtpOutlet,
     private readonly counters: MediaCounters,
     private readonly events: VideoSlotEvents,
   ) {

@@ -12,10 +12,12 @@ export interface Vp8Descriptor {
   keyframeStart: boolean;
   /** S bit with partition 0: the first packet of a frame. */
   frameStart: boolean;
+  /** Offset of the VP8 data after the descriptor (for depacketizing), or -1. */
+  dataAt: number;
 }
 
 export function createVp8Descriptor(): Vp8Descriptor {
-  return { pictureIdAt: -1, tl0PicIdxAt: -1, keyframeStart: false, frameStart: false };
+  return { pictureIdAt: -1, tl0PicIdxAt: -1, keyframeStart: false, frameStart: false, dataAt: -1 };
 }
 
 /** Parses the descriptor at `at` (the RTP payload offset) into `out`; returns false if malformed. */
@@ -24,6 +26,7 @@ export function parseVp8(buf: Buffer, at: number, out: Vp8Descriptor): boolean {
   out.tl0PicIdxAt = -1;
   out.keyframeStart = false;
   out.frameStart = false;
+  out.dataAt = -1;
   if (at < 0 || at >= buf.length) return false;
   const b0 = buf[at]!;
   let i = at + 1;
@@ -50,6 +53,7 @@ export function parseVp8(buf: Buffer, at: number, out: Vp8Descriptor): boolean {
   if (i >= buf.length) return false;
   const start = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
   out.frameStart = start;
+  out.dataAt = i;
   // In the VP8 payload header, bit 0 of the first byte is the inverse keyframe flag.
   out.keyframeStart = start && (buf[i]! & 0x01) === 0;
   return true;

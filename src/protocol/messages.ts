@@ -30,6 +30,8 @@ export const actionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('remove'), userId }),
   z.object({ action: z.literal('makeCohost'), userId }),
   z.object({ action: z.literal('removeCohost'), userId }),
+  /** Host only: record the Space's mixed audio and stage video for replay (on or off at any time). */
+  z.object({ action: z.literal('setRecording'), on: z.boolean() }),
   z.object({ action: z.literal('end') }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
@@ -56,6 +58,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('action'), rid: requestId, body: actionSchema }),
   /** Holds this viewer's stage video on one person (null: follow the active speaker again). Local to the viewer. */
   z.object({ type: z.literal('pin'), rid: requestId, userId: userId.nullable() }),
+  /**
+   * A listener's "Low data mode": 'hls' trades WebRTC's sub-second latency for a few seconds
+   * of HLS; 'webrtc' asks to come back (granted while the node has WebRTC capacity).
+   */
+  z.object({ type: z.literal('setTier'), rid: requestId, tier: z.enum(['webrtc', 'hls']) }),
   z.object({ type: z.literal('leave'), rid: requestId }),
   z.object({ type: z.literal('ping'), rid: requestId }),
 ]);
@@ -107,6 +114,8 @@ export interface SpaceSummary {
   scheduledFor: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** The host turned "Record Space" on. */
+  recording: boolean;
 }
 
 /** The state of a live Space as one viewer is allowed to see it. */
@@ -138,11 +147,37 @@ export type ServerMessage =
   | { type: 'ack'; rid?: string }
   | { type: 'pong'; rid?: string }
   | { type: 'error'; rid?: string; code: ErrorCode; message: string }
+  /**
+   * How this participant receives the Space: over WebRTC, or as HLS at `hlsUrl` (when the
+   * node's WebRTC tier is full, or in Low data mode). Sent after welcome and on every change.
+   */
+  | { type: 'tier'; tier: AudienceTier; reason: TierReason; hlsUrl: string | null }
   | { type: 'ended'; reason: string }
   | { type: 'removed' };
+
+export type AudienceTier = 'webrtc' | 'hls';
+/** Why the server chose the tier: its capacity, the listener's own request, or the stage (always WebRTC). */
+export type TierReason = 'default' | 'capacity' | 'requested' | 'stage';
 
 export interface IceServerConfig {
   urls: string[];
   username?: string;
   credential?: string;
+}
+
+/** A Space's recording as the HTTP API describes it (GET /api/spaces/:id/recording). */
+export interface RecordingView {
+  id: string;
+  spaceId: string;
+  title: string;
+  state: 'recording' | 'ready' | 'failed';
+  startedAt: string;
+  endedAt: string | null;
+  durationSec: number;
+  /** HLS VOD master playlist. */
+  playlistUrl: string;
+  hasVideo: boolean;
+  /** Who the detector named the active speaker, and when, in seconds of the recording. */
+  timeline: Array<{ userId: string; handle: string; startSec: number; endSec: number }>;
+  expiresAt: string | null;
 }

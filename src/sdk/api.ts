@@ -1,5 +1,5 @@
 // Typed REST client shared by the web app, the bots and the load generator.
-import type { SpaceSummary } from '../protocol/messages.js';
+import type { RecordingView, SpaceSummary } from '../protocol/messages.js';
 
 export interface User {
   id: string;
@@ -58,12 +58,23 @@ export class ApiClient {
     return this.request('GET', `/api/spaces/${encodeURIComponent(id)}`);
   }
 
-  /** Without `scheduledFor` the Space goes live at once. */
-  createSpace(title: string, scheduledFor?: Date): Promise<SpaceSummary> {
+  /** Without `scheduledFor` the Space goes live at once; `record` turns "Record Space" on from the start. */
+  createSpace(title: string, scheduledFor?: Date, options: { record?: boolean } = {}): Promise<SpaceSummary> {
     return this.request('POST', '/api/spaces', {
       title,
       ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
+      ...(options.record ? { record: true } : {}),
     });
+  }
+
+  /** The host turns "Record Space" on or off. */
+  setRecording(id: string, on: boolean): Promise<SpaceSummary> {
+    return this.request('POST', `/api/spaces/${encodeURIComponent(id)}/recording`, { on });
+  }
+
+  /** The Space's recording, with its VOD playlist and speaker timeline. */
+  getRecording(id: string): Promise<RecordingView> {
+    return this.request('GET', `/api/spaces/${encodeURIComponent(id)}/recording`);
   }
 
   startSpace(id: string): Promise<SpaceSummary> {

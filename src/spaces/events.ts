@@ -27,6 +27,7 @@ export type SpaceEvent =
   /** Removed by a moderator, and banned from rejoining. */
   | { kind: 'removed'; userId: string; by: string }
   | { kind: 'hostChanged'; from: string; to: string }
+  | { kind: 'recordingChanged'; on: boolean }
   | { kind: 'ended'; reason: EndReason };
 
 export type SpaceEventKind = SpaceEvent['kind'];

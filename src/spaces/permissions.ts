@@ -34,9 +34,9 @@ export function canMute(actor: Role, target: Role, self: boolean): boolean {
   return target !== 'host' || actor === 'host';
 }
 
-/** Only the host creates or dismisses co-hosts and ends the Space. */
+/** Only the host creates or dismisses co-hosts, records and ends the Space. */
 export function isHostOnly(action: Action['action']): boolean {
-  return action === 'makeCohost' || action === 'removeCohost' || action === 'end';
+  return action === 'makeCohost' || action === 'removeCohost' || action === 'setRecording' || action === 'end';
 }
 
 /** Actions that need the host or a co-host. */

@@ -27,6 +27,8 @@ export interface SpaceInit {
   endReason?: EndReason | null;
   banned?: Iterable<string>;
   limits?: SpaceLimits;
+  /** "Record Space" was turned on (at creation, or later by the host). */
+  recording?: boolean;
 }
 
 export class Space {
@@ -40,6 +42,7 @@ export class Space {
   private _startedAt: number | null;
   private _endedAt: number | null;
   private _endReason: EndReason | null;
+  private _recording: boolean;
   /**
    * The latest time any successful command was given. Only a fallback for endedAt when
    * leave/expireGrace/end are called without `now`, so an ended Space always has a time.
@@ -57,6 +60,7 @@ export class Space {
     this._startedAt = init.startedAt ?? null;
     this._endedAt = init.endedAt ?? null;
     this._endReason = init.endReason ?? null;
+    this._recording = init.recording ?? false;
     this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
     this.roster = new Roster(init.banned);
     // scheduledFor is deliberately not a clock reading: it may lie in the future.
@@ -86,6 +90,9 @@ export class Space {
   }
   get endReason(): EndReason | null {
     return this._endReason;
+  }
+  get recording(): boolean {
+    return this._recording;
   }
 
   // ---- Queries. They return the live objects read-only, without copying, because the
@@ -124,6 +131,19 @@ export class Space {
   }
 
   // ---- Lifecycle commands.
+
+  /**
+   * Host only; turns recording on or off for a scheduled Space (before it starts) from outside
+   * a connection, e.g. over HTTP. Live Spaces use act({ action: 'setRecording' }).
+   */
+  setRecording(actorId: string, on: boolean, now: number): SpaceEvent[] {
+    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
+    if (actorId !== this._hostId) reject('not_permitted', 'only the host can record the Space');
+    if (this._recording === on) return [];
+    this._recording = on;
+    this.tick(now);
+    return [{ kind: 'recordingChanged', on }];
+  }
 
   /** Host only; scheduled -> live. The host need not have joined (e.g. started over HTTP). */
   start(actorId: string, now: number): SpaceEvent[] {
@@ -169,6 +189,13 @@ export class Space {
     if (action.action === 'end') {
       if (actor.role !== 'host') reject('not_permitted', 'only the host can end the Space');
       events = this.finish('host_ended', now);
+    } else if (action.action === 'setRecording') {
+      if (actor.role !== 'host') reject('not_permitted', 'only the host can record the Space');
+      events = [];
+      if (this._recording !== action.on) {
+        this._recording = action.on;
+        events.push({ kind: 'recordingChanged', on: action.on });
+      }
     } else {
       events = applyAction(this.roster, this.limits, actor, action);
     }

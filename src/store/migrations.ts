@@ -35,6 +35,29 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_recordings': {
+    async up(db: Kysely<unknown>) {
+      // 0/1 rather than a boolean type: the same column on SQLite and PostgreSQL.
+      await db.schema.alterTable('spaces').addColumn('recording', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('recordings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('space_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addColumn('duration_sec', 'real', (c) => c.notNull().defaultTo(0))
+        .addColumn('has_video', 'integer', (c) => c.notNull().defaultTo(0))
+        /** JSON: the active-speaker turns, in wall-clock ms. */
+        .addColumn('turns', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('expires_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('recordings_space').on('recordings').column('space_id').execute();
+      await db.schema.createIndex('recordings_state').on('recordings').column('state').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -18,6 +18,22 @@ export interface SpacesTable {
   started_at: string | null;
   ended_at: string | null;
   end_reason: string | null;
+  /** 1 when "Record Space" is on (an integer: the same column on SQLite and PostgreSQL). */
+  recording: number;
+  created_at: string;
+}
+
+export interface RecordingsTable {
+  id: string;
+  space_id: string;
+  title: string;
+  state: 'recording' | 'ready' | 'failed';
+  started_at: string;
+  ended_at: string | null;
+  duration_sec: number;
+  has_video: number;
+  turns: string;
+  expires_at: string | null;
   created_at: string;
 }
 
@@ -31,4 +47,5 @@ export interface Database {
   users: UsersTable;
   spaces: SpacesTable;
   space_bans: SpaceBansTable;
+  recordings: RecordingsTable;
 }

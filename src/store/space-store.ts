@@ -13,6 +13,7 @@ export interface SpaceRecord {
   startedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
+  recording: boolean;
 }
 
 const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -29,6 +30,7 @@ function fromRow(row: SpacesTable): SpaceRecord {
     startedAt: toMs(row.started_at),
     endedAt: toMs(row.ended_at),
     endReason: row.end_reason,
+    recording: Number(row.recording) === 1,
   };
 }
 
@@ -48,6 +50,7 @@ export class SpaceStore {
         started_at: toIso(space.startedAt),
         ended_at: toIso(space.endedAt),
         end_reason: space.endReason,
+        recording: space.recording ? 1 : 0,
         created_at: new Date().toISOString(),
       })
       .execute();
@@ -83,6 +86,7 @@ export class SpaceStore {
         started_at: toIso(space.startedAt),
         ended_at: toIso(space.endedAt),
         end_reason: space.endReason,
+        recording: space.recording ? 1 : 0,
       })
       .where('id', '=', space.id)
       .execute();

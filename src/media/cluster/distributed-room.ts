@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { MediaRoomEvents } from '../media-room.js';
 import type { RoomHandle } from '../room-handle.js';
+import type { EgressOptions } from '../room-tap.js';
 import { InvalidSdpError } from '../sdp.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -85,6 +86,15 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     });
   }
 
+  /** The egress taps the primary worker's copy of the room, which hears every publisher. */
+  startEgress(options: EgressOptions): void {
+    this.pool.send(PRIMARY, { op: 'startEgress', room: this.id, options });
+  }
+
+  stopEgress(): void {
+    this.pool.send(PRIMARY, { op: 'stopEgress', room: this.id });
+  }
+
   /** Resolves a pending answer if it is ours; returns whether it was. */
   settleAnswer(msg: Extract<WorkerEvent, { ev: 'answerResult' }>): boolean {
     const pending = this.answers.get(msg.reqId);
@@ -100,6 +110,9 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     switch (msg.ev) {
       case 'speaking':
         if (worker === PRIMARY) this.emit('speaking', msg.levels);
+        return;
+      case 'egress':
+        if (worker === PRIMARY) this.emit('egress', msg.event);
         return;
       case 'activeSpeaker':
         if (worker === PRIMARY && msg.pid !== this.active) {

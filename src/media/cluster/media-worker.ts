@@ -17,6 +17,8 @@ import {
   type WorkerEvent,
 } from './protocol.js';
 import type { TransportConfig } from '../transport-config.js';
+// The composition root of a worker process: the only place in media/ that names the egress.
+import { LiveEncoder } from '../../egress/live-encoder.js';
 
 const index = Number(process.env.SPACES_WORKER_INDEX ?? 0);
 const transport = JSON.parse(process.env.SPACES_WORKER_TRANSPORT ?? '{}') as TransportConfig;
@@ -34,11 +36,16 @@ function relay(frame: Buffer): void {
   }
 }
 
-const media = new MediaServer(transport, undefined, (roomId) => ({
-  audio: (pid, extId, buf) => relay(encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
-  video: (pid, layer, buf) => relay(encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),
-  keyframeRequest: (pid, layer) => relay(encodeRelay(layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW, 0, roomId, pid, null)),
-}));
+const media = new MediaServer(
+  transport,
+  undefined,
+  (roomId) => ({
+    audio: (pid, extId, buf) => relay(encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
+    video: (pid, layer, buf) => relay(encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),
+    keyframeRequest: (pid, layer) => relay(encodeRelay(layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW, 0, roomId, pid, null)),
+  }),
+  (options) => LiveEncoder.start(options),
+);
 const wired = new Set<MediaRoom>();
 
 /** The room, with its events forwarded to the main process the first time we see it. */
@@ -52,6 +59,7 @@ function room(id: string): MediaRoom {
     r.on('activeSpeaker', (pid) => send({ ev: 'activeSpeaker', room: id, pid }));
     r.on('stageVideo', (pid, source, pinned, layer) => send({ ev: 'stageVideo', room: id, pid, source, pinned, layer }));
     r.on('connectionState', (pid, state) => send({ ev: 'connectionState', room: id, pid, state }));
+    r.on('egress', (event) => send({ ev: 'egress', room: id, event }));
   }
   return r;
 }
@@ -100,6 +108,10 @@ process.on('message', (raw) => {
         return;
       case 'candidate':
         return room(cmd.room).addCandidate(cmd.pid, cmd.candidate, cmd.mid);
+      case 'startEgress':
+        return room(cmd.room).startEgress(cmd.options);
+      case 'stopEgress':
+        return media.hasRoom(cmd.room) ? media.room(cmd.room).stopEgress() : undefined;
       case 'closeRoom':
         wired.delete(media.room(cmd.room));
         return media.closeRoom(cmd.room);

@@ -3,6 +3,7 @@
 import type { MediaCounters } from '../counters.js';
 import type { SpeakingLevel } from '../media-room.js';
 import type { LossSummary } from '../room-handle.js';
+import type { EgressEvent, EgressOptions } from '../room-tap.js';
 
 export type WorkerCommand =
   | { op: 'connect'; room: string; pid: string }
@@ -16,6 +17,8 @@ export type WorkerCommand =
   | { op: 'answer'; room: string; pid: string; sdp: string; reqId: number }
   | { op: 'candidate'; room: string; pid: string; candidate: string; mid: string }
   | { op: 'closeRoom'; room: string }
+  | { op: 'startEgress'; room: string; options: EgressOptions }
+  | { op: 'stopEgress'; room: string }
   /** Where every worker's relay socket listens, by worker index. */
   | { op: 'relayPorts'; ports: number[] };
 
@@ -28,6 +31,7 @@ export type WorkerEvent =
   | { ev: 'stageVideo'; room: string; pid: string; source: string | null; pinned: boolean; layer: 'high' | 'low' }
   | { ev: 'connectionState'; room: string; pid: string; state: string }
   | { ev: 'answerResult'; reqId: number; error: string | null; invalidSdp: boolean }
+  | { ev: 'egress'; room: string; event: EgressEvent }
   | { ev: 'stats'; counters: MediaCounters; loss: LossSummary };
 
 export const RELAY_AUDIO = 1;

@@ -65,6 +65,7 @@ export function snapshot(space: Space) {
     startedAt: space.startedAt,
     endedAt: space.endedAt,
     endReason: space.endReason,
+    recording: space.recording,
     participants: [...space.participants()].map((p) => ({ ...p })).sort((a, b) => a.userId.localeCompare(b.userId)),
     banned: [...space.bannedUsers()].sort(),
     stage: space.stage().map((p) => p.userId),

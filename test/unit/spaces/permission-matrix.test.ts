@@ -299,6 +299,15 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'setRecording',
+    action: () => ({ action: 'setRecording', on: true }),
+    expect: HOST_ONLY,
+    verify: (space, _a, events) => {
+      assert.equal(space.recording, true);
+      assert.deepEqual(events, [{ kind: 'recordingChanged', on: true }]);
+    },
+  },
+  {
     name: 'end',
     action: () => ({ action: 'end' }),
     expect: HOST_ONLY,

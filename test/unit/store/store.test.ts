@@ -67,6 +67,7 @@ function space(overrides: Partial<SpaceRecord> = {}): SpaceRecord {
     hostId: 'host-1',
     hostHandle: 'Host',
     state: 'live',
+    recording: false,
     scheduledFor: null,
     startedAt: T0,
     endedAt: null,

@@ -1,0 +1,224 @@
+// The HLS side of one live Space: it runs the media plane's encoder while anyone needs it
+// (listeners on the HLS tier, "Record Space", or a node configured to always publish HLS),
+// follows each encoder run's output, serves the live playlists, hands finished segments to
+// the recording, and records the speaker timeline from the detector's decisions.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RoomHandle } from '../media/room-handle.js';
+import type { EgressEvent } from '../media/room-tap.js';
+import { HlsStream } from '../egress/hls-stream.js';
+import { renderMasterPlaylist, type Rendition } from '../egress/hls-playlist.js';
+import type { RecordingService } from './recording-service.js';
+
+export type HlsMode = 'on-demand' | 'always' | 'off';
+
+export interface EgressSettings {
+  mode: HlsMode;
+  /** Live HLS files: one directory per Space, one below it per encoder run. */
+  root: string;
+  ffmpegPath: string;
+  width: number;
+  height: number;
+  fps: number;
+  videoKbps: number;
+  audioKbps: number;
+  segmentSeconds: number;
+  windowSegments: number;
+  /** How long the encoder keeps running after the last reason for it went away. */
+  lingerMs: number;
+}
+
+const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+export class SpaceEgress {
+  private hlsAudience = 0;
+  private recording = false;
+  private runTag: string | null = null;
+  private stream: HlsStream | null = null;
+  private stopTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+  private sequence: Record<Rendition, number> = { audio: 0, video: 0 };
+  private discontinuity = 0;
+  private closed = false;
+  /** Resolves the wait in close() when the encoder has exited and its last segments are in. */
+  private onRunEnded: (() => void) | null = null;
+  /** Segments being linked into the recording: a run's files stay until these are done. */
+  private readonly pendingAdds = new Set<Promise<void>>();
+  readonly master: string;
+
+  constructor(
+    readonly spaceId: string,
+    private readonly title: string,
+    private readonly room: RoomHandle,
+    private readonly settings: EgressSettings,
+    private readonly recordings: RecordingService,
+    private readonly handleOf: (userId: string) => string | undefined,
+    private readonly log: Logger,
+  ) {
+    this.master = renderMasterPlaylist({ ...settings, video: true });
+    room.on('egress', (e) => this.onEgress(e));
+    room.on('activeSpeaker', (userId) => {
+      if (!this.recording) return;
+      const handle = userId === null ? undefined : this.handleOf(userId);
+      this.recordings.speaker(this.spaceId, userId !== null && handle ? { userId, handle } : null, Date.now()).catch((err) => this.fail(err));
+    });
+  }
+
+  /** Live HLS is served (or about to be) for this Space. */
+  get running(): boolean {
+    return this.runTag !== null;
+  }
+
+  playlist(rendition: Rendition): string | null {
+    return this.stream?.playlist(rendition) ?? null;
+  }
+
+  /** Absolute path of a live file, or null if the name is not one of the current run's. */
+  filePath(runTag: string, name: string): string | null {
+    if (runTag !== this.runTag || !/^(audio|video)-\d{6}\.m4s$|^init-(audio|video)\.mp4$/.test(name)) return null;
+    return join(this.dirOf(runTag), name);
+  }
+
+  setHlsAudience(n: number): void {
+    this.hlsAudience = n;
+    this.evaluate();
+  }
+
+  setRecording(on: boolean): void {
+    if (on === this.recording) return;
+    this.recording = on;
+    if (on) {
+      this.recordings
+        .begin({ id: this.spaceId, title: this.title }, Date.now())
+        .then(() => {
+          const current = this.room.activeSpeaker;
+          const handle = current === null ? undefined : this.handleOf(current);
+          return this.recordings.speaker(this.spaceId, current !== null && handle ? { userId: current, handle } : null, Date.now());
+        })
+        .catch((err) => this.fail(err));
+    } else {
+      this.recordings.speaker(this.spaceId, null, Date.now()).catch((err) => this.fail(err));
+    }
+    this.evaluate();
+  }
+
+  /** Someone on stage turned a camera on: the recording will have a picture worth showing. */
+  noteCamera(): void {
+    if (this.recording) this.recordings.noteVideo(this.spaceId).catch((err) => this.fail(err));
+  }
+
+  private fail(err: unknown): void {
+    this.log.error({ err, space: this.spaceId }, 'recording bookkeeping failed');
+  }
+
+  /** The Space ended (or the server stops): stop the encoder, keep its last segments if recording. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    if (this.runTag) {
+      // Let ffmpeg finish its last segment (the end of a recording) before we stop following it.
+      const ended = new Promise<void>((resolve) => (this.onRunEnded = resolve));
+      this.room.stopEgress();
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 8000).unref())]);
+    }
+    await this.endRun(true);
+    await rm(join(this.settings.root, this.spaceId), { recursive: true, force: true });
+  }
+
+  private get wanted(): boolean {
+    if (this.closed) return false;
+    return this.recording || (this.settings.mode !== 'off' && (this.settings.mode === 'always' || this.hlsAudience > 0));
+  }
+
+  private evaluate(): void {
+    if (this.wanted) {
+      if (this.stopTimer) clearTimeout(this.stopTimer);
+      this.stopTimer = null;
+      if (!this.runTag && !this.retryTimer) this.start();
+    } else if (this.runTag && !this.stopTimer) {
+      this.stopTimer = setTimeout(() => {
+        this.stopTimer = null;
+        if (this.wanted) return;
+        this.log.info({ space: this.spaceId }, 'HLS egress no longer needed: stopping');
+        this.room.stopEgress();
+      }, this.settings.lingerMs);
+      this.stopTimer.unref();
+    }
+  }
+
+  private start(): void {
+    // A new name per run: segment URLs are cached as immutable, so a run never reuses one.
+    this.runTag = `r${Date.now().toString(36)}`;
+    const { ffmpegPath, width, height, fps, videoKbps, audioKbps, segmentSeconds } = this.settings;
+    this.room.startEgress({ ffmpegPath, dir: this.dirOf(this.runTag), width, height, fps, videoKbps, audioKbps, segmentSeconds });
+    this.log.info({ space: this.spaceId, run: this.runTag }, 'HLS egress starting');
+  }
+
+  private onEgress(e: EgressEvent): void {
+    const runTag = this.runTag;
+    if (runTag === null || e.dir !== this.dirOf(runTag)) return;
+    if (e.state === 'running') {
+      this.failures = 0;
+      const stream = new HlsStream({
+        dir: e.dir,
+        uriPrefix: `${runTag}/`,
+        startedAtMs: e.startedAtMs,
+        windowSegments: this.settings.windowSegments,
+        keepBehind: this.settings.windowSegments,
+        mediaSequenceBase: this.sequence,
+        discontinuitySequence: this.discontinuity,
+      });
+      stream.on('segment', (seg) => {
+        if (!this.recording) return;
+        const add = this.recordings
+          .addSegment(this.spaceId, runTag, seg)
+          .catch((err) => this.log.error({ err, space: this.spaceId, file: seg.file }, 'could not keep a segment in the recording'))
+          .finally(() => this.pendingAdds.delete(add));
+        this.pendingAdds.add(add);
+      });
+      this.stream = stream;
+      return;
+    }
+    if (e.state === 'failed') this.log.error({ space: this.spaceId, error: e.error }, 'HLS egress failed');
+    void this.endRun(true).then(() => {
+      this.onRunEnded?.();
+      this.onRunEnded = null;
+      if (e.state !== 'failed' || !this.wanted) return this.evaluate();
+      const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.evaluate();
+      }, delay);
+      this.retryTimer.unref();
+    });
+  }
+
+  private async endRun(removeFiles: boolean): Promise<void> {
+    const stream = this.stream;
+    const runTag = this.runTag;
+    this.stream = null;
+    this.runTag = null;
+    if (!stream) {
+      if (runTag && removeFiles) await rm(this.dirOf(runTag), { recursive: true, force: true });
+      return;
+    }
+    await stream.close(false);
+    this.sequence = stream.nextSequence();
+    this.discontinuity++;
+    await Promise.all(this.pendingAdds);
+    if (removeFiles && runTag) await rm(this.dirOf(runTag), { recursive: true, force: true });
+  }
+
+  private clearTimers(): void {
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopTimer = this.retryTimer = null;
+  }
+
+  private dirOf(runTag: string): string {
+    return join(this.settings.root, this.spaceId, runTag);
+  }
+}

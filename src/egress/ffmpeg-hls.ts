@@ -1,0 +1,81 @@
+// The ffmpeg command that turns the room's mix into HLS: mono 48 kHz PCM on stdin, the stage
+// video as VP8 in IVF on fd 3, out as two fMP4 renditions (AAC audio; H.264 video, scaled and
+// padded to one size, a keyframe every segment) with ~1 s segments. ffmpeg keeps every segment
+// in its own playlists; the origin (HlsStream) serves a sliding window and prunes the files.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+
+export interface HlsEncodeOptions {
+  ffmpegPath: string;
+  /** Where ffmpeg writes its playlists and segments. */
+  dir: string;
+  width: number;
+  height: number;
+  fps: number;
+  videoKbps: number;
+  audioKbps: number;
+  /** Target segment length; short segments are most of the latency budget. */
+  segmentSeconds: number;
+  /** Input size of the IVF stream (the idle card's size; real frames may differ and are scaled). */
+  inputWidth: number;
+  inputHeight: number;
+}
+
+/** ffmpeg's playlist for each rendition; the origin reads these. */
+export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' } as const;
+
+export function hlsArgs(o: HlsEncodeOptions): string[] {
+  const { width: w, height: h } = o;
+  const gop = Math.max(1, Math.round(o.fps * o.segmentSeconds));
+  return [
+    '-hide_banner',
+    '-loglevel', 'warning',
+    '-nostats',
+    '-nostdin',
+    // Both inputs are live pipes: no probing delay, and deep enough queues that one never stalls the other.
+    '-thread_queue_size', '1024',
+    '-f', 's16le', '-ar', '48000', '-ac', '1', '-i', 'pipe:0',
+    '-thread_queue_size', '1024',
+    '-probesize', '32', '-analyzeduration', '0',
+    '-f', 'ivf', '-i', 'pipe:3',
+    '-filter_complex',
+    `[1:v]scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=0x15202b,fps=${o.fps},format=yuv420p[v]`,
+    '-map', '0:a', '-map', '[v]',
+    '-c:a', 'aac', '-b:a', `${o.audioKbps}k`, '-ar', '48000', '-ac', '1',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-level', '3.1',
+    '-b:v', `${o.videoKbps}k`, '-maxrate', `${o.videoKbps}k`, '-bufsize', `${o.videoKbps}k`,
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
+    '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`,
+    '-f', 'hls',
+    '-hls_time', String(o.segmentSeconds),
+    '-hls_list_size', '0',
+    '-hls_segment_type', 'fmp4',
+    '-hls_flags', 'independent_segments+temp_file',
+    '-hls_fmp4_init_filename', 'init-%v.mp4',
+    '-hls_segment_filename', `${o.dir}/%v-%06d.m4s`,
+    '-var_stream_map', 'a:0,name:audio v:0,name:video',
+    `${o.dir}/ff-%v.m3u8`,
+  ];
+}
+
+export interface FfmpegHls {
+  readonly process: ChildProcess;
+  readonly audioIn: Writable;
+  readonly videoIn: Writable;
+  /** The last lines ffmpeg printed, for the log when it fails. */
+  stderrTail(): string;
+}
+
+export function spawnFfmpegHls(o: HlsEncodeOptions): FfmpegHls {
+  const child = spawn(o.ffmpegPath, hlsArgs(o), { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-4000);
+  });
+  const videoIn = child.stdio[3] as Writable;
+  // A dying ffmpeg closes its pipes under us: EPIPE is reported through 'exit', not thrown.
+  child.stdin!.on('error', () => undefined);
+  videoIn.on('error', () => undefined);
+  return { process: child, audioIn: child.stdin!, videoIn, stderrTail: () => tail };
+}

@@ -1,0 +1,137 @@
+// HLS playlists (RFC 8216): reading the media playlists ffmpeg writes, and writing the ones
+// we serve: a sliding live window, the master with an audio-only and a video variant, and
+// the VOD playlist of a recording. Every segment we describe has a wall-clock time, so a
+// recording's timeline can be lined up with who was speaking when.
+
+export type Rendition = 'audio' | 'video';
+export const RENDITIONS: readonly Rendition[] = ['audio', 'video'];
+
+export interface ParsedSegment {
+  uri: string;
+  duration: number;
+}
+
+export interface ParsedPlaylist {
+  targetDuration: number;
+  mediaSequence: number;
+  map: string | null;
+  segments: ParsedSegment[];
+  ended: boolean;
+}
+
+/** Parses a media playlist as ffmpeg writes it (one init map, no byte ranges). */
+export function parseMediaPlaylist(text: string): ParsedPlaylist {
+  const out: ParsedPlaylist = { targetDuration: 1, mediaSequence: 0, map: null, segments: [], ended: false };
+  let pending: number | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-TARGETDURATION:')) out.targetDuration = Number(line.slice(22)) || 1;
+    else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) out.mediaSequence = Number(line.slice(22)) || 0;
+    else if (line.startsWith('#EXT-X-MAP:')) out.map = /URI="([^"]+)"/.exec(line)?.[1] ?? null;
+    else if (line === '#EXT-X-ENDLIST') out.ended = true;
+    else if (!line.startsWith('#') && pending !== null) {
+      if (Number.isFinite(pending) && pending > 0) out.segments.push({ uri: line, duration: pending });
+      pending = null;
+    }
+  }
+  return out;
+}
+
+/** A segment as we serve it: its URI relative to the playlist, and when it began. */
+export interface ServedSegment {
+  uri: string;
+  duration: number;
+  /** Wall-clock start, ms since the epoch (written as EXT-X-PROGRAM-DATE-TIME). */
+  wallStartMs: number;
+  /** Init segment URI; a change from the previous segment's is a discontinuity. */
+  map: string;
+}
+
+export interface LivePlaylist {
+  mediaSequence: number;
+  discontinuitySequence: number;
+  segments: readonly ServedSegment[];
+}
+
+function targetDuration(segments: readonly ServedSegment[]): number {
+  let max = 1;
+  for (const s of segments) max = Math.max(max, Math.round(s.duration));
+  return max;
+}
+
+function renderSegments(lines: string[], segments: readonly ServedSegment[]): void {
+  let map = '';
+  for (const s of segments) {
+    if (s.map !== map) {
+      if (map !== '') lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(`#EXT-X-MAP:URI="${s.map}"`);
+      map = s.map;
+    }
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.wallStartMs).toISOString()}`);
+    lines.push(`#EXTINF:${s.duration.toFixed(6)},`, s.uri);
+  }
+}
+
+export function renderLivePlaylist(p: LivePlaylist): string {
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${targetDuration(p.segments)}`,
+    `#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+  ];
+  renderSegments(lines, p.segments);
+  return lines.join('\n') + '\n';
+}
+
+/** A recording's playlist: EVENT while it grows, VOD with an end once it is final. */
+export function renderRecordingPlaylist(segments: readonly ServedSegment[], final: boolean): string {
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${targetDuration(segments)}`,
+    `#EXT-X-PLAYLIST-TYPE:${final ? 'VOD' : 'EVENT'}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+  ];
+  renderSegments(lines, segments);
+  if (final) lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}
+
+export interface MasterOptions {
+  width: number;
+  height: number;
+  videoKbps: number;
+  audioKbps: number;
+  /** Include the video variant (recordings made without any camera leave it out). */
+  video: boolean;
+}
+
+/**
+ * The audio is one rendition: the video variant names it as its audio group, the audio-only
+ * variant is that same playlist; the audio-only variant comes first, as it is what most of a Space's
+ * audience plays. CODECS: AAC-LC, and H.264 Main 3.1 as ffmpeg is told to encode.
+ */
+export function renderMasterPlaylist(o: MasterOptions): string {
+  const audioBps = o.audioKbps * 1000 + 16_000;
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Space",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio.m3u8"',
+    // Self-contained, without AUDIO=: a player must not load the same playlist twice as main and alternate audio.
+    `#EXT-X-STREAM-INF:BANDWIDTH=${audioBps},CODECS="mp4a.40.2"`,
+    'audio.m3u8',
+  ];
+  if (o.video) {
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${o.videoKbps * 1000 + audioBps},CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=${o.width}x${o.height},FRAME-RATE=30.000,AUDIO="aud"`,
+      'video.m3u8',
+    );
+  }
+  return lines.join('\n') + '\n';
+}

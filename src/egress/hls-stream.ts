@@ -1,0 +1,147 @@
+// The origin's view of one encoder run: it follows the playlists ffmpeg writes, serves a
+// sliding window of them (with wall-clock times), announces each finished segment (so a
+// recording can keep it), and deletes segments that fell out of the window. ffmpeg keeps
+// every segment in its own playlist; what listeners see is only ever this window.
+import { EventEmitter } from 'node:events';
+import { readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FFMPEG_PLAYLIST } from './ffmpeg-hls.js';
+import { RENDITIONS, parseMediaPlaylist, renderLivePlaylist, type Rendition, type ServedSegment } from './hls-playlist.js';
+
+const POLL_MS = 100;
+
+export interface HlsStreamOptions {
+  /** ffmpeg's output directory for this run. */
+  dir: string;
+  /** URI prefix of this run's files, relative to the live playlists (e.g. "r3/"). */
+  uriPrefix: string;
+  /** Wall-clock time of media time 0. */
+  startedAtMs: number;
+  /** Segments in the live playlists: enough for a player's 3-target-duration rule, and a little slack. */
+  windowSegments: number;
+  /** Segments kept on disk behind the window, for players and caches still fetching them. */
+  keepBehind: number;
+  /** Continue the previous run's numbering, so players see one stream with a discontinuity. */
+  mediaSequenceBase: Record<Rendition, number>;
+  discontinuitySequence: number;
+}
+
+export interface NewSegment {
+  rendition: Rendition;
+  /** Absolute paths of the segment and its init segment. */
+  file: string;
+  initFile: string;
+  served: ServedSegment;
+}
+
+interface Track {
+  mtimeMs: number;
+  /** Every segment ffmpeg listed so far, with its media start. */
+  all: ServedSegment[];
+  files: string[];
+  mediaEnd: number;
+  text: string | null;
+  pruned: number;
+}
+
+export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
+  private readonly tracks: Record<Rendition, Track>;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private polling = false;
+  private closed = false;
+
+  constructor(readonly options: HlsStreamOptions) {
+    super();
+    const empty = (): Track => ({ mtimeMs: 0, all: [], files: [], mediaEnd: 0, text: null, pruned: 0 });
+    this.tracks = { audio: empty(), video: empty() };
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** The live media playlist, or null before its first segment exists. */
+  playlist(rendition: Rendition): string | null {
+    return this.tracks[rendition].text;
+  }
+
+  /** The next media sequence number of each rendition, for the run that follows this one. */
+  nextSequence(): Record<Rendition, number> {
+    return {
+      audio: this.options.mediaSequenceBase.audio + this.tracks.audio.all.length,
+      video: this.options.mediaSequenceBase.video + this.tracks.video.all.length,
+    };
+  }
+
+  segmentCount(rendition: Rendition): number {
+    return this.tracks[rendition].all.length;
+  }
+
+  /** Stops following; `removeFiles` deletes the run's directory (live segments are disposable). */
+  async close(removeFiles: boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    // Pick up the last segments ffmpeg wrote while stopping, so a recording keeps them.
+    await this.poll(true);
+    this.removeAllListeners();
+    if (removeFiles) await rm(this.options.dir, { recursive: true, force: true });
+  }
+
+  async poll(final = false): Promise<void> {
+    if (this.polling || (this.closed && !final)) return;
+    this.polling = true;
+    try {
+      for (const r of RENDITIONS) await this.refresh(r);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async refresh(rendition: Rendition): Promise<void> {
+    const track = this.tracks[rendition];
+    const path = join(this.options.dir, FFMPEG_PLAYLIST[rendition]);
+    let text: string;
+    try {
+      const st = await stat(path);
+      if (st.mtimeMs === track.mtimeMs) return;
+      track.mtimeMs = st.mtimeMs;
+      text = await readFile(path, 'utf8');
+    } catch {
+      return; // not written yet
+    }
+    const parsed = parseMediaPlaylist(text);
+    if (!parsed.map) return;
+    const prefix = this.options.uriPrefix;
+    for (let i = track.all.length; i < parsed.segments.length; i++) {
+      const seg = parsed.segments[i]!;
+      const served: ServedSegment = {
+        uri: prefix + seg.uri,
+        duration: seg.duration,
+        wallStartMs: Math.round(this.options.startedAtMs + track.mediaEnd * 1000),
+        map: prefix + parsed.map,
+      };
+      track.mediaEnd += seg.duration;
+      track.all.push(served);
+      track.files.push(seg.uri);
+      this.emit('segment', {
+        rendition,
+        file: join(this.options.dir, seg.uri),
+        initFile: join(this.options.dir, parsed.map),
+        served,
+      });
+    }
+    const { windowSegments, keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
+    const first = Math.max(0, track.all.length - windowSegments);
+    track.text = renderLivePlaylist({
+      mediaSequence: mediaSequenceBase[rendition] + first,
+      discontinuitySequence,
+      segments: track.all.slice(first),
+    });
+    // Drop the oldest segments and their bookkeeping; a recording has hard links of its own.
+    const pruneTo = first - keepBehind;
+    while (track.pruned < pruneTo) {
+      const name = track.files[track.pruned]!;
+      track.pruned++;
+      await unlink(join(this.options.dir, name)).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// The HLS egress's media side for one Space: a room tap that mixes the speakers, reassembles
+// the stage video, and feeds both to ffmpeg on one clock. Audio is written in real time,
+// 20 ms per tick (silence when nobody talks), so the output timeline is the wall clock; video
+// frames are stamped with their arrival time on the same clock. While the stage video shows
+// nobody, a plain card goes out a few times a second instead.
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import type { EgressOptions, EgressTap } from '../media/room-tap.js';
+import { writeIvfFileHeader, writeIvfFrameHeader } from '../codecs/ivf.js';
+import { AudioMixer, FRAME_SAMPLES, SAMPLE_RATE } from './audio-mixer.js';
+import { Vp8FrameAssembler } from './vp8-frame-assembler.js';
+import { idleFrame } from './idle-frame.js';
+import { spawnFfmpegHls, type FfmpegHls } from './ffmpeg-hls.js';
+
+const TICK_MS = 20;
+/** Without a camera frame for this long, the idle card takes over. */
+const VIDEO_STALL_MS = 300;
+const IDLE_FRAME_INTERVAL_MS = 200;
+/** If ffmpeg falls this far behind, drop input rather than grow without bound. */
+const MAX_PIPE_BACKLOG = 8 * 1024 * 1024;
+/** When ffmpeg does not exit after its inputs close, kill it. */
+const EXIT_TIMEOUT_MS = 5000;
+
+
+export interface LiveEncoderEvents {
+  /** ffmpeg exited; `expected` is false when it died on its own. */
+  exit: [code: number | null, expected: boolean, stderrTail: string];
+}
+
+export interface LiveEncoderStats {
+  mixedTicks: number;
+  videoFrames: number;
+  idleFrames: number;
+  droppedWrites: number;
+  audioPacketsIn: number;
+  decodeErrors: number;
+}
+
+export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements EgressTap {
+  private readonly mixer = new AudioMixer();
+  private readonly assembler = new Vp8FrameAssembler();
+  private readonly t0 = performance.now();
+  private samplesWritten = 0;
+  private lastVideoPts = -1;
+  private lastCameraFrameAt = -Infinity;
+  private lastIdleAt = -Infinity;
+  private source: string | null = null;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private stopping = false;
+  private exited = false;
+  readonly stats: LiveEncoderStats = { mixedTicks: 0, videoFrames: 0, idleFrames: 0, droppedWrites: 0, audioPacketsIn: 0, decodeErrors: 0 };
+  /** Wall-clock time (ms since the epoch) of media time 0, for mapping segments to moments. */
+  readonly startedAtMs = Date.now();
+
+  private constructor(
+    private readonly ff: FfmpegHls,
+    private readonly idle: Buffer,
+  ) {
+    super();
+    ff.process.on('exit', (code) => {
+      this.exited = true;
+      clearInterval(this.timer);
+      this.mixer.close();
+      this.emit('exit', code, this.stopping, ff.stderrTail());
+    });
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.tick();
+  }
+
+  static async start(options: EgressOptions): Promise<LiveEncoder> {
+    mkdirSync(options.dir, { recursive: true });
+    const idle = await idleFrame(options.ffmpegPath, options.width, options.height);
+    const ff = spawnFfmpegHls({ ...options, inputWidth: options.width, inputHeight: options.height });
+    ff.videoIn.write(
+      writeIvfFileHeader({ fourcc: 'VP80', width: options.width, height: options.height, timebaseDen: 1000, timebaseNum: 1, frameCount: 0 }),
+    );
+    return new LiveEncoder(ff, idle);
+  }
+
+  onExit(listener: (code: number | null, expected: boolean, detail: string) => void): void {
+    this.once('exit', listener);
+  }
+
+  get pid(): number | undefined {
+    return this.ff.process.pid;
+  }
+
+  audio(participantId: string, packet: Buffer): void {
+    this.mixer.push(participantId, packet, Date.now());
+  }
+
+  video(packet: Buffer): void {
+    const frame = this.assembler.push(packet);
+    if (!frame || this.source === null) return;
+    this.lastCameraFrameAt = performance.now();
+    this.writeVideo(frame.data);
+    this.stats.videoFrames++;
+  }
+
+  videoSource(participantId: string | null): void {
+    this.source = participantId;
+  }
+
+  /** Closes ffmpeg's inputs so it finishes its last segments, and resolves when it has exited. */
+  stop(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.stopping = true;
+    clearInterval(this.timer);
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => this.ff.process.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+      this.ff.process.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      this.ff.audioIn.end();
+      this.ff.videoIn.end();
+    });
+  }
+
+  private tick(): void {
+    if (this.exited) return;
+    const now = performance.now();
+    const due = Math.floor(((now - this.t0) * SAMPLE_RATE) / 1000);
+    // Catch up whole frames after a stall of the event loop, so audio stays on the wall clock.
+    while (this.samplesWritten + FRAME_SAMPLES <= due) {
+      this.write(this.ff.audioIn, this.mixer.mix(Date.now()));
+      this.samplesWritten += FRAME_SAMPLES;
+      this.stats.mixedTicks++;
+    }
+    this.stats.audioPacketsIn = this.mixer.packetsIn;
+    this.stats.decodeErrors = this.mixer.decodeErrors;
+    if (now - this.lastCameraFrameAt > VIDEO_STALL_MS && now - this.lastIdleAt >= IDLE_FRAME_INTERVAL_MS) {
+      this.lastIdleAt = now;
+      this.writeVideo(this.idle);
+      this.stats.idleFrames++;
+    }
+  }
+
+  private writeVideo(data: Buffer): void {
+    // Strictly increasing pts, in ms of the same clock as the audio.
+    const pts = Math.max(this.lastVideoPts + 1, Math.round(performance.now() - this.t0));
+    this.lastVideoPts = pts;
+    this.write(this.ff.videoIn, Buffer.concat([writeIvfFrameHeader(data.length, pts), data]));
+  }
+
+  private write(pipe: NodeJS.WritableStream & { writableLength: number }, buf: Buffer): void {
+    if (pipe.writableLength > MAX_PIPE_BACKLOG) {
+      this.stats.droppedWrites++;
+      return;
+    }
+    pipe.write(buf);
+  }
+}

@@ -1,0 +1,166 @@
+// The HLS tier end to end: a bot speaks real Opus and shows a real VP8 camera on stage; a
+// listener turns on Low data mode and is moved to HLS; ffmpeg, reading the origin's master
+// playlist like any HLS player, gets continuous audio with the speech in it and the camera's
+// picture once the stage video follows the speaker. The Space is recorded; when it ends the
+// replay is a VOD whose duration and speaker timeline match what happened.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startTestServer } from '../helpers/server.js';
+import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
+import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
+import type { RunningServer } from '../../src/server.js';
+import type { ApiClient } from '../../src/sdk/api.js';
+import type { ServerMessage } from '../../src/protocol/messages.js';
+
+const run = promisify(execFile);
+
+/** Decodes `seconds` of an HLS stream's audio to 8 kHz mono s16 with ffmpeg, as a player would fetch it. */
+async function hlsAudio(url: string, seconds: number): Promise<Int16Array> {
+  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-3', '-i', url, '-t', String(seconds), '-map', '0:a', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'], {
+    encoding: 'buffer',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 60_000,
+  });
+  return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.length >> 1);
+}
+
+/** Standard deviation of the luma of one frame of the newest video segments: a flat card is ~0. */
+async function videoDetail(url: string): Promise<number> {
+  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-1', '-i', url, '-map', '0:v', '-frames:v', '1', '-vf', 'scale=160:90,format=gray', '-f', 'rawvideo', 'pipe:1'], {
+    encoding: 'buffer',
+    timeout: 60_000,
+  });
+  let sum = 0;
+  for (const v of stdout) sum += v;
+  const mean = sum / stdout.length;
+  let sq = 0;
+  for (const v of stdout) sq += (v - mean) ** 2;
+  return Math.sqrt(sq / stdout.length);
+}
+
+function rmsWindows(pcm: Int16Array, rate: number, windowMs: number): number[] {
+  const n = Math.floor((rate * windowMs) / 1000);
+  const out: number[] = [];
+  for (let at = 0; at + n <= pcm.length; at += n) {
+    let s = 0;
+    for (let i = at; i < at + n; i++) s += pcm[i]! ** 2;
+    out.push(Math.sqrt(s / n));
+  }
+  return out;
+}
+
+describe('HLS tier and recording', () => {
+  let server: RunningServer;
+  let hostApi: ApiClient;
+  let host: TestParticipant;
+  let listener: TestParticipant;
+  let spaceId: string;
+  const tiers: Array<Extract<ServerMessage, { type: 'tier' }>> = [];
+  let spaceStartedAt = 0;
+
+  before(async () => {
+    const [speech, camera] = await Promise.all([
+      speechWav('Welcome to the Space. We are testing the HLS tier with real speech.').then(loadSpeechClip),
+      testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
+    ]);
+    server = await startTestServer();
+    hostApi = await account(server, 'hls_host');
+    spaceStartedAt = Date.now();
+    spaceId = (await hostApi.createSpace('HLS', undefined, { record: true })).id;
+    host = await joinSpace(server, spaceId, { api: hostApi });
+    listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    listener.signalling.on('tier', (m) => tiers.push(m));
+    await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
+    await host.signalling.act({ action: 'setCamera', on: true });
+    host.peer.startSendingClip(speech);
+    host.peer.startCameraClip(camera);
+  });
+
+  after(async () => {
+    host?.close();
+    listener?.close();
+    await server?.close();
+  });
+
+  it('Low data mode moves a listener to HLS, and the origin serves a master with audio and video variants', async () => {
+    await listener.signalling.setTier('hls');
+    await waitFor(() => tiers.some((t) => t.tier === 'hls'), 5000, 'tier message');
+    const tier = tiers.find((t) => t.tier === 'hls')!;
+    assert.equal(tier.reason, 'requested');
+    assert.equal(tier.hlsUrl, `/hls/${spaceId}/master.m3u8`);
+    const master = await fetch(server.url + tier.hlsUrl);
+    assert.equal(master.status, 200);
+    assert.match(master.headers.get('content-type') ?? '', /mpegurl/);
+    const text = await master.text();
+    assert.match(text, /CODECS="mp4a\.40\.2"\n/, 'an audio-only variant');
+    assert.match(text, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="aud"/, 'a video variant with the shared audio');
+  });
+
+  it('live playlists slide, and segments are cacheable forever while playlists are cacheable for a second', async () => {
+    const url = `${server.url}/hls/${spaceId}/audio.m3u8`;
+    let res: Response | null = null;
+    await waitFor(() => false, 0, '').catch(() => undefined);
+    for (let i = 0; i < 100 && (!res || res.status !== 200); i++) {
+      res = await fetch(url);
+      if (res.status !== 200) await sleep(100);
+    }
+    assert.equal(res!.status, 200, 'the audio playlist appears once the encoder has cut a segment');
+    assert.equal(res!.headers.get('cache-control'), 'public, max-age=1');
+    const playlist = await res!.text();
+    const segment = playlist.split('\n').find((l) => l.endsWith('.m4s'))!;
+    assert.ok(segment, 'the playlist lists segments');
+    assert.match(playlist, /#EXT-X-PROGRAM-DATE-TIME:/);
+    const seg = await fetch(`${server.url}/hls/${spaceId}/${segment}`);
+    assert.equal(seg.status, 200);
+    assert.equal(seg.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.ok((await seg.arrayBuffer()).byteLength > 0);
+    const bad = await fetch(`${server.url}/hls/${spaceId}/${segment.split('/')[0]}/..%2F..%2Fspaces.db`);
+    assert.equal(bad.status, 404, 'only our own segment names are served');
+  });
+
+  it('an HLS player gets continuous audio that carries the speech', async () => {
+    const pcm = await hlsAudio(`${server.url}/hls/${spaceId}/master.m3u8`, 4);
+    assert.ok(pcm.length >= 8000 * 3.5, `about 4 s of audio, got ${(pcm.length / 8000).toFixed(2)} s`);
+    const windows = rmsWindows(pcm, 8000, 100);
+    const loud = windows.filter((w) => w > 300).length;
+    assert.ok(loud >= windows.length * 0.2, `speech in the mix: ${loud}/${windows.length} loud 100 ms windows`);
+  });
+
+  it('the video variant shows the speaker\'s camera once the stage video follows them', async () => {
+    await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 10_000, 'the host is the active speaker');
+    let detail = 0;
+    for (let i = 0; i < 10 && detail < 10; i++) {
+      detail = await videoDetail(`${server.url}/hls/${spaceId}/video.m3u8`);
+      if (detail < 10) await sleep(1000);
+    }
+    assert.ok(detail >= 10, `a test pattern, not the flat idle card (luma std dev ${detail.toFixed(1)})`);
+  });
+
+  it('when the Space ends, its recording is a VOD of the right length with the speaker\'s turn on the timeline', async () => {
+    await sleep(Math.max(0, 12_000 - (Date.now() - spaceStartedAt)));
+    const endedAt = Date.now();
+    await host.signalling.act({ action: 'end' });
+    let rec = await hostApi.getRecording(spaceId).catch(() => null);
+    for (let i = 0; i < 100 && rec?.state !== 'ready'; i++) {
+      await sleep(100);
+      rec = await hostApi.getRecording(spaceId).catch(() => null);
+    }
+    assert.ok(rec, 'the Space has a recording');
+    assert.equal(rec.state, 'ready');
+    const spaceSeconds = (endedAt - spaceStartedAt) / 1000;
+    assert.ok(Math.abs(rec.durationSec - spaceSeconds) <= 1.5, `recording ${rec.durationSec}s vs Space ${spaceSeconds.toFixed(1)}s`);
+    const hostId = host.state.you!.userId;
+    assert.ok(rec.timeline.length >= 1, 'at least one turn');
+    assert.equal(rec.timeline[0]!.userId, hostId);
+    assert.ok(rec.timeline[0]!.endSec > rec.timeline[0]!.startSec);
+    const vod = await fetch(server.url + rec.playlistUrl.replace('master', 'audio'));
+    const text = await vod.text();
+    assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/);
+    assert.match(text, /#EXT-X-ENDLIST/);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', server.url + rec.playlistUrl]);
+    assert.ok(Math.abs(Number(stdout.trim()) - rec.durationSec) <= 1, `ffprobe says ${stdout.trim()} s`);
+  });
+});
