@@ -143,11 +143,12 @@ export class LiveSpace {
     if (tier === 'hls') {
       if (isStageRole(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
       this.lowData.add(userId);
-      this.applyTier(userId, 'hls', 'requested', false);
+      this.applyTier(userId, 'hls', 'requested', false, true);
     } else {
       this.lowData.delete(userId);
       const [decided, reason] = this.decideTier(userId);
-      this.applyTier(userId, decided, reason, false);
+      // Always answered, so a refused request (the node is full) is not met with silence.
+      this.applyTier(userId, decided, reason, false, true);
     }
   }
 
@@ -291,7 +292,7 @@ export class LiveSpace {
   }
 
   /** Puts a participant on a tier (a fresh join always gets a new PeerConnection) and tells them. */
-  private applyTier(userId: string, tier: AudienceTier, reason: TierReason, fresh: boolean): void {
+  private applyTier(userId: string, tier: AudienceTier, reason: TierReason, fresh: boolean, announce = fresh): void {
     const current = this.tierOf.get(userId);
     if (tier === 'webrtc') {
       if (current === 'hls') this.hlsCount--;
@@ -308,7 +309,7 @@ export class LiveSpace {
       if (current !== 'hls') this.hlsCount++;
       this.tierOf.set(userId, 'hls');
     }
-    if (current !== tier || fresh) {
+    if (current !== tier || announce) {
       this.connections.get(userId)?.send({ type: 'tier', tier, reason, hlsUrl: tier === 'hls' ? this.audience.hlsUrl : null });
     }
     this.audience.egress.setHlsAudience(this.hlsCount);

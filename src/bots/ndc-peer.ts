@@ -101,6 +101,10 @@ export class NdcPeer {
     options.signalling.on('welcome', () => {
       this.offers = this.offers.then(() => this.resetConnection());
     });
+    // Moved to the HLS tier: the server dropped its side of the PeerConnection, so do we.
+    options.signalling.on('tier', (msg) => {
+      if (msg.tier === 'hls') this.offers = this.offers.then(() => this.resetConnection());
+    });
     options.signalling.on('candidate', (msg) => {
       // Candidates follow our answer; apply them after it.
       this.offers = this.offers.then(() => this.pc?.addRemoteCandidate(msg.candidate, msg.mid)).catch(() => undefined);
@@ -277,6 +281,7 @@ export class NdcPeer {
       // already closed
     }
     this.pc = null;
+    this.state = 'closed';
   }
 
   private createPeerConnection(): PeerConnection {
