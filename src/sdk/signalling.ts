@@ -1,7 +1,7 @@
 // WebSocket signalling client for one Space, shared by the browser app and Node bots.
 // It reconnects by itself after a drop and joins again with the same identity, so the
 // server restores the participant's role (the server holds their place for a grace period).
-import type { Action, ClientMessage, ErrorCode, ServerMessage } from '../protocol/messages.js';
+import type { Action, AudienceTier, ClientMessage, ErrorCode, ServerMessage } from '../protocol/messages.js';
 
 /** The subset of the WebSocket API we need; browsers' WebSocket and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -125,6 +125,14 @@ export class SignallingClient {
   /** Holds this viewer's stage video on a person (null: follow the active speaker). */
   pin(userId: string | null): Promise<void> {
     return this.request({ type: 'pin', userId });
+  }
+
+  /**
+   * A listener's Low data mode: 'hls' to receive the Space as HLS, 'webrtc' to come back.
+   * The ack only means the server took the request; the `tier` message says what it chose.
+   */
+  setTier(tier: AudienceTier): Promise<void> {
+    return this.request({ type: 'setTier', tier });
   }
 
   async leave(): Promise<void> {
