@@ -6,9 +6,8 @@ import { Space, SpaceError, type Person, type SpaceEvent } from '../spaces/index
 import type { RoomHandle } from '../media/room-handle.js';
 import { InvalidSdpError } from '../media/sdp.js';
 import { AppError } from './app-error.js';
-import type { Action, AudienceTier, ErrorCode, PersonView, ServerMessage, SpaceSnapshot, TierReason } from '../protocol/messages.js';
-import type { AudienceTiers } from './audience-tiers.js';
-import type { SpaceEgress } from './space-egress.js';
+import type { Action, AudienceTier, ErrorCode, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { LISTENER_LIST_LIMIT } from '../protocol/messages.js';
 import type { Participant } from '../spaces/participant.js';
 
@@ -32,13 +31,6 @@ export interface LiveSpaceOptions {
   reconnectGraceMs: number;
 }
 
-/** How the audience is served: the node's WebRTC places, and this Space's HLS egress. */
-export interface AudienceServing {
-  tiers: AudienceTiers;
-  egress: SpaceEgress;
-  /** Where HLS listeners play this Space (the origin's path, or a CDN's URL). */
-  hlsUrl: string;
-}
 
 const BROADCAST_DELAY_MS = 30;
 const isStageRole = (role: string) => role !== 'listener';
@@ -48,11 +40,7 @@ export class LiveSpace {
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
-  /** Each connected participant's tier; a WebRTC entry holds one of the node's places. */
-  private readonly tierOf = new Map<string, AudienceTier>();
-  /** Listeners in Low data mode (kept across reconnects, until they leave). */
-  private readonly lowData = new Set<string>();
-  private hlsCount = 0;
+  private readonly seating: AudienceSeating;
 
   constructor(
     readonly space: Space,
@@ -62,6 +50,7 @@ export class LiveSpace {
     private readonly log: Logger,
     private readonly audience: AudienceServing,
   ) {
+    this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
     audience.egress.setRecording(space.recording);
     room.on('offer', (userId, sdp) => this.connections.get(userId)?.send({ type: 'offer', sdp }));
     room.on('candidates', (userId, candidates, mid) => {
@@ -101,8 +90,7 @@ export class LiveSpace {
     this.clearGrace(person.userId);
     const p = this.space.participant(person.userId)!;
     if (isStageRole(p.role)) this.room.setPublisher(person.userId, true, p.muted);
-    const [tier, reason] = this.decideTier(person.userId);
-    this.applyTier(person.userId, tier, reason, true);
+    this.seating.seat(person.userId);
     conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
     this.apply(events);
     this.scheduleBroadcast();
@@ -113,7 +101,7 @@ export class LiveSpace {
     if (this.connections.get(userId) !== conn) return;
     this.connections.delete(userId);
     this.room.disconnect(userId);
-    this.forgetTier(userId);
+    this.seating.vacate(userId);
     if (this.closed) return;
     this.apply(this.space.disconnect(userId));
     this.startGrace(userId);
@@ -140,24 +128,16 @@ export class LiveSpace {
   requestTier(userId: string, tier: AudienceTier): void {
     const p = this.space.participant(userId);
     if (!p || !this.connections.has(userId)) throw new AppError('not_found', 'you are not in this Space');
-    if (tier === 'hls') {
-      if (isStageRole(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
-      this.lowData.add(userId);
-      this.applyTier(userId, 'hls', 'requested', false, true);
-    } else {
-      this.lowData.delete(userId);
-      const [decided, reason] = this.decideTier(userId);
-      // Always answered, so a refused request (the node is full) is not met with silence.
-      this.applyTier(userId, decided, reason, false, true);
-    }
+    if (tier === 'hls' && isStageRole(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
+    this.seating.request(userId, tier);
   }
 
   tierFor(userId: string): AudienceTier | undefined {
-    return this.tierOf.get(userId);
+    return this.seating.tierFor(userId);
   }
 
   get hlsAudience(): number {
-    return this.hlsCount;
+    return this.seating.hlsAudience;
   }
 
   handleAnswer(userId: string, sdp: string): Promise<void> {
@@ -212,12 +192,7 @@ export class LiveSpace {
         case 'roleChanged': {
           const p = this.space.participant(e.userId);
           this.room.setPublisher(e.userId, isStageRole(e.to), p?.muted ?? false);
-          // A listener on HLS who comes on stage moves to WebRTC: they must be heard, and hear live.
-          if (isStageRole(e.to) && this.tierOf.get(e.userId) === 'hls') {
-            this.lowData.delete(e.userId);
-            const [tier, reason] = this.decideTier(e.userId);
-            this.applyTier(e.userId, tier, reason, false);
-          }
+          if (isStageRole(e.to)) this.seating.cameOnStage(e.userId);
           break;
         }
         case 'recordingChanged':
@@ -232,8 +207,7 @@ export class LiveSpace {
           break;
         case 'removed': {
           this.room.remove(e.userId);
-          this.forgetTier(e.userId);
-          this.lowData.delete(e.userId);
+          this.seating.forget(e.userId);
           const conn = this.connections.get(e.userId);
           this.connections.delete(e.userId);
           this.clearGrace(e.userId);
@@ -243,8 +217,7 @@ export class LiveSpace {
         }
         case 'left':
           this.room.remove(e.userId);
-          this.forgetTier(e.userId);
-          this.lowData.delete(e.userId);
+          this.seating.forget(e.userId);
           break;
         case 'hostChanged':
           this.log.info({ space: this.space.id, from: e.from, to: e.to }, 'host handed over');
@@ -273,56 +246,9 @@ export class LiveSpace {
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
     if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
-    for (const id of [...this.tierOf.keys()]) this.forgetTier(id);
+    this.seating.vacateAll();
     // The room itself is closed by the ended hook, after the egress has written its last segments.
     this.hooks.ended(this.space);
-  }
-
-  /** Which tier a participant gets now; takes a WebRTC place when it grants one. */
-  private decideTier(userId: string): [AudienceTier, TierReason] {
-    const p = this.space.participant(userId);
-    const current = this.tierOf.get(userId);
-    if (p && isStageRole(p.role)) {
-      if (current !== 'webrtc') this.audience.tiers.admitStage();
-      return ['webrtc', 'stage'];
-    }
-    if (this.lowData.has(userId)) return ['hls', 'requested'];
-    if (current === 'webrtc') return ['webrtc', 'default'];
-    return this.audience.tiers.admitListener() ? ['webrtc', 'default'] : ['hls', 'capacity'];
-  }
-
-  /** Puts a participant on a tier (a fresh join always gets a new PeerConnection) and tells them. */
-  private applyTier(userId: string, tier: AudienceTier, reason: TierReason, fresh: boolean, announce = fresh): void {
-    const current = this.tierOf.get(userId);
-    if (tier === 'webrtc') {
-      if (current === 'hls') this.hlsCount--;
-      if (current !== 'webrtc' || fresh) {
-        this.tierOf.set(userId, 'webrtc');
-        this.room.connect(userId);
-        if (this.space.participant(userId)?.camera) this.room.setCamera(userId, true);
-      }
-    } else {
-      if (current === 'webrtc') {
-        this.room.disconnect(userId);
-        this.audience.tiers.release();
-      }
-      if (current !== 'hls') this.hlsCount++;
-      this.tierOf.set(userId, 'hls');
-    }
-    if (current !== tier || announce) {
-      this.connections.get(userId)?.send({ type: 'tier', tier, reason, hlsUrl: tier === 'hls' ? this.audience.hlsUrl : null });
-    }
-    this.audience.egress.setHlsAudience(this.hlsCount);
-  }
-
-  /** The participant's connection is gone: give back their WebRTC place or their HLS seat. */
-  private forgetTier(userId: string): void {
-    const current = this.tierOf.get(userId);
-    if (current === undefined) return;
-    this.tierOf.delete(userId);
-    if (current === 'webrtc') this.audience.tiers.release();
-    else this.hlsCount--;
-    this.audience.egress.setHlsAudience(this.hlsCount);
   }
 
   private startGrace(userId: string): void {

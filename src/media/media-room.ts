@@ -12,7 +12,8 @@ import type { VoiceActivityConfig } from './voice-activity.js';
 import { InvalidSdpError } from './sdp.js';
 import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
-import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type EgressTap, type RoomTap } from './room-tap.js';
+import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type RoomTap } from './room-tap.js';
+import { EgressRunner } from './egress-runner.js';
 import { VideoSlot } from './video-slot.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
@@ -71,10 +72,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private lastSpeakingKey = '';
   private tap: RoomTap | null = null;
   private tapVideo: VideoSlot | null = null;
-  private egress: EgressTap | null = null;
-  private egressDir = '';
-  /** Set while an egress is starting, so a second start does not race it. */
-  private egressStarting: EgressOptions | null = null;
+  private readonly egress: EgressRunner;
   private closed = false;
   private readonly scratch = Buffer.alloc(64);
   private readonly report: ReceptionReport = {
@@ -100,6 +98,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.speakingTimer.unref();
     this.rtcpTimer.unref();
     this.decideTimer.unref();
+    this.egress = new EgressRunner(
+      options.egress,
+      (tap) => this.setTap(tap),
+      (event) => {
+        if (!this.closed) this.emit('egress', event);
+      },
+    );
   }
 
   get activeSpeaker(): string | null {
@@ -285,46 +290,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   }
 
   startEgress(options: EgressOptions): void {
-    if (this.closed || this.egress || this.egressStarting) return;
-    const factory = this.options.egress;
-    if (!factory) return void this.emit('egress', { state: 'failed', dir: options.dir, error: 'no egress on this media plane' });
-    this.egressStarting = options;
-    factory(options).then(
-      (egress) => {
-        const wanted = this.egressStarting === options && !this.closed;
-        this.egressStarting = null;
-        if (!wanted) return void egress.stop();
-        this.egress = egress;
-        this.egressDir = options.dir;
-        this.setTap(egress);
-        egress.onExit((code, expected, detail) => {
-          if (this.egress !== egress) return;
-          this.egress = null;
-          this.setTap(null);
-          if (this.closed) return;
-          this.emit('egress', expected ? { state: 'stopped', dir: options.dir } : { state: 'failed', dir: options.dir, error: `encoder exited (${code}): ${detail.slice(-500)}` });
-        });
-        this.emit('egress', { state: 'running', startedAtMs: egress.startedAtMs, dir: options.dir });
-      },
-      (err: Error) => {
-        this.egressStarting = null;
-        if (!this.closed) this.emit('egress', { state: 'failed', dir: options.dir, error: err.message });
-      },
-    );
+    if (!this.closed) this.egress.start(options);
   }
 
   stopEgress(): void {
-    const starting = this.egressStarting;
-    this.egressStarting = null;
-    if (starting && !this.closed) this.emit('egress', { state: 'stopped', dir: starting.dir });
-    const egress = this.egress;
-    if (!egress) return;
-    const dir = this.egressDir;
-    this.egress = null;
-    this.setTap(null);
-    void egress.stop().then(() => {
-      if (!this.closed) this.emit('egress', { state: 'stopped', dir });
-    });
+    this.egress.stop();
   }
 
   addCandidate(participantId: string, candidate: string, mid: string): void {
@@ -364,7 +334,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     clearInterval(this.speakingTimer);
     clearInterval(this.rtcpTimer);
     clearInterval(this.decideTimer);
-    this.stopEgress();
+    this.egress.stop();
+    this.setTap(null);
     for (const id of [...this.peers.keys()]) this.disconnect(id);
     this.publishers.clear();
     this.removeAllListeners();

@@ -52,7 +52,7 @@ function rmsWindows(pcm: Int16Array, rate: number, windowMs: number): number[] {
   return out;
 }
 
-describe('HLS tier and recording', () => {
+for (const mediaWorkers of [1, 2]) describe(`HLS tier and recording (${mediaWorkers} media worker${mediaWorkers > 1 ? 's: the encoder taps worker 0, which hears every publisher through the relay' : ''})`, () => {
   let server: RunningServer;
   let hostApi: ApiClient;
   let host: TestParticipant;
@@ -72,7 +72,7 @@ describe('HLS tier and recording', () => {
       testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
     ]);
     secondSpeech = await speechWav('Thank you for having me on stage. I moved here from the HLS audience.').then(loadSpeechClip);
-    server = await startTestServer();
+    server = await startTestServer({ mediaWorkers });
     hostApi = await account(server, 'hls_host');
     spaceStartedAt = Date.now();
     spaceId = (await hostApi.createSpace('HLS', undefined, { record: true })).id;
