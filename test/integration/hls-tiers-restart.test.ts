@@ -2,7 +2,7 @@
 // does: recordings (rows and files) and scheduled Spaces.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../helpers/server.js';
@@ -96,6 +96,13 @@ describe('restart', () => {
       const again = list.find((s) => s.id === scheduled.id);
       assert.ok(again, 'the scheduled Space is still listed');
       assert.equal(again.recording, true, 'and still set to be recorded');
+
+      // Retention: nothing is due yet; 31 days on (the default keeps 30), the row and its files go.
+      assert.equal(await server.spaces.recordings.sweep(Date.now()), 0);
+      assert.equal(await server.spaces.recordings.sweep(Date.now() + 31 * 86400_000), 1);
+      await assert.rejects(api.getRecording(spaceId), /no recording/);
+      assert.equal((await fetch(server.url + after.playlistUrl)).status, 404, 'its files are gone');
+      assert.equal(existsSync(join(dataDir, 'recordings', after.id)), false);
     } finally {
       await server.close();
     }
