@@ -16,6 +16,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
+    // hls.js (~570 kB) is its own chunk, loaded only by HLS listeners and replays.
+    chunkSizeWarningLimit: 650,
   },
   server: {
     // The app imports the SDK from ../src.
@@ -23,6 +25,9 @@ export default defineConfig({
     proxy: {
       '/api': { target: apiTarget, changeOrigin: true },
       '/ws': { target: apiTarget.replace(/^http/, 'ws'), ws: true },
+      // Live HLS of the audience tier and recorded replays, when the server serves them itself.
+      '/hls': { target: apiTarget, changeOrigin: true },
+      '/recordings': { target: apiTarget, changeOrigin: true },
     },
   },
 });

@@ -2,6 +2,10 @@
 // (browsers, and @roamhq/wrtc in Node). The server always offers: one receive-only "mic"
 // m-line for our microphone, and stable send slots that carry whoever is talking on stage.
 // We only answer, so there is never glare.
+// The PeerConnection is built on the server's first offer, not before: a listener the server
+// puts on the HLS tier gets no offer and so has no PeerConnection at all. A switch to HLS
+// closes it (the server tore its side down); a switch back comes with a fresh offer, which
+// builds a fresh one, exactly as on a new join.
 import type { SignallingClient } from './signalling.js';
 import type { IceServerConfig } from '../protocol/messages.js';
 
@@ -24,7 +28,8 @@ export interface MediaSessionOptions {
 }
 
 export class MediaSession {
-  pc: RTCPeerConnection;
+  /** The PeerConnection of the server's latest offer; null before the first offer and on the HLS tier. */
+  private current: RTCPeerConnection | null = null;
   private mic: MediaStreamTrack | null = null;
   private camera: MediaStreamTrack | null = null;
   private muted = false;
@@ -32,25 +37,47 @@ export class MediaSession {
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: MediaSessionOptions) {
-    this.pc = this.createPeerConnection();
     this.unsubscribe.push(
-      // After a reconnect the server starts a fresh PeerConnection for us (new ICE and DTLS),
-      // so we start a fresh one too; the microphone carries over.
+      // After a reconnect the server starts a fresh PeerConnection for us (new ICE and DTLS)
+      // with its next offer, so the old one goes; the microphone and camera carry over.
       options.signalling.on('welcome', () => {
-        this.offers = this.offers.then(() => {
-          this.pc.close();
-          this.pc = this.createPeerConnection();
-        });
+        this.offers = this.offers.then(() => this.dropPeer());
+      }),
+      // On the HLS tier the server keeps no peer for us. Queued like offers, so an answer in
+      // progress finishes on the old connection before it closes.
+      options.signalling.on('tier', (msg) => {
+        if (msg.tier === 'hls') this.offers = this.offers.then(() => this.dropPeer());
       }),
       options.signalling.on('offer', (msg) => {
         // Offers are applied strictly in order; a failure must not wedge the queue.
         this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
       }),
       options.signalling.on('candidate', (msg) => {
-        // After the answer we are working on, so the remote description is in place.
-        this.offers = this.offers.then(() => this.pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid })).catch(() => undefined);
+        // After the answer we are working on, so the remote description is in place. Candidates
+        // for a connection we already dropped have nowhere to go.
+        this.offers = this.offers
+          .then(() => this.current?.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid }))
+          .catch(() => undefined);
       }),
     );
+  }
+
+  /** The current PeerConnection: null before the server's first offer and while on the HLS tier. */
+  get peerConnection(): RTCPeerConnection | null {
+    return this.current;
+  }
+
+  /**
+   * The current PeerConnection, for callers that only read its stats; one is created (and
+   * used by the next offer) if there is none yet. Prefer `peerConnection`, which never creates.
+   */
+  get pc(): RTCPeerConnection {
+    return (this.current ??= this.createPeerConnection());
+  }
+
+  private dropPeer(): void {
+    this.current?.close();
+    this.current = null;
   }
 
   private createPeerConnection(): RTCPeerConnection {
@@ -98,7 +125,7 @@ export class MediaSession {
 
   close(): void {
     for (const off of this.unsubscribe) off();
-    this.pc.close();
+    this.dropPeer();
   }
 
   private micTransceiver(): RTCRtpTransceiver | undefined {
@@ -120,11 +147,13 @@ export class MediaSession {
   }
 
   private transceiver(mid: string): RTCRtpTransceiver | undefined {
-    return this.pc.getTransceivers().find((t) => t.mid === mid);
+    return this.current?.getTransceivers().find((t) => t.mid === mid);
   }
 
   private async answer(sdp: string): Promise<void> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    // The first offer after a join, a reconnect or a move off the HLS tier builds the connection.
+    const pc = (this.current ??= this.createPeerConnection());
+    await pc.setRemoteDescription({ type: 'offer', sdp });
     const transceiver = this.micTransceiver();
     if (transceiver) {
       transceiver.direction = this.mic ? 'sendonly' : 'inactive';
@@ -136,12 +165,12 @@ export class MediaSession {
       cam.direction = this.camera ? 'sendonly' : 'inactive';
       await cam.sender.replaceTrack(this.camera);
     }
-    const answer = await this.pc.createAnswer();
-    await this.pc.setLocalDescription(answer);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
     if (this.camera) {
       await this.applyEncoding(CAM_MID, HIGH_LAYER);
       await this.applyEncoding(CAM_LOW_MID, LOW_LAYER);
     }
-    await this.options.signalling.sendAnswer(this.pc.localDescription!.sdp);
+    await this.options.signalling.sendAnswer(pc.localDescription!.sdp);
   }
 }

@@ -1,11 +1,23 @@
-// Your own controls, in a bar at the bottom: talk, show your camera, ask to talk, moderate
-// everyone, leave.
+// Your own controls, in a bar at the bottom: talk, show your camera, ask to talk, save data,
+// moderate everyone, record, leave.
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { isModerator, isOnStage } from '../lib/permissions.js';
 import { Link, signInPath, spacePath } from '../router.js';
 import type { CameraState } from '../state/camera.js';
 import type { MicState } from '../state/microphone.js';
-import { CameraIcon, CameraOffIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, MuteAllIcon, StageDownIcon, StopIcon } from './Icons.js';
+import {
+  CameraIcon,
+  CameraOffIcon,
+  HandIcon,
+  LeaveIcon,
+  LowDataIcon,
+  MicIcon,
+  MicOffIcon,
+  MuteAllIcon,
+  RecordIcon,
+  StageDownIcon,
+  StopIcon,
+} from './Icons.js';
 
 interface Props {
   spaceId: string;
@@ -13,6 +25,14 @@ interface Props {
   guest: boolean;
   mic: MicState;
   camera: CameraState;
+  /** Receiving the Space as HLS (Low data mode, or put there by the server). */
+  lowData: boolean;
+  /** A Low data mode change is on its way to the server. */
+  lowDataPending: boolean;
+  /** The host turned "Record Space" on. */
+  recording: boolean;
+  onToggleLowData(): void;
+  onToggleRecording(): void;
   onToggleMute(): void;
   onToggleCamera(): void;
   onRequest(): void;
@@ -74,10 +94,38 @@ export function ControlBar(props: Props) {
                 <span>Request to speak</span>
               </button>
             ))}
+          {role === 'listener' && (
+            <button
+              type="button"
+              className={`control${props.lowData ? ' control-on' : ''}`}
+              aria-pressed={props.lowData}
+              aria-label="Low data mode"
+              title={props.lowData ? 'Low data mode is on: a few seconds behind live' : 'Low data mode: use less data, a few seconds behind live'}
+              onClick={props.onToggleLowData}
+              disabled={props.lowDataPending}
+            >
+              <LowDataIcon />
+              <span>Low data</span>
+            </button>
+          )}
           {moderator && (
             <button type="button" className="control" onClick={props.onMuteAll}>
               <MuteAllIcon />
               <span>Mute all</span>
+            </button>
+          )}
+          {role === 'host' && (
+            <button
+              type="button"
+              className={`control${props.recording ? ' control-recording' : ''}`}
+              aria-pressed={props.recording}
+              aria-label="Record Space"
+              title={props.recording ? 'Recording: click to stop' : 'Record this Space for replay'}
+              onClick={props.onToggleRecording}
+            >
+              <RecordIcon />
+              {/* The same words either way (the state is aria-pressed and the colour), so the name matches what is read. */}
+              <span>Record</span>
             </button>
           )}
           {onStage && role !== 'host' && (
@@ -91,7 +139,10 @@ export function ControlBar(props: Props) {
           {role === 'host' && (
             <button type="button" className="control control-danger" onClick={props.onEnd}>
               <StopIcon />
-              <span>End Space</span>
+              {/* "End" alone on a phone, where six controls share the bar; the name stays "End Space". */}
+              <span>
+                End<span className="label-rest"> Space</span>
+              </span>
             </button>
           )}
           <button type="button" className="control" onClick={props.onLeave}>

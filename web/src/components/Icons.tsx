@@ -174,3 +174,39 @@ export const UnpinIcon = (p: IconProps) => (
     <path d="M9 3.5h6M14 3.5v5.2l3.2 3.8M12 14.1v6.4M10 6v2.7l-3.2 3.8a1 1 0 0 0 .8 1.6H14M3 3l18 18" />
   </Svg>
 );
+
+/** "Record Space": a filled dot in a ring. */
+export const RecordIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <circle cx="12" cy="12" r="4.2" fill="currentColor" stroke="none" />
+  </Svg>
+);
+
+/** Low data mode: signal bars, the two tallest faded. */
+export const LowDataIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M5 19v-3M10 19v-6" />
+    <path d="M15 19V9M20 19V5" opacity={0.35} />
+  </Svg>
+);
+
+export const PlayIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M7 4.8v14.4a1 1 0 0 0 1.5.9l11.4-7.2a1 1 0 0 0 0-1.7L8.5 3.9A1 1 0 0 0 7 4.8Z" fill="currentColor" />
+  </Svg>
+);
+
+export const PauseIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="6" y="4.5" width="4" height="15" rx="1.2" fill="currentColor" />
+    <rect x="14" y="4.5" width="4" height="15" rx="1.2" fill="currentColor" />
+  </Svg>
+);
+
+export const SkipIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M5 5.5v13l9.5-6.5L5 5.5Z" fill="currentColor" />
+    <path d="M18.5 5v14" />
+  </Svg>
+);

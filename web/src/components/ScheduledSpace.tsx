@@ -1,4 +1,5 @@
-// A Space that has not started: when, who hosts, and for the host a "Start now" button.
+// A Space that has not started: when, who hosts, and for the host a "Start now" button and
+// the "Record Space" switch.
 import { useState } from 'react';
 import type { SpaceSummary } from '../../../src/protocol/messages.js';
 import { errorText } from '../lib/errors.js';
@@ -6,7 +7,7 @@ import { formatStart } from '../lib/format.js';
 import { useAuth } from '../state/auth.js';
 import { useToast } from '../state/toasts.js';
 import { Avatar } from './Avatar.js';
-import { CalendarIcon } from './Icons.js';
+import { CalendarIcon, RecordIcon } from './Icons.js';
 
 interface Props {
   space: SpaceSummary | null;
@@ -56,6 +57,7 @@ export function ScheduledSpace({ space, onStarted }: Props) {
             {space.hostHandle} <span className="muted">· host</span>
           </span>
         </div>
+        {isHost && <ScheduledRecordSwitch spaceId={space.id} initial={space.recording === true} />}
         {isHost ? (
           <button type="button" className="button button-primary button-large" onClick={start} disabled={busy}>
             Start now
@@ -65,5 +67,31 @@ export function ScheduledSpace({ space, onStarted }: Props) {
         )}
       </div>
     </main>
+  );
+}
+
+/** The host's "Record Space" for a Space that has not started (over HTTP: there is no session yet). */
+function ScheduledRecordSwitch({ spaceId, initial }: { spaceId: string; initial: boolean }) {
+  const { api } = useAuth();
+  const toast = useToast();
+  const [on, setOn] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      await api.setRecording(spaceId, !on);
+      setOn(!on);
+      toast(on ? "This Space won't be recorded" : 'This Space will be recorded', 'success');
+    } catch (err) {
+      toast(errorText(err), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button type="button" className={`button button-secondary record-switch${on ? ' is-on' : ''}`} aria-pressed={on} onClick={toggle} disabled={busy}>
+      <RecordIcon size={16} />
+      Record Space
+    </button>
   );
 }

@@ -27,11 +27,13 @@ interface Props {
   activeSpeaker: string | null;
   /** Whom this viewer pinned on the stage video. */
   pinnedId: string | null;
+  /** False on the HLS tier: the broadcast is the same for everyone, so there is nothing to pin. */
+  pinnable?: boolean;
   onAction(action: PersonAction, person: PersonView): void;
   onView(action: ViewAction, person: PersonView): void;
 }
 
-export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, onAction, onView }: Props) {
+export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, pinnable = true, onAction, onView }: Props) {
   const ordered = byStageOrder(people);
   return (
     <ul className="stage-grid">
@@ -42,8 +44,8 @@ export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, onAc
           isYou={p.userId === you?.userId}
           level={speaking.get(p.userId)}
           active={p.userId === activeSpeaker}
-          pinned={p.userId === pinnedId}
-          items={stageItems(you, p, pinnedId)}
+          pinned={pinnable && p.userId === pinnedId}
+          items={stageItems(you, p, pinnable ? pinnedId : null, pinnable)}
           onSelect={(a) => (a === 'pin' || a === 'unpin' ? onView(a, p) : onAction(a, p))}
         />
       ))}
@@ -51,8 +53,8 @@ export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, onAc
   );
 }
 
-function stageItems(viewer: PersonView | null, person: PersonView, pinnedId: string | null): MenuItem<StageAction>[] {
-  const view: MenuItem<StageAction>[] = viewItemsFor(viewer, person, pinnedId);
+function stageItems(viewer: PersonView | null, person: PersonView, pinnedId: string | null, pinnable: boolean): MenuItem<StageAction>[] {
+  const view: MenuItem<StageAction>[] = pinnable ? viewItemsFor(viewer, person, pinnedId) : [];
   const moderation: MenuItem<StageAction>[] = menuItemsFor(viewer, person);
   if (view.length > 0 && moderation.length > 0) moderation[0] = { ...moderation[0]!, separated: true };
   return [...view, ...moderation];

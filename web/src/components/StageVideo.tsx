@@ -3,15 +3,23 @@
 // pinned) and says so with `stageVideo`; we show exactly that. While the slot carries
 // nothing (the person has their camera off), we show that person's avatar instead of a
 // frozen frame. Your own camera preview floats in a corner while your camera is on.
+// On the HLS tier the picture comes from the HLS stream instead (it also carries the sound);
+// it is shown while someone on stage has a camera on, and there is no pinning (the broadcast
+// is the same for everyone).
 import { useEffect, useRef, useState, type CSSProperties, type RefObject } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { hueFor } from '../lib/identity.js';
 import { Avatar } from './Avatar.js';
+import { HlsStageMedia } from './HlsStageMedia.js';
 import { CameraIcon, CameraOffIcon, PinIcon, UnpinIcon } from './Icons.js';
 
 interface Props {
   /** The remote stage-video track (mid "v0"), once the peer connection has it. */
   track: MediaStreamTrack | null;
+  /** The HLS stream to play instead (HLS tier, and a handover from it); null on WebRTC. */
+  hlsUrl?: string | null;
+  /** How far the HLS sound runs behind real time (ms), as it is measured. */
+  onHlsDelay?(ms: number): void;
   /** Whose camera the slot carries now, from the server (null: nobody's). */
   showing: string | null;
   /** The camera layer the slot carries ('low' on a poor link). */
@@ -28,16 +36,22 @@ interface Props {
   onPin(userId: string | null): void;
 }
 
-export function StageVideo({ track, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin }: Props) {
+export function StageVideo(props: Props) {
+  const { track, hlsUrl = null, onHlsDelay, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin } = props;
   const video = useRef<HTMLVideoElement>(null);
-  const ready = useFirstFrame(video, track, showing);
+  const hls = hlsUrl !== null;
+  const ready = useFirstFrame(video, hls ? null : track, showing);
+  const [hlsPlaying, setHlsPlaying] = useState(false);
   const byId = (id: string | null) => (id === null ? undefined : people.find((p) => p.userId === id));
 
-  // The picture is up once the slot carries someone and their first frame has arrived.
-  const playing = showing !== null && ready;
-  const onScreen = playing ? byId(showing) : undefined;
+  // The picture is up once the slot carries someone and their first frame has arrived; on HLS,
+  // once the stream plays and carries a camera (with none on, it carries a placeholder card).
+  const playing = hls ? hlsPlaying && people.some((p) => p.camera) : showing !== null && ready;
+  const onScreen = playing ? byId(hls ? activeSpeaker : showing) : undefined;
   // With nothing on screen: the pinned person (their camera is off), else the active speaker.
-  const fallback = playing ? undefined : byId(pinnedId ?? activeSpeaker);
+  // (Pins do nothing for the HLS broadcast, which follows the active speaker.)
+  const pin = hls ? null : pinnedId;
+  const fallback = playing ? undefined : byId(pin ?? activeSpeaker);
   const person = onScreen ?? fallback;
   const pinnedPerson = byId(pinnedId);
   const level = person && !person.muted ? speaking.get(person.userId) : undefined;
@@ -66,19 +80,23 @@ export function StageVideo({ track, showing, layer = 'high', pinnedId, activeSpe
         className={`stage-video${playing ? ' is-playing' : ''}${audioOnly ? ' is-audio-only' : ''}`}
         aria-label="Stage video"
         data-showing={showing ?? ''}
+        data-tier={hls ? 'hls' : 'webrtc'}
         data-layer={showing ? layer : undefined}
         data-pinned={pinnedId ? 'true' : undefined}
         style={{ '--hue': person ? hueFor(person.handle) : 255 } as CSSProperties}
       >
+        {/* Kept mounted on HLS too, so the WebRTC track is in place the moment HLS hands over. */}
         <video
           ref={video}
           className="stage-video-media"
           autoPlay
           playsInline
           muted
+          hidden={hls}
           aria-hidden={playing ? undefined : true}
           data-stage-video=""
         />
+        {hlsUrl !== null && <HlsStageMedia key={hlsUrl} url={hlsUrl} onPlaying={setHlsPlaying} onDelay={onHlsDelay} />}
         {!playing && (
           <div className="stage-video-empty">
             {person ? (
@@ -109,38 +127,47 @@ export function StageVideo({ track, showing, layer = 'high', pinnedId, activeSpe
             )}
             <span className="stage-video-name">{person.handle}</span>
             {isYou && <span className="stage-video-tag">You</span>}
-            {pinnedId && person.userId === pinnedId && <span className="stage-video-tag">Pinned</span>}
+            {pin && person.userId === pin && <span className="stage-video-tag">Pinned</span>}
           </div>
         )}
-        <div className="stage-video-actions">
-          {pinnedId ? (
-            <button
-              type="button"
-              className="video-chip"
-              onClick={() => onPin(null)}
-              title={pinnedPerson ? `Stop holding ${pinnedPerson.handle} on screen` : 'Follow the active speaker again'}
-            >
-              <UnpinIcon size={16} />
-              <span>Unpin</span>
-            </button>
-          ) : (
-            onScreen &&
-            !isYou && (
-              <button
-                type="button"
-                className="video-chip video-chip-subtle"
-                onClick={() => onPin(onScreen.userId)}
-                aria-label={`Pin ${onScreen.handle}`}
-                title={`Keep ${onScreen.handle} on screen`}
-              >
-                <PinIcon size={16} />
-                <span>Pin</span>
-              </button>
-            )
-          )}
-        </div>
+        {!hls && <PinChip pinned={pinnedPerson ?? (pinnedId ? null : undefined)} onScreen={isYou ? undefined : onScreen} onPin={onPin} />}
       </section>
       {preview && <SelfPreview track={preview} large={selfLarge} handle={you?.handle ?? ''} />}
+    </div>
+  );
+}
+
+/**
+ * Unpin while a pin holds the video (`pinned`: that person, or null if they are gone), else a
+ * Pin for whoever is on screen.
+ */
+function PinChip({ pinned, onScreen, onPin }: { pinned: PersonView | null | undefined; onScreen: PersonView | undefined; onPin(userId: string | null): void }) {
+  return (
+    <div className="stage-video-actions">
+      {pinned !== undefined ? (
+        <button
+          type="button"
+          className="video-chip"
+          onClick={() => onPin(null)}
+          title={pinned ? `Stop holding ${pinned.handle} on screen` : 'Follow the active speaker again'}
+        >
+          <UnpinIcon size={16} />
+          <span>Unpin</span>
+        </button>
+      ) : (
+        onScreen && (
+          <button
+            type="button"
+            className="video-chip video-chip-subtle"
+            onClick={() => onPin(onScreen.userId)}
+            aria-label={`Pin ${onScreen.handle}`}
+            title={`Keep ${onScreen.handle} on screen`}
+          >
+            <PinIcon size={16} />
+            <span>Pin</span>
+          </button>
+        )
+      )}
     </div>
   );
 }

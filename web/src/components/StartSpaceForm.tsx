@@ -1,4 +1,5 @@
-// "Start a Space": a title, and optionally a start time up to 14 days ahead.
+// "Start a Space": a title, optionally a start time up to 14 days ahead, and whether to record
+// it for replay.
 import { useMemo, useState, type FormEvent } from 'react';
 import { errorText } from '../lib/errors.js';
 import { toLocalInput } from '../lib/format.js';
@@ -12,6 +13,7 @@ export function StartSpaceForm() {
   const { user, api } = useAuth();
   const [title, setTitle] = useState('');
   const [when, setWhen] = useState('');
+  const [record, setRecord] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const bounds = useMemo(() => {
@@ -46,7 +48,7 @@ export function StartSpaceForm() {
     setBusy(true);
     setError(null);
     try {
-      const space = await api.createSpace(t, scheduledFor);
+      const space = await api.createSpace(t, scheduledFor, { record });
       navigate(spacePath(space.id));
     } catch (err) {
       setError(errorText(err));
@@ -81,6 +83,13 @@ export function StartSpaceForm() {
         />
         <p id="space-start-hint" className="field-hint">
           Optional · leave empty to go live now, or pick a time up to 14 days ahead
+        </p>
+      </div>
+      <div className="check-field">
+        <input id="space-record" name="record" type="checkbox" checked={record} onChange={(e) => setRecord(e.target.checked)} aria-describedby="space-record-hint" />
+        <label htmlFor="space-record">Record Space</label>
+        <p id="space-record-hint" className="field-hint">
+          Keep a replay with a speaker timeline. Everyone sees REC while it records.
         </p>
       </div>
       {error && (

@@ -5,11 +5,13 @@ import { AppHeader } from '../components/AppHeader.js';
 import { ConfirmEndDialog } from '../components/ConfirmEndDialog.js';
 import { ControlBar } from '../components/ControlBar.js';
 import { FullPageMessage } from '../components/FullPageMessage.js';
-import { BackIcon, LinkIcon, StopIcon } from '../components/Icons.js';
+import { BackIcon, LinkIcon } from '../components/Icons.js';
 import { InviteDialog } from '../components/InviteDialog.js';
 import { ListenerList } from '../components/ListenerList.js';
 import { RequestQueue } from '../components/RequestQueue.js';
+import { EndedSpace } from '../components/replay/EndedSpace.js';
 import { ScheduledSpace } from '../components/ScheduledSpace.js';
+import { SpaceHead } from '../components/SpaceHead.js';
 import { StageGrid } from '../components/StageGrid.js';
 import { StageVideo } from '../components/StageVideo.js';
 import { StatusBanner } from '../components/StatusBanner.js';
@@ -18,6 +20,7 @@ import { isModerator, isOnStage, type PersonAction } from '../lib/permissions.js
 import { Link, navigate } from '../router.js';
 import { useAuth } from '../state/auth.js';
 import { useToast } from '../state/toasts.js';
+import { useDelayed } from '../state/useDelayed.js';
 import { useSpaceSession, type SpaceSession } from '../state/useSpaceSession.js';
 
 const DONE: Record<PersonAction, (handle: string) => string> = {
@@ -47,20 +50,15 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
           <span>Spaces</span>
         </Link>
       }
-      end={session.phase === 'live' || session.phase === 'scheduled' ? <CopyLinkButton /> : undefined}
+      end={session.phase === 'live' || session.phase === 'scheduled' || session.phase === 'ended' ? <CopyLinkButton /> : undefined}
     />
   );
 
   let body;
   switch (session.phase) {
     case 'ended':
-      body = (
-        <FullPageMessage
-          icon={<StopIcon size={30} />}
-          title="This Space has ended"
-          body={title ? `“${title}” is over. Thanks for listening.` : 'Thanks for listening.'}
-        />
-      );
+      // With its replay, once the recording is ready (if the host recorded it).
+      body = <EndedSpace spaceId={spaceId} title={title ?? null} />;
       break;
     case 'removed':
       body = <FullPageMessage title="You were removed from this Space" body="A host removed you, so you can't rejoin it." />;
@@ -121,9 +119,15 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
   const { space, you, act } = session;
   useRoleNotices(you, toast);
   useDropStalePin(session);
+  // On HLS, who talks is shown when they are heard, not seconds before.
+  const [hlsDelay, setHlsDelay] = useState(0);
+  const delay = session.tier.hlsUrl !== null ? hlsDelay : 0;
+  const speaking = useDelayed(session.speaking, delay);
+  const activeSpeaker = useDelayed(session.activeSpeaker, delay);
   if (!space) return null;
   const moderator = isModerator(you?.role);
   const guest = session.me?.guest ?? you?.guest ?? true;
+  const lowData = session.tier.tier === 'hls';
 
   const onPersonAction = async (action: PersonAction, p: PersonView) => {
     if (await act({ action, userId: p.userId })) toast(DONE[action](p.handle), 'success');
@@ -135,31 +139,28 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
       <main className={`space-main${session.status === 'connected' ? '' : ' is-offline'}`}>
         <div className="space-layout">
           <section className="stage-panel" aria-label="Stage">
-            <div className="stage-head">
-              <span className="live-pill">
-                <span className="live-dot" aria-hidden="true" />
-                Live
-              </span>
-              <h1 className="space-title">{space.title}</h1>
-            </div>
+            <SpaceHead title={space.title} recording={space.recording} tier={session.tier} />
             <StageVideo
               track={session.stageTrack}
+              hlsUrl={session.tier.hlsUrl}
+              onHlsDelay={setHlsDelay}
               showing={session.stageVideo.userId}
               layer={session.stageVideo.layer}
               pinnedId={session.pinnedId}
-              activeSpeaker={session.activeSpeaker}
+              activeSpeaker={activeSpeaker}
               people={space.stage}
               you={you}
-              speaking={session.speaking}
+              speaking={speaking}
               preview={session.cameraTrack}
               onPin={onPin}
             />
             <StageGrid
               people={space.stage}
               you={you}
-              speaking={session.speaking}
-              activeSpeaker={session.activeSpeaker}
+              speaking={speaking}
+              activeSpeaker={activeSpeaker}
               pinnedId={session.pinnedId}
+              pinnable={session.tier.hlsUrl === null}
               onAction={onPersonAction}
               onView={(action, p) => onPin(action === 'pin' ? p.userId : null)}
             />
@@ -191,6 +192,20 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
         guest={guest}
         mic={session.mic}
         camera={session.camera}
+        lowData={lowData}
+        lowDataPending={session.tierPending}
+        recording={space.recording}
+        onToggleLowData={async () => {
+          if (await session.setLowData(!lowData)) {
+            toast(lowData ? 'Switching back to live audio' : 'Low data mode on: a few seconds behind live');
+          }
+        }}
+        onToggleRecording={async () => {
+          const on = !space.recording;
+          if (await act({ action: 'setRecording', on })) {
+            toast(on ? 'Recording. Everyone sees REC while it is on.' : 'Recording stopped', 'success');
+          }
+        }}
         onToggleCamera={() => session.setCamera(session.camera === 'off')}
         onToggleMute={() => {
           if (!you) return;

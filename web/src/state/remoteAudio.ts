@@ -3,7 +3,14 @@ export class RemoteAudio {
   private readonly elements = new Map<MediaStreamTrack, HTMLAudioElement>();
   private blocked = false;
 
-  constructor(private readonly onBlockedChange: (blocked: boolean) => void) {}
+  constructor(
+    private readonly onBlockedChange: (blocked: boolean) => void,
+    /**
+     * A slot started carrying sound. Remote tracks stay muted until their first packet, and the
+     * server sends packets only while someone talks, so this is "audio is really flowing".
+     */
+    private readonly onFlowing: () => void = () => undefined,
+  ) {}
 
   add(track: MediaStreamTrack): void {
     if (track.kind !== 'audio' || this.elements.has(track)) return;
@@ -15,6 +22,7 @@ export class RemoteAudio {
     document.body.append(el);
     this.elements.set(track, el);
     track.addEventListener('ended', () => this.remove(track));
+    if (track.muted) track.addEventListener('unmute', () => this.elements.has(track) && this.onFlowing(), { once: true });
     this.play(el);
   }
 

@@ -1,6 +1,6 @@
 // The live session of one Space: owns the SignallingClient and the MediaSession, plays remote
-// audio, drives the microphone and the camera, hands over the stage video track, and exposes
-// the latest authoritative state from the server.
+// audio, drives the microphone and the camera, hands over the stage video track, follows the
+// audience tier (WebRTC or HLS), and exposes the latest authoritative state from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Action, PersonView, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
 import type { ApiClient } from '../../../src/sdk/api.js';
@@ -16,92 +16,12 @@ import { isOnStage } from '../lib/permissions.js';
 import { CameraController, type CameraState } from './camera.js';
 import { MicController, type MicState } from './microphone.js';
 import { RemoteAudio } from './remoteAudio.js';
+import { actOn, sendRequest } from './requests.js';
+import { phaseForJoinError, sameSpeaking, terminalClose, wsUrl, type Me, type SessionPhase, type SpaceSession, type StageVideoState } from './sessionTypes.js';
 import { fetchSpace } from './spaceInfo.js';
+import { DEFAULT_TIER, TierController, type TierView } from './tier.js';
 
-export type SessionPhase =
-  | 'connecting'
-  | 'live'
-  | 'scheduled'
-  | 'ended'
-  | 'removed'
-  | 'notFound'
-  | 'failed'
-  /** The same account joined from another tab or device, which took over. */
-  | 'replaced';
-
-/** Close codes the server uses: a newer connection of the same person took over; removed. */
-const REPLACED_CLOSE_CODE = 4000;
-const REMOVED_CLOSE_CODE = 4001;
-const ENDED_CLOSE_REASON = 'space ended';
-
-/** Why a socket closed for good, when the close itself says so. */
-function terminalClose(ev: CloseEvent): SessionPhase | null {
-  if (ev.code === REPLACED_CLOSE_CODE) return 'replaced';
-  if (ev.code === REMOVED_CLOSE_CODE) return 'removed';
-  if (ev.reason === ENDED_CLOSE_REASON) return 'ended';
-  return null;
-}
-
-/** The phase a refused join leads to. */
-function phaseForJoinError(code: string | null): SessionPhase {
-  if (code === 'space_not_found') return 'notFound';
-  if (code === 'space_ended') return 'ended';
-  if (code === 'banned') return 'removed';
-  if (code === 'space_not_live') return 'scheduled';
-  return 'failed';
-}
-
-export interface Me {
-  userId: string;
-  handle: string;
-  guest: boolean;
-}
-
-/** What this viewer's stage-video slot carries, as the server last said. */
-export interface StageVideoState {
-  /** Whose camera is on screen (null: nobody's; show the active speaker's avatar instead). */
-  userId: string | null;
-  pinned: boolean;
-  /** Which of the camera's layers the server sends us (it picks the low one on a poor link). */
-  layer: 'high' | 'low';
-}
-
-export interface SpaceSession {
-  phase: SessionPhase;
-  status: ConnectionStatus;
-  /** The latest snapshot from a 'state' message (live or scheduled Space). */
-  space: SpaceSnapshot | null;
-  /** For a scheduled Space the server would not let us join: its summary over REST. */
-  summary: SpaceSummary | null;
-  you: PersonView | null;
-  me: Me | null;
-  invited: boolean;
-  /** userId → loudness 0..1 of everyone talking right now. */
-  speaking: ReadonlyMap<string, number>;
-  failure: string | null;
-  audioBlocked: boolean;
-  mic: MicState;
-  /** The dominant speaker, from the server's detector. */
-  activeSpeaker: string | null;
-  stageVideo: StageVideoState;
-  /** The remote stage-video track (mid "v0"); one for the whole Space. */
-  stageTrack: MediaStreamTrack | null;
-  /** Whom this viewer pinned (null: the stage video follows the active speaker). */
-  pinnedId: string | null;
-  camera: CameraState;
-  /** Your own camera while it is on, for the preview. */
-  cameraTrack: MediaStreamTrack | null;
-  setCamera(on: boolean): void;
-  /** Holds the stage video on a person (null: follow the active speaker). Resolves true on success. */
-  pin(userId: string | null): Promise<boolean>;
-  /** Sends an action; errors become a toast. Resolves true when the server accepted it. */
-  act(action: Action): Promise<boolean>;
-  leave(): Promise<void>;
-  resumeAudio(): void;
-  retryMic(): void;
-  /** Connects again from scratch (after a drop, or when a scheduled Space goes live). */
-  reconnect(): void;
-}
+export type { SpaceSession } from './sessionTypes.js';
 
 interface Options {
   spaceId: string;
@@ -123,16 +43,6 @@ const EMPTY_SPEAKING: ReadonlyMap<string, number> = new Map();
 const NO_STAGE_VIDEO: StageVideoState = { userId: null, pinned: false, layer: 'high' };
 const INITIAL: View = { phase: 'connecting', space: null, summary: null, you: null, invited: false, failure: null };
 
-function wsUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-}
-
-function sameSpeaking(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (Math.abs((b.get(k) ?? -1) - v) > 0.02) return false;
-  return true;
-}
-
 export function useSpaceSession({ spaceId, token, api, notify }: Options): SpaceSession {
   const [attempt, setAttempt] = useState(0);
   const [view, setView] = useState<View>(INITIAL);
@@ -146,11 +56,14 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const [stageTrack, setStageTrack] = useState<MediaStreamTrack | null>(null);
   const [pinnedId, setPinnedId] = useState<string | null>(null);
   const [camera, setCameraState] = useState<{ state: CameraState; track: MediaStreamTrack | null }>({ state: 'off', track: null });
+  const [tier, setTier] = useState<TierView>(DEFAULT_TIER);
+  const [tierPending, setTierPending] = useState(false);
 
   const clientRef = useRef<SignallingClient | null>(null);
   const audioRef = useRef<RemoteAudio | null>(null);
   const micRef = useRef<MicController | null>(null);
   const cameraRef = useRef<CameraController | null>(null);
+  const tierRef = useRef<TierController | null>(null);
   /** Survives reconnects: the server forgets a viewer's pin with its connection, we pin again. */
   const pinRef = useRef<string | null>(null);
   const pinSpaceRef = useRef(spaceId);
@@ -172,6 +85,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     setActiveSpeaker(null);
     setStageVideo(NO_STAGE_VIDEO);
     setStageTrack(null);
+    setTierPending(false);
 
     const client = new SignallingClient({
       url: wsUrl(),
@@ -192,7 +106,11 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
         return ws as unknown as WebSocketLike;
       },
     });
-    const audio = new RemoteAudio((blocked) => !disposed && setAudioBlocked(blocked));
+    const tierCtl = new TierController((t) => !disposed && setTier(t));
+    const audio = new RemoteAudio(
+      (blocked) => !disposed && setAudioBlocked(blocked),
+      () => tierCtl.onWebrtcAudio(),
+    );
     const micCtl = new MicController(
       (s) => !disposed && setMic(s),
       (text) => !disposed && notifyRef.current(text, 'error'),
@@ -206,6 +124,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     audioRef.current = audio;
     micRef.current = micCtl;
     cameraRef.current = camCtl;
+    tierRef.current = tierCtl;
     let media: MediaSession | null = null;
 
     // Once the session is over (ended, removed, replaced…), late messages change nothing.
@@ -220,6 +139,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       audio.clear();
       media?.close();
       media = null;
+      tierCtl.reset();
       setSpeaking(EMPTY_SPEAKING);
       setView((v) => ({ ...v, phase, invited: false }));
     };
@@ -254,6 +174,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
             audio.add(track);
           }
         },
+        onConnectionState: (state) => !disposed && !over && tierCtl.onConnectionState(state),
       });
       micCtl.attach(media);
       camCtl.attach(media);
@@ -267,6 +188,21 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
           if (!disposed) setPinnedId(null);
         });
       }
+    });
+
+    // On the HLS tier the server has no peer for us (MediaSession closes ours): whatever WebRTC
+    // was playing is gone. Back on WebRTC, a fresh offer follows as for a new join.
+    client.on('tier', (msg) => {
+      if (disposed || over) return;
+      if (msg.tier === 'hls') {
+        audio.clear();
+        setStageTrack(null);
+        setStageVideo(NO_STAGE_VIDEO);
+        // The broadcast is the same for everyone: a pin means nothing there, nor after it.
+        pinRef.current = null;
+        setPinnedId(null);
+      }
+      tierCtl.onTier(msg);
     });
 
     client.on('state', (msg) => {
@@ -341,6 +277,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       micCtl.dispose();
       camCtl.dispose();
       audio.clear();
+      tierCtl.reset();
       media?.close();
       if (!leftRef.current && client.status !== 'closed') {
         // Navigating away within the app is leaving; a reload keeps our place (no 'leave').
@@ -381,24 +318,22 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const pin = useCallback(async (userId: string | null) => {
     const client = clientRef.current;
     if (!client) return false;
-    if (client.status !== 'connected') {
-      notifyRef.current("You're offline right now. Try again in a moment.", 'error');
-      return false;
-    }
     const before = pinRef.current;
-    pinRef.current = userId;
-    setPinnedId(userId);
-    try {
-      await client.pin(userId);
-      return true;
-    } catch (err) {
-      if (pinRef.current === userId) {
-        pinRef.current = before;
-        setPinnedId(before);
-      }
-      notifyRef.current(errorText(err), 'error');
-      return false;
+    const ok = await sendRequest(
+      client,
+      (c) => {
+        // Shown at once; undone below if the server refuses.
+        pinRef.current = userId;
+        setPinnedId(userId);
+        return c.pin(userId);
+      },
+      (text) => notifyRef.current(text, 'error'),
+    );
+    if (!ok && pinRef.current === userId) {
+      pinRef.current = before;
+      setPinnedId(before);
     }
+    return ok;
   }, []);
 
   const leave = useCallback(async () => {
@@ -410,6 +345,22 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     // Don't keep someone waiting on a dead connection: give the server a moment, then go.
     await Promise.race([client.leave().catch(() => undefined), new Promise((r) => window.setTimeout(r, 1500))]);
     client.close();
+  }, []);
+
+  const setLowData = useCallback(async (on: boolean) => {
+    const client = clientRef.current;
+    if (!client) return false;
+    setTierPending(true);
+    const ok = await sendRequest(client, (c) => c.setTier(on ? 'hls' : 'webrtc'), (text) => notifyRef.current(text, 'error'));
+    setTierPending(false);
+    // The server answers a tier change with `tier` before its ack; none means it kept us on HLS.
+    const tierCtl = tierRef.current;
+    if (ok && !on && tierCtl?.current.tier === 'hls') {
+      tierCtl.keptOnHls();
+      notifyRef.current("Lots of people are listening, so you stay on the broadcast stream for now.");
+      return false;
+    }
+    return ok;
   }, []);
 
   const resumeAudio = useCallback(() => audioRef.current?.resume(), []);
@@ -436,20 +387,8 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     resumeAudio,
     retryMic,
     reconnect,
+    tier,
+    tierPending,
+    setLowData,
   };
-}
-
-/** Sends an action; errors (and being offline) become a message. Resolves true when accepted. */
-async function actOn(client: SignallingClient, action: Action, onError: (text: string) => void): Promise<boolean> {
-  if (client.status !== 'connected') {
-    onError("You're offline right now. Try again in a moment.");
-    return false;
-  }
-  try {
-    await client.act(action);
-    return true;
-  } catch (err) {
-    onError(errorText(err));
-    return false;
-  }
 }
