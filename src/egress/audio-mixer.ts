@@ -26,6 +26,8 @@ class SpeakerStream {
   /** Ordered by sequence number (extended, so wrap-around sorts correctly). */
   readonly queue: QueuedPacket[] = [];
   playing = false;
+  /** Once anything played, nextSeq marks what is already in the past (across talkspurts too). */
+  hasPlayed = false;
   nextSeq = 0;
   lastSeq = -1;
   /** Decoded samples not yet mixed (a packet may carry more or less than 20 ms). */
@@ -66,7 +68,7 @@ export class AudioMixer {
     this.packetsIn++;
     s.lastPacketAtMs = nowMs;
     const seq = s.extend(rtpSequence(rtp));
-    if (s.playing && seq < s.nextSeq) return; // too late: its slot was already mixed
+    if (s.hasPlayed && seq < s.nextSeq) return; // too late: its slot was already mixed
     const q = s.queue;
     let i = q.length;
     while (i > 0 && q[i - 1]!.seq > seq) i--;
@@ -93,6 +95,7 @@ export class AudioMixer {
         }
         if (s.queue.length < START_DEPTH && ++s.ticksWaiting < START_DEPTH) continue;
         s.playing = true;
+        s.hasPlayed = true;
         s.ticksWaiting = 0;
         s.nextSeq = s.queue[0]!.seq;
       }

@@ -47,7 +47,8 @@ interface Track {
 export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
   private readonly tracks: Record<Rendition, Track>;
   private readonly timer: ReturnType<typeof setInterval>;
-  private polling = false;
+  /** The poll in progress: concurrent callers share it, so two never read a playlist at once. */
+  private inFlight: Promise<void> | null = null;
   private closed = false;
 
   constructor(readonly options: HlsStreamOptions) {
@@ -80,20 +81,27 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    // Pick up the last segments ffmpeg wrote while stopping, so a recording keeps them.
-    await this.poll(true);
+    // Let a timer poll finish, then look once more: the last segments ffmpeg wrote while
+    // stopping must still be announced, so a recording keeps them.
+    await this.inFlight;
+    await this.pollNow();
     this.removeAllListeners();
     if (removeFiles) await rm(this.options.dir, { recursive: true, force: true });
   }
 
-  async poll(final = false): Promise<void> {
-    if (this.polling || (this.closed && !final)) return;
-    this.polling = true;
-    try {
-      for (const r of RENDITIONS) await this.refresh(r);
-    } finally {
-      this.polling = false;
+  /** Reads ffmpeg's playlists now (the timer does this every 100 ms). */
+  poll(): Promise<void> {
+    if (this.closed) return this.inFlight ?? Promise.resolve();
+    return this.pollNow();
+  }
+
+  private pollNow(): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = (async () => {
+        for (const r of RENDITIONS) await this.refresh(r);
+      })().finally(() => (this.inFlight = null));
     }
+    return this.inFlight;
   }
 
   private async refresh(rendition: Rendition): Promise<void> {

@@ -32,17 +32,21 @@ export class Vp8FrameAssembler {
     if (!bounds || !parseVp8(rtp, bounds[0], this.desc) || this.desc.dataAt >= bounds[1]) return null;
     const seq = rtpSequence(rtp);
     const ts = rtpTimestamp(rtp);
+    // A gap before this packet means a lost packet, maybe a whole frame: later frames may reference it.
+    const gap = this.expectSeq >= 0 && seq !== this.expectSeq;
+    this.expectSeq = (seq + 1) & 0xffff;
     if (this.desc.frameStart) {
       if (this.parts.length > 0) this.drop(); // the previous frame never saw its marker
+      if (gap) this.needKeyframe = true;
       if (this.needKeyframe && !this.desc.keyframeStart) return null;
       this.needKeyframe = false;
       this.ts = ts;
       this.keyframe = this.desc.keyframeStart;
-    } else if (this.parts.length === 0 || seq !== this.expectSeq || ts !== this.ts) {
-      if (this.parts.length > 0) this.drop();
+    } else if (this.parts.length === 0 || gap || ts !== this.ts) {
+      // Part of a frame whose start (or a middle packet) we never got.
+      this.drop();
       return null;
     }
-    this.expectSeq = (seq + 1) & 0xffff;
     const part = rtp.subarray(this.desc.dataAt, bounds[1]);
     this.bytes += part.length;
     if (this.bytes > MAX_FRAME_BYTES) {
@@ -59,9 +63,9 @@ export class Vp8FrameAssembler {
   }
 
   private drop(): void {
+    if (this.parts.length > 0) this.framesDropped++;
     this.parts = [];
     this.bytes = 0;
-    this.framesDropped++;
     this.needKeyframe = true;
   }
 }

@@ -522,11 +522,8 @@ describe('AudioMixer', () => {
     m.close(); // twice is fine
   });
 
-  // BUG (src/egress/audio-mixer.ts push(), line 221): the "its slot was already mixed" check
-  // only applies while the speaker is playing. Once a talkspurt has ended (playing = false,
-  // nextSeq kept), a packet whose slot was already mixed as a gap is queued and played
-  // ~40 ms later, out of order. Expected: dropped, as it is while playing.
-  it('drops a packet whose slot was mixed even after the talkspurt ended', { todo: 'audio-mixer.ts:221 re-plays stale packets once playing is false' }, () => {
+  // Regression: a stale packet after a talkspurt used to be queued and played out of order.
+  it('drops a packet whose slot was mixed even after the talkspurt ended', () => {
     const m = mixer();
     for (const k of [0, 1, 3]) m.push('a', rtp(k, TONE.opus[k]!), 0);
     m.mix(0); // 0

@@ -281,24 +281,22 @@ describe('HlsStream', () => {
     assert.equal(seg.served.uri, 'r7/audio-000000.m4s');
   });
 
-  it('a poll while another is in flight returns without doing anything', async () => {
+  it('a poll while another is in flight shares it: each segment is announced once, before either resolves', async () => {
     const dir = await runDir();
     const { s, events } = stream(dir);
     await ffmpegWrites(dir, 'audio', [1, 1]);
     const first = s.poll();
-    await s.poll(); // returns at once: the first still runs
-    const seenBefore = events.length;
-    await first;
-    assert.equal(seenBefore, 0);
+    const second = s.poll();
+    assert.equal(first, second, 'the same in-flight poll');
+    await second;
     assert.equal(events.length, 2);
+    await s.poll();
+    assert.equal(events.length, 2, 'nothing new, nothing announced again');
   });
 
-  // BUG (src/egress/hls-stream.ts close(), lines 199-200, with poll() line 205): when close()
-  // runs while a timer-driven poll is in flight, its final poll(true) returns at once
-  // (polling is true), removeAllListeners() runs before the in-flight poll emits, and the
-  // run's last segments never reach the recording (space-egress endRun also reads
-  // nextSequence() before that poll has counted them, and rm()s the directory under it).
-  it('close() during an in-flight poll still announces every segment', { todo: 'hls-stream.ts:199 final poll is skipped while a poll is in flight' }, async () => {
+  // Regression: close() during a timer-driven poll used to skip its final poll and drop the
+  // run's last segments (a recording's last second).
+  it('close() during an in-flight poll still announces every segment', async () => {
     const dir = await runDir();
     const { s, events } = stream(dir);
     await ffmpegWrites(dir, 'audio', [1, 1]);
