@@ -92,6 +92,10 @@ function ScheduledRecordSwitch({ spaceId, initial }: { spaceId: string; initial:
     <button type="button" className={`button button-secondary record-switch${on ? ' is-on' : ''}`} aria-pressed={on} onClick={toggle} disabled={busy}>
       <RecordIcon size={16} />
       Record Space
+      {/* The state is aria-pressed for assistive tech; this is the same for the eye. */}
+      <span className="switch-state" aria-hidden="true">
+        {on ? 'On' : 'Off'}
+      </span>
     </button>
   );
 }
