@@ -6,8 +6,8 @@ export interface MediaClock {
   time: number;
   duration: number;
   paused: boolean;
-  /** Seeks to `sec` and plays from there. */
-  seek(sec: number): void;
+  /** Seeks to `sec` and, unless `play` is false (scrubbing), plays from there. */
+  seek(sec: number, play?: boolean): void;
   toggle(): void;
 }
 
@@ -50,13 +50,13 @@ export function useMediaClock(media: RefObject<HTMLMediaElement | null>, knownDu
   }, [media]);
 
   const seek = useCallback(
-    (sec: number) => {
+    (sec: number, play = true) => {
       const el = media.current;
       if (!el) return;
       const go = () => {
         el.currentTime = sec;
         setTime(sec);
-        el.play().catch(() => undefined);
+        if (play) el.play().catch(() => undefined);
       };
       // Before the metadata, a new currentTime would be dropped.
       if (el.readyState >= HTMLMediaElement.HAVE_METADATA) go();

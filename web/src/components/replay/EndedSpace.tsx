@@ -48,7 +48,10 @@ export function EndedSpace({ spaceId, title }: { spaceId: string; title: string 
   if (recording === undefined) {
     return (
       <main className="full-page-message" aria-busy="true">
-        <span className="spinner replay-wait" aria-label="Loading" />
+        <span role="status">
+          <span className="spinner replay-wait" aria-hidden="true" />
+          <span className="visually-hidden">Loading</span>
+        </span>
       </main>
     );
   }

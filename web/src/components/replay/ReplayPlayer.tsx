@@ -80,7 +80,7 @@ export function ReplayPlayer({ recording, media, clock, status }: Props) {
             step={0.1}
             value={Math.min(clock.time, duration || clock.time)}
             aria-valuetext={`${formatClock(clock.time)} of ${formatClock(duration)}`}
-            onChange={(e) => clock.seek(Number(e.target.value))}
+            onChange={(e) => clock.seek(Number(e.target.value), !clock.paused)}
             style={{ '--progress': duration > 0 ? `${Math.min(100, (100 * clock.time) / duration)}%` : '0%' } as CSSProperties}
           />
         </div>
