@@ -41,6 +41,10 @@ async function sendFile(reply: FastifyReply, path: string, cacheControl: string)
 
 export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, requests: Counter<'kind'>): void {
   const count = (kind: HlsRequestKind) => requests.inc({ kind });
+  // Players on any origin (an embed, a third-party app) may read the streams.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url.startsWith('/hls/') || req.url.startsWith('/recordings/')) void reply.header('access-control-allow-origin', '*');
+  });
 
   app.get<{ Params: { space: string; file: string } }>('/hls/:space/:file', async (req, reply) => {
     const { space, file } = req.params;

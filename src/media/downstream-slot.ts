@@ -2,8 +2,9 @@
 // whichever publisher the room maps onto it. Sequence numbers and timestamps are rewritten
 // in place so that the subscriber's jitter buffer sees one continuous stream, across the
 // gaps where a silent publisher was not forwarded and across a change of publisher.
-import type { Track } from 'node-datachannel';
-import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
+import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
+import type { RtpOutlet } from './video-slot.js';
+import { OPUS_PT } from './payload-types.js';
 import { writeSenderReport } from './rtcp.js';
 import type { MediaCounters } from './counters.js';
 
@@ -31,9 +32,14 @@ export class DownstreamSlot {
   constructor(
     readonly mid: string,
     readonly ssrc: number,
-    readonly track: Track,
+    readonly track: RtpOutlet,
     readonly clockRate: number,
     private readonly counters: MediaCounters,
+    /**
+     * The payload type this subscriber negotiated. Written on every packet, not only when it
+     * differs: the buffer is shared by all subscribers, so each one must set its own.
+     */
+    readonly payloadType = OPUS_PT,
   ) {}
 
   assign(source: SlotSource | null): void {
@@ -82,6 +88,7 @@ export class DownstreamSlot {
     writeRtpSsrc(buf, this.ssrc);
     writeRtpSequence(buf, outSeq);
     writeRtpTimestamp(buf, outTs);
+    writeRtpPayloadType(buf, this.payloadType);
     if (this.track.sendMessageBinary(buf)) {
       this.packetsSent++;
       const payload = rtpPayloadOffset(buf);

@@ -14,6 +14,8 @@ import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
 import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type RoomTap } from './room-tap.js';
 import { EgressRunner } from './egress-runner.js';
+import { IngestPeer } from './ingest-peer.js';
+import { PlaybackPeer } from './playback-peer.js';
 import { VideoSlot } from './video-slot.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
@@ -63,6 +65,10 @@ export interface MediaRoomOptions {
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly peers = new Map<string, Peer>();
+  /** WHIP publishers: a person's microphone and camera arriving from an offering client. */
+  private readonly ingests = new Map<string, IngestPeer>();
+  /** WHEP players: viewers whose m-lines their own offer fixed. */
+  private readonly players = new Map<string, PlaybackPeer>();
   private readonly publishers = new Map<string, AudioPublisher>();
   private readonly speakingTimer: ReturnType<typeof setInterval>;
   private readonly rtcpTimer: ReturnType<typeof setInterval>;
@@ -123,31 +129,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const peer = new Peer(participantId, this.options.transport, this.options.counters, {
       offer: (sdp) => this.emit('offer', participantId, sdp),
       candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
-      micMessage: (buf) => {
-        const pub = this.publishers.get(participantId);
-        // Relay before local fan-out: forwarding rewrites the buffer in place.
-        if (this.options.relay && pub) this.options.relay.audio(participantId, pub.audioLevelExtId, buf);
-        pub?.onMessage(buf, Date.now());
-      },
-      slotRtcp: (slot, buf) => {
-        this.options.counters.rtcpIn++;
-        let visitor = slotForRtcp.get(slot);
-        if (!visitor) {
-          visitor = { reportBlock: (ssrc, fraction) => (ssrc === slot.ssrc ? (slot.lastFractionLost = fraction / 256) : undefined) };
-          slotForRtcp.set(slot, visitor);
-        }
-        visitRtcp(buf, visitor);
-      },
-      micChanged: ({ sending, ssrc, audioLevelExtId }) => {
-        const pub = this.publishers.get(participantId);
-        if (pub) pub.configure(sending ? ssrc : null, audioLevelExtId);
-      },
+      // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
+      micMessage: (buf) => this.ingests.has(participantId) || this.onMic(participantId, buf),
+      slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
+      micChanged: (facts) => this.ingests.has(participantId) || this.onMicChanged(participantId, facts),
       connectionState: (state) => this.emit('connectionState', participantId, state),
-      camMessage: (layer, buf) => {
-        this.options.relay?.video(participantId, layer, buf);
-        this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now());
-      },
-      camChanged: (ssrcs) => this.stageVideo.configureCamera(peer, ssrcs),
+      camMessage: (layer, buf) => this.ingests.has(participantId) || this.onCam(participantId, layer, buf),
+      camChanged: (ssrcs) => this.ingests.has(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
       videoSwitched: (sourceId) =>
         this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
     });
@@ -158,6 +146,114 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (publisher) publisher.configure(null, 0);
     this.stageVideo.addViewer(peer);
     peer.negotiate();
+  }
+
+  /**
+   * A WHIP publisher for a person on stage: their microphone and camera now come from it.
+   * Resolves with our answer; rejects with InvalidSdpError or UnsupportedOfferError.
+   */
+  async acceptIngest(participantId: string, offer: string): Promise<{ answer: string; hasVideo: boolean }> {
+    const { peer, answer } = await IngestPeer.accept(participantId, offer, this.options.transport, {
+      micMessage: (buf) => this.onMic(participantId, buf),
+      micChanged: (facts) => this.onMicChanged(participantId, facts),
+      camMessage: (layer, buf) => this.onCam(participantId, layer, buf),
+      camChanged: (sender, ssrcs) => this.stageVideo.configureCamera(sender, ssrcs),
+      connectionState: (state) => this.emit('connectionState', participantId, state),
+    });
+    if (this.closed) {
+      peer.close();
+      throw new Error('room closed');
+    }
+    this.endSession(participantId);
+    this.ingests.set(participantId, peer);
+    return { answer, hasVideo: peer.hasVideo };
+  }
+
+  /** A WHEP player: a viewer of the stage video and of the speakers (its offer fixes how many). */
+  async acceptPlayback(participantId: string, offer: string): Promise<string> {
+    const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
+    const { peer, answer } = await PlaybackPeer.accept(participantId, offer, this.options.transport, this.options.counters, {
+      slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
+      videoSwitched: () => undefined,
+      connectionState: (state) => this.emit('connectionState', participantId, state),
+    });
+    if (this.closed) {
+      peer.close();
+      throw new Error('room closed');
+    }
+    this.endSession(participantId);
+    this.players.set(participantId, peer);
+    this.fillPlayerSlots(peer);
+    this.stageVideo.addViewer(peer);
+    return answer;
+  }
+
+  /** Ends a WHIP or WHEP session (DELETE, or its connection failed). */
+  endSession(participantId: string): void {
+    const ingest = this.ingests.get(participantId);
+    if (ingest) {
+      this.ingests.delete(participantId);
+      ingest.close();
+      this.publishers.get(participantId)?.configure(null, 0);
+      this.stageVideo.configureCamera(ingest, { high: null, low: null });
+    }
+    const player = this.players.get(participantId);
+    if (player) {
+      this.players.delete(participantId);
+      for (const slot of player.slots) if (slot.source) this.publishers.get(slot.source.id)?.detach(slot);
+      this.stageVideo.removeViewer(participantId);
+      player.close();
+    }
+  }
+
+  /** Trickled ICE candidates of a WHIP or WHEP session; false if there is no such session or mid. */
+  addSessionCandidate(participantId: string, candidate: string, mid: string): boolean {
+    const session = this.ingests.get(participantId) ?? this.players.get(participantId);
+    return session ? session.addRemoteCandidate(candidate, mid) : false;
+  }
+
+  private onMic(participantId: string, buf: Buffer): void {
+    const pub = this.publishers.get(participantId);
+    // Relay before local fan-out: forwarding rewrites the buffer in place.
+    if (this.options.relay && pub) this.options.relay.audio(participantId, pub.audioLevelExtId, buf);
+    pub?.onMessage(buf, Date.now());
+  }
+
+  private onMicChanged(participantId: string, { sending, ssrc, audioLevelExtId }: { sending: boolean; ssrc: number | null; audioLevelExtId: number }): void {
+    this.publishers.get(participantId)?.configure(sending ? ssrc : null, audioLevelExtId);
+  }
+
+  private onCam(participantId: string, layer: Layer, buf: Buffer): void {
+    this.options.relay?.video(participantId, layer, buf);
+    this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now());
+  }
+
+  private onSlotRtcp(visitors: Map<DownstreamSlot, RtcpVisitor>, slot: DownstreamSlot, buf: Buffer): void {
+    this.options.counters.rtcpIn++;
+    let visitor = visitors.get(slot);
+    if (!visitor) {
+      visitor = { reportBlock: (ssrc, fraction) => (ssrc === slot.ssrc ? (slot.lastFractionLost = fraction / 256) : undefined) };
+      visitors.set(slot, visitor);
+    }
+    visitRtcp(buf, visitor);
+  }
+
+  /**
+   * A player has as many audio slots as its offer had audio m-lines (usually one): they carry
+   * the active speaker first, then the others in stage order.
+   */
+  private fillPlayerSlots(player: PlaybackPeer): void {
+    const active = this.stageVideo.activeSpeaker;
+    const order = [...this.publishers.values()].sort((a, b) => Number(b.id === active) - Number(a.id === active));
+    const wanted = order.filter((p) => p.id !== player.id).slice(0, player.slots.length);
+    for (const slot of player.slots) {
+      if (slot.source && !wanted.some((p) => p.id === slot.source!.id)) this.publishers.get(slot.source.id)?.detach(slot);
+    }
+    for (const pub of wanted) {
+      if (player.slots.some((s) => s.source?.id === pub.id)) continue;
+      const free = player.freeSlot();
+      if (free) pub.attach(free);
+    }
   }
 
   /** Tears down the participant's PeerConnection but keeps their publisher role. */
@@ -211,12 +307,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
           pub.attach(slot);
         }
       }
+      for (const player of this.players.values()) this.fillPlayerSlots(player);
       // The publisher's own peer must offer a fresh round so its client starts sending.
       this.peers.get(participantId)?.negotiate();
     } else if (!onStage && existing) {
       existing.detachAll();
       existing.voice.reset();
       this.publishers.delete(participantId);
+      for (const player of this.players.values()) this.fillPlayerSlots(player);
       this.detector.removeSpeaker(participantId);
       this.stageVideo.setCamera(participantId, false);
       this.peers.get(participantId)?.negotiate();
@@ -250,21 +348,26 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /** Audio of a publisher whose peer lives on another worker. */
   injectAudio(participantId: string, audioLevelExtId: number, buf: Buffer): void {
     const pub = this.publishers.get(participantId);
-    if (!pub || this.peers.has(participantId)) return;
+    if (!pub || this.hostsPublisher(participantId)) return;
     pub.audioLevelExtId = audioLevelExtId;
     pub.onMessage(buf, Date.now());
   }
 
   /** Camera packets of a publisher whose peer lives on another worker. */
   injectVideo(participantId: string, layer: Layer, buf: Buffer): void {
-    if (this.peers.has(participantId)) return;
+    if (this.hostsPublisher(participantId)) return;
     this.stageVideo.onRemoteCameraPacket(participantId, layer, buf, Date.now());
   }
 
   /** A viewer on another worker needs a keyframe from a camera published here. */
   requestKeyframe(participantId: string, layer: Layer): void {
-    if (!this.peers.has(participantId)) return; // only the worker that hosts the camera asks its client
+    if (!this.hostsPublisher(participantId)) return; // only the worker that hosts the camera asks its client
     this.stageVideo.requestKeyframe(participantId, layer, Date.now());
+  }
+
+  /** Whether this participant's media enters the room here (a browser peer or a WHIP publisher). */
+  private hostsPublisher(participantId: string): boolean {
+    return this.peers.has(participantId) || this.ingests.has(participantId);
   }
 
   /**
@@ -337,6 +440,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.egress.stop();
     this.setTap(null);
     for (const id of [...this.peers.keys()]) this.disconnect(id);
+    for (const id of [...this.ingests.keys(), ...this.players.keys()]) this.endSession(id);
     this.publishers.clear();
     this.removeAllListeners();
   }
@@ -363,6 +467,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (now === before || (now !== null && !this.publishers.has(now))) return;
     this.options.counters.speakerSwitches++;
     this.stageVideo.setActiveSpeaker(now);
+    for (const player of this.players.values()) this.fillPlayerSlots(player);
     this.emit('activeSpeaker', now);
   }
 
@@ -376,6 +481,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         const len = pub.writeReceiverReport(this.scratch, peer.rtcpSsrc, now, this.report);
         if (len > 0) peer.sendToMic(this.scratch.subarray(0, len));
       }
+    }
+    for (const player of this.players.values()) for (const slot of player.slots) slot.sendSenderReport(this.scratch, now);
+    for (const ingest of this.ingests.values()) {
+      const len = this.publishers.get(ingest.id)?.writeReceiverReport(this.scratch, ingest.rtcpSsrc, now, this.report) ?? 0;
+      if (len > 0) ingest.sendToMic(this.scratch.subarray(0, len));
     }
   }
 }

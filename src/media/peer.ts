@@ -5,8 +5,9 @@
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
-import { VP8_PT } from './video-publisher.js';
+import { OPUS_PT, VP8_PT } from './payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
+import { openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 
@@ -16,7 +17,7 @@ export const CAM_MID = 'cam';
 export const CAM_LOW_MID = 'caml';
 export type Layer = 'high' | 'low';
 export const VIDEO_SLOT_MID = 'v0';
-export const OPUS_PT = 111;
+export { OPUS_PT } from './payload-types.js';
 export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
 const GATHERING_TIMEOUT_MS = 5000;
@@ -42,7 +43,8 @@ export interface PeerEvents {
 }
 
 let ssrcCounter = (Math.random() * 0x7fffffff) >>> 0;
-function nextSsrc(): number {
+/** SSRCs we send with (and as the sender of RTCP): distinct across every peer of this process. */
+export function nextSsrc(): number {
   ssrcCounter = (ssrcCounter + 0x9e3779b1) >>> 0 || 1;
   return ssrcCounter;
 }
@@ -72,14 +74,7 @@ export class Peer {
     private readonly counters: MediaCounters,
     private readonly events: PeerEvents,
   ) {
-    this.pc = new nodeDataChannel.PeerConnection(`peer-${id}`, {
-      iceServers: [],
-      enableIceUdpMux: true,
-      portRangeBegin: transport.udpPort,
-      portRangeEnd: transport.udpPort,
-      ...(transport.bindAddress ? { bindAddress: transport.bindAddress } : {}),
-      disableAutoNegotiation: true,
-    });
+    this.pc = openPeerConnection(`peer-${id}`, transport);
     this.pc.onStateChange((state) => events.connectionState(state));
     const mic = new nodeDataChannel.Audio(MIC_MID, 'RecvOnly');
     mic.addOpusCodec(OPUS_PT, OPUS_FMTP);
@@ -159,7 +154,7 @@ export class Peer {
       if (facts.directions.get(mid) === 'recvonly') throw new InvalidSdpError(`the ${mid} section must be sendonly or inactive`);
     }
     try {
-      this.pc.setRemoteDescription(this.reachableOnly(sdp), 'answer');
+      this.pc.setRemoteDescription(reachableOnly(sdp, this.transport.bindAddress), 'answer');
     } catch (err) {
       throw new InvalidSdpError(`answer rejected: ${(err as Error).message}`);
     }
@@ -189,7 +184,7 @@ export class Peer {
 
   addRemoteCandidate(candidate: string, mid: string): void {
     if (!this.offeredMids.includes(mid)) throw new InvalidSdpError(`unknown mid ${mid}`);
-    if (!this.reachable(candidate)) return;
+    if (!reachableCandidate(candidate, this.transport.bindAddress)) return;
     const line = candidate.startsWith('candidate:') || candidate.startsWith('a=') ? candidate : `candidate:${candidate}`;
     this.pc.addRemoteCandidate(line, mid);
   }
@@ -217,27 +212,6 @@ export class Peer {
 
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  /**
-   * Bound to one address family, we cannot reach the other: checks to such candidates only
-   * fail, and since clients often rank IPv6 first they delay the pair that works (long
-   * enough for the client's DTLS ClientHello to arrive before our ICE says "connected").
-   */
-  private reachable(candidate: string): boolean {
-    const bind = this.transport.bindAddress;
-    if (!bind) return true;
-    const address = candidate.replace(/^a=/, '').split(' ')[4] ?? '';
-    const v6 = address.includes(':');
-    return bind.includes(':') ? v6 : !v6;
-  }
-
-  private reachableOnly(sdp: string): string {
-    if (!this.transport.bindAddress) return sdp;
-    return sdp
-      .split('\r\n')
-      .filter((line) => !line.startsWith('a=candidate:') || this.reachable(line))
-      .join('\r\n');
   }
 
   private createOffer(): Promise<string> {

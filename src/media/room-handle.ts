@@ -18,6 +18,17 @@ export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   /** Rejects with InvalidSdpError for an unacceptable answer. */
   applyAnswer(participantId: string, sdp: string): Promise<void>;
   addCandidate(participantId: string, candidate: string, mid: string): void;
+  /**
+   * WHIP: a client-offered publisher for a person on stage (their microphone and camera).
+   * Rejects with InvalidSdpError (malformed offer) or UnsupportedOfferError (nothing usable).
+   */
+  acceptIngest(participantId: string, offer: string): Promise<{ answer: string; hasVideo: boolean }>;
+  /** WHEP: a client-offered viewer. Same errors. */
+  acceptPlayback(participantId: string, offer: string): Promise<string>;
+  /** Ends a WHIP or WHEP session. */
+  endSession(participantId: string): void;
+  /** A trickled candidate for a WHIP or WHEP session. */
+  addSessionCandidate(participantId: string, candidate: string, mid: string): void;
   /** Starts encoding the room for HLS (idempotent while one runs); progress comes as 'egress' events. */
   startEgress(options: EgressOptions): void;
   stopEgress(): void;

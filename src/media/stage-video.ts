@@ -5,7 +5,7 @@
 // Each camera comes in two layers (full size, and scaled down). A viewer gets the high
 // layer unless its loss-based estimate says it cannot take it; changing layer is a switch
 // like any other, made on the next keyframe of the new layer.
-import type { Layer, Peer } from './peer.js';
+import type { Layer } from './peer.js';
 import { VideoPublisher } from './video-publisher.js';
 import type { VideoSlot } from './video-slot.js';
 import type { MediaCounters } from './counters.js';
@@ -16,6 +16,14 @@ const LOW_LAYER_BELOW_BPS = 500_000;
 const HIGH_LAYER_ABOVE_BPS = 900_000;
 /** What the low layer needs, added to the cap we send the publisher. */
 const LOW_LAYER_BPS = 200_000;
+
+/** Whoever sends a camera: a participant's browser peer, or a WHIP publisher. */
+export interface CameraSender {
+  readonly id: string;
+  /** Our SSRC as the sender of RTCP (receiver reports, PLI, NACK, REMB) to this camera. */
+  readonly rtcpSsrc: number;
+  sendToCam(layer: Layer, buf: Buffer): void;
+}
 
 /** Whoever watches the stage video: a participant's peer, or a room tap such as the HLS egress. */
 export interface StageViewer {
@@ -40,7 +48,7 @@ export class StageVideo {
    * What each camera sends, by SSRC: from the client's answer for local peers, or learnt
    * from relayed packets for cameras published on another worker (peer null).
    */
-  private readonly offered = new Map<string, { peer: Peer | null; ssrcs: Record<Layer, number | null> }>();
+  private readonly offered = new Map<string, { peer: CameraSender | null; ssrcs: Record<Layer, number | null> }>();
   private active: string | null = null;
   /** The active speaker before the current one: what the current one sees meanwhile. */
   private previous: string | null = null;
@@ -89,7 +97,7 @@ export class StageVideo {
   }
 
   /** The client's answer says which layers it sends, with which SSRCs. */
-  configureCamera(peer: Peer, ssrcs: Record<Layer, number | null>): void {
+  configureCamera(peer: CameraSender, ssrcs: Record<Layer, number | null>): void {
     if (ssrcs.high === null && ssrcs.low === null) this.offered.delete(peer.id);
     else this.offered.set(peer.id, { peer, ssrcs });
     this.refreshCamera(peer.id);
@@ -202,7 +210,11 @@ export class StageVideo {
     if (pinned !== undefined) return this.showable(pinned) ? pinned : null;
     // Nobody watches themselves as the stage video: the current speaker sees the previous one.
     const speaker = this.active === viewerId ? this.previous : this.active;
-    return speaker !== null && this.showable(speaker) ? speaker : null;
+    if (speaker !== null) return this.showable(speaker) ? speaker : null;
+    // Nobody has spoken yet (or the only camera belongs to a publisher without audio levels,
+    // such as a WHIP encoder): show the first camera that is on rather than nothing.
+    for (const id of this.cameraOn) if (id !== viewerId && this.showable(id)) return id;
+    return null;
   }
 
   private showable(id: string): boolean {

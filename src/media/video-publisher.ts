@@ -9,7 +9,8 @@ import { createVp8Descriptor, parseVp8 } from './vp8.js';
 import type { VideoSlot } from './video-slot.js';
 import type { MediaCounters } from './counters.js';
 
-export const VP8_PT = 96;
+import { VP8_PT } from './payload-types.js';
+export { VP8_PT };
 /** No more than one keyframe request to a publisher in this interval: keyframes are big. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 300;
 /** Gaps larger than this are a restart or a long outage, not loss to repair. */

@@ -4,11 +4,12 @@
 // the viewer's decoder sees one continuous stream and never a delta frame without its
 // keyframe. It also repairs loss (NACK from the source's cache) and relays PLI.
 import type { Track } from 'node-datachannel';
-import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
+import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
 import { visitRtcp, writeSenderReport, type RtcpVisitor } from './rtcp.js';
 import { createVp8Descriptor, parseVp8, readPictureId, writePictureId, type Vp8Descriptor } from './vp8.js';
 import type { VideoPublisher } from './video-publisher.js';
 import type { MediaCounters } from './counters.js';
+import { VP8_PT } from './payload-types.js';
 
 const CLOCK = 90_000;
 const MIN_BITRATE = 150_000;
@@ -60,6 +61,8 @@ export class VideoSlot {
     readonly track: RtpOutlet,
     private readonly counters: MediaCounters,
     private readonly events: VideoSlotEvents,
+    /** The VP8 payload type this viewer negotiated; written on every packet (the buffer is shared). */
+    private readonly payloadType = VP8_PT,
   ) {
     this.rtcpVisitor = {
       pli: (mediaSsrc) => {
@@ -160,6 +163,7 @@ export class VideoSlot {
     writeRtpSsrc(buf, this.ssrc);
     writeRtpSequence(buf, outSeq);
     writeRtpTimestamp(buf, outTs);
+    writeRtpPayloadType(buf, this.payloadType);
     let outPid = -1;
     if (desc.pictureIdAt >= 0) {
       outPid = (readPictureId(buf, desc.pictureIdAt) + this.pidOffset) & 0x7fff;

@@ -11,10 +11,11 @@ export function randomMediaPort(): number {
   return 41000 + Math.floor(Math.random() * 8000);
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+/** `flags` are the `serve` command's flags (e.g. 'hls-mode': 'always'); `overrides` replace whole fields. */
+export async function startTestServer(overrides: Partial<Config> = {}, flags: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spaces-test-'));
   // One media worker (in-process) unless a test asks for more; multi-worker.test.ts does.
-  const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'media-workers': process.env.SPACES_MEDIA_WORKERS ?? '1' });
+  const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'media-workers': process.env.SPACES_MEDIA_WORKERS ?? '1', ...flags });
   const config: Config = {
     ...base,
     media: { ...base.media, udpPort: randomMediaPort(), bindAddress: '127.0.0.1' },

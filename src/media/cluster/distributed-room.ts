@@ -7,6 +7,7 @@ import type { MediaRoomEvents } from '../media-room.js';
 import type { RoomHandle } from '../room-handle.js';
 import type { EgressOptions } from '../room-tap.js';
 import { InvalidSdpError } from '../sdp.js';
+import { UnsupportedOfferError } from '../client-offer.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -17,6 +18,9 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   /** Which worker hosts each participant's PeerConnection. */
   private readonly placement = new Map<string, number>();
   private readonly answers = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly offers = new Map<number, { resolve: (r: { answer: string; hasVideo: boolean }) => void; reject: (e: Error) => void }>();
+  /** Which worker hosts each WHIP/WHEP session (with a browser peer of the same person, the same worker). */
+  private readonly sessions = new Map<string, number>();
   private active: string | null = null;
   private closed = false;
 
@@ -33,7 +37,8 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
 
   connect(pid: string): void {
     this.disconnect(pid);
-    const worker = this.pool.leastLoaded();
+    // A person's browser peer and WHIP publisher share a worker: it decides which of them is heard.
+    const worker = this.sessions.get(pid) ?? this.pool.leastLoaded();
     this.placement.set(pid, worker);
     this.pool.adjustLoad(worker, 1);
     this.pool.send(worker, { op: 'connect', room: this.id, pid });
@@ -86,6 +91,50 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     });
   }
 
+  acceptIngest(pid: string, offer: string): Promise<{ answer: string; hasVideo: boolean }> {
+    return this.acceptOffer(pid, 'ingest', offer);
+  }
+
+  async acceptPlayback(pid: string, offer: string): Promise<string> {
+    return (await this.acceptOffer(pid, 'playback', offer)).answer;
+  }
+
+  endSession(pid: string): void {
+    const worker = this.sessions.get(pid);
+    if (worker === undefined) return;
+    this.sessions.delete(pid);
+    this.pool.adjustLoad(worker, -1);
+    this.pool.send(worker, { op: 'endSession', room: this.id, pid });
+  }
+
+  addSessionCandidate(pid: string, candidate: string, mid: string): void {
+    const worker = this.sessions.get(pid);
+    if (worker !== undefined) this.pool.send(worker, { op: 'sessionCandidate', room: this.id, pid, candidate, mid });
+  }
+
+  private acceptOffer(pid: string, kind: 'ingest' | 'playback', sdp: string): Promise<{ answer: string; hasVideo: boolean }> {
+    this.endSession(pid);
+    const worker = this.placement.get(pid) ?? this.pool.leastLoaded();
+    this.sessions.set(pid, worker);
+    this.pool.adjustLoad(worker, 1);
+    const reqId = nextReqId++;
+    return new Promise((resolve, reject) => {
+      this.offers.set(reqId, { resolve, reject });
+      this.pool.send(worker, { op: 'acceptOffer', room: this.id, pid, kind, sdp, reqId });
+    });
+  }
+
+  /** Settles a pending WHIP/WHEP offer if it is ours; returns whether it was. */
+  settleOffer(msg: Extract<WorkerEvent, { ev: 'offerResult' }>): boolean {
+    const pending = this.offers.get(msg.reqId);
+    if (!pending) return false;
+    this.offers.delete(msg.reqId);
+    if (msg.answer !== null) return pending.resolve({ answer: msg.answer, hasVideo: msg.hasVideo }), true;
+    const error = msg.error ?? 'failed';
+    pending.reject(msg.errorKind === 'invalid' ? new InvalidSdpError(error) : msg.errorKind === 'unsupported' ? new UnsupportedOfferError(error) : new Error(error));
+    return true;
+  }
+
   /** The egress taps the primary worker's copy of the room, which hears every publisher. */
   startEgress(options: EgressOptions): void {
     this.pool.send(PRIMARY, { op: 'startEgress', room: this.id, options });
@@ -105,7 +154,7 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     return true;
   }
 
-  onWorkerEvent(worker: number, msg: Exclude<WorkerEvent, { ev: 'ready' | 'stats' | 'answerResult' }>): void {
+  onWorkerEvent(worker: number, msg: Exclude<WorkerEvent, { ev: 'ready' | 'stats' | 'answerResult' | 'offerResult' }>): void {
     if (this.closed) return;
     switch (msg.ev) {
       case 'speaking':
@@ -141,6 +190,9 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     for (const [pid, worker] of this.placement) this.pool.adjustLoad(worker, -1), this.placement.delete(pid);
     for (const p of this.answers.values()) p.reject(new Error('room closed'));
     this.answers.clear();
+    for (const p of this.offers.values()) p.reject(new Error('room closed'));
+    this.offers.clear();
+    for (const [pid, worker] of this.sessions) this.pool.adjustLoad(worker, -1), this.sessions.delete(pid);
     this.pool.broadcast({ op: 'closeRoom', room: this.id });
     this.pool.forgetRoom(this.id);
     this.removeAllListeners();

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { MediaServer } from '../media-server.js';
 import type { MediaRoom } from '../media-room.js';
 import { InvalidSdpError } from '../sdp.js';
+import { UnsupportedOfferError } from '../client-offer.js';
 import {
   decodeRelay,
   encodeRelay,
@@ -108,6 +109,28 @@ process.on('message', (raw) => {
         return;
       case 'candidate':
         return room(cmd.room).addCandidate(cmd.pid, cmd.candidate, cmd.mid);
+      case 'acceptOffer': {
+        const r = room(cmd.room);
+        const answered =
+          cmd.kind === 'ingest' ? r.acceptIngest(cmd.pid, cmd.sdp) : r.acceptPlayback(cmd.pid, cmd.sdp).then((answer) => ({ answer, hasVideo: false }));
+        answered.then(
+          ({ answer, hasVideo }) => send({ ev: 'offerResult', reqId: cmd.reqId, answer, hasVideo, error: null, errorKind: null }),
+          (err: Error) =>
+            send({
+              ev: 'offerResult',
+              reqId: cmd.reqId,
+              answer: null,
+              hasVideo: false,
+              error: err.message,
+              errorKind: err instanceof InvalidSdpError ? 'invalid' : err instanceof UnsupportedOfferError ? 'unsupported' : 'internal',
+            }),
+        );
+        return;
+      }
+      case 'endSession':
+        return media.hasRoom(cmd.room) ? media.room(cmd.room).endSession(cmd.pid) : undefined;
+      case 'sessionCandidate':
+        return void (media.hasRoom(cmd.room) && media.room(cmd.room).addSessionCandidate(cmd.pid, cmd.candidate, cmd.mid));
       case 'startEgress':
         return room(cmd.room).startEgress(cmd.options);
       case 'stopEgress':

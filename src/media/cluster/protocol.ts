@@ -17,6 +17,9 @@ export type WorkerCommand =
   | { op: 'answer'; room: string; pid: string; sdp: string; reqId: number }
   | { op: 'candidate'; room: string; pid: string; candidate: string; mid: string }
   | { op: 'closeRoom'; room: string }
+  | { op: 'acceptOffer'; room: string; pid: string; kind: 'ingest' | 'playback'; sdp: string; reqId: number }
+  | { op: 'endSession'; room: string; pid: string }
+  | { op: 'sessionCandidate'; room: string; pid: string; candidate: string; mid: string }
   | { op: 'startEgress'; room: string; options: EgressOptions }
   | { op: 'stopEgress'; room: string }
   /** Where every worker's relay socket listens, by worker index. */
@@ -32,6 +35,8 @@ export type WorkerEvent =
   | { ev: 'connectionState'; room: string; pid: string; state: string }
   | { ev: 'answerResult'; reqId: number; error: string | null; invalidSdp: boolean }
   | { ev: 'egress'; room: string; event: EgressEvent }
+  /** The answer to a client's offer, or why there is none ('invalid': malformed; 'unsupported': nothing usable). */
+  | { ev: 'offerResult'; reqId: number; answer: string | null; hasVideo: boolean; error: string | null; errorKind: 'invalid' | 'unsupported' | 'internal' | null }
   | { ev: 'stats'; counters: MediaCounters; loss: LossSummary };
 
 export const RELAY_AUDIO = 1;

@@ -156,6 +156,10 @@ export class WorkerPool implements MediaPlane {
       for (const room of this.rooms.values()) if (room.settleAnswer(msg)) return;
       return;
     }
+    if (msg.ev === 'offerResult') {
+      for (const room of this.rooms.values()) if (room.settleOffer(msg)) return;
+      return;
+    }
     this.rooms.get(msg.room)?.onWorkerEvent(worker.index, msg);
   }
 }

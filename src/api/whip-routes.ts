@@ -1,0 +1,196 @@
+// WHIP (RFC 9725) ingest and WHEP playback over HTTP. A POST carries the client's SDP offer
+// and gets our answer with a Location for the session; PATCH trickles ICE candidates
+// (application/trickle-ice-sdpfrag); DELETE ends it. WHIP needs a stream key as bearer token;
+// WHEP is open like listening is. Errors follow the RFC: 400 malformed SDP, 401 bad or rotated
+// key, 404 unknown Space or session, 406 nothing we can decode or send, 412 stale ETag,
+// 415 wrong content type, 501 ICE restart (not supported: the client starts a new session).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { SpaceService } from '../app/space-service.js';
+import type { StreamKeys } from '../app/stream-keys.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { IceServerConfig } from '../protocol/messages.js';
+import { InvalidSdpError } from '../media/sdp.js';
+import { readSdpFragment, UnsupportedOfferError } from '../media/client-offer.js';
+import { SpaceError } from '../spaces/index.js';
+import { AppError } from '../app/app-error.js';
+import { authenticate } from './auth-routes.js';
+import { HttpError, parseBody } from './http-errors.js';
+
+const SDP = 'application/sdp';
+const SDP_FRAG = 'application/trickle-ice-sdpfrag';
+const SPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SESSIONS = 10_000;
+
+interface Session {
+  kind: 'whip' | 'whep';
+  spaceId: string;
+  userId: string;
+  etag: string;
+  /** WHIP sessions: the stream key that created it, required again for PATCH and DELETE. */
+  key: string | null;
+}
+
+const issueSchema = z.object({ userId: z.string().min(1).max(64).optional() });
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7).trim() : null;
+}
+
+function sameKey(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** ICE servers as RFC 9725 §4.6 Link headers, so encoders can use our TURN servers too. */
+function iceLinks(servers: IceServerConfig[]): string[] {
+  const links: string[] = [];
+  for (const s of servers) {
+    for (const url of s.urls) {
+      let link = `<${url}>; rel="ice-server"`;
+      if (s.username) link += `; username="${s.username}"; credential="${s.credential ?? ''}"; credential-type="password"`;
+      links.push(link);
+    }
+  }
+  return links;
+}
+
+function fail(reply: FastifyReply, status: number, code: string, message: string, headers: Record<string, string> = {}): FastifyReply {
+  for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
+  return reply.code(status).send({ code, message });
+}
+
+function mediaError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof InvalidSdpError) return fail(reply, 400, 'invalid_sdp', err.message);
+  if (err instanceof UnsupportedOfferError) return fail(reply, 406, 'unsupported_media', err.message);
+  if (err instanceof SpaceError || err instanceof AppError) throw err; // mapped by the error handler
+  throw err;
+}
+
+export function registerWhipRoutes(
+  app: FastifyInstance,
+  deps: { spaces: SpaceService; keys: StreamKeys; tokens: TokenService; iceServers: IceServerConfig[] },
+): void {
+  const sessions = new Map<string, Session>();
+  const { spaces, keys } = deps;
+
+  app.addContentTypeParser([SDP, SDP_FRAG], { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+
+  // The content type is checked before any body parser runs (a JSON body must not become a 400).
+  app.addHook('onRequest', async (req, reply) => {
+    if (!/^\/(whip|whep)\//.test(req.url) || (req.method !== 'POST' && req.method !== 'PATCH')) return;
+    const want = req.method === 'POST' ? SDP : SDP_FRAG;
+    if (req.headers['content-type']?.split(';')[0]?.trim() !== want) {
+      return fail(reply, 415, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
+    }
+  });
+
+  // CORS: WHIP and WHEP clients are often web pages on other origins.
+  app.addHook('onSend', async (req, reply) => {
+    if (!req.url.startsWith('/whip') && !req.url.startsWith('/whep')) return;
+    void reply.header('access-control-allow-origin', '*');
+    void reply.header('access-control-expose-headers', 'Location, ETag, Link, Accept-Patch, Accept-Post');
+  });
+  for (const path of ['/whip/:space', '/whep/:space', '/whip/sessions/:id', '/whep/sessions/:id']) {
+    app.options(path, async (_req, reply) =>
+      reply
+        .code(204)
+        .header('accept-post', SDP)
+        .header('accept-patch', SDP_FRAG)
+        .header('access-control-allow-methods', 'POST, PATCH, DELETE, OPTIONS')
+        .header('access-control-allow-headers', 'Authorization, Content-Type, If-Match')
+        .send(),
+    );
+  }
+
+  function answer(reply: FastifyReply, kind: 'whip' | 'whep', session: Omit<Session, 'etag'>, sdp: string): FastifyReply {
+    if (sessions.size >= MAX_SESSIONS) throw new HttpError(503, 'busy', 'too many sessions');
+    const id = randomBytes(12).toString('base64url');
+    const etag = `"${randomBytes(6).toString('hex')}"`;
+    sessions.set(id, { ...session, etag });
+    const links = iceLinks(deps.iceServers);
+    if (links.length > 0) void reply.header('link', links.join(', '));
+    return reply.code(201).type(SDP).header('location', `/${kind}/sessions/${id}`).header('etag', etag).header('accept-patch', SDP_FRAG).send(sdp);
+  }
+
+  app.post<{ Params: { space: string } }>('/whip/:space', async (req, reply) => {
+    const key = bearer(req);
+    const publisher = key && SPACE_ID.test(req.params.space) ? await keys.resolve(req.params.space, key) : undefined;
+    if (!publisher) return fail(reply, 401, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
+    const live = await spaces.forJoin(publisher.spaceId);
+    try {
+      const sdp = await live.startIngest({ userId: publisher.userId, handle: publisher.handle, guest: false }, String(req.body ?? ''));
+      return answer(reply, 'whip', { kind: 'whip', spaceId: publisher.spaceId, userId: publisher.userId, key }, sdp);
+    } catch (err) {
+      return mediaError(reply, err);
+    }
+  });
+
+  app.post<{ Params: { space: string } }>('/whep/:space', async (req, reply) => {
+    if (!SPACE_ID.test(req.params.space)) return fail(reply, 404, 'space_not_found', 'no such Space');
+    const live = await spaces.forJoin(req.params.space);
+    const viewerId = `whep_${randomBytes(9).toString('base64url')}`;
+    try {
+      const sdp = await live.startPlayback(viewerId, String(req.body ?? ''));
+      return answer(reply, 'whep', { kind: 'whep', spaceId: req.params.space, userId: viewerId, key: null }, sdp);
+    } catch (err) {
+      return mediaError(reply, err);
+    }
+  });
+
+  /** The session behind a resource URL, if the request may act on it (else the reply is sent). */
+  function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Session | null {
+    const session = sessions.get(req.params.id);
+    if (!session || session.kind !== kind) return fail(reply, 404, 'not_found', 'no such session'), null;
+    if (session.key !== null) {
+      const key = bearer(req);
+      if (!key || !sameKey(key, session.key)) return fail(reply, 401, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null;
+    }
+    return session;
+  }
+
+  for (const kind of ['whip', 'whep'] as const) {
+    app.patch<{ Params: { id: string } }>(`/${kind}/sessions/:id`, async (req, reply) => {
+      const session = sessionFor(kind, req, reply);
+      if (!session) return reply;
+      const ifMatch = req.headers['if-match'];
+      if (ifMatch === '*') return fail(reply, 501, 'not_implemented', 'ICE restarts are not supported: start a new session');
+      if (ifMatch !== undefined && ifMatch !== session.etag) return fail(reply, 412, 'precondition_failed', 'the session changed');
+      let frag: ReturnType<typeof readSdpFragment>;
+      try {
+        frag = readSdpFragment(String(req.body ?? ''));
+      } catch (err) {
+        return fail(reply, 400, 'invalid_sdp', (err as Error).message);
+      }
+      const live = spaces.liveSpace(session.spaceId);
+      if (!live) return fail(reply, 404, 'not_found', 'the Space has ended');
+      for (const c of frag.candidates) live.addSessionCandidate(session.userId, c.candidate, c.mid);
+      return reply.code(204).send();
+    });
+
+    app.delete<{ Params: { id: string } }>(`/${kind}/sessions/:id`, async (req, reply) => {
+      const session = sessionFor(kind, req, reply);
+      if (!session) return reply;
+      sessions.delete(req.params.id);
+      spaces.liveSpace(session.spaceId)?.endSession(session.userId);
+      return reply.code(200).send();
+    });
+  }
+
+  // Stream keys: the host issues (or rotates) one for themselves or for a speaker.
+  app.post<{ Params: { id: string } }>('/api/spaces/:id/stream-keys', async (req) => {
+    const claims = await authenticate(req, deps.tokens);
+    const body = parseBody(issueSchema, req.body);
+    const issued = await keys.issue(req.params.id, claims.userId, body.userId);
+    return { ...issued, whipUrl: `/whip/${req.params.id}` };
+  });
+
+  app.delete<{ Params: { id: string; userId: string } }>('/api/spaces/:id/stream-keys/:userId', async (req, reply) => {
+    const claims = await authenticate(req, deps.tokens);
+    await keys.revoke(req.params.id, claims.userId, req.params.userId);
+    return reply.code(204).send();
+  });
+}

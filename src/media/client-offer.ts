@@ -1,0 +1,107 @@
+// Offers made by the client, as WHIP (RFC 9725) publishers and WHEP players send them: we
+// answer instead of offering. The offer is untrusted input; this reads what we need from it
+// (per m-line: mid, kind, direction, the payload type of the one codec we accept, the audio
+// level extension, the sender's SSRC) and refuses what we cannot serve, with a reason.
+import * as sdpTransform from 'sdp-transform';
+import { AUDIO_LEVEL_URI, InvalidSdpError } from './sdp.js';
+
+/** The offer is well formed, but nothing in it is something we can take or give (e.g. no VP8 or Opus). */
+export class UnsupportedOfferError extends Error {}
+
+export interface OfferSection {
+  mid: string;
+  kind: 'audio' | 'video';
+  /** Direction from the client's side. */
+  direction: 'sendonly' | 'recvonly' | 'sendrecv' | 'inactive';
+  /** Payload type the client uses for Opus (audio) or VP8 (video). */
+  payloadType: number;
+  fmtp: string;
+  /** RFC 6464 audio-level extension id the client offered, or 0. */
+  audioLevelExtId: number;
+  /** The SSRC the client sends media with (the first of an RTX group), or null. */
+  ssrc: number | null;
+}
+
+export interface OfferPlan {
+  sections: OfferSection[];
+  /** m-lines we will not use (other codecs only, data channels): answered as rejected by the library. */
+  ignoredMids: string[];
+}
+
+const MAX_OFFER_CHARS = 48 * 1024;
+
+export function readClientOffer(sdp: string): OfferPlan {
+  if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > MAX_OFFER_CHARS) throw new InvalidSdpError('the offer must be 1 to 48 KiB of SDP');
+  let parsed: sdpTransform.SessionDescription;
+  try {
+    parsed = sdpTransform.parse(sdp);
+  } catch {
+    throw new InvalidSdpError('SDP does not parse');
+  }
+  if (parsed.version !== 0 || !Array.isArray(parsed.media) || parsed.media.length === 0) throw new InvalidSdpError('SDP has no media sections');
+  if (parsed.media.length > 16) throw new InvalidSdpError('too many media sections');
+  const sections: OfferSection[] = [];
+  const ignoredMids: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, m] of parsed.media.entries()) {
+    const mid = m.mid === undefined ? '' : String(m.mid);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(mid)) throw new InvalidSdpError(`media section ${i} has no valid mid`);
+    if (seen.has(mid)) throw new InvalidSdpError(`duplicate mid ${mid}`);
+    seen.add(mid);
+    if (m.port !== 0) {
+      if (!(m.iceUfrag ?? parsed.iceUfrag) || !(m.icePwd ?? parsed.icePwd)) throw new InvalidSdpError(`media section ${mid} lacks ICE credentials`);
+      if (!(m.fingerprint ?? parsed.fingerprint)) throw new InvalidSdpError(`media section ${mid} lacks a DTLS fingerprint`);
+    }
+    if (m.type !== 'audio' && m.type !== 'video') {
+      ignoredMids.push(mid);
+      continue;
+    }
+    const wanted = m.type === 'audio' ? 'opus' : 'vp8';
+    const rtp = (m.rtp ?? []).find((r) => r.codec.toLowerCase() === wanted && (wanted !== 'opus' || r.rate === 48000));
+    if (!rtp || m.port === 0) {
+      ignoredMids.push(mid);
+      continue;
+    }
+    const direction = (m.direction ?? 'sendrecv') as OfferSection['direction'];
+    const fmtp = (m.fmtp ?? []).find((f) => f.payload === rtp.payload)?.config ?? '';
+    const level = (m.ext ?? []).find((e) => e.uri === AUDIO_LEVEL_URI);
+    sections.push({
+      mid,
+      kind: m.type,
+      direction,
+      payloadType: rtp.payload,
+      fmtp,
+      audioLevelExtId: level && level.value >= 1 && level.value <= 14 ? level.value : 0,
+      ssrc: primarySsrc(m),
+    });
+  }
+  if (sections.length === 0) throw new UnsupportedOfferError('the offer has no Opus audio or VP8 video we can use');
+  return { sections, ignoredMids };
+}
+
+/** The media SSRC of a section: the first of its FID (RTX) group if any, else the first listed. */
+function primarySsrc(m: sdpTransform.MediaDescription): number | null {
+  const fid = (m.ssrcGroups ?? []).find((g) => g.semantics === 'FID');
+  const first = fid ? Number(fid.ssrcs.split(' ')[0]) : Number(m.ssrcs?.[0]?.id);
+  return Number.isInteger(first) && first > 0 && first <= 0xffffffff ? first : null;
+}
+
+/**
+ * Candidates from a trickle-ICE SDP fragment (RFC 8840, as WHIP's PATCH carries them), with the
+ * mid each belongs to. Lines we do not need are ignored; a fragment over 16 KiB is refused.
+ */
+export function readSdpFragment(frag: string): { ufrag: string | null; candidates: Array<{ mid: string; candidate: string }>; endOfCandidates: boolean } {
+  if (frag.length > 16 * 1024) throw new InvalidSdpError('SDP fragment too large');
+  let mid = '';
+  let ufrag: string | null = null;
+  let endOfCandidates = false;
+  const candidates: Array<{ mid: string; candidate: string }> = [];
+  for (const raw of frag.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('a=ice-ufrag:')) ufrag = line.slice(12);
+    else if (line.startsWith('a=mid:')) mid = line.slice(6);
+    else if (line.startsWith('a=candidate:')) candidates.push({ mid, candidate: line.slice(2) });
+    else if (line === 'a=end-of-candidates') endOfCandidates = true;
+  }
+  return { ufrag, candidates, endOfCandidates };
+}

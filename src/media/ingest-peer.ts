@@ -1,0 +1,139 @@
+// A WHIP publisher's PeerConnection (RFC 9725): the client offers, we answer. It carries one
+// person's microphone and camera into the room exactly as their browser peer would (the same
+// events), so the room forwards it, detects speech and switches the stage video to it alike.
+// We accept Opus and VP8 only; the first video m-line is the camera's high layer and a second
+// one, if any, its low layer.
+import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
+import { answerOffer, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
+import { AUDIO_LEVEL_URI } from './sdp.js';
+import { isRtcp, writeRtpPayloadType } from './rtp.js';
+import { OPUS_PT, VP8_PT } from './payload-types.js';
+import { nextSsrc, type Layer } from './peer.js';
+import type { TransportConfig } from './transport-config.js';
+
+export interface IngestPeerEvents {
+  micMessage(buf: Buffer): void;
+  camMessage(layer: Layer, buf: Buffer): void;
+  micChanged(facts: { sending: boolean; ssrc: number | null; audioLevelExtId: number }): void;
+  /** Which layers the publisher sends, by SSRC; `sender` is this peer (it takes our RTCP). */
+  camChanged(sender: IngestPeer, ssrcs: Record<Layer, number | null>): void;
+  connectionState(state: string): void;
+}
+
+export class IngestPeer {
+  readonly pc: PeerConnection;
+  private readonly tracks: Track[] = [];
+  private micTrack: Track | null = null;
+  private readonly camTracks: Partial<Record<Layer, Track>> = {};
+  private readonly mids = new Set<string>();
+  private readonly camSsrcs: Record<Layer, number | null> = { high: null, low: null };
+  readonly rtcpSsrc = nextSsrc();
+  private closed = false;
+  /** Whether the offer had a camera: the app turns the person's camera on for it. */
+  hasVideo = false;
+
+  private constructor(
+    readonly id: string,
+    private readonly transport: TransportConfig,
+    private readonly events: IngestPeerEvents,
+  ) {
+    this.pc = openPeerConnection(`ingest-${id}`, transport);
+    this.pc.onStateChange((state) => events.connectionState(state));
+  }
+
+  /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
+  static async accept(id: string, offer: string, transport: TransportConfig, events: IngestPeerEvents): Promise<{ peer: IngestPeer; answer: string }> {
+    const plan = readClientOffer(offer);
+    const sending = plan.sections.filter((s) => s.direction === 'sendonly' || s.direction === 'sendrecv');
+    if (sending.length === 0) throw new UnsupportedOfferError('a WHIP offer must send audio or video');
+    const peer = new IngestPeer(id, transport, events);
+    try {
+      peer.addTracks(plan);
+      const answer = await answerOffer(peer.pc, offer, transport);
+      peer.announce(plan);
+      return { peer, answer };
+    } catch (err) {
+      peer.close();
+      throw err;
+    }
+  }
+
+  addRemoteCandidate(candidate: string, mid: string): boolean {
+    if (!this.mids.has(mid) || !reachableCandidate(candidate, this.transport.bindAddress)) return false;
+    this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
+    return true;
+  }
+
+  sendToMic(buf: Buffer): void {
+    if (this.micTrack?.isOpen()) this.micTrack.sendMessageBinary(buf);
+  }
+
+  sendToCam(layer: Layer, buf: Buffer): void {
+    const track = this.camTracks[layer];
+    if (track?.isOpen()) track.sendMessageBinary(buf);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.pc.close();
+    } catch {
+      // already closed by the library
+    }
+  }
+
+  private addTracks(plan: OfferPlan): void {
+    for (const s of plan.sections) {
+      if (s.direction !== 'sendonly' && s.direction !== 'sendrecv') continue;
+      if (s.kind === 'audio' && !this.micTrack) {
+        const media = new nodeDataChannel.Audio(s.mid, 'RecvOnly');
+        media.addOpusCodec(s.payloadType, s.fmtp || undefined);
+        if (s.audioLevelExtId) media.parseSdpLine(`a=extmap:${s.audioLevelExtId} ${AUDIO_LEVEL_URI}`);
+        const track = this.pc.addTrack(media);
+        const pt = s.payloadType;
+        track.onMessage((buf) => {
+          // The room speaks our payload types; this client may use others.
+          if (!isRtcp(buf) && buf.length >= 12 && (buf[1]! & 0x7f) === pt) writeRtpPayloadType(buf, OPUS_PT);
+          this.events.micMessage(buf);
+        });
+        this.micTrack = track;
+        this.keep(track, s.mid);
+      } else if (s.kind === 'video') {
+        const layer: Layer | null = !this.camTracks.high ? 'high' : !this.camTracks.low ? 'low' : null;
+        if (!layer) continue;
+        const media = new nodeDataChannel.Video(s.mid, 'RecvOnly');
+        media.addVP8Codec(s.payloadType);
+        const track = this.pc.addTrack(media);
+        track.onMessage((buf) => {
+          const rtp = !isRtcp(buf) && buf.length >= 12 && (buf[1]! & 0x7f) === s.payloadType;
+          // An offer without a=ssrc (rid-only senders do that): learn the SSRC from the first RTP packet.
+          if (rtp && this.camSsrcs[layer] === null) {
+            this.camSsrcs[layer] = buf.readUInt32BE(8);
+            this.events.camChanged(this, { ...this.camSsrcs });
+          }
+          if (rtp) writeRtpPayloadType(buf, VP8_PT);
+          this.events.camMessage(layer, buf);
+        });
+        this.camTracks[layer] = track;
+        this.hasVideo = true;
+        this.keep(track, s.mid);
+      }
+    }
+  }
+
+  private announce(plan: OfferPlan): void {
+    const audio = plan.sections.find((s) => s.kind === 'audio' && this.mids.has(s.mid));
+    this.events.micChanged({ sending: !!audio, ssrc: audio?.ssrc ?? null, audioLevelExtId: audio?.audioLevelExtId ?? 0 });
+    const video = plan.sections.filter((s) => s.kind === 'video' && this.mids.has(s.mid));
+    this.camSsrcs.high = video[0]?.ssrc ?? null;
+    this.camSsrcs.low = video[1]?.ssrc ?? null;
+    this.events.camChanged(this, { ...this.camSsrcs });
+  }
+
+  private keep(track: Track, mid: string): void {
+    this.tracks.push(track); // node-datachannel stops delivering to collected tracks
+    this.mids.add(mid);
+  }
+}

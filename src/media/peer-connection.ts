@@ -1,0 +1,69 @@
+// How the server opens a PeerConnection, whichever side offers: one UDP port for every peer
+// (ICE UDP mux), our bind address, and negotiation driven by us, not by the library. Also the
+// answering half of offer/answer, for clients that offer (WHIP publishers, WHEP players).
+import nodeDataChannel, { type PeerConnection } from 'node-datachannel';
+import { announceAddress, InvalidSdpError } from './sdp.js';
+import type { TransportConfig } from './transport-config.js';
+
+const GATHERING_TIMEOUT_MS = 5000;
+
+export function openPeerConnection(name: string, transport: TransportConfig): PeerConnection {
+  return new nodeDataChannel.PeerConnection(name, {
+    iceServers: [],
+    enableIceUdpMux: true,
+    portRangeBegin: transport.udpPort,
+    portRangeEnd: transport.udpPort,
+    ...(transport.bindAddress ? { bindAddress: transport.bindAddress } : {}),
+    disableAutoNegotiation: true,
+  });
+}
+
+/**
+ * Bound to one address family, we cannot reach the other: checks to such candidates only
+ * fail, and since clients often rank IPv6 first they delay the pair that works (long
+ * enough for the client's DTLS ClientHello to arrive before our ICE says "connected").
+ */
+export function reachableCandidate(candidate: string, bindAddress: string | undefined): boolean {
+  if (!bindAddress) return true;
+  const address = candidate.replace(/^a=/, '').split(' ')[4] ?? '';
+  const v6 = address.includes(':');
+  return bindAddress.includes(':') ? v6 : !v6;
+}
+
+export function reachableOnly(sdp: string, bindAddress: string | undefined): string {
+  if (!bindAddress) return sdp;
+  return sdp
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('a=candidate:') || reachableCandidate(line, bindAddress))
+    .join('\r\n');
+}
+
+/**
+ * Applies a client's offer to `pc` (whose tracks, added beforehand with the offer's mids, say
+ * what we accept) and resolves with our answer once our candidates are gathered: WHIP and WHEP
+ * answers carry them, since the server does not trickle.
+ */
+export function answerOffer(pc: PeerConnection, offer: string, transport: TransportConfig): Promise<string> {
+  try {
+    pc.setRemoteDescription(reachableOnly(offer, transport.bindAddress), 'offer');
+  } catch (err) {
+    throw new InvalidSdpError(`offer rejected: ${(err as Error).message}`);
+  }
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const desc = pc.localDescription();
+      if (!desc || desc.type !== 'answer') return reject(new Error('no local answer'));
+      resolve(announceAddress(desc.sdp, transport.announcedAddress));
+    };
+    const timer = setTimeout(finish, GATHERING_TIMEOUT_MS);
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') finish();
+    });
+    pc.setLocalDescription('answer');
+    if (pc.gatheringState() === 'complete') finish();
+  });
+}

@@ -1,0 +1,119 @@
+// A WHEP player's PeerConnection: the client offers to receive, we answer and send. It is a
+// viewer like a browser listener, with what a standard player offers: usually one audio and
+// one video m-line. The video m-line is the stage video; each audio m-line is a slot the room
+// maps a speaker onto (with one, the room gives it the active speaker). The m-lines are fixed
+// by the client's offer, so a WHEP viewer never renegotiates.
+import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
+import { answerOffer, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
+import { DownstreamSlot } from './downstream-slot.js';
+import { VideoSlot } from './video-slot.js';
+import { nextSsrc } from './peer.js';
+import type { MediaCounters } from './counters.js';
+import type { TransportConfig } from './transport-config.js';
+
+export interface PlaybackPeerEvents {
+  videoSwitched(sourceId: string | null): void;
+  slotRtcp(slot: DownstreamSlot, buf: Buffer): void;
+  connectionState(state: string): void;
+}
+
+/** A stage-video slot for a player that offered no video: it shows nothing. */
+const NO_VIDEO = { isOpen: () => false, sendMessageBinary: () => false };
+
+export class PlaybackPeer {
+  readonly pc: PeerConnection;
+  readonly slots: DownstreamSlot[] = [];
+  readonly videoSlot: VideoSlot;
+  private readonly tracks: Track[] = [];
+  private readonly mids = new Set<string>();
+  readonly rtcpSsrc = nextSsrc();
+  private closed = false;
+
+  private constructor(
+    readonly id: string,
+    private readonly transport: TransportConfig,
+    counters: MediaCounters,
+    offer: string,
+    events: PlaybackPeerEvents,
+  ) {
+    this.pc = openPeerConnection(`whep-${id}`, transport);
+    this.pc.onStateChange((state) => events.connectionState(state));
+    const plan = readClientOffer(offer);
+    const receiving = plan.sections.filter((s) => s.direction === 'recvonly' || s.direction === 'sendrecv');
+    if (receiving.length === 0) throw new UnsupportedOfferError('a WHEP offer must receive audio or video');
+    let video: VideoSlot | null = null;
+    for (const s of receiving) {
+      const ssrc = nextSsrc();
+      if (s.kind === 'audio') {
+        const media = new nodeDataChannel.Audio(s.mid, 'SendOnly');
+        media.addOpusCodec(s.payloadType, s.fmtp || undefined);
+        media.addSSRC(ssrc, `spaces-${id}`, 'space', `audio-${s.mid}`);
+        const track = this.keep(this.pc.addTrack(media), s.mid);
+        const slot = new DownstreamSlot(s.mid, ssrc, track, 48_000, counters, s.payloadType);
+        track.onMessage((buf) => events.slotRtcp(slot, buf));
+        this.slots.push(slot);
+      } else if (!video) {
+        const media = new nodeDataChannel.Video(s.mid, 'SendOnly');
+        media.addVP8Codec(s.payloadType);
+        media.addSSRC(ssrc, `spaces-${id}`, 'space', 'stage-video');
+        const track = this.keep(this.pc.addTrack(media), s.mid);
+        const slot: VideoSlot = new VideoSlot(s.mid, ssrc, track, counters, { switched: (sourceId) => events.videoSwitched(sourceId) }, s.payloadType);
+        track.onMessage((buf) => slot.onRtcp(buf, Date.now()));
+        video = slot;
+      }
+    }
+    this.videoSlot = video ?? new VideoSlot('none', nextSsrc(), NO_VIDEO, counters, { switched: () => undefined });
+  }
+
+  /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
+  static async accept(
+    id: string,
+    offer: string,
+    transport: TransportConfig,
+    counters: MediaCounters,
+    events: PlaybackPeerEvents,
+  ): Promise<{ peer: PlaybackPeer; answer: string }> {
+    const peer = new PlaybackPeer(id, transport, counters, offer, events);
+    try {
+      return { peer, answer: await answerOffer(peer.pc, offer, transport) };
+    } catch (err) {
+      peer.close();
+      throw err;
+    }
+  }
+
+  /** A WHEP viewer's m-lines are fixed by its offer: it cannot grow. */
+  ensureSlots(count: number): boolean {
+    void count;
+    return false;
+  }
+
+  freeSlot(): DownstreamSlot | undefined {
+    return this.slots.find((s) => s.source === null);
+  }
+
+  addRemoteCandidate(candidate: string, mid: string): boolean {
+    if (!this.mids.has(mid) || !reachableCandidate(candidate, this.transport.bindAddress)) return false;
+    this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots) slot.assign(null);
+    this.videoSlot.switchTo(null, Date.now());
+    try {
+      this.pc.close();
+    } catch {
+      // already closed by the library
+    }
+  }
+
+  private keep(track: Track, mid: string): Track {
+    this.tracks.push(track); // node-datachannel stops delivering to collected tracks
+    this.mids.add(mid);
+    return track;
+  }
+}

@@ -1,0 +1,166 @@
+// WHIP ingest and WHEP playback with third-party clients: whip-whep (the reference whip.js and
+// whep.js, by the author of the WHIP draft) in Debian's Chromium. The publisher sends a 720p
+// canvas test pattern that carries the wall-clock time in every frame, plus an oscillator as
+// audio; a WHEP viewer and an hls.js viewer read the time back from the frames they display,
+// which gives the glass-to-glass latency of each path. Then the RFC's error cases, and DELETE.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestServer } from '../helpers/server.js';
+import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { CHROMIUM } from '../helpers/browser.js';
+import type { RunningServer } from '../../src/server.js';
+import type { ApiClient } from '../../src/sdk/api.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FILES: Record<string, [string, string]> = {
+  '/publish.html': ['test/e2e/pages/publish.html', 'text/html'],
+  '/whep.html': ['test/e2e/pages/whep.html', 'text/html'],
+  '/hls.html': ['test/e2e/pages/hls.html', 'text/html'],
+  '/barcode.js': ['test/e2e/pages/barcode.js', 'text/javascript'],
+  '/lib/whip.js': ['node_modules/whip-whep/whip.js', 'text/javascript'],
+  '/lib/whep.js': ['node_modules/whip-whep/whep.js', 'text/javascript'],
+  '/lib/hls.mjs': ['node_modules/hls.js/dist/hls.mjs', 'text/javascript'],
+};
+
+interface Sample {
+  lat: number;
+  w: number;
+  h: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The pages come from another origin than the server, as they would for a third-party player. */
+function startPageServer(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const file = FILES[req.url ?? ''];
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file[1] }).end(readFileSync(join(ROOT, file[0])));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+}
+
+describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
+  let server: RunningServer;
+  let pages: { server: Server; url: string };
+  let browser: Browser;
+  let publisher: Page;
+  let whepViewer: Page;
+  let hlsViewer: Page;
+  let hostApi: ApiClient;
+  let watcher: TestParticipant;
+  let spaceId: string;
+  let key: string;
+
+  before(async () => {
+    // HLS for every live Space, as a CDN setup would run it: the hls.js page has no WebSocket.
+    server = await startTestServer({}, { 'hls-mode': 'always' });
+    pages = await startPageServer();
+    hostApi = await account(server, 'whip_host');
+    spaceId = (await hostApi.createSpace('Live from an encoder', undefined, { kind: 'broadcast' })).id;
+    const issued = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hostApi.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(issued.status, 200);
+    key = ((await issued.json()) as { key: string }).key;
+    watcher = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+        // Three windows in one browser: none of them may be throttled as a background one.
+        '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      ],
+    });
+    // A window each: a tab in the background would stop painting video, and rVFC with it.
+    const page = async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    [publisher, whepViewer, hlsViewer] = [await page(), await page(), await page()];
+    await publisher.goto(`${pages.url}/publish.html`);
+    await whepViewer.goto(`${pages.url}/whep.html`);
+    await hlsViewer.goto(`${pages.url}/hls.html`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    watcher?.close();
+    pages?.server.close();
+    await server?.close();
+  });
+
+  it('a 720p test pattern published with whip.js reaches a whep.js viewer over WebRTC', async () => {
+    await publisher.evaluate(([url, token]) => (window as any).publish(url, token), [`${server.url}/whip/${spaceId}`, key] as const);
+    // The encoder's host is now on stage with the camera on, without ever opening the web app.
+    await waitFor(() => watcher.state.space?.stage.some((p) => p.role === 'host' && p.camera) ?? false, 10_000, 'host on stage, camera on');
+    await whepViewer.evaluate((url) => (window as any).view(url), `${server.url}/whep/${spaceId}`);
+    await whepViewer.waitForFunction(() => (window as any).samples.length >= 60, undefined, { timeout: 30_000 });
+    const samples: Sample[] = await whepViewer.evaluate(() => (window as any).samples);
+    const lats = samples.slice(-60).map((s) => s.lat);
+    const { w, h } = samples.at(-1)!;
+    console.log(`# WHIP -> WHEP latency: median ${median(lats)} ms over ${lats.length} frames (${w}x${h})`);
+    assert.ok(w * 9 === h * 16, `16:9 frames arrive (${w}x${h})`);
+  });
+
+  it('the same broadcast reaches an hls.js viewer over HLS', async () => {
+    await hlsViewer.evaluate((url) => (window as any).play(url), `${server.url}/hls/${spaceId}/master.m3u8`);
+    await hlsViewer.waitForFunction(() => (window as any).samples.length >= 30, undefined, { timeout: 45_000 });
+    // Let hls.js settle at its target distance from the live edge before measuring.
+    await sleep(4000);
+    const samples: Sample[] = await hlsViewer.evaluate(() => (window as any).samples);
+    const lats = samples.slice(-60).map((s) => s.lat);
+    console.log(`# WHIP -> HLS (hls.js) latency: median ${median(lats)} ms over ${lats.length} frames (${samples.at(-1)!.w}x${samples.at(-1)!.h})`);
+    assert.ok(lats.length >= 30, 'the pattern is readable in the HLS picture');
+  });
+
+  it('a wrong or rotated stream key gets 401 and publishes nothing; bad SDP gets 400; a wrong type 415', async () => {
+    const post = (token: string | null, body: string, type = 'application/sdp') =>
+      fetch(`${server.url}/whip/${spaceId}`, {
+        method: 'POST',
+        headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body,
+      });
+    const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+    const stageBefore = watcher.state.space!.stage.length;
+    const none = await post(null, offer);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    assert.equal((await post('not-a-key-at-all-0123456789', offer)).status, 401);
+    const rotated = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hostApi.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const fresh = ((await rotated.json()) as { key: string }).key;
+    assert.notEqual(fresh, key);
+    assert.equal((await post(key, offer)).status, 401, 'the old key stops working when rotated');
+    assert.equal(watcher.state.space!.stage.length, stageBefore, 'nobody joined the stage');
+    const bad = await post(fresh, 'this is not SDP');
+    assert.equal(bad.status, 400);
+    assert.equal((await post(fresh, offer)).status, 400, 'SDP without media sections');
+    assert.equal((await post(fresh, offer, 'application/json')).status, 415);
+    const whepBad = await fetch(`${server.url}/whep/${spaceId}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'garbage' });
+    assert.equal(whepBad.status, 400);
+    assert.equal((await fetch(`${server.url}/whep/nope`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer })).status, 404);
+    key = fresh;
+  });
+
+  it('DELETE ends the publication: the camera goes off and the viewer gets no more frames', async () => {
+    const resource: string = await publisher.evaluate(() => (window as any).whip.resourceURL.href);
+    await publisher.evaluate(() => (window as any).stop());
+    await waitFor(() => !(watcher.state.space?.stage.some((p) => p.camera) ?? true), 10_000, 'camera off');
+    await sleep(1000);
+    const before = await whepViewer.evaluate(() => (window as any).samples.length);
+    await sleep(1500);
+    const afterCount = await whepViewer.evaluate(() => (window as any).samples.length);
+    assert.equal(afterCount, before, 'no new frames after the DELETE');
+    const again = await fetch(resource, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(again.status, 404, 'the session is gone');
+  });
+});
