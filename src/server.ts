@@ -25,6 +25,8 @@ import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
 import { RecordingStore } from './store/recording-store.js';
 import { RecordingService } from './app/recording-service.js';
+import { CommentStore } from './store/comment-store.js';
+import { ChatService } from './app/chat.js';
 
 export interface RunningServer {
   url: string;
@@ -53,6 +55,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }))
       : new MediaServer(transport, undefined, undefined, (options) => LiveEncoder.start(options));
   const { hls } = config;
+  const comments = new CommentStore(db);
+  const chat = new ChatService(comments, log.child({ module: 'chat' }));
   const recordings = new RecordingService(
     new RecordingStore(db),
     {
@@ -61,6 +65,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       master: { width: hls.width, height: hls.height, videoKbps: hls.videoKbps, audioKbps: hls.audioKbps },
     },
     log.child({ module: 'recordings' }),
+    comments,
   );
   const spaces = new SpaceService(
     new SpaceStore(db),
@@ -87,13 +92,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     },
   );
   await spaces.restore();
-  const { registry: metrics, hlsRequests } = createMetrics(media, spaces);
+  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat);
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
   installErrorHandler(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   registerAuthRoutes(app, users, tokens);
-  registerSpaceRoutes(app, spaces, tokens);
+  registerSpaceRoutes(app, spaces, tokens, chat);
   registerHlsRoutes(app, spaces, hlsRequests);
   app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
   app.get('/healthz', async () => ({ ok: true, rooms: spaces.liveCount }));
@@ -106,6 +111,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       messageRate: config.messageRate,
       messageBurst: config.messageBurst,
       log: log.child({ module: 'signalling' }),
+      chat,
     }),
   );
   const hasWeb = existsSync(join(config.webDir, 'index.html'));

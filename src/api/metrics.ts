@@ -4,6 +4,7 @@ import client from 'prom-client';
 import type { MediaPlane } from '../media/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
 import type { MediaCounters } from '../media/counters.js';
+import type { ChatCounters } from '../app/chat.js';
 
 export interface AppMetrics {
   registry: client.Registry;
@@ -11,7 +12,7 @@ export interface AppMetrics {
   hlsRequests: client.Counter<'kind'>;
 }
 
-export function createMetrics(media: MediaPlane, spaces: SpaceService): AppMetrics {
+export function createMetrics(media: MediaPlane, spaces: SpaceService, chat?: { counters: ChatCounters }): AppMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   // Read afresh at each scrape: with media workers, the counters are summed from their reports.
@@ -91,6 +92,22 @@ export function createMetrics(media: MediaPlane, spaces: SpaceService): AppMetri
       this.set(n);
     },
   });
+  if (chat) {
+    const chatCounter = (name: string, help: string, read: (c: ChatCounters) => number) =>
+      new client.Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read(chat.counters));
+        },
+      });
+    chatCounter('spaces_comments_total', 'Comments posted (stored and broadcast)', (c) => c.comments);
+    chatCounter('spaces_comments_deleted_total', 'Comments deleted by their author or a moderator', (c) => c.commentsDeleted);
+    chatCounter('spaces_reactions_total', 'Reactions accepted', (c) => c.reactions);
+    chatCounter('spaces_chat_rate_limited_total', 'Comments and reactions refused for going over a per-person rate', (c) => c.rateLimited);
+  }
   const hlsRequests = new client.Counter({
     name: 'spaces_hls_requests_total',
     help: 'HLS requests that reached this origin, by kind (playlist, segment, miss)',

@@ -12,6 +12,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Person } from '../spaces/index.js';
 import { TokenBucket } from './rate-limiter.js';
 import type { IceServerConfig } from '../protocol/messages.js';
+import type { ChatService, SpaceChat } from '../app/chat.js';
 
 export interface SignallingDeps {
   spaces: SpaceService;
@@ -20,6 +21,8 @@ export interface SignallingDeps {
   messageRate: number;
   messageBurst: number;
   log: Logger;
+  /** Comments and reactions. */
+  chat: ChatService;
 }
 
 /** A client this far over its rate is disconnected rather than answered. */
@@ -30,6 +33,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
   let refused = 0;
   let live: LiveSpace | null = null;
   let person: Person | null = null;
+  let chat: SpaceChat | null = null;
   let queue: Promise<void> = Promise.resolve();
 
   const send = (msg: ServerMessage) => sendRaw(JSON.stringify(msg));
@@ -95,7 +99,15 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
           live.renegotiate(person.userId);
           break;
         case 'action':
-          live.act(person.userId, msg.body);
+          // Deleting a comment also removes it from storage and history: the chat module runs it.
+          if (msg.body.action === 'deleteComment') await chat!.deleteComment(person.userId, msg.body.commentId);
+          else live.act(person.userId, msg.body);
+          break;
+        case 'comment':
+          await chat!.post(person.userId, msg.text);
+          break;
+        case 'react':
+          chat!.react(person.userId, msg.emoji);
           break;
         case 'setTier':
           live.requestTier(person.userId, msg.tier);
@@ -129,10 +141,14 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       who = { userId: `guest:${guestId}`, handle: `guest-${guestId.slice(0, 6)}`, guest: true };
     }
     const target = await deps.spaces.forJoin(msg.spaceId);
+    // Loaded before joining, so that the history follows welcome and state at once.
+    const targetChat = await deps.chat.open(target);
     target.join(who, conn);
     live = target;
     person = who;
+    chat = targetChat;
     send({ type: 'welcome', ...(msg.rid ? { rid: msg.rid } : {}), you: { userId: who.userId, handle: who.handle, guest: who.guest }, iceServers: deps.iceServers });
     send({ type: 'state', ...target.snapshotFor(who.userId) });
+    send({ type: 'comments', comments: targetChat.recent() });
   }
 }

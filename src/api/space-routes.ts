@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SpaceService } from '../app/space-service.js';
+import { MAX_COMMENT_PAGE, parseCursor, type ChatService } from '../app/chat.js';
 import type { TokenService } from '../auth/tokens.js';
 import { authenticate } from './auth-routes.js';
 import { HttpError, parseBody } from './http-errors.js';
@@ -14,8 +15,16 @@ const createSchema = z.object({
 });
 const recordingSchema = z.object({ on: z.boolean() });
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const commentQuerySchema = z.object({
+  before: z
+    .string()
+    .max(100)
+    .refine((b) => parseCursor(b) !== null, 'before: a nextBefore from an earlier page, or an ISO time')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_COMMENT_PAGE).optional(),
+});
 
-export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService): void {
+export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService, chat: ChatService): void {
   app.get('/api/spaces', async () => spaces.list());
 
   app.post('/api/spaces', async (req, reply) => {
@@ -47,6 +56,14 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     const view = await spaces.recordings.view(id);
     if (!view) throw new HttpError(404, 'not_found', 'this Space has no recording');
     return view;
+  });
+
+  /** A Space's comments (live or ended), oldest first: the newest page, or the one before `before`. */
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>('/api/spaces/:id/comments', async (req) => {
+    const id = parseBody(idSchema, req.params.id);
+    const query = parseBody(commentQuerySchema, req.query);
+    if (!(await spaces.get(id))) throw new HttpError(404, 'space_not_found', 'no such Space');
+    return chat.page(id, query);
   });
 
   app.post<{ Params: { id: string } }>('/api/spaces/:id/start', async (req) => {

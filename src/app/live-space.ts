@@ -41,6 +41,8 @@ export class LiveSpace {
   private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly seating: AudienceSeating;
+  /** Told about every applied batch of domain events (the chat module: deleted comments, the end). */
+  private readonly eventListeners: Array<(events: readonly SpaceEvent[]) => void> = [];
 
   constructor(
     readonly space: Space,
@@ -73,6 +75,15 @@ export class LiveSpace {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Sends one serialised message to everyone connected (chat, reactions). */
+  broadcastRaw(json: string): void {
+    for (const c of this.connections.values()) c.sendRaw(json);
+  }
+
+  onEvents(listener: (events: readonly SpaceEvent[]) => void): void {
+    this.eventListeners.push(listener);
   }
 
   /** After a restart the host has not reconnected yet: give them the usual grace. */
@@ -227,6 +238,7 @@ export class LiveSpace {
       }
     }
     this.hooks.persist(this.space, events);
+    for (const listener of this.eventListeners) listener(events);
     const ended = events.find((e): e is Extract<SpaceEvent, { kind: 'ended' }> => e.kind === 'ended');
     if (ended) this.close(ended.reason);
   }
@@ -314,6 +326,7 @@ export class LiveSpace {
       endReason: s.endReason,
       activeSpeaker: this.room.activeSpeaker,
       recording: s.recording,
+      guestComments: s.guestComments,
     };
   }
 }

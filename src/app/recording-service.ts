@@ -10,7 +10,8 @@ import { Recorder } from '../egress/recorder.js';
 import type { MasterOptions, ServedSegment } from '../egress/hls-playlist.js';
 import type { NewSegment } from '../egress/hls-stream.js';
 import type { RecordingRecord, RecordingStore, SpeakerTurn } from '../store/recording-store.js';
-import type { RecordingView } from '../protocol/messages.js';
+import { RECORDING_COMMENT_LIMIT, type RecordingView } from '../protocol/messages.js';
+import type { CommentRecord } from '../store/comment-store.js';
 
 export interface RecordingOptions {
   /** Where recordings live: one directory per recording. */
@@ -18,6 +19,12 @@ export interface RecordingOptions {
   /** Days a finished recording is kept; 0 keeps it forever. */
   retentionDays: number;
   master: Omit<MasterOptions, 'video'>;
+}
+
+/** Where the replay's comments come from (the CommentStore). */
+export interface RecordedComments {
+  /** Comments posted from `fromMs` to `toMs` inclusive, oldest first, at most `limit`. */
+  between(spaceId: string, fromMs: number, toMs: number, limit: number): Promise<CommentRecord[]>;
 }
 
 interface OpenRecording {
@@ -36,6 +43,7 @@ export class RecordingService {
     private readonly store: RecordingStore,
     private readonly options: RecordingOptions,
     private readonly log: Logger,
+    private readonly comments?: RecordedComments,
   ) {
     this.sweepTimer = setInterval(() => void this.sweep(Date.now()), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
@@ -118,6 +126,18 @@ export class RecordingService {
       const endSec = round(toRecordingSec(t.endMs ?? record.endedAt ?? Date.now(), audio));
       if (endSec > startSec) timeline.push({ userId: t.userId, handle: t.handle, startSec, endSec });
     }
+    // The comments of the recording's span, on the same clock as the timeline (deleted ones are gone from the store).
+    const posted = this.comments
+      ? await this.comments.between(spaceId, record.startedAt, record.endedAt ?? Date.now(), RECORDING_COMMENT_LIMIT)
+      : [];
+    const comments = posted.map((c) => ({
+      id: c.id,
+      userId: c.userId,
+      handle: c.handle,
+      text: c.text,
+      at: new Date(c.createdAt).toISOString(),
+      atSec: round(toRecordingSec(c.createdAt, audio)),
+    }));
     return {
       id: record.id,
       spaceId: record.spaceId,
@@ -129,6 +149,7 @@ export class RecordingService {
       playlistUrl: `/recordings/${record.id}/master.m3u8`,
       hasVideo: record.hasVideo,
       timeline,
+      comments,
       expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
     };
   }

@@ -6,7 +6,7 @@ import { ApiClient } from '../sdk/api.js';
 import { SignallingClient, type WebSocketLike } from '../sdk/signalling.js';
 import { NdcPeer } from './ndc-peer.js';
 import type { SpeechClip, Vp8Clip } from './media-clip.js';
-import type { PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+import type { CommentView, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 
 export interface NdcParticipant {
   handle: string;
@@ -23,6 +23,12 @@ export interface NdcParticipant {
   stageVideo: { userId: string | null; pinned: boolean };
   /** ms from starting to join until the welcome arrived. */
   joinMs: number;
+  /** The comment list as this participant's client would show it (history, new ones, deletions). */
+  comments: CommentView[];
+  /** Every chat message received, in order (comment, comments, commentDeleted), for tests. */
+  chatLog: Array<Extract<ServerMessage, { type: 'comment' | 'comments' | 'commentDeleted' }>>;
+  /** Every reactions batch received. */
+  reactions: Array<Extract<ServerMessage, { type: 'reactions' }>>;
   close(): void;
 }
 
@@ -65,6 +71,9 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
     activeSpeaker: null,
     stageVideo: { userId: null, pinned: false },
     joinMs: 0,
+    comments: [],
+    chatLog: [],
+    reactions: [],
     close() {
       peer.close();
       signalling.close();
@@ -76,6 +85,19 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
   signalling.on('ended', () => (p.ended = true));
   signalling.on('activeSpeaker', (m) => (p.activeSpeaker = m.userId));
   signalling.on('stageVideo', (m) => (p.stageVideo = { userId: m.userId, pinned: m.pinned }));
+  signalling.on('comments', (m) => {
+    p.chatLog.push(m);
+    p.comments = [...m.comments];
+  });
+  signalling.on('comment', (m) => {
+    p.chatLog.push(m);
+    p.comments.push(m.comment);
+  });
+  signalling.on('commentDeleted', (m) => {
+    p.chatLog.push(m);
+    p.comments = p.comments.filter((c) => c.id !== m.id);
+  });
+  signalling.on('reactions', (m) => p.reactions.push(m));
   const welcome = await signalling.connect();
   p.joinMs = performance.now() - started;
   p.handle = welcome.you.handle;

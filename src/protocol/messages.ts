@@ -9,6 +9,28 @@ export const MAX_SDP_CHARS = 48 * 1024;
 const userId = z.string().min(1).max(64);
 const requestId = z.string().max(64).optional();
 
+/** A comment's length limit, in Unicode code points (an emoji counts once, a ZWJ sequence per part). */
+export const COMMENT_MAX_CHARS = 280;
+/** The comments a joiner gets as history (the `comments` message after welcome and state). */
+export const COMMENT_HISTORY_LIMIT = 50;
+/** The only reactions there are; anything else is refused. */
+export const REACTION_EMOJI = ['👏', '❤️', '😂', '🔥', '💯', '🙌', '😮', '👍'] as const;
+export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
+
+/**
+ * C0/C1 controls (newlines and tabs too), lone surrogates, and the bidi embedding, override
+ * and isolate controls that could make a comment read backwards. Joiners (ZWJ) stay: emoji need them.
+ */
+const FORBIDDEN_IN_COMMENTS = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+const commentText = z
+  .string()
+  .trim()
+  .min(1, 'a comment cannot be empty')
+  .max(COMMENT_MAX_CHARS * 2, `at most ${COMMENT_MAX_CHARS} characters`)
+  .refine((s) => [...s].length <= COMMENT_MAX_CHARS, `at most ${COMMENT_MAX_CHARS} characters`)
+  .refine((s) => !FORBIDDEN_IN_COMMENTS.test(s), 'control characters are not allowed in comments');
+const commentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a comment id');
+
 export const roleSchema = z.enum(['host', 'cohost', 'speaker', 'listener']);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -32,6 +54,13 @@ export const actionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('removeCohost'), userId }),
   /** Host only: record the Space's mixed audio and stage video for replay (on or off at any time). */
   z.object({ action: z.literal('setRecording'), on: z.boolean() }),
+  /**
+   * Deletes a comment for everyone (history, storage, replay). Anyone may delete their own; the
+   * host and co-hosts may delete those of people they outrank (see canDeleteComment).
+   */
+  z.object({ action: z.literal('deleteComment'), commentId }),
+  /** Host only: whether guests (no account) may comment; on by default. */
+  z.object({ action: z.literal('setGuestComments'), on: z.boolean() }),
   z.object({ action: z.literal('end') }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
@@ -65,6 +94,10 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setTier'), rid: requestId, tier: z.enum(['webrtc', 'hls']) }),
   z.object({ type: z.literal('leave'), rid: requestId }),
   z.object({ type: z.literal('ping'), rid: requestId }),
+  /** A comment to everyone in the Space (trimmed; 1..280 characters; rate-limited per person). */
+  z.object({ type: z.literal('comment'), rid: requestId, text: commentText }),
+  /** A reaction from the fixed set; delivered to everyone in batches (`reactions`), rate-limited per person. */
+  z.object({ type: z.literal('react'), rid: requestId, emoji: z.enum(REACTION_EMOJI) }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -129,6 +162,18 @@ export interface SpaceSnapshot extends SpaceSummary {
   endReason: string | null;
   /** The dominant speaker right now, as the server's detector sees it. */
   activeSpeaker: string | null;
+  /** Guests may comment (the host can turn this off). */
+  guestComments: boolean;
+}
+
+/** A comment as everyone sees it. */
+export interface CommentView {
+  id: string;
+  userId: string;
+  handle: string;
+  text: string;
+  /** When it was posted (ISO-8601). */
+  at: string;
 }
 
 export const LISTENER_LIST_LIMIT = 200;
@@ -153,7 +198,21 @@ export type ServerMessage =
    */
   | { type: 'tier'; tier: AudienceTier; reason: TierReason; hlsUrl: string | null }
   | { type: 'ended'; reason: string }
-  | { type: 'removed' };
+  | { type: 'removed' }
+  /** A new comment, to everyone in the Space (the poster included, before their ack). */
+  | { type: 'comment'; comment: CommentView }
+  /**
+   * The latest comments (at most COMMENT_HISTORY_LIMIT), oldest first: sent on every join right
+   * after welcome and state. It replaces whatever list the client had.
+   */
+  | { type: 'comments'; comments: CommentView[] }
+  /** A comment was deleted: drop it from the list. */
+  | { type: 'commentDeleted'; id: string }
+  /**
+   * Everyone's reactions of the last batch window (200 ms), counted per emoji; the same
+   * message goes to everyone, the reactors included (clients show their own from here too).
+   */
+  | { type: 'reactions'; items: Array<{ emoji: ReactionEmoji; count: number }> };
 
 export type AudienceTier = 'webrtc' | 'hls';
 /** Why the server chose the tier: its capacity, the listener's own request, or the stage (always WebRTC). */
@@ -179,5 +238,19 @@ export interface RecordingView {
   hasVideo: boolean;
   /** Who the detector named the active speaker, and when, in seconds of the recording. */
   timeline: Array<{ userId: string; handle: string; startSec: number; endSec: number }>;
+  /**
+   * The comments posted while the recording ran (deleted ones never), oldest first, each at its
+   * moment in the recording; at most RECORDING_COMMENT_LIMIT.
+   */
+  comments: Array<CommentView & { atSec: number }>;
   expiresAt: string | null;
+}
+
+export const RECORDING_COMMENT_LIMIT = 10_000;
+
+/** GET /api/spaces/:id/comments: a page of comments, oldest first; `nextBefore` fetches the page before it. */
+export interface CommentPage {
+  comments: CommentView[];
+  /** Pass as `before` for the previous (older) page; null when this page reaches the first comment. */
+  nextBefore: string | null;
 }

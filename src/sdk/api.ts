@@ -1,5 +1,5 @@
 // Typed REST client shared by the web app, the bots and the load generator.
-import type { RecordingView, SpaceSummary } from '../protocol/messages.js';
+import type { CommentPage, RecordingView, SpaceSummary } from '../protocol/messages.js';
 
 export interface User {
   id: string;
@@ -75,6 +75,18 @@ export class ApiClient {
   /** The Space's recording, with its VOD playlist and speaker timeline. */
   getRecording(id: string): Promise<RecordingView> {
     return this.request('GET', `/api/spaces/${encodeURIComponent(id)}/recording`);
+  }
+
+  /**
+   * A page of a Space's comments (live or ended), oldest first: the newest `limit` (default 50,
+   * at most 200), or those before `before` (a page's `nextBefore`, or an ISO time).
+   */
+  listComments(id: string, options: { before?: string; limit?: number } = {}): Promise<CommentPage> {
+    const query = new URLSearchParams();
+    if (options.before !== undefined) query.set('before', options.before);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const qs = query.toString();
+    return this.request('GET', `/api/spaces/${encodeURIComponent(id)}/comments${qs ? `?${qs}` : ''}`);
   }
 
   startSpace(id: string): Promise<SpaceSummary> {

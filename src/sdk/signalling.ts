@@ -1,7 +1,7 @@
 // WebSocket signalling client for one Space, shared by the browser app and Node bots.
 // It reconnects by itself after a drop and joins again with the same identity, so the
 // server restores the participant's role (the server holds their place for a grace period).
-import type { Action, AudienceTier, ClientMessage, ErrorCode, ServerMessage } from '../protocol/messages.js';
+import type { Action, AudienceTier, ClientMessage, ErrorCode, ReactionEmoji, ServerMessage } from '../protocol/messages.js';
 
 /** The subset of the WebSocket API we need; browsers' WebSocket and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -135,6 +135,24 @@ export class SignallingClient {
     return this.request({ type: 'setTier', tier });
   }
 
+  /**
+   * Posts a comment. Resolves once it is stored and was sent to everyone (this client gets it
+   * as a `comment` message first); rejects with 'rate_limited', 'bad_message', 'not_permitted'…
+   */
+  comment(text: string): Promise<void> {
+    return this.request({ type: 'comment', text });
+  }
+
+  /** Deletes a comment (one's own; moderators also others'). Everyone gets `commentDeleted`. */
+  deleteComment(commentId: string): Promise<void> {
+    return this.act({ action: 'deleteComment', commentId });
+  }
+
+  /** Sends a reaction; everyone gets it counted in the next `reactions` batch. */
+  react(emoji: ReactionEmoji): Promise<void> {
+    return this.request({ type: 'react', emoji });
+  }
+
   async leave(): Promise<void> {
     try {
       await this.request({ type: 'leave' });
@@ -163,6 +181,11 @@ export class SignallingClient {
   private request(msg: Extract<ClientMessage, { rid?: string }>): Promise<void> {
     const rid = String(this.nextRid++);
     return new Promise((resolve, reject) => {
+      // Closed for good (left, removed, ended, replaced): nothing will ever answer.
+      if (this.status === 'closed' && this.socket === null) {
+        reject(new SignallingError('closed', 'connection closed'));
+        return;
+      }
       const timer = setTimeout(() => {
         this.pending.delete(rid);
         reject(new SignallingError('timeout', `no answer to ${msg.type}`));

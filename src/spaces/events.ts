@@ -28,6 +28,13 @@ export type SpaceEvent =
   | { kind: 'removed'; userId: string; by: string }
   | { kind: 'hostChanged'; from: string; to: string }
   | { kind: 'recordingChanged'; on: boolean }
+  /** A comment was accepted; the app layer stores and broadcasts it. */
+  | { kind: 'commented'; commentId: string; userId: string }
+  /** A comment was deleted by its author or a moderator; the app layer removes it everywhere. */
+  | { kind: 'commentDeleted'; commentId: string; authorId: string; by: string }
+  /** A reaction was accepted (nothing in the Space changes; the app layer delivers it). */
+  | { kind: 'reacted'; userId: string; emoji: string }
+  | { kind: 'guestCommentsChanged'; on: boolean }
   | { kind: 'ended'; reason: EndReason };
 
 export type SpaceEventKind = SpaceEvent['kind'];

@@ -5,7 +5,9 @@ export { SpaceError, type SpaceErrorCode } from './errors.js';
 export type { SpaceEvent, SpaceEventKind, EndReason } from './events.js';
 export type { Participant, Person } from './participant.js';
 export { DEFAULT_LIMITS, type SpaceLimits } from './limits.js';
+export { REMEMBERED_COMMENTS } from './comments.js';
 export {
+  canDeleteComment,
   canModerate,
   canMute,
   isHostOnly,

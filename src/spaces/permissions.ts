@@ -34,9 +34,26 @@ export function canMute(actor: Role, target: Role, self: boolean): boolean {
   return target !== 'host' || actor === 'host';
 }
 
-/** Only the host creates or dismisses co-hosts, records and ends the Space. */
+/**
+ * Whether `actor` may delete a comment written by someone whose role is now `author` (null:
+ * they are no longer in the Space). Anyone may delete their own; otherwise as for removing
+ * the author: the host any, a co-host those of speakers and listeners (not the host's, not
+ * another co-host's); an author who left ranks as a listener.
+ */
+export function canDeleteComment(actor: Role, author: Role | null, self: boolean): boolean {
+  if (self) return true;
+  return canModerate(actor, author ?? 'listener');
+}
+
+/** Only the host creates or dismisses co-hosts, records, decides whether guests may comment, and ends the Space. */
 export function isHostOnly(action: Action['action']): boolean {
-  return action === 'makeCohost' || action === 'removeCohost' || action === 'setRecording' || action === 'end';
+  return (
+    action === 'makeCohost' ||
+    action === 'removeCohost' ||
+    action === 'setRecording' ||
+    action === 'setGuestComments' ||
+    action === 'end'
+  );
 }
 
 /** Actions that need the host or a co-host. */

@@ -6,10 +6,12 @@
 // otherwise mutate and return the events describing what changed.
 import type { Action } from '../protocol/messages.js';
 import { applyAction } from './actions.js';
+import { CommentAuthors, deleteComment } from './comments.js';
 import { reject } from './errors.js';
 import type { EndReason, SpaceEvent } from './events.js';
 import { DEFAULT_LIMITS, checkLimits, type SpaceLimits } from './limits.js';
 import type { Participant, Person } from './participant.js';
+import { roleMayAttempt } from './permissions.js';
 import { Roster } from './roster.js';
 
 export type SpaceState = 'scheduled' | 'live' | 'ended';
@@ -29,6 +31,8 @@ export interface SpaceInit {
   limits?: SpaceLimits;
   /** "Record Space" was turned on (at creation, or later by the host). */
   recording?: boolean;
+  /** Guests may comment; on unless the host turns it off. */
+  guestComments?: boolean;
 }
 
 export class Space {
@@ -43,6 +47,9 @@ export class Space {
   private _endedAt: number | null;
   private _endReason: EndReason | null;
   private _recording: boolean;
+  private _guestComments: boolean;
+  /** Authors of the latest comments, for deleteComment's permission rule. */
+  private readonly comments = new CommentAuthors();
   /**
    * The latest time any successful command was given. Only a fallback for endedAt when
    * leave/expireGrace/end are called without `now`, so an ended Space always has a time.
@@ -61,6 +68,7 @@ export class Space {
     this._endedAt = init.endedAt ?? null;
     this._endReason = init.endReason ?? null;
     this._recording = init.recording ?? false;
+    this._guestComments = init.guestComments ?? true;
     this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
     this.roster = new Roster(init.banned);
     // scheduledFor is deliberately not a clock reading: it may lie in the future.
@@ -93,6 +101,9 @@ export class Space {
   }
   get recording(): boolean {
     return this._recording;
+  }
+  get guestComments(): boolean {
+    return this._guestComments;
   }
 
   // ---- Queries. They return the live objects read-only, without copying, because the
@@ -128,6 +139,49 @@ export class Space {
   /** Everyone removed from this Space, for persistence. */
   bannedUsers(): IterableIterator<string> {
     return this.roster.banned();
+  }
+  /** Who wrote a comment, if the domain still remembers it (the latest REMEMBERED_COMMENTS). */
+  commentAuthor(commentId: string): string | undefined {
+    return this.comments.get(commentId);
+  }
+  /** [commentId, authorId] of the comments the domain remembers, oldest first. */
+  rememberedComments(): IterableIterator<[string, string]> {
+    return this.comments.entries();
+  }
+
+  // ---- Chat. The app layer owns the text, the storage and the rate limits; the domain
+  // decides who may comment, react and delete.
+
+  /**
+   * Someone posts a comment with an id the app layer chose. Check order: Space state ->
+   * banned -> actor exists -> guest policy -> id unused. Records the author for deleteComment.
+   */
+  comment(userId: string, commentId: string, now: number): SpaceEvent[] {
+    this.assertLive();
+    if (this.roster.isBanned(userId)) reject('banned', 'you were removed from this Space');
+    const p = this.roster.get(userId) ?? reject('not_found', 'you are not in this Space');
+    if (p.guest && !this._guestComments) reject('not_permitted', 'the host turned comments off for guests; sign in to comment');
+    if (this.comments.has(commentId)) reject('invalid_state', 'a comment with this id exists');
+    this.comments.add(commentId, userId);
+    this.tick(now);
+    return [{ kind: 'commented', commentId, userId }];
+  }
+
+  /** Someone reacts. Anyone in the live Space may (guests too); nothing in the Space changes. */
+  react(userId: string, emoji: string, now: number): SpaceEvent[] {
+    this.assertLive();
+    if (this.roster.isBanned(userId)) reject('banned', 'you were removed from this Space');
+    if (!this.roster.get(userId)) reject('not_found', 'you are not in this Space');
+    this.tick(now);
+    return [{ kind: 'reacted', userId, emoji }];
+  }
+
+  /**
+   * The app layer tells the domain again who wrote a comment it has forgotten (an old one, or
+   * one posted before a restart), so that deleteComment can decide. No events.
+   */
+  rememberComment(commentId: string, authorId: string): void {
+    if (!this.comments.has(commentId)) this.comments.add(commentId, authorId);
   }
 
   // ---- Lifecycle commands.
@@ -196,6 +250,15 @@ export class Space {
         this._recording = action.on;
         events.push({ kind: 'recordingChanged', on: action.on });
       }
+    } else if (action.action === 'setGuestComments') {
+      if (!roleMayAttempt(actor.role, action.action)) reject('not_permitted', 'only the host can turn guest comments on or off');
+      events = [];
+      if (this._guestComments !== action.on) {
+        this._guestComments = action.on;
+        events.push({ kind: 'guestCommentsChanged', on: action.on });
+      }
+    } else if (action.action === 'deleteComment') {
+      events = deleteComment(this.roster, this.comments, actor, action.commentId);
     } else {
       events = applyAction(this.roster, this.limits, actor, action);
     }

@@ -58,7 +58,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('recordings_state').on('recordings').column('state').execute();
     },
   },
+  '003_comments': {
+    async up(db: Kysely<unknown>) {
+      // Deleting a comment deletes its row: a deleted comment is nowhere, not even here.
+      await db.schema
+        .createTable('comments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('space_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('handle', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        /** ISO-8601 to the millisecond, like every timestamp here; orders the comments (ties by id). */
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('comments_space_time').on('comments').columns(['space_id', 'created_at', 'id']).execute();
+    },
+  },
 };
+
+/** Every migration, in the order they run (tests compare the database's record with this). */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

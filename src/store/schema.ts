@@ -43,9 +43,19 @@ export interface SpaceBansTable {
   created_at: string;
 }
 
+export interface CommentsTable {
+  id: string;
+  space_id: string;
+  user_id: string;
+  handle: string;
+  text: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   spaces: SpacesTable;
   space_bans: SpaceBansTable;
   recordings: RecordingsTable;
+  comments: CommentsTable;
 }

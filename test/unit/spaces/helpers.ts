@@ -66,6 +66,8 @@ export function snapshot(space: Space) {
     endedAt: space.endedAt,
     endReason: space.endReason,
     recording: space.recording,
+    guestComments: space.guestComments,
+    comments: [...space.rememberedComments()],
     participants: [...space.participants()].map((p) => ({ ...p })).sort((a, b) => a.userId.localeCompare(b.userId)),
     banned: [...space.bannedUsers()].sort(),
     stage: space.stage().map((p) => p.userId),

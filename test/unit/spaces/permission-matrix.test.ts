@@ -308,6 +308,46 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'setGuestComments(false)',
+    action: () => ({ action: 'setGuestComments', on: false }),
+    expect: HOST_ONLY,
+    verify: (space, _a, events) => {
+      assert.equal(space.guestComments, false);
+      assert.deepEqual(events, [{ kind: 'guestCommentsChanged', on: false }]);
+    },
+  },
+  {
+    name: "deleteComment (a listener's comment)",
+    action: () => ({ action: 'deleteComment', commentId: 'c-lis2' }),
+    setup: (space) => void space.comment('lis2', 'c-lis2', T0),
+    expect: MODERATORS_ONLY,
+    verify: (space, a, events) => {
+      assert.equal(space.commentAuthor('c-lis2'), undefined);
+      assert.deepEqual(events, [{ kind: 'commentDeleted', commentId: 'c-lis2', authorId: 'lis2', by: a }]);
+    },
+  },
+  {
+    name: 'deleteComment (own comment)',
+    action: () => ({ action: 'deleteComment', commentId: 'c-own' }),
+    // A non-participant cannot comment, so for them the comment does not exist either.
+    setup: (space, a) => attempt(() => space.comment(a, 'c-own', T0)),
+    expect: { host: 'ok', cohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', nonParticipant: 'not_found' },
+    verify: (space, a, events) => {
+      assert.equal(space.commentAuthor('c-own'), undefined);
+      assert.deepEqual(events, [{ kind: 'commentDeleted', commentId: 'c-own', authorId: a, by: a }]);
+    },
+  },
+  {
+    name: "deleteComment (the host's comment)",
+    action: () => ({ action: 'deleteComment', commentId: 'c-host' }),
+    setup: (space) => void space.comment(HOST, 'c-host', T0),
+    expect: HOST_ONLY,
+    verify: (space, a, events) => {
+      assert.equal(space.commentAuthor('c-host'), undefined);
+      assert.deepEqual(events, [{ kind: 'commentDeleted', commentId: 'c-host', authorId: HOST, by: a }]);
+    },
+  },
+  {
     name: 'end',
     action: () => ({ action: 'end' }),
     expect: HOST_ONLY,

@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../../src/store/database.js';
+import { MIGRATION_NAMES } from '../../../src/store/migrations.js';
 import { HandleTakenError, UserStore } from '../../../src/store/user-store.js';
 import { SpaceStore, type SpaceRecord } from '../../../src/store/space-store.js';
 
@@ -99,10 +100,11 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
       it('create the tables and record the migration once', async () => {
         const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
         assert.deepEqual(
-          rows.rows.map((r) => r.name),
-          ['001_initial'],
+          rows.rows.map((r) => r.name).sort(),
+          [...MIGRATION_NAMES],
         );
-        for (const table of ['users', 'spaces', 'space_bans'] as const) {
+        assert.deepEqual(MIGRATION_NAMES.slice(0, 3), ['001_initial', '002_recordings', '003_comments']);
+        for (const table of ['users', 'spaces', 'space_bans', 'recordings', 'comments'] as const) {
           const count = await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow();
           assert.equal(Number(count.n) >= 0, true, table);
         }
@@ -114,7 +116,7 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
         const second = await openDatabase(backend.url);
         try {
           const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(second);
-          assert.equal(rows.rows.length, 1);
+          assert.equal(rows.rows.length, MIGRATION_NAMES.length);
           assert.equal((await new UserStore(second).findById(id))?.id, id);
         } finally {
           await second.destroy();
