@@ -23,6 +23,9 @@ import { installErrorHandler } from './api/http-errors.js';
 import { handleSocket } from './api/signalling.js';
 import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
+import { registerWhipRoutes } from './api/whip-routes.js';
+import { StreamKeyStore } from './store/stream-key-store.js';
+import { StreamKeys } from './app/stream-keys.js';
 import { RecordingStore } from './store/recording-store.js';
 import { RecordingService } from './app/recording-service.js';
 import { CommentStore } from './store/comment-store.js';
@@ -100,6 +103,12 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   registerAuthRoutes(app, users, tokens);
   registerSpaceRoutes(app, spaces, tokens, chat);
   registerHlsRoutes(app, spaces, hlsRequests);
+  registerWhipRoutes(app, {
+    spaces,
+    keys: new StreamKeys(new StreamKeyStore(db), spaces, users),
+    tokens,
+    iceServers: config.media.iceServers,
+  });
   app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
   app.get('/healthz', async () => ({ ok: true, rooms: spaces.liveCount }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
@@ -120,7 +129,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   }
   // Single-page app: every other GET outside /api serves index.html.
   app.setNotFoundHandler((req, reply) => {
-    const spaRoute = !/^\/(api|hls|recordings)\//.test(req.url);
+    const spaRoute = !/^\/(api|hls|recordings|whip|whep)\//.test(req.url);
     if (req.method === 'GET' && spaRoute && hasWeb) return reply.sendFile('index.html');
     return reply.code(404).send({ code: 'not_found', message: 'no such route' });
   });

@@ -12,6 +12,8 @@ const createSchema = z.object({
   scheduledFor: z.string().datetime({ offset: true }).optional(),
   /** "Record Space" from the start. */
   record: z.boolean().optional(),
+  /** 'broadcast' for "Go live": the host streams video to the audience. */
+  kind: z.enum(['space', 'broadcast']).optional(),
 });
 const recordingSchema = z.object({ on: z.boolean() });
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -31,7 +33,7 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     const claims = await authenticate(req, tokens);
     const body = parseBody(createSchema, req.body);
     const scheduledFor = body.scheduledFor ? Date.parse(body.scheduledFor) : null;
-    const created = await spaces.create({ userId: claims.userId, handle: claims.handle }, body.title, scheduledFor, body.record ?? false);
+    const created = await spaces.create({ userId: claims.userId, handle: claims.handle }, body.title, scheduledFor, body.record ?? false, body.kind ?? 'space');
     return reply.code(201).send(created);
   });
 

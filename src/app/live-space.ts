@@ -41,6 +41,10 @@ export class LiveSpace {
   private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly seating: AudienceSeating;
+  /** People publishing from an encoder over WHIP: present in the Space while it runs. */
+  private readonly ingesting = new Set<string>();
+  /** WHEP players: listeners without a WebSocket. */
+  private readonly players = new Set<string>();
   /** Told about every applied batch of domain events (the chat module: deleted comments, the end). */
   private readonly eventListeners: Array<(events: readonly SpaceEvent[]) => void> = [];
 
@@ -63,7 +67,11 @@ export class LiveSpace {
       const json = JSON.stringify({ type: 'speaking', speakers: levels.map((l) => ({ userId: l.id, level: l.level })) } satisfies ServerMessage);
       for (const c of this.connections.values()) c.sendRaw(json);
     });
-    room.on('connectionState', (userId, state) => this.log.debug({ userId, state }, 'peer connection state'));
+    room.on('connectionState', (userId, state) => {
+      this.log.debug({ userId, state }, 'peer connection state');
+      // A WHIP or WHEP client that went away without its DELETE.
+      if (state === 'failed' || state === 'closed') this.endSession(userId);
+    });
     room.on('activeSpeaker', (userId) => {
       const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
       for (const c of this.connections.values()) c.sendRaw(json);
@@ -113,10 +121,68 @@ export class LiveSpace {
     this.connections.delete(userId);
     this.room.disconnect(userId);
     this.seating.vacate(userId);
-    if (this.closed) return;
+    // Still here through their encoder: no grace period runs while it publishes.
+    if (this.closed || this.ingesting.has(userId)) return;
     this.apply(this.space.disconnect(userId));
     this.startGrace(userId);
     this.scheduleBroadcast();
+  }
+
+  /**
+   * WHIP: `person` publishes from an encoder (OBS, ffmpeg, a browser). It joins them if they
+   * are not here; they must be on stage (a host always is). Their camera turns on with video.
+   */
+  async startIngest(person: Person, offer: string): Promise<string> {
+    const events = this.space.join(person, Date.now());
+    const p = this.space.participant(person.userId)!;
+    if (!isStageRole(p.role)) {
+      this.apply(events);
+      throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
+    }
+    this.clearGrace(person.userId);
+    this.room.setPublisher(person.userId, true, p.muted);
+    this.apply(events);
+    const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
+    this.ingesting.add(person.userId);
+    if (hasVideo && !this.space.participant(person.userId)?.camera) this.act(person.userId, { action: 'setCamera', on: true });
+    this.scheduleBroadcast();
+    return answer;
+  }
+
+  /** WHEP: a standard player watches (and hears) the Space as a listener without a WebSocket. */
+  async startPlayback(viewerId: string, offer: string): Promise<string> {
+    this.apply(this.space.join({ userId: viewerId, handle: 'WHEP player', guest: true }, Date.now()));
+    try {
+      const answer = await this.room.acceptPlayback(viewerId, offer);
+      this.players.add(viewerId);
+      this.scheduleBroadcast();
+      return answer;
+    } catch (err) {
+      this.apply(this.space.leave(viewerId, Date.now()));
+      this.scheduleBroadcast();
+      throw err;
+    }
+  }
+
+  /** A WHIP or WHEP session ended (DELETE, or its connection failed). */
+  endSession(userId: string): void {
+    if (this.players.delete(userId)) {
+      this.room.endSession(userId);
+      if (!this.closed) this.leave(userId);
+      return;
+    }
+    if (!this.ingesting.delete(userId)) return;
+    this.room.endSession(userId);
+    if (this.closed || this.connections.has(userId)) return;
+    // Gone with their encoder: as with a dropped connection, their place is held for a while.
+    if (this.space.participant(userId)?.camera) this.act(userId, { action: 'setCamera', on: false });
+    this.apply(this.space.disconnect(userId));
+    this.startGrace(userId);
+    this.scheduleBroadcast();
+  }
+
+  addSessionCandidate(userId: string, candidate: string, mid: string): void {
+    this.room.addSessionCandidate(userId, candidate, mid);
   }
 
   leave(userId: string): void {
@@ -326,6 +392,7 @@ export class LiveSpace {
       endReason: s.endReason,
       activeSpeaker: this.room.activeSpeaker,
       recording: s.recording,
+      kind: s.kind,
       guestComments: s.guestComments,
     };
   }

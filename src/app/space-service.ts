@@ -64,7 +64,13 @@ export class SpaceService {
     await this.audience.recordings.restore((id) => this.live.has(id));
   }
 
-  async create(host: { userId: string; handle: string }, title: string, scheduledFor: number | null, record = false): Promise<SpaceSummary> {
+  async create(
+    host: { userId: string; handle: string },
+    title: string,
+    scheduledFor: number | null,
+    record = false,
+    kind: 'space' | 'broadcast' = 'space',
+  ): Promise<SpaceSummary> {
     const now = Date.now();
     if (scheduledFor !== null && (scheduledFor > now + MAX_SCHEDULE_AHEAD_MS || scheduledFor < now - 60_000)) {
       throw new SpaceError('invalid_state', 'a Space can be scheduled up to 14 days ahead');
@@ -80,6 +86,7 @@ export class SpaceService {
       endedAt: null,
       endReason: null,
       recording: record,
+      kind,
     };
     await this.store.create(spaceRecord);
     if (spaceRecord.state === 'live') await this.activate(spaceRecord);
@@ -241,6 +248,7 @@ export class SpaceService {
       endReason: record.endReason,
       banned,
       recording: record.recording,
+      kind: record.kind,
     });
   }
 }
@@ -257,6 +265,7 @@ function toRecord(space: Space): SpaceRecord {
     endedAt: space.endedAt,
     endReason: space.endReason,
     recording: space.recording,
+    kind: space.kind,
   };
 }
 
@@ -272,6 +281,7 @@ function summary(r: SpaceRecord): SpaceSummary {
     startedAt: iso(r.startedAt),
     endedAt: iso(r.endedAt),
     recording: r.recording,
+    kind: r.kind,
   };
 }
 

@@ -149,6 +149,8 @@ export interface SpaceSummary {
   endedAt: string | null;
   /** The host turned "Record Space" on. */
   recording: boolean;
+  /** 'broadcast': the host streams video live to the audience ("Go live"). */
+  kind: 'space' | 'broadcast';
 }
 
 /** The state of a live Space as one viewer is allowed to see it. */

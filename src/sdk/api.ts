@@ -59,11 +59,12 @@ export class ApiClient {
   }
 
   /** Without `scheduledFor` the Space goes live at once; `record` turns "Record Space" on from the start. */
-  createSpace(title: string, scheduledFor?: Date, options: { record?: boolean } = {}): Promise<SpaceSummary> {
+  createSpace(title: string, scheduledFor?: Date, options: { record?: boolean; kind?: 'space' | 'broadcast' } = {}): Promise<SpaceSummary> {
     return this.request('POST', '/api/spaces', {
       title,
       ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
       ...(options.record ? { record: true } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
     });
   }
 

@@ -15,6 +15,7 @@ import { roleMayAttempt } from './permissions.js';
 import { Roster } from './roster.js';
 
 export type SpaceState = 'scheduled' | 'live' | 'ended';
+export type SpaceKind = 'space' | 'broadcast';
 
 export interface SpaceInit {
   id: string;
@@ -31,6 +32,8 @@ export interface SpaceInit {
   limits?: SpaceLimits;
   /** "Record Space" was turned on (at creation, or later by the host). */
   recording?: boolean;
+  /** A broadcast: the host streams video to the audience ("Go live"); otherwise a Space. */
+  kind?: SpaceKind;
   /** Guests may comment; on unless the host turns it off. */
   guestComments?: boolean;
 }
@@ -47,6 +50,7 @@ export class Space {
   private _endedAt: number | null;
   private _endReason: EndReason | null;
   private _recording: boolean;
+  readonly kind: SpaceKind;
   private _guestComments: boolean;
   /** Authors of the latest comments, for deleteComment's permission rule. */
   private readonly comments = new CommentAuthors();
@@ -68,6 +72,7 @@ export class Space {
     this._endedAt = init.endedAt ?? null;
     this._endReason = init.endReason ?? null;
     this._recording = init.recording ?? false;
+    this.kind = init.kind ?? 'space';
     this._guestComments = init.guestComments ?? true;
     this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
     this.roster = new Roster(init.banned);

@@ -74,6 +74,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('comments_space_time').on('comments').columns(['space_id', 'created_at', 'id']).execute();
     },
   },
+  '004_stream_keys': {
+    async up(db: Kysely<unknown>) {
+      // Only a hash of each key is kept: a leaked database does not let anyone publish.
+      await db.schema
+        .createTable('stream_keys')
+        .addColumn('space_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('stream_keys_pk', ['space_id', 'user_id'])
+        .execute();
+      await db.schema.alterTable('spaces').addColumn('kind', 'text', (c) => c.notNull().defaultTo('space')).execute();
+    },
+  },
 };
 
 /** Every migration, in the order they run (tests compare the database's record with this). */

@@ -20,6 +20,7 @@ export interface SpacesTable {
   end_reason: string | null;
   /** 1 when "Record Space" is on (an integer: the same column on SQLite and PostgreSQL). */
   recording: number;
+  kind: 'space' | 'broadcast';
   created_at: string;
 }
 
@@ -58,4 +59,13 @@ export interface Database {
   space_bans: SpaceBansTable;
   recordings: RecordingsTable;
   comments: CommentsTable;
+  stream_keys: StreamKeysTable;
+}
+
+export interface StreamKeysTable {
+  space_id: string;
+  user_id: string;
+  /** SHA-256 of the key, hex. */
+  key_hash: string;
+  created_at: string;
 }

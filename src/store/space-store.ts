@@ -14,6 +14,7 @@ export interface SpaceRecord {
   endedAt: number | null;
   endReason: string | null;
   recording: boolean;
+  kind: 'space' | 'broadcast';
 }
 
 const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -31,6 +32,7 @@ function fromRow(row: SpacesTable): SpaceRecord {
     endedAt: toMs(row.ended_at),
     endReason: row.end_reason,
     recording: Number(row.recording) === 1,
+    kind: row.kind === 'broadcast' ? 'broadcast' : 'space',
   };
 }
 
@@ -51,6 +53,7 @@ export class SpaceStore {
         ended_at: toIso(space.endedAt),
         end_reason: space.endReason,
         recording: space.recording ? 1 : 0,
+        kind: space.kind,
         created_at: new Date().toISOString(),
       })
       .execute();

@@ -69,6 +69,7 @@ function space(overrides: Partial<SpaceRecord> = {}): SpaceRecord {
     hostHandle: 'Host',
     state: 'live',
     recording: false,
+    kind: 'space',
     scheduledFor: null,
     startedAt: T0,
     endedAt: null,
