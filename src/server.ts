@@ -15,6 +15,7 @@ import { TokenService } from './auth/tokens.js';
 import { MediaServer } from './media/media-server.js';
 import { WorkerPool } from './media/cluster/worker-pool.js';
 import { LiveEncoder } from './egress/live-encoder.js';
+import { H264ToVp8, h264Options } from './transcode/h264-to-vp8.js';
 import type { MediaPlane } from './media/room-handle.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
@@ -55,8 +56,14 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   // One worker per core spreads each Space's listeners over the cores; with one, the media
   // plane runs in this process.
   const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }))
-      : new MediaServer(transport, undefined, undefined, (options) => LiveEncoder.start(options));
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.ffmpegPath)
+      : new MediaServer(
+          transport,
+          undefined,
+          undefined,
+          (options) => LiveEncoder.start(options),
+          (onFrame) => new H264ToVp8(h264Options(config.hls.ffmpegPath), onFrame),
+        );
   const { hls } = config;
   const comments = new CommentStore(db);
   const chat = new ChatService(comments, log.child({ module: 'chat' }));

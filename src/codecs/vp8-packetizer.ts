@@ -47,7 +47,7 @@ export class Vp8Packetizer {
   /**
    * Splits one encoded frame into RTP packets and hands each to `send`, in order. The packet
    * is a view of a buffer reused for the next one: `send` must use it (or copy it) before it
-   * returns. node-datachannel's Track.sendMessageBinary copies, so it can be passed as is.
+   * returns; it may also rewrite it in place. node-datachannel's Track.sendMessageBinary copies, so it can be passed as is.
    * Returns the number of packets.
    */
   packetize(frame: Buffer, rtpTimestamp: number, send: (pkt: Buffer) => void): number {
@@ -59,15 +59,17 @@ export class Vp8Packetizer {
     const base = Math.floor(frame.length / count);
     const bigger = frame.length % count;
     const b = this.buf;
-    b[0] = 0x80; // V=2, no padding, no extension, no CSRC
-    b.writeUInt32BE(rtpTimestamp >>> 0, 4);
-    b.writeUInt32BE(this.ssrc, 8);
-    b[RTP_HEADER_BYTES + 1] = 0x80; // I: a picture ID follows
-    b[RTP_HEADER_BYTES + 2] = 0x80 | (this.pictureId >> 8); // M: 15-bit form
-    b[RTP_HEADER_BYTES + 3] = this.pictureId & 0xff;
     let at = 0;
     for (let i = 0; i < count; i++) {
       const size = base + (i < bigger ? 1 : 0);
+      // The whole header every packet: a receiver in this process (the SFU) rewrites SSRC,
+      // timestamp and picture ID in place in the buffer we hand it.
+      b[0] = 0x80; // V=2, no padding, no extension, no CSRC
+      b.writeUInt32BE(rtpTimestamp >>> 0, 4);
+      b.writeUInt32BE(this.ssrc, 8);
+      b[RTP_HEADER_BYTES + 1] = 0x80; // I: a picture ID follows
+      b[RTP_HEADER_BYTES + 2] = 0x80 | (this.pictureId >> 8); // M: 15-bit form
+      b[RTP_HEADER_BYTES + 3] = this.pictureId & 0xff;
       b[1] = (i === count - 1 ? 0x80 : 0) | (this.payloadType & 0x7f);
       b[2] = this.sequence >> 8;
       b[3] = this.sequence & 0xff;

@@ -13,7 +13,9 @@ export interface OfferSection {
   kind: 'audio' | 'video';
   /** Direction from the client's side. */
   direction: 'sendonly' | 'recvonly' | 'sendrecv' | 'inactive';
-  /** Payload type the client uses for Opus (audio) or VP8 (video). */
+  /** What the client sends or takes: Opus for audio; VP8, or H.264 when it offers no VP8 (OBS). */
+  codec: 'opus' | 'vp8' | 'h264';
+  /** Payload type the client uses for that codec. */
   payloadType: number;
   fmtp: string;
   /** RFC 6464 audio-level extension id the client offered, or 0. */
@@ -30,7 +32,8 @@ export interface OfferPlan {
 
 const MAX_OFFER_CHARS = 48 * 1024;
 
-export function readClientOffer(sdp: string): OfferPlan {
+/** `allowH264`: take an H.264 camera when no VP8 is offered (ingest transcodes it). */
+export function readClientOffer(sdp: string, allowH264 = false): OfferPlan {
   if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > MAX_OFFER_CHARS) throw new InvalidSdpError('the offer must be 1 to 48 KiB of SDP');
   let parsed: sdpTransform.SessionDescription;
   try {
@@ -57,7 +60,14 @@ export function readClientOffer(sdp: string): OfferPlan {
       continue;
     }
     const wanted = m.type === 'audio' ? 'opus' : 'vp8';
-    const rtp = (m.rtp ?? []).find((r) => r.codec.toLowerCase() === wanted && (wanted !== 'opus' || r.rate === 48000));
+    let codec: OfferSection['codec'] = wanted;
+    let rtp = (m.rtp ?? []).find((r) => r.codec.toLowerCase() === wanted && (wanted !== 'opus' || r.rate === 48000));
+    if (!rtp && m.type === 'video' && allowH264) {
+      // H.264 only in packetization mode 1 (FU-A), the one WebRTC senders and OBS use.
+      const fmtpOf = (pt: number) => (m.fmtp ?? []).find((f) => f.payload === pt)?.config ?? '';
+      rtp = (m.rtp ?? []).find((r) => r.codec.toLowerCase() === 'h264' && /packetization-mode=1/.test(fmtpOf(r.payload)));
+      codec = 'h264';
+    }
     if (!rtp || m.port === 0) {
       ignoredMids.push(mid);
       continue;
@@ -68,6 +78,7 @@ export function readClientOffer(sdp: string): OfferPlan {
     sections.push({
       mid,
       kind: m.type,
+      codec,
       direction,
       payloadType: rtp.payload,
       fmtp,
@@ -75,7 +86,7 @@ export function readClientOffer(sdp: string): OfferPlan {
       ssrc: primarySsrc(m),
     });
   }
-  if (sections.length === 0) throw new UnsupportedOfferError('the offer has no Opus audio or VP8 video we can use');
+  if (sections.length === 0) throw new UnsupportedOfferError(`the offer has no Opus audio or ${allowH264 ? 'VP8 or H.264' : 'VP8'} video we can use`);
   return { sections, ignoredMids };
 }
 

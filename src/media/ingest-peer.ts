@@ -10,6 +10,13 @@ import { AUDIO_LEVEL_URI } from './sdp.js';
 import { isRtcp, writeRtpPayloadType } from './rtp.js';
 import { OPUS_PT, VP8_PT } from './payload-types.js';
 import { nextSsrc, type Layer } from './peer.js';
+import { visitRtcp, writePli } from './rtcp.js';
+import { H264Depacketizer } from '../codecs/h264-depacketizer.js';
+import { Vp8Packetizer } from '../codecs/vp8-packetizer.js';
+import { rtpMarker, rtpPayloadOffset, rtpSequence, rtpTimestamp } from './rtp.js';
+
+/** Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition root). */
+export type H264Transcoder = (onFrame: (frame: { data: Buffer; keyframe: boolean }) => void) => { push(accessUnit: Buffer): void; close(): void };
 import type { TransportConfig } from './transport-config.js';
 
 export interface IngestPeerEvents {
@@ -28,6 +35,7 @@ export class IngestPeer {
   private readonly camTracks: Partial<Record<Layer, Track>> = {};
   private readonly mids = new Set<string>();
   private readonly camSsrcs: Record<Layer, number | null> = { high: null, low: null };
+  private transcodedVideo = false;
   readonly rtcpSsrc = nextSsrc();
   private closed = false;
   /** Whether the offer had a camera: the app turns the person's camera on for it. */
@@ -42,14 +50,27 @@ export class IngestPeer {
     this.pc.onStateChange((state) => events.connectionState(state));
   }
 
-  /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
-  static async accept(id: string, offer: string, transport: TransportConfig, events: IngestPeerEvents): Promise<{ peer: IngestPeer; answer: string }> {
-    const plan = readClientOffer(offer);
+  /** Set when the camera arrives as H.264: what turns it into VP8, and what it sends with. */
+  private h264: { transcoder: ReturnType<H264Transcoder>; sourceSsrc: number; track: Track } | null = null;
+  private readonly scratch = Buffer.alloc(64);
+
+  /**
+   * Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError /
+   * UnsupportedOfferError. With `h264`, an H.264-only camera is taken and transcoded to VP8.
+   */
+  static async accept(
+    id: string,
+    offer: string,
+    transport: TransportConfig,
+    events: IngestPeerEvents,
+    h264?: H264Transcoder,
+  ): Promise<{ peer: IngestPeer; answer: string }> {
+    const plan = readClientOffer(offer, !!h264);
     const sending = plan.sections.filter((s) => s.direction === 'sendonly' || s.direction === 'sendrecv');
     if (sending.length === 0) throw new UnsupportedOfferError('a WHIP offer must send audio or video');
     const peer = new IngestPeer(id, transport, events);
     try {
-      peer.addTracks(plan);
+      peer.addTracks(plan, h264);
       const answer = await answerOffer(peer.pc, offer, transport);
       peer.announce(plan);
       return { peer, answer };
@@ -70,6 +91,7 @@ export class IngestPeer {
   }
 
   sendToCam(layer: Layer, buf: Buffer): void {
+    if (this.h264 && layer === 'high') return this.relayToH264Source(buf);
     const track = this.camTracks[layer];
     if (track?.isOpen()) track.sendMessageBinary(buf);
   }
@@ -77,6 +99,7 @@ export class IngestPeer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.h264?.transcoder.close();
     try {
       this.pc.close();
     } catch {
@@ -84,7 +107,7 @@ export class IngestPeer {
     }
   }
 
-  private addTracks(plan: OfferPlan): void {
+  private addTracks(plan: OfferPlan, h264: H264Transcoder | undefined): void {
     for (const s of plan.sections) {
       if (s.direction !== 'sendonly' && s.direction !== 'sendrecv') continue;
       if (s.kind === 'audio' && !this.micTrack) {
@@ -100,6 +123,9 @@ export class IngestPeer {
         });
         this.micTrack = track;
         this.keep(track, s.mid);
+      } else if (s.kind === 'video' && s.codec === 'h264') {
+        if (this.camTracks.high || !h264) continue;
+        this.addH264Camera(s.mid, s.payloadType, s.fmtp, s.ssrc, h264);
       } else if (s.kind === 'video') {
         const layer: Layer | null = !this.camTracks.high ? 'high' : !this.camTracks.low ? 'low' : null;
         if (!layer) continue;
@@ -123,12 +149,60 @@ export class IngestPeer {
     }
   }
 
+  /**
+   * An H.264 camera: reassembled, transcoded to VP8, and packetized again as our own VP8 stream
+   * (its own SSRC), which the room then treats like any browser camera's high layer.
+   */
+  private addH264Camera(mid: string, pt: number, fmtp: string, ssrc: number | null, factory: H264Transcoder): void {
+    const media = new nodeDataChannel.Video(mid, 'RecvOnly');
+    media.addH264Codec(pt, fmtp || undefined);
+    const track = this.pc.addTrack(media);
+    const depacketizer = new H264Depacketizer();
+    const vp8Ssrc = nextSsrc();
+    const packetizer = new Vp8Packetizer({ ssrc: vp8Ssrc, payloadType: VP8_PT });
+    const t0 = performance.now();
+    const tsBase = (Math.random() * 0xffffffff) >>> 0;
+    const transcoder = factory((frame) => {
+      // Stamped on arrival: the transcoder adds no jitter worth modelling at this scale.
+      const ts = (tsBase + Math.round((performance.now() - t0) * 90)) >>> 0;
+      packetizer.packetize(frame.data, ts, (pkt) => this.events.camMessage('high', pkt));
+    });
+    this.h264 = { transcoder, sourceSsrc: ssrc ?? 0, track };
+    track.onMessage((buf) => {
+      if (isRtcp(buf) || buf.length < 12 || (buf[1]! & 0x7f) !== pt) return;
+      const h = this.h264!;
+      if (h.sourceSsrc === 0) h.sourceSsrc = buf.readUInt32BE(8);
+      const start = rtpPayloadOffset(buf);
+      const end = buf[0]! & 0x20 ? buf.length - buf[buf.length - 1]! : buf.length;
+      if (start < 0 || end <= start) return;
+      const unit = depacketizer.push(buf.subarray(start, end), rtpSequence(buf), rtpTimestamp(buf), rtpMarker(buf));
+      if (unit) transcoder.push(unit.data);
+    });
+    this.camTracks.high = track;
+    this.camSsrcs.high = vp8Ssrc;
+    this.transcodedVideo = true;
+    this.hasVideo = true;
+    this.keep(track, mid);
+  }
+
+  /** RTCP the room sends our transcoded stream: a keyframe request goes on to the real camera. */
+  private relayToH264Source(buf: Buffer): void {
+    const h = this.h264!;
+    let pli = false;
+    visitRtcp(buf, { pli: () => (pli = true) });
+    if (!pli || h.sourceSsrc === 0 || !h.track.isOpen()) return;
+    const len = writePli(this.scratch, this.rtcpSsrc, h.sourceSsrc);
+    h.track.sendMessageBinary(this.scratch.subarray(0, len));
+  }
+
   private announce(plan: OfferPlan): void {
     const audio = plan.sections.find((s) => s.kind === 'audio' && this.mids.has(s.mid));
     this.events.micChanged({ sending: !!audio, ssrc: audio?.ssrc ?? null, audioLevelExtId: audio?.audioLevelExtId ?? 0 });
     const video = plan.sections.filter((s) => s.kind === 'video' && this.mids.has(s.mid));
-    this.camSsrcs.high = video[0]?.ssrc ?? null;
-    this.camSsrcs.low = video[1]?.ssrc ?? null;
+    if (!this.transcodedVideo) {
+      this.camSsrcs.high = video[0]?.ssrc ?? null;
+      this.camSsrcs.low = video[1]?.ssrc ?? null;
+    }
     this.events.camChanged(this, { ...this.camSsrcs });
   }
 

@@ -14,7 +14,7 @@ import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
 import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type RoomTap } from './room-tap.js';
 import { EgressRunner } from './egress-runner.js';
-import { IngestPeer } from './ingest-peer.js';
+import { IngestPeer, type H264Transcoder } from './ingest-peer.js';
 import { PlaybackPeer } from './playback-peer.js';
 import { VideoSlot } from './video-slot.js';
 
@@ -61,6 +61,8 @@ export interface MediaRoomOptions {
   relay?: RoomRelay;
   /** Builds the HLS egress when the app asks for one; without it, startEgress reports a failure. */
   egress?: EgressFactory;
+  /** Turns an H.264 WHIP camera into VP8; without it, WHIP publishers must send VP8. */
+  h264?: H264Transcoder;
 }
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
@@ -159,7 +161,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       camMessage: (layer, buf) => this.onCam(participantId, layer, buf),
       camChanged: (sender, ssrcs) => this.stageVideo.configureCamera(sender, ssrcs),
       connectionState: (state) => this.emit('connectionState', participantId, state),
-    });
+    }, this.options.h264);
     if (this.closed) {
       peer.close();
       throw new Error('room closed');

@@ -8,6 +8,7 @@ import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
 import type { LossSummary, MediaPlane } from './room-handle.js';
 import type { EgressFactory } from './room-tap.js';
+import type { H264Transcoder } from './ingest-peer.js';
 
 export class MediaServer implements MediaPlane {
   readonly counters: MediaCounters = createCounters();
@@ -20,6 +21,8 @@ export class MediaServer implements MediaPlane {
     private readonly relayFor?: (roomId: string) => RoomRelay,
     /** Builds a room's HLS egress (the composition root passes the ffmpeg-based one). */
     private readonly egress?: EgressFactory,
+    /** Turns H.264 cameras (OBS over WHIP) into VP8; without it, WHIP takes VP8 only. */
+    private readonly h264?: H264Transcoder,
   ) {}
 
   room(id: string): MediaRoom {
@@ -31,6 +34,7 @@ export class MediaServer implements MediaPlane {
         ...(this.voice ? { voice: this.voice } : {}),
         ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
         ...(this.egress ? { egress: this.egress } : {}),
+        ...(this.h264 ? { h264: this.h264 } : {}),
       });
       this.rooms.set(id, room);
     }

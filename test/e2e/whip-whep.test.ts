@@ -163,4 +163,34 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     const again = await fetch(resource, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } });
     assert.equal(again.status, 404, 'the session is gone');
   });
+
+  it('an H.264-only encoder (as OBS publishes) is taken and transcoded: WHEP viewers get the picture in VP8', async () => {
+    await publisher.reload();
+    await publisher.evaluate(([url, token]) => (window as any).publish(url, token, 'h264'), [`${server.url}/whip/${spaceId}`, key] as const);
+    const sent: string = await publisher.evaluate(async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      const stats = await (window as any).pc.getStats();
+      let codec = '';
+      stats.forEach((r: any) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') codec = stats.get(r.codecId)?.mimeType ?? '';
+      });
+      return codec;
+    });
+    assert.equal(sent, 'video/H264', 'the publisher sends H.264');
+    await whepViewer.reload();
+    await whepViewer.evaluate((url) => (window as any).view(url), `${server.url}/whep/${spaceId}`);
+    await whepViewer.waitForFunction(() => (window as any).samples.length >= 60, undefined, { timeout: 30_000 });
+    const samples: Sample[] = await whepViewer.evaluate(() => (window as any).samples);
+    const lats = samples.slice(-60).map((s) => s.lat);
+    console.log(`# WHIP (H.264, transcoded) -> WHEP latency: median ${median(lats)} ms over ${lats.length} frames (${samples.at(-1)!.w}x${samples.at(-1)!.h})`);
+    const received: string = await whepViewer.evaluate(async () => {
+      const stats = await (window as any).pc.getStats();
+      let codec = '';
+      stats.forEach((r: any) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') codec = stats.get(r.codecId)?.mimeType ?? '';
+      });
+      return codec;
+    });
+    assert.equal(received, 'video/VP8');
+  });
 });

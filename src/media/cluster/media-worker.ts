@@ -20,6 +20,9 @@ import {
 import type { TransportConfig } from '../transport-config.js';
 // The composition root of a worker process: the only place in media/ that names the egress.
 import { LiveEncoder } from '../../egress/live-encoder.js';
+import { H264ToVp8, h264Options } from '../../transcode/h264-to-vp8.js';
+
+const H264_OPTIONS = h264Options(process.env.SPACES_FFMPEG ?? 'ffmpeg');
 
 const index = Number(process.env.SPACES_WORKER_INDEX ?? 0);
 const transport = JSON.parse(process.env.SPACES_WORKER_TRANSPORT ?? '{}') as TransportConfig;
@@ -46,6 +49,7 @@ const media = new MediaServer(
     keyframeRequest: (pid, layer) => relay(encodeRelay(layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW, 0, roomId, pid, null)),
   }),
   (options) => LiveEncoder.start(options),
+  (onFrame) => new H264ToVp8(H264_OPTIONS, onFrame),
 );
 const wired = new Set<MediaRoom>();
 

@@ -29,14 +29,14 @@ export class WorkerPool implements MediaPlane {
 
   private constructor(private readonly log: Logger) {}
 
-  static async start(transport: TransportConfig, count: number, log: Logger): Promise<WorkerPool> {
+  static async start(transport: TransportConfig, count: number, log: Logger, ffmpegPath = 'ffmpeg'): Promise<WorkerPool> {
     const pool = new WorkerPool(log);
     const ready: Array<Promise<number>> = [];
     for (let index = 0; index < count; index++) {
       const workerTransport: TransportConfig = { ...transport, udpPort: transport.udpPort + index };
       const child = fork(WORKER_ENTRY, [], {
         execArgv: ['--import', import.meta.resolve('tsx')],
-        env: { ...process.env, SPACES_WORKER_INDEX: String(index), SPACES_WORKER_TRANSPORT: JSON.stringify(workerTransport) },
+        env: { ...process.env, SPACES_WORKER_INDEX: String(index), SPACES_WORKER_TRANSPORT: JSON.stringify(workerTransport), SPACES_FFMPEG: ffmpegPath },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const worker: Worker = { index, child, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 } };
