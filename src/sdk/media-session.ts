@@ -13,8 +13,19 @@ export const MIC_MID = 'mic';
 export const CAM_MID = 'cam';
 /** The camera's low layer, for viewers on poor links: the same track, scaled down. */
 export const CAM_LOW_MID = 'caml';
-const LOW_LAYER = { scaleResolutionDownBy: 4, maxBitrate: 150_000 };
-const HIGH_LAYER = { maxBitrate: 1_500_000 };
+const LOW_LAYER: RTCRtpEncodingParameters = { scaleResolutionDownBy: 4, maxBitrate: 150_000, maxFramerate: 30 };
+/**
+ * The full-size layer: the camera as captured (1280x720 at 30 fps is what the web app asks
+ * for), never scaled down by us. A broadcast ("Go live") is the one picture everybody watches,
+ * so it may use more bits; the server's REMB still caps it at what its viewers can take.
+ */
+const HIGH_LAYERS: Record<CameraProfile, RTCRtpEncodingParameters> = {
+  standard: { scaleResolutionDownBy: 1, maxBitrate: 1_500_000, maxFramerate: 30 },
+  broadcast: { scaleResolutionDownBy: 1, maxBitrate: 2_500_000, maxFramerate: 30 },
+};
+
+/** 'broadcast': the host's camera of a broadcast, at a higher bitrate for its 720p. */
+export type CameraProfile = 'standard' | 'broadcast';
 /** The one stage-video slot: the server switches which camera it carries. */
 export const STAGE_VIDEO_MID = 'v0';
 
@@ -32,6 +43,7 @@ export class MediaSession {
   private current: RTCPeerConnection | null = null;
   private mic: MediaStreamTrack | null = null;
   private camera: MediaStreamTrack | null = null;
+  private cameraProfile: CameraProfile = 'standard';
   private muted = false;
   private offers: Promise<void> = Promise.resolve();
   private readonly unsubscribe: Array<() => void> = [];
@@ -100,12 +112,18 @@ export class MediaSession {
     if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
   }
 
-  /** Attaches (or with null, detaches) the camera; like the microphone, sending or not needs a new offer. */
-  async setCamera(track: MediaStreamTrack | null): Promise<void> {
+  /**
+   * Attaches (or with null, detaches) the camera; like the microphone, sending or not needs a
+   * new offer. `profile` sets the full-size layer's bitrate (the low layer is always ¼ size).
+   */
+  async setCamera(track: MediaStreamTrack | null, profile: CameraProfile = this.cameraProfile): Promise<void> {
     const wasSending = this.camera !== null;
+    const reprofile = profile !== this.cameraProfile;
     this.camera = track;
+    this.cameraProfile = profile;
     for (const mid of [CAM_MID, CAM_LOW_MID]) await this.transceiver(mid)?.sender.replaceTrack(track);
     if (wasSending !== (track !== null)) await this.options.signalling.renegotiate();
+    else if (track && reprofile) await this.applyEncoding(CAM_MID, HIGH_LAYERS[profile]);
   }
 
   get cameraTrack(): MediaStreamTrack | null {
@@ -168,7 +186,7 @@ export class MediaSession {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (this.camera) {
-      await this.applyEncoding(CAM_MID, HIGH_LAYER);
+      await this.applyEncoding(CAM_MID, HIGH_LAYERS[this.cameraProfile]);
       await this.applyEncoding(CAM_LOW_MID, LOW_LAYER);
     }
     await this.options.signalling.sendAnswer(pc.localDescription!.sdp);

@@ -10,6 +10,8 @@ import { TapToListen } from './TapToListen.js';
 
 interface Props {
   url: string;
+  /** The audio-only playlist (Low data mode): the element only plays sound. */
+  audioOnly?: boolean;
   /** Whether the stream plays now (its picture can be shown). */
   onPlaying(playing: boolean): void;
   /** How far behind real time the sound is, in ms, about once a second while it plays. */
@@ -20,7 +22,7 @@ interface Props {
 const DELAY_STEP_MS = 250;
 const MAX_DELAY_MS = 15_000;
 
-export function HlsStageMedia({ url, onPlaying, onDelay }: Props) {
+export function HlsStageMedia({ url, audioOnly = false, onPlaying, onDelay }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const { status, resume, player } = useHls(video, url, true);
   const playing = status === 'playing';
@@ -41,13 +43,13 @@ export function HlsStageMedia({ url, onPlaying, onDelay }: Props) {
   }, [playing, onDelay, player]);
 
   let note: string | null = null;
-  if (status === 'loading') note = 'Connecting to the broadcast…';
+  if (status === 'loading') note = audioOnly ? 'Connecting to the audio…' : 'Connecting to the broadcast…';
   else if (status === 'waiting') note = 'Catching up…';
   else if (status === 'unsupported') note = "This browser can't play the broadcast";
 
   return (
     <>
-      <video ref={video} className="stage-video-media" playsInline data-hls-player="" />
+      <video ref={video} className="stage-video-media" playsInline data-hls-player="" data-audio-only={audioOnly ? 'true' : undefined} />
       {note && (
         <span className="stage-video-status" role="status">
           {status !== 'unsupported' && <span className="spinner" aria-hidden="true" />}

@@ -1,6 +1,6 @@
 // The audience: the exact listener count and a compact list of (the first) listeners.
 import type { PersonView } from '../../../src/protocol/messages.js';
-import { listeningText } from '../lib/format.js';
+import { listeningText, watchingText } from '../lib/format.js';
 import { canInvite, menuItemsFor, type PersonAction } from '../lib/permissions.js';
 import { Avatar } from './Avatar.js';
 import { HandIcon } from './Icons.js';
@@ -12,15 +12,17 @@ interface Props {
   you: PersonView | null;
   onInvite(person: PersonView): void;
   onAction(action: PersonAction, person: PersonView): void;
+  /** A broadcast's audience watches. */
+  broadcast?: boolean;
 }
 
-export function ListenerList({ listeners, count, you, onInvite, onAction }: Props) {
+export function ListenerList({ listeners, count, you, onInvite, onAction, broadcast = false }: Props) {
   const hidden = Math.max(0, count - listeners.length);
   return (
     <section className="panel listeners" aria-label="Listeners">
       <div className="panel-head">
-        <h2>Listeners</h2>
-        <p className="listener-count">{listeningText(count)}</p>
+        <h2>{broadcast ? 'Audience' : 'Listeners'}</h2>
+        <p className="listener-count">{broadcast ? watchingText(count) : listeningText(count)}</p>
       </div>
       {listeners.length === 0 ? (
         <p className="panel-empty">No one in the audience yet. Share the link to bring people in.</p>

@@ -10,6 +10,8 @@ interface Props {
   icon?: ReactNode;
   /** Escape or a click on the backdrop; omit to require a choice. */
   onDismiss?: () => void;
+  /** Extra class on the dialog (e.g. "modal-wide" for a form). */
+  className?: string;
 }
 
 let openCount = 0;
@@ -22,7 +24,7 @@ function setAppHidden(hidden: boolean): void {
   else root.removeAttribute('aria-hidden');
 }
 
-export function Modal({ title, children, actions, icon, onDismiss }: Props) {
+export function Modal({ title, children, actions, icon, onDismiss, className }: Props) {
   const titleId = useId();
   const panel = useRef<HTMLDivElement>(null);
   const dismissRef = useRef(onDismiss);
@@ -51,7 +53,7 @@ export function Modal({ title, children, actions, icon, onDismiss }: Props) {
 
   return createPortal(
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && dismissRef.current?.()}>
-      <div ref={panel} className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId}>
+      <div ref={panel} className={`modal${className ? ` ${className}` : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId}>
         {icon && (
           <div className="modal-icon" aria-hidden="true">
             {icon}

@@ -1,5 +1,6 @@
 // The controls on one person: a "⋯" button that opens a menu of what the viewer may do
-// (pin them on the stage video, for everyone; moderation, for hosts and co-hosts).
+// (pin them on the stage video, for everyone; moderation, for hosts and co-hosts). Comments
+// use it too, under their own name.
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import type { MenuItem } from '../lib/permissions.js';
@@ -10,15 +11,20 @@ interface Props<A extends string> {
   items: MenuItem<A>[];
   onSelect(action: A): void;
   className?: string;
+  /** The button's and menu's accessible name; "Actions for HANDLE" unless given. */
+  label?: string;
 }
 
 const MENU_WIDTH = 208;
 
-export function PersonMenu<A extends string>({ handle, items, onSelect, className }: Props<A>) {
+export function PersonMenu<A extends string>({ handle, items, onSelect, className, label }: Props<A>) {
+  const name = label ?? `Actions for ${handle}`;
   const [open, setOpen] = useState(false);
   const [pos, setPos] = useState<{ top?: number; bottom?: number; left: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
+  /** Where the button was when the menu was placed next to it. */
+  const anchor = useRef<DOMRect | null>(null);
 
   const close = useCallback((refocus: boolean) => {
     setOpen(false);
@@ -28,6 +34,7 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
   useLayoutEffect(() => {
     if (!open || !button.current) return;
     const r = button.current.getBoundingClientRect();
+    anchor.current = r;
     const left = Math.max(8, Math.min(r.right - MENU_WIDTH, window.innerWidth - MENU_WIDTH - 8));
     const estimated = items.length * 44 + 16;
     if (r.bottom + estimated + 8 > window.innerHeight && r.top > estimated + 8) {
@@ -44,8 +51,14 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
       const t = e.target as Node;
       if (!menu.current?.contains(t) && !button.current?.contains(t)) close(false);
     };
+    // The menu is placed next to its button: once the button moves (a scroll, a resize), it
+    // closes. A scroll that left the button where it was (one that landed just after the
+    // click that opened the menu, or of something else) changes nothing.
     const onScroll = (e: Event) => {
-      if (!menu.current?.contains(e.target as Node)) close(false);
+      if (menu.current?.contains(e.target as Node)) return;
+      const was = anchor.current;
+      const now = button.current?.getBoundingClientRect();
+      if (!was || !now || Math.abs(now.top - was.top) > 1 || Math.abs(now.left - was.left) > 1) close(false);
     };
     document.addEventListener('pointerdown', onPointer);
     window.addEventListener('resize', onScroll);
@@ -82,7 +95,7 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
         ref={button}
         type="button"
         className={`menu-button ${className ?? ''}`}
-        aria-label={`Actions for ${handle}`}
+        aria-label={name}
         aria-haspopup="menu"
         aria-expanded={open}
         onClick={() => setOpen((o) => !o)}
@@ -95,7 +108,7 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
             ref={menu}
             className="menu"
             role="menu"
-            aria-label={`Actions for ${handle}`}
+            aria-label={name}
             style={{ ...pos, width: MENU_WIDTH, visibility: pos ? 'visible' : 'hidden' }}
             onKeyDown={onMenuKey}
           >

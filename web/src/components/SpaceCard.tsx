@@ -1,32 +1,40 @@
 // One Space in the home page lists: live (who is on stage, how many listen) or scheduled.
+// Broadcasts ("Go live") say so: LIVE video.
 import { useState, type CSSProperties } from 'react';
 import type { SpaceListItem } from '../../../src/sdk/api.js';
 import { errorText } from '../lib/errors.js';
-import { formatStart, listeningText } from '../lib/format.js';
+import { formatStart, listeningText, watchingText } from '../lib/format.js';
 import { hueFor } from '../lib/identity.js';
 import { Link, navigate, spacePath } from '../router.js';
 import { useAuth } from '../state/auth.js';
 import { useToast } from '../state/toasts.js';
 import { Avatar } from './Avatar.js';
-import { CalendarIcon, HeadphonesIcon } from './Icons.js';
+import { CalendarIcon, EyeIcon, HeadphonesIcon } from './Icons.js';
 
 const MAX_FACES = 5;
 
 export function LiveSpaceCard({ space }: { space: SpaceListItem }) {
   const faces = space.stage.slice(0, MAX_FACES);
   const extra = space.stage.length - faces.length;
+  const broadcast = space.kind === 'broadcast';
   return (
-    <article className="space-card space-card-live" style={{ '--hue': hueFor(space.title) } as CSSProperties}>
+    <article
+      className={`space-card space-card-live${broadcast ? ' is-broadcast' : ''}`}
+      style={{ '--hue': hueFor(space.title) } as CSSProperties}
+      data-kind={space.kind}
+    >
       <div className="space-card-top">
         <span className="live-pill">
           <span className="live-dot" aria-hidden="true" />
           Live
+          {broadcast && <span className="live-pill-kind"> video</span>}
         </span>
         <span className="space-card-listening">
-          <HeadphonesIcon size={15} />
-          {listeningText(space.listenerCount)}
+          {broadcast ? <EyeIcon size={15} /> : <HeadphonesIcon size={15} />}
+          {broadcast ? watchingText(space.listenerCount) : listeningText(space.listenerCount)}
         </span>
       </div>
+
       <h3 className="space-card-title">
         <Link to={spacePath(space.id)} className="stretched-link">
           {space.title}

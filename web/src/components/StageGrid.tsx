@@ -1,12 +1,15 @@
 // The stage: large round avatars, a glowing ring on whoever talks, a mic-off badge,
 // and the role under the name. The active speaker (the server's dominant speaker, who the
 // stage video follows) is marked. Everyone gets a person menu on each avatar to pin that
-// person on their stage video; moderators also find their controls there.
+// person on their stage video; moderators also find their controls there, and the host a
+// stream key for a speaker who wants to publish from an encoder. In a broadcast the stage is
+// a compact row under the video: the picture is what matters there.
 import type { CSSProperties } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { roleLabel } from '../lib/format.js';
 import {
   byStageOrder,
+  canIssueStreamKey,
   menuItemsFor,
   viewItemsFor,
   type MenuItem,
@@ -17,7 +20,7 @@ import { Avatar } from './Avatar.js';
 import { CameraIcon, MicOffIcon, PinIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';
 
-type StageAction = PersonAction | ViewAction;
+type StageAction = PersonAction | ViewAction | 'streamKey';
 
 interface Props {
   people: PersonView[];
@@ -31,12 +34,16 @@ interface Props {
   pinnable?: boolean;
   onAction(action: PersonAction, person: PersonView): void;
   onView(action: ViewAction, person: PersonView): void;
+  /** The host asks for a WHIP stream key for this person. */
+  onStreamKey?(person: PersonView): void;
+  /** Small avatars in a row (a broadcast's stage, under its video). */
+  compact?: boolean;
 }
 
-export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, pinnable = true, onAction, onView }: Props) {
+export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, pinnable = true, onAction, onView, onStreamKey, compact = false }: Props) {
   const ordered = byStageOrder(people);
   return (
-    <ul className="stage-grid">
+    <ul className={`stage-grid${compact ? ' is-compact' : ''}`}>
       {ordered.map((p) => (
         <StagePerson
           key={p.userId}
@@ -45,16 +52,18 @@ export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, pinn
           level={speaking.get(p.userId)}
           active={p.userId === activeSpeaker}
           pinned={pinnable && p.userId === pinnedId}
-          items={stageItems(you, p, pinnable ? pinnedId : null, pinnable)}
-          onSelect={(a) => (a === 'pin' || a === 'unpin' ? onView(a, p) : onAction(a, p))}
+          compact={compact}
+          items={stageItems(you, p, pinnable ? pinnedId : null, pinnable, onStreamKey !== undefined)}
+          onSelect={(a) => (a === 'streamKey' ? onStreamKey?.(p) : a === 'pin' || a === 'unpin' ? onView(a, p) : onAction(a, p))}
         />
       ))}
     </ul>
   );
 }
 
-function stageItems(viewer: PersonView | null, person: PersonView, pinnedId: string | null, pinnable: boolean): MenuItem<StageAction>[] {
+function stageItems(viewer: PersonView | null, person: PersonView, pinnedId: string | null, pinnable: boolean, streamKeys: boolean): MenuItem<StageAction>[] {
   const view: MenuItem<StageAction>[] = pinnable ? viewItemsFor(viewer, person, pinnedId) : [];
+  if (streamKeys && canIssueStreamKey(viewer, person)) view.push({ action: 'streamKey', label: `Stream key for @${person.handle}` });
   const moderation: MenuItem<StageAction>[] = menuItemsFor(viewer, person);
   if (view.length > 0 && moderation.length > 0) moderation[0] = { ...moderation[0]!, separated: true };
   return [...view, ...moderation];
@@ -66,11 +75,12 @@ interface PersonProps {
   level: number | undefined;
   active: boolean;
   pinned: boolean;
+  compact: boolean;
   items: MenuItem<StageAction>[];
   onSelect(action: StageAction): void;
 }
 
-function StagePerson({ person, isYou, level, active, pinned, items, onSelect }: PersonProps) {
+function StagePerson({ person, isYou, level, active, pinned, compact, items, onSelect }: PersonProps) {
   const talking = level !== undefined && !person.muted;
   return (
     <li
@@ -84,10 +94,10 @@ function StagePerson({ person, isYou, level, active, pinned, items, onSelect }: 
       style={{ '--level': talking ? Math.max(0.15, level ?? 0) : 0 } as CSSProperties}
     >
       <div className="stage-avatar">
-        <Avatar handle={person.handle} size="lg" level={talking ? level : undefined} dim={!person.connected} />
+        <Avatar handle={person.handle} size={compact ? 'sm' : 'lg'} level={talking ? level : undefined} dim={!person.connected} />
         {person.muted && (
           <span className="mute-badge" role="img" aria-label="Muted" title="Muted">
-            <MicOffIcon size={14} />
+            <MicOffIcon size={compact ? 11 : 14} />
           </span>
         )}
         {(person.camera || pinned) && (
@@ -104,7 +114,7 @@ function StagePerson({ person, isYou, level, active, pinned, items, onSelect }: 
             )}
           </span>
         )}
-        <PersonMenu handle={person.handle} items={items} onSelect={onSelect} className="stage-menu" />
+        {!compact && <PersonMenu handle={person.handle} items={items} onSelect={onSelect} className="stage-menu" />}
       </div>
       <span className="stage-handle">
         {active && <span className="active-bars" aria-hidden="true"><i /><i /><i /></span>}
@@ -116,6 +126,7 @@ function StagePerson({ person, isYou, level, active, pinned, items, onSelect }: 
       </span>
       {active && <span className="visually-hidden">Active speaker</span>}
       {!person.connected && <span className="away-note">Reconnecting…</span>}
+      {compact && <PersonMenu handle={person.handle} items={items} onSelect={onSelect} className="stage-menu-inline" />}
     </li>
   );
 }

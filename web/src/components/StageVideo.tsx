@@ -5,13 +5,15 @@
 // frozen frame. Your own camera preview floats in a corner while your camera is on.
 // On the HLS tier the picture comes from the HLS stream instead (it also carries the sound);
 // it is shown while someone on stage has a camera on, and there is no pinning (the broadcast
-// is the same for everyone).
-import { useEffect, useRef, useState, type CSSProperties, type RefObject } from 'react';
+// is the same for everyone). In Low data mode the HLS stream is the audio-only playlist, so we
+// show the speaker's avatar as on an audio-only stage. A broadcast's video is always 16:9, the
+// first and largest thing on its page. Reactions float over it (`children`).
+import { useEffect, useRef, useState, type CSSProperties, type ReactNode, type RefObject } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { hueFor } from '../lib/identity.js';
 import { Avatar } from './Avatar.js';
 import { HlsStageMedia } from './HlsStageMedia.js';
-import { CameraIcon, CameraOffIcon, PinIcon, UnpinIcon } from './Icons.js';
+import { CameraIcon, CameraOffIcon, LowDataIcon, PinIcon, UnpinIcon } from './Icons.js';
 
 interface Props {
   /** The remote stage-video track (mid "v0"), once the peer connection has it. */
@@ -20,6 +22,12 @@ interface Props {
   hlsUrl?: string | null;
   /** How far the HLS sound runs behind real time (ms), as it is measured. */
   onHlsDelay?(ms: number): void;
+  /** The HLS stream is audio only (Low data mode): no picture to show. */
+  hlsAudioOnly?: boolean;
+  /** A broadcast: always the full 16:9 picture, even before the camera is on. */
+  broadcast?: boolean;
+  /** Drawn over the picture (floating reactions). */
+  children?: ReactNode;
   /** Whose camera the slot carries now, from the server (null: nobody's). */
   showing: string | null;
   /** The camera layer the slot carries ('low' on a poor link). */
@@ -37,7 +45,8 @@ interface Props {
 }
 
 export function StageVideo(props: Props) {
-  const { track, hlsUrl = null, onHlsDelay, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin } = props;
+  const { track, hlsUrl = null, onHlsDelay, hlsAudioOnly = false, broadcast = false, children, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin } =
+    props;
   const video = useRef<HTMLVideoElement>(null);
   const hls = hlsUrl !== null;
   const ready = useFirstFrame(video, hls ? null : track, showing);
@@ -46,12 +55,15 @@ export function StageVideo(props: Props) {
 
   // The picture is up once the slot carries someone and their first frame has arrived; on HLS,
   // once the stream plays and carries a camera (with none on, it carries a placeholder card).
-  const playing = hls ? hlsPlaying && people.some((p) => p.camera) : showing !== null && ready;
-  const onScreen = playing ? byId(hls ? activeSpeaker : showing) : undefined;
-  // With nothing on screen: the pinned person (their camera is off), else the active speaker.
+  const playing = hls ? !hlsAudioOnly && hlsPlaying && people.some((p) => p.camera) : showing !== null && ready;
+  // Before anyone has spoken the server shows the first camera that is on; so do we.
+  const firstCamera = people.find((p) => p.camera);
+  const onScreen = playing ? (hls ? (byId(activeSpeaker) ?? firstCamera) : byId(showing)) : undefined;
+  // With nothing on screen: the pinned person (their camera is off), else the active speaker,
+  // else whoever has a camera on (a broadcast's host before they speak).
   // (Pins do nothing for the HLS broadcast, which follows the active speaker.)
   const pin = hls ? null : pinnedId;
-  const fallback = playing ? undefined : byId(pin ?? activeSpeaker);
+  const fallback = playing ? undefined : (byId(pin ?? activeSpeaker) ?? firstCamera ?? (broadcast ? people.find((p) => p.role === 'host') : undefined));
   const person = onScreen ?? fallback;
   const pinnedPerson = byId(pinnedId);
   const level = person && !person.muted ? speaking.get(person.userId) : undefined;
@@ -67,9 +79,12 @@ export function StageVideo(props: Props) {
   }, [track]);
 
   // Nobody on stage has a camera on: a shorter "now speaking" spotlight instead of a big black frame.
-  const audioOnly = showing === null && !people.some((p) => p.camera);
+  // (Low data mode is audio only too; a broadcast keeps its 16:9 screen whatever happens.)
+  const lowData = hls && hlsAudioOnly;
+  const audioOnly = !broadcast && ((showing === null && !people.some((p) => p.camera)) || lowData);
   let note = '';
-  if (fallback && !audioOnly) {
+  if (lowData) note = people.some((p) => p.camera) ? 'Audio only in Low data mode' : '';
+  else if (fallback && !audioOnly) {
     if (fallback.userId === you?.userId) note = fallback.camera ? 'Everyone sees your camera' : 'Your camera is off';
     else note = fallback.camera ? 'Starting video…' : 'Camera off';
   }
@@ -81,6 +96,7 @@ export function StageVideo(props: Props) {
         aria-label="Stage video"
         data-showing={showing ?? ''}
         data-tier={hls ? 'hls' : 'webrtc'}
+        data-audio-only={lowData ? 'true' : undefined}
         data-layer={showing ? layer : undefined}
         data-pinned={pinnedId ? 'true' : undefined}
         style={{ '--hue': person ? hueFor(person.handle) : 255 } as CSSProperties}
@@ -96,7 +112,7 @@ export function StageVideo(props: Props) {
           aria-hidden={playing ? undefined : true}
           data-stage-video=""
         />
-        {hlsUrl !== null && <HlsStageMedia key={hlsUrl} url={hlsUrl} onPlaying={setHlsPlaying} onDelay={onHlsDelay} />}
+        {hlsUrl !== null && <HlsStageMedia key={hlsUrl} url={hlsUrl} audioOnly={hlsAudioOnly} onPlaying={setHlsPlaying} onDelay={onHlsDelay} />}
         {!playing && (
           <div className="stage-video-empty">
             {person ? (
@@ -104,14 +120,14 @@ export function StageVideo(props: Props) {
                 <Avatar handle={person.handle} size="xl" level={level} dim={!person.connected} />
                 {note && (
                   <span className="stage-video-empty-note">
-                    {fallback?.camera ? <CameraIcon size={15} /> : <CameraOffIcon size={15} />}
+                    {lowData ? <LowDataIcon size={15} /> : fallback?.camera ? <CameraIcon size={15} /> : <CameraOffIcon size={15} />}
                     {note}
                   </span>
                 )}
               </>
             ) : (
               <span className="stage-video-empty-note stage-video-quiet">
-                {audioOnly ? 'Whoever speaks shows up here' : 'Video of whoever speaks shows up here'}
+                {broadcast ? 'The broadcast starts in a moment' : audioOnly ? 'Whoever speaks shows up here' : 'Video of whoever speaks shows up here'}
               </span>
             )}
           </div>
@@ -133,6 +149,7 @@ export function StageVideo(props: Props) {
         {!hls && <PinChip pinned={pinnedPerson ?? (pinnedId ? null : undefined)} onScreen={isYou ? undefined : onScreen} onPin={onPin} />}
       </section>
       {preview && <SelfPreview track={preview} large={selfLarge} handle={you?.handle ?? ''} />}
+      {children}
     </div>
   );
 }

@@ -1,11 +1,15 @@
 // "Start a Space": a title, optionally a start time up to 14 days ahead, and whether to record
-// it for replay.
+// it for replay. "Go live" makes a broadcast of it instead: it starts now, and the host's
+// camera and microphone come on as soon as the page opens.
 import { useMemo, useState, type FormEvent } from 'react';
 import { errorText } from '../lib/errors.js';
 import { toLocalInput } from '../lib/format.js';
 import { navigate, signInPath, spacePath } from '../router.js';
 import { useAuth } from '../state/auth.js';
-import { MicIcon } from './Icons.js';
+import { markGoLive } from '../state/goLive.js';
+import { GoLiveIcon, MicIcon } from './Icons.js';
+
+type Kind = 'space' | 'broadcast';
 
 const MAX_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
@@ -15,7 +19,7 @@ export function StartSpaceForm() {
   const [when, setWhen] = useState('');
   const [record, setRecord] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<Kind | null>(null);
   const bounds = useMemo(() => {
     const now = new Date();
     return { min: toLocalInput(new Date(now.getTime() + 60_000)), max: toLocalInput(new Date(now.getTime() + MAX_AHEAD_MS)) };
@@ -23,13 +27,20 @@ export function StartSpaceForm() {
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
+    // Enter in a field starts a Space; the Go live button says which it is.
+    const submitter = (e.nativeEvent as SubmitEvent).submitter;
+    const kind: Kind = submitter instanceof HTMLElement && submitter.dataset.kind === 'broadcast' ? 'broadcast' : 'space';
     if (!user) {
       navigate(signInPath('/'));
       return;
     }
     const t = title.trim();
     if (!t) {
-      setError('Give your Space a title.');
+      setError(kind === 'broadcast' ? 'Give your broadcast a title.' : 'Give your Space a title.');
+      return;
+    }
+    if (kind === 'broadcast' && when) {
+      setError('Go live starts right away. Clear the start time, or schedule a Space instead.');
       return;
     }
     let scheduledFor: Date | undefined;
@@ -45,14 +56,16 @@ export function StartSpaceForm() {
         return;
       }
     }
-    setBusy(true);
+    setBusy(kind);
     setError(null);
     try {
-      const space = await api.createSpace(t, scheduledFor, { record });
+      const space = await api.createSpace(t, scheduledFor, { record, kind });
+      // The Space page turns the camera on for a broadcast it was asked to start.
+      if (kind === 'broadcast') markGoLive(space.id);
       navigate(spacePath(space.id));
     } catch (err) {
       setError(errorText(err));
-      setBusy(false);
+      setBusy(null);
     }
   };
 
@@ -97,10 +110,25 @@ export function StartSpaceForm() {
           {error}
         </p>
       )}
-      <button type="submit" className="button button-primary button-large start-submit" disabled={busy}>
-        <MicIcon size={18} />
-        Start a Space
-      </button>
+      <div className="start-actions">
+        <button type="submit" className="button button-primary button-large start-submit" disabled={busy !== null} data-kind="space">
+          <MicIcon size={18} />
+          Start a Space
+        </button>
+        <button
+          type="submit"
+          className="button button-live button-large start-submit"
+          disabled={busy !== null}
+          data-kind="broadcast"
+          aria-describedby="go-live-hint"
+        >
+          <GoLiveIcon size={18} />
+          Go live
+        </button>
+      </div>
+      <p id="go-live-hint" className="field-hint start-note">
+        Go live streams your camera to everyone, with comments and reactions.
+      </p>
       {!user && <p className="field-hint start-note">Hosting needs an account; listening never does.</p>}
     </form>
   );

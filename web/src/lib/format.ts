@@ -17,6 +17,19 @@ export function listeningText(count: number): string {
   return `${count} listening`;
 }
 
+/** A broadcast's audience. */
+export function watchingText(count: number): string {
+  return `${count} watching`;
+}
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
+/** "5:42 PM": when a comment was posted. */
+export function formatClockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : clockFormat.format(d);
+}
+
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 

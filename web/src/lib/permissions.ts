@@ -67,3 +67,36 @@ export function byStageOrder(people: PersonView[]): PersonView[] {
     .sort((a, b) => RANK[a.p.role] - RANK[b.p.role] || a.i - b.i)
     .map((x) => x.p);
 }
+
+/** Whether a moderator outranks someone of this role, as for removing them (the server's canModerate). */
+function outranks(viewer: Role, target: Role): boolean {
+  if (viewer === 'host') return target !== 'host';
+  if (viewer === 'cohost') return !isModerator(target);
+  return false;
+}
+
+export type CommentAction = 'delete' | 'block';
+
+/**
+ * The menu on a comment. Anyone may delete their own; hosts and co-hosts delete those of
+ * people they outrank, and can block them from the Space (the same as Remove). `author` is
+ * the author as the page knows them (null: not in the lists we have, e.g. they left; the
+ * server ranks them as a listener).
+ */
+export function commentItemsFor(viewer: PersonView | null, authorId: string, author: PersonView | null): MenuItem<CommentAction>[] {
+  if (!viewer) return [];
+  if (viewer.userId === authorId) return [{ action: 'delete', label: 'Delete comment', danger: true }];
+  if (!outranks(viewer.role, author?.role ?? 'listener')) return [];
+  return [
+    { action: 'delete', label: 'Delete comment', danger: true },
+    { action: 'block', label: 'Block from Space', danger: true },
+  ];
+}
+
+/**
+ * The host hands out WHIP stream keys: to themselves (from the stage's head) and, from the
+ * person menu, to anyone else on stage with an account.
+ */
+export function canIssueStreamKey(viewer: PersonView | null, target: PersonView): boolean {
+  return viewer?.role === 'host' && viewer.userId !== target.userId && isOnStage(target.role) && !target.guest;
+}

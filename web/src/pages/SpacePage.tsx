@@ -1,13 +1,17 @@
-// One Space at /s/:spaceId, rendered from the server's latest state.
-import { useEffect, useRef, useState } from 'react';
-import type { PersonView } from '../../../src/protocol/messages.js';
+// One Space at /s/:spaceId, rendered from the server's latest state. A broadcast ("Go live")
+// is the same Space laid out for its video: the picture first and large, the people on stage
+// in a small row under it, the live chat beside it.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { CommentView, PersonView } from '../../../src/protocol/messages.js';
 import { AppHeader } from '../components/AppHeader.js';
 import { ConfirmEndDialog } from '../components/ConfirmEndDialog.js';
+import { CommentsPanel } from '../components/CommentsPanel.js';
 import { ControlBar } from '../components/ControlBar.js';
 import { FullPageMessage } from '../components/FullPageMessage.js';
-import { BackIcon, LinkIcon } from '../components/Icons.js';
+import { BackIcon, EncoderIcon, EyeIcon, LinkIcon } from '../components/Icons.js';
 import { InviteDialog } from '../components/InviteDialog.js';
 import { ListenerList } from '../components/ListenerList.js';
+import { FloatingReactions, ReactionBar } from '../components/Reactions.js';
 import { RequestQueue } from '../components/RequestQueue.js';
 import { EndedSpace } from '../components/replay/EndedSpace.js';
 import { ScheduledSpace } from '../components/ScheduledSpace.js';
@@ -15,10 +19,13 @@ import { SpaceHead } from '../components/SpaceHead.js';
 import { StageGrid } from '../components/StageGrid.js';
 import { StageVideo } from '../components/StageVideo.js';
 import { StatusBanner } from '../components/StatusBanner.js';
+import { StreamKeyDialog } from '../components/StreamKeyDialog.js';
 import { TapToListen } from '../components/TapToListen.js';
-import { isModerator, isOnStage, type PersonAction } from '../lib/permissions.js';
+import { watchingText } from '../lib/format.js';
+import { isModerator, isOnStage, type CommentAction, type PersonAction } from '../lib/permissions.js';
 import { Link, navigate } from '../router.js';
 import { useAuth } from '../state/auth.js';
+import { takeGoLive } from '../state/goLive.js';
 import { useToast } from '../state/toasts.js';
 import { useDelayed } from '../state/useDelayed.js';
 import { useSpaceSession, type SpaceSession } from '../state/useSpaceSession.js';
@@ -116,44 +123,106 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
 function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: string }) {
   const toast = useToast();
   const [confirmEnd, setConfirmEnd] = useState(false);
+  const [streamKeyFor, setStreamKeyFor] = useState<PersonView | null>(null);
   const { space, you, act } = session;
   useRoleNotices(you, toast);
   useDropStalePin(session);
+  useGoLive(session, spaceId);
   // On HLS, who talks is shown when they are heard, not seconds before.
   const [hlsDelay, setHlsDelay] = useState(0);
   const delay = session.tier.hlsUrl !== null ? hlsDelay : 0;
   const speaking = useDelayed(session.speaking, delay);
   const activeSpeaker = useDelayed(session.activeSpeaker, delay);
+  // Everyone the page knows, for the comments' roles and menus.
+  const people = useMemo(
+    () => new Map([...(space?.listeners ?? []), ...(space?.stage ?? [])].map((p) => [p.userId, p] as const)),
+    [space?.listeners, space?.stage],
+  );
   if (!space) return null;
   const moderator = isModerator(you?.role);
   const guest = session.me?.guest ?? you?.guest ?? true;
   const lowData = session.tier.tier === 'hls';
+  const broadcast = space.kind === 'broadcast';
+  const isHost = you?.role === 'host';
 
   const onPersonAction = async (action: PersonAction, p: PersonView) => {
     if (await act({ action, userId: p.userId })) toast(DONE[action](p.handle), 'success');
   };
   const onPin = (userId: string | null) => void session.pin(userId);
+  const onCommentAction = async (action: CommentAction, c: CommentView) => {
+    if (action === 'delete') {
+      if (await session.deleteComment(c.id)) toast('Comment deleted', 'success');
+    } else if (await act({ action: 'remove', userId: c.userId })) {
+      toast(`${c.handle} is blocked from this Space`, 'success');
+    }
+  };
+
+  const head = (
+    <SpaceHead
+      title={space.title}
+      recording={space.recording}
+      tier={session.tier}
+      broadcast={broadcast}
+      meta={
+        broadcast ? (
+          <p className="broadcast-meta">
+            <EyeIcon size={15} />
+            {watchingText(space.listenerCount)}
+          </p>
+        ) : undefined
+      }
+      actions={
+        isHost && you ? (
+          <button
+            type="button"
+            className="button button-secondary button-small encoder-button"
+            onClick={() => setStreamKeyFor(you)}
+            title="Publish from OBS or another WHIP encoder"
+          >
+            <EncoderIcon size={16} />
+            <span className="encoder-label">Stream from an encoder</span>
+          </button>
+        ) : undefined
+      }
+    />
+  );
+  const video = (
+    <StageVideo
+      track={session.stageTrack}
+      hlsUrl={session.tier.hlsUrl}
+      hlsAudioOnly={session.tier.audioOnly}
+      onHlsDelay={setHlsDelay}
+      broadcast={broadcast}
+      showing={session.stageVideo.userId}
+      layer={session.stageVideo.layer}
+      pinnedId={session.pinnedId}
+      activeSpeaker={activeSpeaker}
+      people={space.stage}
+      you={you}
+      speaking={speaking}
+      preview={session.cameraTrack}
+      onPin={onPin}
+    >
+      <FloatingReactions subscribe={session.onReactions} />
+    </StageVideo>
+  );
+  const requests = moderator && (
+    <RequestQueue
+      requests={space.requests}
+      onApprove={(p) => void act({ action: 'approve', userId: p.userId })}
+      onDeny={(p) => void act({ action: 'deny', userId: p.userId })}
+    />
+  );
 
   return (
     <>
-      <main className={`space-main${session.status === 'connected' ? '' : ' is-offline'}`}>
+      <main className={`space-main${broadcast ? ' is-broadcast' : ''}${session.status === 'connected' ? '' : ' is-offline'}`}>
         <div className="space-layout">
-          <section className="stage-panel" aria-label="Stage">
-            <SpaceHead title={space.title} recording={space.recording} tier={session.tier} />
-            <StageVideo
-              track={session.stageTrack}
-              hlsUrl={session.tier.hlsUrl}
-              onHlsDelay={setHlsDelay}
-              showing={session.stageVideo.userId}
-              layer={session.stageVideo.layer}
-              pinnedId={session.pinnedId}
-              activeSpeaker={activeSpeaker}
-              people={space.stage}
-              you={you}
-              speaking={speaking}
-              preview={session.cameraTrack}
-              onPin={onPin}
-            />
+          <section className={`stage-panel${broadcast ? ' is-broadcast' : ''}`} aria-label="Stage">
+            {!broadcast && head}
+            {video}
+            <ReactionBar onReact={session.react} disabled={session.status !== 'connected'} />
+            {broadcast && head}
             <StageGrid
               people={space.stage}
               you={you}
@@ -161,19 +230,35 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
               activeSpeaker={activeSpeaker}
               pinnedId={session.pinnedId}
               pinnable={session.tier.hlsUrl === null}
+              compact={broadcast}
               onAction={onPersonAction}
               onView={(action, p) => onPin(action === 'pin' ? p.userId : null)}
+              onStreamKey={isHost ? setStreamKeyFor : undefined}
             />
             {session.audioBlocked && <TapToListen onTap={session.resumeAudio} />}
           </section>
           <div className="side">
-            {moderator && (
-              <RequestQueue
-                requests={space.requests}
-                onApprove={(p) => void act({ action: 'approve', userId: p.userId })}
-                onDeny={(p) => void act({ action: 'deny', userId: p.userId })}
-              />
-            )}
+            {/* Someone waiting to speak comes before the chat; an empty queue after it. */}
+            {space.requests.length > 0 && requests}
+            <CommentsPanel
+              spaceId={spaceId}
+              comments={session.comments}
+              you={you}
+              people={people}
+              guest={guest}
+              guestComments={space.guestComments !== false}
+              onGuestComments={
+                isHost
+                  ? async (on) => {
+                      if (await act({ action: 'setGuestComments', on })) toast(on ? 'Guests can comment' : 'Only people with an account can comment now', 'success');
+                    }
+                  : undefined
+              }
+              onSend={session.sendComment}
+              onAction={onCommentAction}
+              broadcast={broadcast}
+            />
+            {space.requests.length === 0 && requests}
             <ListenerList
               listeners={space.listeners}
               count={space.listenerCount}
@@ -182,6 +267,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
                 if (await act({ action: 'invite', userId: p.userId })) toast(`Invited ${p.handle} to speak`, 'success');
               }}
               onAction={onPersonAction}
+              broadcast={broadcast}
             />
           </div>
         </div>
@@ -234,6 +320,14 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
           onDecline={() => act({ action: 'declineInvite' })}
         />
       )}
+      {streamKeyFor && you && (
+        <StreamKeyDialog
+          spaceId={spaceId}
+          person={{ userId: streamKeyFor.userId, handle: streamKeyFor.handle }}
+          self={streamKeyFor.userId === you.userId}
+          onClose={() => setStreamKeyFor(null)}
+        />
+      )}
       {confirmEnd && (
         <ConfirmEndDialog
           onCancel={() => setConfirmEnd(false)}
@@ -263,6 +357,22 @@ function useRoleNotices(you: PersonView | null, toast: ReturnType<typeof useToas
       toast("You're no longer a co-host.");
     }
   }, [you, toast]);
+}
+
+/**
+ * The host of a broadcast goes live with their camera on: at once when "Go live" just opened
+ * it, and again after a reload while the server still shows their camera on. Once per page.
+ */
+function useGoLive(session: SpaceSession, spaceId: string) {
+  const tried = useRef(false);
+  const { space, you, camera, setCamera } = session;
+  const ready = space?.kind === 'broadcast' && you?.role === 'host' && session.status === 'connected';
+  useEffect(() => {
+    if (!ready || tried.current) return;
+    tried.current = true;
+    const wanted = takeGoLive(spaceId) || you?.camera === true;
+    if (wanted && camera === 'off') setCamera(true);
+  }, [ready, spaceId, you?.camera, camera, setCamera]);
 }
 
 /** A pinned person who left the stage can't be shown any more: follow the active speaker again. */

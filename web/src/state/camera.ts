@@ -3,19 +3,21 @@
 // you turn it off, leave the stage, or the server says it is off (it resets `camera` when a
 // person leaves the stage).
 import type { Action } from '../../../src/protocol/messages.js';
-import type { MediaSession } from '../../../src/sdk/media-session.js';
+import type { CameraProfile, MediaSession } from '../../../src/sdk/media-session.js';
 
 export type CameraState = 'off' | 'starting' | 'on' | 'stopping';
 
+/** 720p30: the full-size layer; the MediaSession sends a ¼-size layer of the same track besides. */
 export const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
   audio: false,
-  video: { width: 1280, height: 720, frameRate: 30 },
+  video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } },
 };
 
 export class CameraController {
   private media: MediaSession | null = null;
   private track: MediaStreamTrack | null = null;
   private state: CameraState = 'off';
+  private profile: CameraProfile = 'standard';
   private disposed = false;
   /** Bumped by every turn on/off, so a slow getUserMedia that lost the race cleans up after itself. */
   private generation = 0;
@@ -38,7 +40,14 @@ export class CameraController {
   /** A new MediaSession (first join or after a reconnect): give it our camera, if it is on. */
   attach(media: MediaSession): void {
     this.media = media;
-    if (this.track) void media.setCamera(this.track).catch(() => undefined);
+    if (this.track) void media.setCamera(this.track, this.profile).catch(() => undefined);
+  }
+
+  /** 'broadcast' for the host of a broadcast: more bits for the one picture everybody watches. */
+  setProfile(profile: CameraProfile): void {
+    if (this.profile === profile) return;
+    this.profile = profile;
+    if (this.track) void this.media?.setCamera(this.track, profile).catch(() => undefined);
   }
 
   /**
@@ -86,7 +95,7 @@ export class CameraController {
     // Show the preview at once; the server starts showing us once it has our first keyframe.
     this.setState('starting');
     try {
-      await this.media?.setCamera(track);
+      await this.media?.setCamera(track, this.profile);
     } catch {
       // The renegotiation failed (a drop); a reconnect attaches the camera again.
     }

@@ -1,8 +1,9 @@
 // The shape of a live session as the Space page sees it, how connections end, and small
 // helpers of the session.
-import type { Action, PersonView, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
+import type { Action, CommentView, PersonView, ReactionEmoji, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
 import type { ConnectionStatus } from '../../../src/sdk/signalling.js';
 import type { CameraState } from './camera.js';
+import type { ReactionBatch } from './chat.js';
 import type { MicState } from './microphone.js';
 import type { TierView } from './tier.js';
 
@@ -106,4 +107,14 @@ export interface SpaceSession {
   tierPending: boolean;
   /** Low data mode: receive the Space as HLS (on) or over WebRTC (off). Resolves true when accepted. */
   setLowData(on: boolean): Promise<boolean>;
+  /** The latest comments, oldest first. */
+  comments: CommentView[];
+  /** Posts a comment; errors (rate limits…) become a toast. Resolves true once everyone has it. */
+  sendComment(text: string): Promise<boolean>;
+  /** Deletes a comment for everyone (your own; a host's or co-host's also others'). */
+  deleteComment(id: string): Promise<boolean>;
+  /** Sends a reaction; everyone sees it float over the stage, you too. */
+  react(emoji: ReactionEmoji): void;
+  /** Listens to reaction batches (to animate them); returns the unsubscribe. */
+  onReactions(listener: (items: ReactionBatch) => void): () => void;
 }

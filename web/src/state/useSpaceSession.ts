@@ -1,8 +1,9 @@
 // The live session of one Space: owns the SignallingClient and the MediaSession, plays remote
 // audio, drives the microphone and the camera, hands over the stage video track, follows the
-// audience tier (WebRTC or HLS), and exposes the latest authoritative state from the server.
+// audience tier (WebRTC or HLS), keeps the comments and passes reactions on, and exposes the
+// latest authoritative state from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Action, PersonView, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
+import type { Action, CommentView, PersonView, ReactionEmoji, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
 import type { ApiClient } from '../../../src/sdk/api.js';
 import { MediaSession, STAGE_VIDEO_MID } from '../../../src/sdk/media-session.js';
 import {
@@ -14,6 +15,7 @@ import { errorCode, errorText } from '../lib/errors.js';
 import { getGuestId } from '../lib/guest.js';
 import { isOnStage } from '../lib/permissions.js';
 import { CameraController, type CameraState } from './camera.js';
+import { chatErrorText, ReactionThrottle, withComment, withoutComment, type ReactionBatch } from './chat.js';
 import { MicController, type MicState } from './microphone.js';
 import { RemoteAudio } from './remoteAudio.js';
 import { actOn, sendRequest } from './requests.js';
@@ -58,6 +60,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const [camera, setCameraState] = useState<{ state: CameraState; track: MediaStreamTrack | null }>({ state: 'off', track: null });
   const [tier, setTier] = useState<TierView>(DEFAULT_TIER);
   const [tierPending, setTierPending] = useState(false);
+  const [comments, setComments] = useState<CommentView[]>([]);
 
   const clientRef = useRef<SignallingClient | null>(null);
   const audioRef = useRef<RemoteAudio | null>(null);
@@ -68,6 +71,9 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const pinRef = useRef<string | null>(null);
   const pinSpaceRef = useRef(spaceId);
   const leftRef = useRef(false);
+  /** Who animates reactions: told of every batch, without re-rendering the page for it. */
+  const reactionListeners = useRef(new Set<(items: ReactionBatch) => void>());
+  const reactionThrottle = useRef(new ReactionThrottle());
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
 
@@ -86,6 +92,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     setStageVideo(NO_STAGE_VIDEO);
     setStageTrack(null);
     setTierPending(false);
+    setComments([]);
 
     const client = new SignallingClient({
       url: wsUrl(),
@@ -213,6 +220,8 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
         finish('ended');
         return;
       }
+      // The host of a broadcast sends the one picture everybody watches: more bits for it.
+      camCtl.setProfile(msg.space.kind === 'broadcast' && msg.you?.role === 'host' ? 'broadcast' : 'standard');
       micCtl.sync(state === 'live' && isOnStage(msg.you?.role), msg.you?.muted ?? true);
       camCtl.sync(state === 'live' && isOnStage(msg.you?.role), msg.you?.camera ?? false);
       setView({
@@ -242,6 +251,24 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
       setStageVideo((prev) =>
         prev.userId === msg.userId && prev.pinned === msg.pinned && prev.layer === layer ? prev : { userId: msg.userId, pinned: msg.pinned, layer },
       );
+    });
+
+    // The history comes after every (re)join and replaces what we had.
+    client.on('comments', (msg) => {
+      if (disposed || over) return;
+      setComments(msg.comments.reduce<CommentView[]>(withComment, []));
+    });
+    client.on('comment', (msg) => {
+      if (disposed || over) return;
+      setComments((list) => withComment(list, msg.comment));
+    });
+    client.on('commentDeleted', (msg) => {
+      if (disposed || over) return;
+      setComments((list) => withoutComment(list, msg.id));
+    });
+    client.on('reactions', (msg) => {
+      if (disposed || over) return;
+      for (const listener of reactionListeners.current) listener(msg.items);
     });
 
     client.on('ended', () => !disposed && finish('ended'));
@@ -363,6 +390,53 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     return ok;
   }, []);
 
+  const sendComment = useCallback(async (text: string) => {
+    const client = clientRef.current;
+    if (!client) return false;
+    return sendRequest(
+      client,
+      async (c) => {
+        try {
+          await c.comment(text);
+        } catch (err) {
+          // Said in the chat's own words (rate limits, guests, length).
+          throw new Error(chatErrorText(err));
+        }
+      },
+      (message) => notifyRef.current(message, 'error'),
+    );
+  }, []);
+
+  const deleteComment = useCallback(async (id: string) => {
+    const client = clientRef.current;
+    if (!client) return false;
+    return sendRequest(client, (c) => c.deleteComment(id), (text) => notifyRef.current(text, 'error'));
+  }, []);
+
+  const react = useCallback((emoji: ReactionEmoji) => {
+    const client = clientRef.current;
+    if (!client || !reactionThrottle.current.take()) return;
+    void sendRequest(
+      client,
+      async (c) => {
+        try {
+          await c.react(emoji);
+        } catch (err) {
+          throw new Error(chatErrorText(err));
+        }
+      },
+      (text) => notifyRef.current(text, 'error'),
+    );
+  }, []);
+
+  const onReactions = useCallback((listener: (items: ReactionBatch) => void) => {
+    const listeners = reactionListeners.current;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }, []);
+
   const resumeAudio = useCallback(() => audioRef.current?.resume(), []);
   const retryMic = useCallback(() => micRef.current?.retry(), []);
   const reconnect = useCallback(() => setAttempt((a) => a + 1), []);
@@ -390,5 +464,10 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     tier,
     tierPending,
     setLowData,
+    comments,
+    sendComment,
+    deleteComment,
+    react,
+    onReactions,
   };
 }

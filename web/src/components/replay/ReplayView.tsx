@@ -1,10 +1,11 @@
 // An ended Space's replay: what it was, the player, and the speaker timeline beside it
-// (under it on a phone). Both drive the same media element.
+// (under it on a phone), with the comments as they were posted. All drive the same media element.
 import { useRef } from 'react';
 import { formatClock, speakersOf } from '../../lib/timeline.js';
 import type { Recording } from '../../state/recordings.js';
 import { useHls } from '../../state/useHls.js';
 import { useMediaClock } from '../../state/useMediaClock.js';
+import { ReplayComments } from './ReplayComments.js';
 import { ReplayPlayer } from './ReplayPlayer.js';
 import { SpeakerTimeline } from './SpeakerTimeline.js';
 
@@ -46,7 +47,10 @@ export function ReplayView({ recording }: { recording: Recording }) {
           <ReplayPlayer recording={recording} media={media} clock={clock} status={status} />
           {expires && <p className="field-hint replay-expiry">Available until {expires}</p>}
         </div>
-        <SpeakerTimeline turns={recording.timeline} time={clock.time} onSeek={clock.seek} />
+        <div className="replay-side">
+          <SpeakerTimeline turns={recording.timeline} time={clock.time} onSeek={clock.seek} />
+          <ReplayComments comments={recording.comments} time={clock.time} onSeek={clock.seek} />
+        </div>
       </div>
     </main>
   );
