@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: installs what the tests need, then runs them.
-# Debian packages: chromium (browser tests), ffmpeg, espeak-ng and sox (test speech).
+# Debian packages: chromium (browser tests), ffmpeg, espeak-ng and sox (test speech),
+# nginx-light (the HLS cache test runs docs/deploy/nginx.conf on its own port; a system
+# nginx the package may start on port 80 is neither used nor in the way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 for bin in chromium ffmpeg espeak-ng sox; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
+# In /usr/sbin, which is not on every user's PATH.
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
