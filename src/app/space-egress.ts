@@ -64,6 +64,8 @@ export class SpaceEgress {
       const handle = userId === null ? undefined : this.handleOf(userId);
       this.recordings.speaker(this.spaceId, userId !== null && handle ? { userId, handle } : null, Date.now()).catch((err) => this.fail(err));
     });
+    // A node that always publishes HLS starts with the Space, before anyone joins.
+    this.evaluate();
   }
 
   /** Live HLS is served (or about to be) for this Space. */

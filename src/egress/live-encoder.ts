@@ -45,6 +45,7 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
   private lastCameraFrameAt = -Infinity;
   private lastIdleAt = -Infinity;
   private source: string | null = null;
+  private controls: { requestKeyframe(): void } | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
   private stopping = false;
   private exited = false;
@@ -89,8 +90,14 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     this.mixer.push(participantId, packet, Date.now());
   }
 
+  attach(controls: { requestKeyframe(): void }): void {
+    this.controls = controls;
+  }
+
   video(packet: Buffer): void {
     const frame = this.assembler.push(packet);
+    // Lost a packet: nothing decodes until a keyframe, and a WebRTC sender sends one only when asked.
+    if (this.assembler.waitingForKeyframe) this.controls?.requestKeyframe();
     if (!frame || this.source === null) return;
     this.lastCameraFrameAt = performance.now();
     this.writeVideo(frame.data);

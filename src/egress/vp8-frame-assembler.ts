@@ -26,6 +26,11 @@ export class Vp8FrameAssembler {
   framesOut = 0;
   framesDropped = 0;
 
+  /** Waiting for a keyframe after a loss (or from the start): the caller may ask the source for one. */
+  get waitingForKeyframe(): boolean {
+    return this.needKeyframe;
+  }
+
   /** Feeds one RTP packet (read now, not kept); returns a completed frame, or null. */
   push(rtp: Buffer): Vp8Frame | null {
     const bounds = payloadBounds(rtp);

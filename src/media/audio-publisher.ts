@@ -81,7 +81,9 @@ export class AudioPublisher {
       this.heldBack = false;
     }
     this.tap?.(this.id, buf);
-    for (let i = 0; i < slots.length; i++) slots[i]!.forward(buf, nowMs);
+    const seq = rtpSequence(buf);
+    const ts = rtpTimestamp(buf);
+    for (let i = 0; i < slots.length; i++) slots[i]!.forward(buf, seq, ts, nowMs);
   }
 
   /** Writes a receiver report about this stream into `scratch`; returns its length, or 0 if nothing was received. */

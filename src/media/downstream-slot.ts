@@ -56,12 +56,11 @@ export class DownstreamSlot {
 
   /**
    * Rewrites `buf` for this subscriber and sends it. The buffer is shared by all the
-   * subscribers of the source: each rewrite happens just before its send, which copies.
+   * subscribers of the source: each rewrite happens just before its send, which copies, and
+   * starts from `seq` and `ts` as they arrived, not from what the previous subscriber wrote.
    */
-  forward(buf: Buffer, nowMs: number): void {
+  forward(buf: Buffer, seq: number, ts: number, nowMs: number): void {
     if (!this.track.isOpen()) return;
-    const seq = rtpSequence(buf);
-    const ts = rtpTimestamp(buf);
     if (this.rebase) {
       this.seqOffset = this.started ? (this.lastOutSeq + 1 - seq) & 0xffff : 0;
       if (this.rebaseTimestamps && this.started) {

@@ -392,6 +392,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       switched: (sourceId) => tap.videoSource(sourceId),
     });
     this.stageVideo.addViewer({ id: TAP_VIEWER_ID, videoSlot: this.tapVideo });
+    const slot = this.tapVideo;
+    // The source throttles requests itself, so the tap may ask as often as it likes.
+    tap.attach?.({ requestKeyframe: () => slot.source?.requestKeyframe(Date.now()) });
   }
 
   startEgress(options: EgressOptions): void {

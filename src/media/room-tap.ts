@@ -18,6 +18,11 @@ export interface RoomTap {
   video(packet: Buffer): void;
   /** Whose camera the stage video carries now (after the new source's first keyframe), or null. */
   videoSource(participantId: string | null): void;
+  /**
+   * The room hands the tap a way to ask the current stage-video source for a keyframe: a tap
+   * that lost a packet cannot decode until the next one, and WebRTC senders only send one on request.
+   */
+  attach?(controls: { requestKeyframe(): void }): void;
 }
 
 /** Presents a tap as the outlet of a stage-video slot: RTP goes to the tap, our own RTCP is dropped. */

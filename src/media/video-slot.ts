@@ -112,7 +112,7 @@ export class VideoSlot {
         }
         return;
       }
-      this.rebase(buf, desc, nowMs);
+      this.rebase(desc, nowMs);
     }
     this.rewriteAndSend(buf, desc, nowMs, false);
   }
@@ -130,15 +130,15 @@ export class VideoSlot {
     this.track.sendMessageBinary(scratch.subarray(0, len));
   }
 
-  private rebase(buf: Buffer, desc: Vp8Descriptor, nowMs: number): void {
-    const seq = rtpSequence(buf);
-    const ts = rtpTimestamp(buf);
+  private rebase(desc: Vp8Descriptor, nowMs: number): void {
+    const seq = desc.seq;
+    const ts = desc.timestamp;
     if (this.started) {
       this.seqOffset = (this.lastOutSeq + 1 - seq) & 0xffff;
       const elapsed = Math.max(1, nowMs - this.lastOutAtMs);
       this.tsOffset = (this.lastOutTs + Math.round((elapsed * CLOCK) / 1000) - ts) >>> 0;
-      if (desc.pictureIdAt >= 0) this.pidOffset = (this.lastOutPid + 1 - readPictureId(buf, desc.pictureIdAt)) & 0x7fff;
-      if (desc.tl0PicIdxAt >= 0) this.tl0Offset = (this.lastOutTl0 + 1 - buf[desc.tl0PicIdxAt]!) & 0xff;
+      if (desc.pictureId >= 0) this.pidOffset = (this.lastOutPid + 1 - desc.pictureId) & 0x7fff;
+      if (desc.tl0PicIdx >= 0) this.tl0Offset = (this.lastOutTl0 + 1 - desc.tl0PicIdx) & 0xff;
     } else {
       this.seqOffset = 0;
       this.tsOffset = 0;
@@ -158,20 +158,21 @@ export class VideoSlot {
   }
 
   private rewriteAndSend(buf: Buffer, desc: Vp8Descriptor, nowMs: number, retransmission: boolean): void {
-    const outSeq = (rtpSequence(buf) + this.seqOffset) & 0xffff;
-    const outTs = (rtpTimestamp(buf) + this.tsOffset) >>> 0;
+    // From the values as they arrived: earlier subscribers have already rewritten `buf`.
+    const outSeq = (desc.seq + this.seqOffset) & 0xffff;
+    const outTs = (desc.timestamp + this.tsOffset) >>> 0;
     writeRtpSsrc(buf, this.ssrc);
     writeRtpSequence(buf, outSeq);
     writeRtpTimestamp(buf, outTs);
     writeRtpPayloadType(buf, this.payloadType);
     let outPid = -1;
     if (desc.pictureIdAt >= 0) {
-      outPid = (readPictureId(buf, desc.pictureIdAt) + this.pidOffset) & 0x7fff;
+      outPid = (desc.pictureId + this.pidOffset) & 0x7fff;
       writePictureId(buf, desc.pictureIdAt, outPid);
     }
     let outTl0 = -1;
     if (desc.tl0PicIdxAt >= 0) {
-      outTl0 = (buf[desc.tl0PicIdxAt]! + this.tl0Offset) & 0xff;
+      outTl0 = (desc.tl0PicIdx + this.tl0Offset) & 0xff;
       buf[desc.tl0PicIdxAt] = outTl0;
     }
     if (!retransmission && ((outSeq - this.lastOutSeq) & 0xffff) < 0x8000) {

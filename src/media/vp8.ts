@@ -14,10 +14,19 @@ export interface Vp8Descriptor {
   frameStart: boolean;
   /** Offset of the VP8 data after the descriptor (for depacketizing), or -1. */
   dataAt: number;
+  /**
+   * The packet's sequence number, timestamp, picture ID and TL0PICIDX as they arrived (-1 when
+   * absent). Forwarding rewrites the shared buffer in place for one subscriber after another, so
+   * each subscriber must start from these, not from what the previous one wrote.
+   */
+  seq: number;
+  timestamp: number;
+  pictureId: number;
+  tl0PicIdx: number;
 }
 
 export function createVp8Descriptor(): Vp8Descriptor {
-  return { pictureIdAt: -1, tl0PicIdxAt: -1, keyframeStart: false, frameStart: false, dataAt: -1 };
+  return { pictureIdAt: -1, tl0PicIdxAt: -1, keyframeStart: false, frameStart: false, dataAt: -1, seq: 0, timestamp: 0, pictureId: -1, tl0PicIdx: -1 };
 }
 
 /** Parses the descriptor at `at` (the RTP payload offset) into `out`; returns false if malformed. */
@@ -54,6 +63,11 @@ export function parseVp8(buf: Buffer, at: number, out: Vp8Descriptor): boolean {
   const start = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
   out.frameStart = start;
   out.dataAt = i;
+  // The RTP header is complete: `at` is past it.
+  out.seq = (buf[2]! << 8) | buf[3]!;
+  out.timestamp = buf.readUInt32BE(4);
+  out.pictureId = out.pictureIdAt >= 0 ? readPictureId(buf, out.pictureIdAt) : -1;
+  out.tl0PicIdx = out.tl0PicIdxAt >= 0 ? buf[out.tl0PicIdxAt]! : -1;
   // In the VP8 payload header, bit 0 of the first byte is the inverse keyframe flag.
   out.keyframeStart = start && (buf[i]! & 0x01) === 0;
   return true;
