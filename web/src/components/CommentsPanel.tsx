@@ -1,7 +1,8 @@
 // The comment stream of a live Space: everyone's comments as they come, newest at the bottom,
 // and a box to add one. Moderators (and authors, for their own) can delete a comment from its
 // menu; moderators can also block its author from the Space (the same as Remove). The stream
-// keeps to the bottom while you are there, and otherwise offers a jump to the new comments.
+// keeps to the bottom while you are there, and otherwise offers a jump to the new comments; it
+// holds still while a comment's menu is open, so the comment does not slide away from it.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { COMMENT_MAX_CHARS, type CommentView, type PersonView } from '../../../src/protocol/messages.js';
 import { formatClockTime, roleLabel } from '../lib/format.js';
@@ -45,6 +46,8 @@ export function CommentsPanel(props: Props) {
   const atBottom = useRef(true);
   const lastId = useRef<string | null>(null);
   const mine = useRef(false);
+  /** A comment's menu is open: new comments are counted, not scrolled to. */
+  const held = useRef(false);
 
   const scrollToEnd = useCallback((smooth: boolean) => {
     const box = list.current;
@@ -60,7 +63,7 @@ export function CommentsPanel(props: Props) {
     if (newest === lastId.current) return;
     const before = lastId.current;
     lastId.current = newest;
-    if (atBottom.current || mine.current || before === null) {
+    if ((atBottom.current && !held.current) || mine.current || before === null) {
       mine.current = false;
       scrollToEnd(false);
     } else {
@@ -79,6 +82,15 @@ export function CommentsPanel(props: Props) {
     box.addEventListener('scroll', onScroll, { passive: true });
     return () => box.removeEventListener('scroll', onScroll);
   }, []);
+
+  const onMenu = useCallback(
+    (open: boolean) => {
+      held.current = open;
+      // Closed again at the bottom: catch up with what came meanwhile.
+      if (!open && atBottom.current) scrollToEnd(false);
+    },
+    [scrollToEnd],
+  );
 
   const left = COMMENT_MAX_CHARS - commentLength(text);
   const blocked = guest && !guestComments;
@@ -125,7 +137,7 @@ export function CommentsPanel(props: Props) {
         ) : (
           <ol className="comment-list">
             {comments.map((c) => (
-              <CommentItem key={c.id} comment={c} you={you} author={people.get(c.userId) ?? null} onAction={onAction} />
+              <CommentItem key={c.id} comment={c} you={you} author={people.get(c.userId) ?? null} onAction={onAction} onMenu={onMenu} />
             ))}
           </ol>
         )}
@@ -177,11 +189,13 @@ function CommentItem({
   you,
   author,
   onAction,
+  onMenu,
 }: {
   comment: CommentView;
   you: PersonView | null;
   author: PersonView | null;
   onAction(action: CommentAction, comment: CommentView): void;
+  onMenu(open: boolean): void;
 }) {
   const items = commentItemsFor(you, comment.userId, author);
   const isYou = comment.userId === you?.userId;
@@ -205,6 +219,7 @@ function CommentItem({
         className="comment-menu"
         items={items}
         onSelect={(a) => onAction(a, comment)}
+        onOpenChange={onMenu}
       />
     </li>
   );

@@ -13,11 +13,13 @@ interface Props<A extends string> {
   className?: string;
   /** The button's and menu's accessible name; "Actions for HANDLE" unless given. */
   label?: string;
+  /** Told when the menu opens and closes (a comment stream holds still meanwhile). */
+  onOpenChange?(open: boolean): void;
 }
 
 const MENU_WIDTH = 208;
 
-export function PersonMenu<A extends string>({ handle, items, onSelect, className, label }: Props<A>) {
+export function PersonMenu<A extends string>({ handle, items, onSelect, className, label, onOpenChange }: Props<A>) {
   const name = label ?? `Actions for ${handle}`;
   const [open, setOpen] = useState(false);
   const [pos, setPos] = useState<{ top?: number; bottom?: number; left: number } | null>(null);
@@ -25,6 +27,21 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
   const menu = useRef<HTMLDivElement>(null);
   /** Where the button was when the menu was placed next to it. */
   const anchor = useRef<DOMRect | null>(null);
+  const openChange = useRef(onOpenChange);
+  openChange.current = onOpenChange;
+  /** What the listener was last told: only changes are reported (and a close on unmount). */
+  const reported = useRef(false);
+  useEffect(() => {
+    if (open === reported.current) return;
+    reported.current = open;
+    openChange.current?.(open);
+  }, [open]);
+  useEffect(
+    () => () => {
+      if (reported.current) openChange.current?.(false);
+    },
+    [],
+  );
 
   const close = useCallback((refocus: boolean) => {
     setOpen(false);
