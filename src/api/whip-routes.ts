@@ -17,11 +17,14 @@ import { SpaceError } from '../spaces/index.js';
 import { AppError } from '../app/app-error.js';
 import { authenticate } from './auth-routes.js';
 import { HttpError, parseBody } from './http-errors.js';
+import { TokenBucket } from './rate-limiter.js';
 
 const SDP = 'application/sdp';
 const SDP_FRAG = 'application/trickle-ice-sdpfrag';
 const SPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SESSIONS = 10_000;
+const SESSIONS_PER_SECOND = 2;
+const SESSION_BURST = 10;
 
 interface Session {
   kind: 'whip' | 'whep';
@@ -76,12 +79,29 @@ export function registerWhipRoutes(
 ): void {
   const sessions = new Map<string, Session>();
   const { spaces, keys } = deps;
+  // Sessions end without a DELETE too (the Space ended, the client vanished): forget those.
+  const sweep = () => {
+    for (const [id, s] of sessions) if (!spaces.liveSpace(s.spaceId)?.hasSession(s.userId)) sessions.delete(id);
+  };
+  const sweeper = setInterval(sweep, 30_000);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   app.addContentTypeParser([SDP, SDP_FRAG], { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+
+  // Each new session costs a PeerConnection: a client (by address) may open a few per second.
+  const buckets = new Map<string, TokenBucket>();
+  const admit = (ip: string): boolean => {
+    if (buckets.size > 10_000) buckets.clear();
+    let b = buckets.get(ip);
+    if (!b) buckets.set(ip, (b = new TokenBucket(SESSIONS_PER_SECOND, SESSION_BURST)));
+    return b.take();
+  };
 
   // The content type is checked before any body parser runs (a JSON body must not become a 400).
   app.addHook('onRequest', async (req, reply) => {
     if (!/^\/(whip|whep)\//.test(req.url) || (req.method !== 'POST' && req.method !== 'PATCH')) return;
+    if (req.method === 'POST' && !admit(req.ip)) return fail(reply, 429, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
     const want = req.method === 'POST' ? SDP : SDP_FRAG;
     if (req.headers['content-type']?.split(';')[0]?.trim() !== want) {
       return fail(reply, 415, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
@@ -107,6 +127,7 @@ export function registerWhipRoutes(
   }
 
   function answer(reply: FastifyReply, kind: 'whip' | 'whep', session: Omit<Session, 'etag'>, sdp: string): FastifyReply {
+    if (sessions.size >= MAX_SESSIONS) sweep();
     if (sessions.size >= MAX_SESSIONS) throw new HttpError(503, 'busy', 'too many sessions');
     const id = randomBytes(12).toString('base64url');
     const etag = `"${randomBytes(6).toString('hex')}"`;

@@ -181,6 +181,11 @@ export class LiveSpace {
     this.scheduleBroadcast();
   }
 
+  /** Whether a WHIP or WHEP session of this participant is still running. */
+  hasSession(userId: string): boolean {
+    return this.ingesting.has(userId) || this.players.has(userId);
+  }
+
   addSessionCandidate(userId: string, candidate: string, mid: string): void {
     this.room.addSessionCandidate(userId, candidate, mid);
   }
