@@ -9,6 +9,7 @@ import type { EgressOptions, EgressTap } from '../media/room-tap.js';
 import { writeIvfFileHeader, writeIvfFrameHeader } from '../codecs/ivf.js';
 import { AudioMixer, FRAME_SAMPLES, SAMPLE_RATE } from './audio-mixer.js';
 import { Vp8FrameAssembler } from './vp8-frame-assembler.js';
+import { RtpReorderBuffer } from './rtp-reorder.js';
 import { idleFrame } from './idle-frame.js';
 import { spawnFfmpegHls, type FfmpegHls } from './ffmpeg-hls.js';
 
@@ -39,6 +40,7 @@ export interface LiveEncoderStats {
 export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements EgressTap {
   private readonly mixer = new AudioMixer();
   private readonly assembler = new Vp8FrameAssembler();
+  private readonly reorder = new RtpReorderBuffer();
   private readonly t0 = performance.now();
   private samplesWritten = 0;
   private lastVideoPts = -1;
@@ -95,6 +97,10 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
   }
 
   video(packet: Buffer): void {
+    for (const p of this.reorder.push(packet, performance.now())) this.assemble(p);
+  }
+
+  private assemble(packet: Buffer): void {
     const frame = this.assembler.push(packet);
     // Lost a packet: nothing decodes until a keyframe, and a WebRTC sender sends one only when asked.
     if (this.assembler.waitingForKeyframe) this.controls?.requestKeyframe();
@@ -127,6 +133,7 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
   private tick(): void {
     if (this.exited) return;
     const now = performance.now();
+    for (const p of this.reorder.poll(now)) this.assemble(p);
     const due = Math.floor(((now - this.t0) * SAMPLE_RATE) / 1000);
     // Catch up whole frames after a stall of the event loop, so audio stays on the wall clock.
     while (this.samplesWritten + FRAME_SAMPLES <= due) {
