@@ -84,6 +84,7 @@ export function ScheduledSpaceCard({ space }: { space: SpaceListItem }) {
         <p className="scheduled-meta">
           <time dateTime={space.scheduledFor ?? undefined}>{formatStart(space.scheduledFor)}</time>
           <span className="muted"> · {space.hostHandle}</span>
+          {space.kind === 'broadcast' && <span className="muted"> · Live video</span>}
         </p>
       </div>
       {isHost && (
