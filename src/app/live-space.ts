@@ -133,12 +133,12 @@ export class LiveSpace {
    * are not here; they must be on stage (a host always is). Their camera turns on with video.
    */
   async startIngest(person: Person, offer: string): Promise<string> {
+    // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
+    const known = this.space.participant(person.userId);
+    const onStage = known ? isStageRole(known.role) : person.userId === this.space.hostId;
+    if (!onStage) throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
     const events = this.space.join(person, Date.now());
     const p = this.space.participant(person.userId)!;
-    if (!isStageRole(p.role)) {
-      this.apply(events);
-      throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
-    }
     this.clearGrace(person.userId);
     this.room.setPublisher(person.userId, true, p.muted);
     this.apply(events);
