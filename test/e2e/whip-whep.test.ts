@@ -148,6 +148,18 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     const whepBad = await fetch(`${server.url}/whep/${spaceId}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'garbage' });
     assert.equal(whepBad.status, 400);
     assert.equal((await fetch(`${server.url}/whep/nope`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer })).status, 404);
+    // A speaker's key is only good while that person is on stage: 403, and nobody joins.
+    const guestApi = await account(server, 'whip_not_on_stage');
+    const me = (await (await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${guestApi.token}` } })).json()) as { user: { id: string } };
+    const speakerKey = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hostApi.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: me.user.id }),
+    });
+    const listenersBefore = watcher.state.space!.listenerCount;
+    assert.equal((await post(((await speakerKey.json()) as { key: string }).key, offer)).status, 403);
+    await sleep(200);
+    assert.equal(watcher.state.space!.listenerCount, listenersBefore, 'a refused encoder leaves nobody behind');
     key = fresh;
   });
 
