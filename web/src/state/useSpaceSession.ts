@@ -116,7 +116,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     const tierCtl = new TierController((t) => !disposed && setTier(t));
     const audio = new RemoteAudio(
       (blocked) => !disposed && setAudioBlocked(blocked),
-      () => tierCtl.onWebrtcAudio(),
+      () => void whenAudioPlays(() => media?.peerConnection ?? null).then(() => !disposed && tierCtl.onWebrtcAudio()),
     );
     const micCtl = new MicController(
       (s) => !disposed && setMic(s),
@@ -470,4 +470,26 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     react,
     onReactions,
   };
+}
+
+/**
+ * A remote track unmutes on its first packet, but sound comes out only once the jitter buffer
+ * has filled: HLS keeps playing until the receiver reports samples played out (at most 2 s).
+ */
+async function whenAudioPlays(pc: () => RTCPeerConnection | null): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const conn = pc();
+    if (!conn) return;
+    let played = false;
+    try {
+      (await conn.getStats()).forEach((s: { type: string; kind?: string; totalSamplesReceived?: number; bytesReceived?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 0 && (s.bytesReceived ?? 0) > 0) played = true;
+      });
+    } catch {
+      return;
+    }
+    if (played) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
