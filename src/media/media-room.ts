@@ -14,8 +14,8 @@ import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
 import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type RoomTap } from './room-tap.js';
 import { EgressRunner } from './egress-runner.js';
-import { IngestPeer, type H264Transcoder } from './ingest-peer.js';
-import { PlaybackPeer } from './playback-peer.js';
+import type { H264Transcoder } from './ingest-peer.js';
+import { OfferedSessions } from './offered-sessions.js';
 import { VideoSlot } from './video-slot.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
@@ -67,10 +67,8 @@ export interface MediaRoomOptions {
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly peers = new Map<string, Peer>();
-  /** WHIP publishers: a person's microphone and camera arriving from an offering client. */
-  private readonly ingests = new Map<string, IngestPeer>();
-  /** WHEP players: viewers whose m-lines their own offer fixed. */
-  private readonly players = new Map<string, PlaybackPeer>();
+  /** WHIP publishers and WHEP players: peers whose clients made the offer. */
+  private readonly sessions: OfferedSessions;
   private readonly publishers = new Map<string, AudioPublisher>();
   private readonly speakingTimer: ReturnType<typeof setInterval>;
   private readonly rtcpTimer: ReturnType<typeof setInterval>;
@@ -106,6 +104,19 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.speakingTimer.unref();
     this.rtcpTimer.unref();
     this.decideTimer.unref();
+    this.sessions = new OfferedSessions({
+      transport: options.transport,
+      counters: options.counters,
+      ...(options.h264 ? { h264: options.h264 } : {}),
+      publishers: this.publishers,
+      stageVideo: this.stageVideo,
+      isClosed: () => this.closed,
+      onMic: (id, buf) => this.onMic(id, buf),
+      onMicChanged: (id, facts) => this.onMicChanged(id, facts),
+      onCam: (id, layer, buf) => this.onCam(id, layer, buf),
+      onSlotRtcp: (visitors, slot, buf) => this.onSlotRtcp(visitors, slot, buf),
+      connectionState: (id, state) => this.emit('connectionState', id, state),
+    });
     this.egress = new EgressRunner(
       options.egress,
       (tap) => this.setTap(tap),
@@ -132,12 +143,12 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       offer: (sdp) => this.emit('offer', participantId, sdp),
       candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
       // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
-      micMessage: (buf) => this.ingests.has(participantId) || this.onMic(participantId, buf),
+      micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
       slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
-      micChanged: (facts) => this.ingests.has(participantId) || this.onMicChanged(participantId, facts),
+      micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
       connectionState: (state) => this.emit('connectionState', participantId, state),
-      camMessage: (layer, buf) => this.ingests.has(participantId) || this.onCam(participantId, layer, buf),
-      camChanged: (ssrcs) => this.ingests.has(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
+      camMessage: (layer, buf) => this.sessions.ingesting(participantId) || this.onCam(participantId, layer, buf),
+      camChanged: (ssrcs) => this.sessions.ingesting(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
       videoSwitched: (sourceId) =>
         this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
     });
@@ -154,64 +165,23 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
    * A WHIP publisher for a person on stage: their microphone and camera now come from it.
    * Resolves with our answer; rejects with InvalidSdpError or UnsupportedOfferError.
    */
-  async acceptIngest(participantId: string, offer: string): Promise<{ answer: string; hasVideo: boolean }> {
-    const { peer, answer } = await IngestPeer.accept(participantId, offer, this.options.transport, {
-      micMessage: (buf) => this.onMic(participantId, buf),
-      micChanged: (facts) => this.onMicChanged(participantId, facts),
-      camMessage: (layer, buf) => this.onCam(participantId, layer, buf),
-      camChanged: (sender, ssrcs) => this.stageVideo.configureCamera(sender, ssrcs),
-      connectionState: (state) => this.emit('connectionState', participantId, state),
-    }, this.options.h264);
-    if (this.closed) {
-      peer.close();
-      throw new Error('room closed');
-    }
-    this.endSession(participantId);
-    this.ingests.set(participantId, peer);
-    return { answer, hasVideo: peer.hasVideo };
+  acceptIngest(participantId: string, offer: string): Promise<{ answer: string; hasVideo: boolean }> {
+    return this.sessions.acceptIngest(participantId, offer);
   }
 
   /** A WHEP player: a viewer of the stage video and of the speakers (its offer fixes how many). */
-  async acceptPlayback(participantId: string, offer: string): Promise<string> {
-    const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
-    const { peer, answer } = await PlaybackPeer.accept(participantId, offer, this.options.transport, this.options.counters, {
-      slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
-      videoSwitched: () => undefined,
-      connectionState: (state) => this.emit('connectionState', participantId, state),
-    });
-    if (this.closed) {
-      peer.close();
-      throw new Error('room closed');
-    }
-    this.endSession(participantId);
-    this.players.set(participantId, peer);
-    this.fillPlayerSlots(peer);
-    this.stageVideo.addViewer(peer);
-    return answer;
+  acceptPlayback(participantId: string, offer: string): Promise<string> {
+    return this.sessions.acceptPlayback(participantId, offer);
   }
 
   /** Ends a WHIP or WHEP session (DELETE, or its connection failed). */
   endSession(participantId: string): void {
-    const ingest = this.ingests.get(participantId);
-    if (ingest) {
-      this.ingests.delete(participantId);
-      ingest.close();
-      this.publishers.get(participantId)?.configure(null, 0);
-      this.stageVideo.configureCamera(ingest, { high: null, low: null });
-    }
-    const player = this.players.get(participantId);
-    if (player) {
-      this.players.delete(participantId);
-      for (const slot of player.slots) if (slot.source) this.publishers.get(slot.source.id)?.detach(slot);
-      this.stageVideo.removeViewer(participantId);
-      player.close();
-    }
+    this.sessions.end(participantId);
   }
 
   /** Trickled ICE candidates of a WHIP or WHEP session; false if there is no such session or mid. */
   addSessionCandidate(participantId: string, candidate: string, mid: string): boolean {
-    const session = this.ingests.get(participantId) ?? this.players.get(participantId);
-    return session ? session.addRemoteCandidate(candidate, mid) : false;
+    return this.sessions.addCandidate(participantId, candidate, mid);
   }
 
   private onMic(participantId: string, buf: Buffer): void {
@@ -238,24 +208,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       visitors.set(slot, visitor);
     }
     visitRtcp(buf, visitor);
-  }
-
-  /**
-   * A player has as many audio slots as its offer had audio m-lines (usually one): they carry
-   * the active speaker first, then the others in stage order.
-   */
-  private fillPlayerSlots(player: PlaybackPeer): void {
-    const active = this.stageVideo.activeSpeaker;
-    const order = [...this.publishers.values()].sort((a, b) => Number(b.id === active) - Number(a.id === active));
-    const wanted = order.filter((p) => p.id !== player.id).slice(0, player.slots.length);
-    for (const slot of player.slots) {
-      if (slot.source && !wanted.some((p) => p.id === slot.source!.id)) this.publishers.get(slot.source.id)?.detach(slot);
-    }
-    for (const pub of wanted) {
-      if (player.slots.some((s) => s.source?.id === pub.id)) continue;
-      const free = player.freeSlot();
-      if (free) pub.attach(free);
-    }
   }
 
   /** Tears down the participant's PeerConnection but keeps their publisher role. */
@@ -309,14 +261,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
           pub.attach(slot);
         }
       }
-      for (const player of this.players.values()) this.fillPlayerSlots(player);
+      this.sessions.fillPlayers();
       // The publisher's own peer must offer a fresh round so its client starts sending.
       this.peers.get(participantId)?.negotiate();
     } else if (!onStage && existing) {
       existing.detachAll();
       existing.voice.reset();
       this.publishers.delete(participantId);
-      for (const player of this.players.values()) this.fillPlayerSlots(player);
+      this.sessions.fillPlayers();
       this.detector.removeSpeaker(participantId);
       this.stageVideo.setCamera(participantId, false);
       this.peers.get(participantId)?.negotiate();
@@ -369,7 +321,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
 
   /** Whether this participant's media enters the room here (a browser peer or a WHIP publisher). */
   private hostsPublisher(participantId: string): boolean {
-    return this.peers.has(participantId) || this.ingests.has(participantId);
+    return this.peers.has(participantId) || this.sessions.ingesting(participantId);
   }
 
   /**
@@ -445,7 +397,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.egress.stop();
     this.setTap(null);
     for (const id of [...this.peers.keys()]) this.disconnect(id);
-    for (const id of [...this.ingests.keys(), ...this.players.keys()]) this.endSession(id);
+    this.sessions.closeAll();
     this.publishers.clear();
     this.removeAllListeners();
   }
@@ -472,7 +424,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (now === before || (now !== null && !this.publishers.has(now))) return;
     this.options.counters.speakerSwitches++;
     this.stageVideo.setActiveSpeaker(now);
-    for (const player of this.players.values()) this.fillPlayerSlots(player);
+    this.sessions.fillPlayers();
     this.emit('activeSpeaker', now);
   }
 
@@ -487,10 +439,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         if (len > 0) peer.sendToMic(this.scratch.subarray(0, len));
       }
     }
-    for (const player of this.players.values()) for (const slot of player.slots) slot.sendSenderReport(this.scratch, now);
-    for (const ingest of this.ingests.values()) {
-      const len = this.publishers.get(ingest.id)?.writeReceiverReport(this.scratch, ingest.rtcpSsrc, now, this.report) ?? 0;
-      if (len > 0) ingest.sendToMic(this.scratch.subarray(0, len));
-    }
+    this.sessions.sendReports(this.scratch, now, this.report);
   }
 }
