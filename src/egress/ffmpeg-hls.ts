@@ -74,6 +74,11 @@ export function spawnFfmpegHls(o: HlsEncodeOptions): FfmpegHls {
     tail = (tail + chunk).slice(-4000);
   });
   const videoIn = child.stdio[3] as Writable;
+  // A missing binary is an 'error' event, not an exception: reported as an exit (code null).
+  child.on('error', (err) => {
+    tail += `\n${err.message}`;
+    child.emit('exit', null, null);
+  });
   // A dying ffmpeg closes its pipes under us: EPIPE is reported through 'exit', not thrown.
   child.stdin!.on('error', () => undefined);
   videoIn.on('error', () => undefined);

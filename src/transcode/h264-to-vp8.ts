@@ -60,6 +60,11 @@ export class H264ToVp8 {
       this.closed = true;
       onExit(code);
     });
+    // No ffmpeg on this machine: the camera stays dark, the process must not go down with it.
+    this.child.on('error', () => {
+      this.closed = true;
+      onExit(null);
+    });
   }
 
   /** One Annex B access unit. Dropped while ffmpeg is behind rather than queued without bound. */
