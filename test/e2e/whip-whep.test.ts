@@ -110,7 +110,17 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
 
   it('the same broadcast reaches an hls.js viewer over HLS', async () => {
     await hlsViewer.evaluate((url) => (window as any).play(url), `${server.url}/hls/${spaceId}/master.m3u8`);
-    await hlsViewer.waitForFunction(() => (window as any).samples.length >= 30, undefined, { timeout: 45_000 });
+    try {
+      await hlsViewer.waitForFunction(() => (window as any).samples.length >= 30, undefined, { timeout: 45_000 });
+    } catch (err) {
+      // Say why, so a failure in CI can be understood from its log.
+      const page = await hlsViewer.evaluate(() => {
+        const v = document.querySelector('video')!;
+        return { samples: (window as any).samples.length, errors: (window as any).errors.slice(-10), time: v.currentTime, size: `${v.videoWidth}x${v.videoHeight}`, ready: v.readyState };
+      });
+      const playlist = await (await fetch(`${server.url}/hls/${spaceId}/video.m3u8`)).text();
+      assert.fail(`${(err as Error).message}; page ${JSON.stringify(page)}; playlist tail ${JSON.stringify(playlist.split('\n').slice(-5))}`);
+    }
     // Let hls.js settle at its target distance from the live edge before measuring.
     await sleep(4000);
     const samples: Sample[] = await hlsViewer.evaluate(() => (window as any).samples);
