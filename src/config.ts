@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { IceServerConfig } from './protocol/messages.js';
+import type { EncodingOptions } from './media/room-tap.js';
 
 const iceServerSchema = z.object({
   urls: z.union([z.string(), z.array(z.string())]).transform((u) => (Array.isArray(u) ? u : [u])),
@@ -42,13 +43,7 @@ export interface Config {
     mode: 'on-demand' | 'always' | 'off';
     /** Base URL of HLS given to listeners: /hls on this origin, or a CDN in front of it. */
     baseUrl: string;
-    ffmpegPath: string;
-    width: number;
-    height: number;
-    fps: number;
-    videoKbps: number;
-    audioKbps: number;
-    segmentSeconds: number;
+    encoding: EncodingOptions;
     windowSegments: number;
     lingerMs: number;
   };
@@ -105,13 +100,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
     hls: {
       mode: hlsMode(get('hls-mode', 'SPACES_HLS_MODE', 'on-demand')),
       baseUrl: get('hls-base-url', 'SPACES_HLS_BASE_URL', '/hls').replace(/\/$/, ''),
-      ffmpegPath: get('ffmpeg', 'SPACES_FFMPEG', 'ffmpeg'),
-      width: num('hls-width', 'SPACES_HLS_WIDTH', 960),
-      height: num('hls-height', 'SPACES_HLS_HEIGHT', 540),
-      fps: num('hls-fps', 'SPACES_HLS_FPS', 30),
-      videoKbps: num('hls-video-kbps', 'SPACES_HLS_VIDEO_KBPS', 1200),
-      audioKbps: num('hls-audio-kbps', 'SPACES_HLS_AUDIO_KBPS', 64),
-      segmentSeconds: num('hls-segment-seconds', 'SPACES_HLS_SEGMENT_SECONDS', 1),
+      encoding: {
+        ffmpegPath: get('ffmpeg', 'SPACES_FFMPEG', 'ffmpeg'),
+        width: num('hls-width', 'SPACES_HLS_WIDTH', 960),
+        height: num('hls-height', 'SPACES_HLS_HEIGHT', 540),
+        fps: num('hls-fps', 'SPACES_HLS_FPS', 30),
+        videoKbps: num('hls-video-kbps', 'SPACES_HLS_VIDEO_KBPS', 1200),
+        audioKbps: num('hls-audio-kbps', 'SPACES_HLS_AUDIO_KBPS', 64),
+        segmentSeconds: num('hls-segment-seconds', 'SPACES_HLS_SEGMENT_SECONDS', 1),
+      },
       windowSegments: num('hls-window', 'SPACES_HLS_WINDOW_SEGMENTS', 6),
       lingerMs: num('hls-linger-ms', 'SPACES_HLS_LINGER_MS', 30_000),
     },

@@ -56,13 +56,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   // One worker per core spreads each Space's listeners over the cores; with one, the media
   // plane runs in this process.
   const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.ffmpegPath)
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath)
       : new MediaServer(
           transport,
           undefined,
           undefined,
           (options) => LiveEncoder.start(options),
-          (onFrame) => new H264ToVp8(h264Options(config.hls.ffmpegPath), onFrame),
+          (onFrame) => new H264ToVp8(h264Options(config.hls.encoding.ffmpegPath), onFrame),
         );
   const { hls } = config;
   const comments = new CommentStore(db);
@@ -72,7 +72,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     {
       root: join(config.dataDir, 'recordings'),
       retentionDays: config.recordingRetentionDays,
-      master: { width: hls.width, height: hls.height, videoKbps: hls.videoKbps, audioKbps: hls.audioKbps },
+      master: hls.encoding,
     },
     log.child({ module: 'recordings' }),
     comments,
@@ -89,13 +89,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       egress: {
         mode: hls.mode,
         root: join(config.dataDir, 'hls'),
-        ffmpegPath: hls.ffmpegPath,
-        width: hls.width,
-        height: hls.height,
-        fps: hls.fps,
-        videoKbps: hls.videoKbps,
-        audioKbps: hls.audioKbps,
-        segmentSeconds: hls.segmentSeconds,
+        encoding: hls.encoding,
         windowSegments: hls.windowSegments,
         lingerMs: hls.lingerMs,
       },

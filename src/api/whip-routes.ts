@@ -13,8 +13,6 @@ import type { TokenService } from '../auth/tokens.js';
 import type { IceServerConfig } from '../protocol/messages.js';
 import { InvalidSdpError } from '../media/sdp.js';
 import { readSdpFragment, UnsupportedOfferError } from '../media/client-offer.js';
-import { SpaceError } from '../spaces/index.js';
-import { AppError } from '../app/app-error.js';
 import { authenticate } from './auth-routes.js';
 import { HttpError, parseBody } from './http-errors.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -69,8 +67,7 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
 function mediaError(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof InvalidSdpError) return fail(reply, 400, 'invalid_sdp', err.message);
   if (err instanceof UnsupportedOfferError) return fail(reply, 406, 'unsupported_media', err.message);
-  if (err instanceof SpaceError || err instanceof AppError) throw err; // mapped by the error handler
-  throw err;
+  throw err; // domain and app errors are mapped by the shared error handler
 }
 
 export function registerWhipRoutes(

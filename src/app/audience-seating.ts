@@ -5,6 +5,7 @@
 import type { AudienceTier, ServerMessage, TierReason } from '../protocol/messages.js';
 import type { RoomHandle } from '../media/room-handle.js';
 import type { Space } from '../spaces/index.js';
+import { isOnStage } from '../spaces/permissions.js';
 import type { AudienceTiers } from './audience-tiers.js';
 import type { SpaceEgress } from './space-egress.js';
 
@@ -16,7 +17,6 @@ export interface AudienceServing {
   hlsUrl: string;
 }
 
-const isStageRole = (role: string) => role !== 'listener';
 
 export class AudienceSeating {
   /** Each connected participant's tier; a WebRTC entry holds one of the node's places. */
@@ -90,7 +90,7 @@ export class AudienceSeating {
   private decide(userId: string): [AudienceTier, TierReason] {
     const p = this.space.participant(userId);
     const current = this.tierOf.get(userId);
-    if (p && isStageRole(p.role)) {
+    if (p && isOnStage(p.role)) {
       if (current !== 'webrtc') this.serving.tiers.admitStage();
       return ['webrtc', 'stage'];
     }

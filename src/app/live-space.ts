@@ -10,6 +10,7 @@ import type { Action, AudienceTier, ErrorCode, PersonView, ServerMessage, SpaceS
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { LISTENER_LIST_LIMIT } from '../protocol/messages.js';
 import type { Participant } from '../spaces/participant.js';
+import { isOnStage } from '../spaces/permissions.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface Connection {
@@ -33,7 +34,6 @@ export interface LiveSpaceOptions {
 
 
 const BROADCAST_DELAY_MS = 30;
-const isStageRole = (role: string) => role !== 'listener';
 
 export class LiveSpace {
   private readonly connections = new Map<string, Connection>();
@@ -108,7 +108,7 @@ export class LiveSpace {
     this.connections.set(person.userId, conn);
     this.clearGrace(person.userId);
     const p = this.space.participant(person.userId)!;
-    if (isStageRole(p.role)) this.room.setPublisher(person.userId, true, p.muted);
+    if (isOnStage(p.role)) this.room.setPublisher(person.userId, true, p.muted);
     this.seating.seat(person.userId);
     conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
     this.apply(events);
@@ -135,7 +135,7 @@ export class LiveSpace {
   async startIngest(person: Person, offer: string): Promise<string> {
     // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
     const known = this.space.participant(person.userId);
-    const onStage = known ? isStageRole(known.role) : person.userId === this.space.hostId;
+    const onStage = known ? isOnStage(known.role) : person.userId === this.space.hostId;
     if (!onStage) throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
     const events = this.space.join(person, Date.now());
     const p = this.space.participant(person.userId)!;
@@ -210,7 +210,7 @@ export class LiveSpace {
   requestTier(userId: string, tier: AudienceTier): void {
     const p = this.space.participant(userId);
     if (!p || !this.connections.has(userId)) throw new AppError('not_found', 'you are not in this Space');
-    if (tier === 'hls' && isStageRole(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
+    if (tier === 'hls' && isOnStage(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
     this.seating.request(userId, tier);
   }
 
@@ -273,8 +273,8 @@ export class LiveSpace {
       switch (e.kind) {
         case 'roleChanged': {
           const p = this.space.participant(e.userId);
-          this.room.setPublisher(e.userId, isStageRole(e.to), p?.muted ?? false);
-          if (isStageRole(e.to)) this.seating.cameOnStage(e.userId);
+          this.room.setPublisher(e.userId, isOnStage(e.to), p?.muted ?? false);
+          if (isOnStage(e.to)) this.seating.cameOnStage(e.userId);
           break;
         }
         case 'recordingChanged':

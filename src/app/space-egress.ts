@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RoomHandle } from '../media/room-handle.js';
-import type { EgressEvent } from '../media/room-tap.js';
+import type { EgressEvent, EncodingOptions } from '../media/room-tap.js';
 import { HlsStream } from '../egress/hls-stream.js';
 import { renderMasterPlaylist, type Rendition } from '../egress/hls-playlist.js';
 import type { RecordingService } from './recording-service.js';
@@ -17,13 +17,7 @@ export interface EgressSettings {
   mode: HlsMode;
   /** Live HLS files: one directory per Space, one below it per encoder run. */
   root: string;
-  ffmpegPath: string;
-  width: number;
-  height: number;
-  fps: number;
-  videoKbps: number;
-  audioKbps: number;
-  segmentSeconds: number;
+  encoding: EncodingOptions;
   windowSegments: number;
   /** How long the encoder keeps running after the last reason for it went away. */
   lingerMs: number;
@@ -57,12 +51,11 @@ export class SpaceEgress {
     private readonly handleOf: (userId: string) => string | undefined,
     private readonly log: Logger,
   ) {
-    this.master = renderMasterPlaylist({ ...settings, video: true });
+    this.master = renderMasterPlaylist({ ...settings.encoding, video: true });
     room.on('egress', (e) => this.onEgress(e));
     room.on('activeSpeaker', (userId) => {
       if (!this.recording) return;
-      const handle = userId === null ? undefined : this.handleOf(userId);
-      this.recordings.speaker(this.spaceId, userId !== null && handle ? { userId, handle } : null, Date.now()).catch((err) => this.fail(err));
+      this.recordings.speaker(this.spaceId, this.speakerOf(userId), Date.now()).catch((err) => this.fail(err));
     });
     // A node that always publishes HLS starts with the Space, before anyone joins.
     this.evaluate();
@@ -94,11 +87,7 @@ export class SpaceEgress {
     if (on) {
       this.recordings
         .begin({ id: this.spaceId, title: this.title }, Date.now())
-        .then(() => {
-          const current = this.room.activeSpeaker;
-          const handle = current === null ? undefined : this.handleOf(current);
-          return this.recordings.speaker(this.spaceId, current !== null && handle ? { userId: current, handle } : null, Date.now());
-        })
+        .then(() => this.recordings.speaker(this.spaceId, this.speakerOf(this.room.activeSpeaker), Date.now()))
         .catch((err) => this.fail(err));
     } else {
       this.recordings.speaker(this.spaceId, null, Date.now()).catch((err) => this.fail(err));
@@ -109,6 +98,12 @@ export class SpaceEgress {
   /** Someone on stage turned a camera on: the recording will have a picture worth showing. */
   noteCamera(): void {
     if (this.recording) this.recordings.noteVideo(this.spaceId).catch((err) => this.fail(err));
+  }
+
+  /** A timeline entry for the active speaker (null: nobody, or someone no longer here). */
+  private speakerOf(userId: string | null): { userId: string; handle: string } | null {
+    const handle = userId === null ? undefined : this.handleOf(userId);
+    return userId !== null && handle ? { userId, handle } : null;
   }
 
   private fail(err: unknown): void {
@@ -154,8 +149,7 @@ export class SpaceEgress {
   private start(): void {
     // A new name per run: segment URLs are cached as immutable, so a run never reuses one.
     this.runTag = `r${Date.now().toString(36)}`;
-    const { ffmpegPath, width, height, fps, videoKbps, audioKbps, segmentSeconds } = this.settings;
-    this.room.startEgress({ ffmpegPath, dir: this.dirOf(this.runTag), width, height, fps, videoKbps, audioKbps, segmentSeconds });
+    this.room.startEgress({ ...this.settings.encoding, dir: this.dirOf(this.runTag) });
     this.log.info({ space: this.spaceId, run: this.runTag }, 'HLS egress starting');
   }
 

@@ -3,8 +3,7 @@
 // via opusscript) and summed, 20 ms at a time, on the egress's own clock. Speakers come and
 // go as the voice gate opens and closes, so a speaker's queue refills (40 ms) at each talkspurt.
 import OpusScript from 'opusscript';
-import { rtpSequence } from '../media/rtp.js';
-import { payloadBounds } from './rtp-payload.js';
+import { rtpPayloadBounds, rtpSequence } from '../media/rtp.js';
 
 export const SAMPLE_RATE = 48_000;
 /** Samples per mix tick (20 ms). */
@@ -58,7 +57,7 @@ export class AudioMixer {
 
   /** A live speaker's RTP packet (the buffer is only read now). */
   push(speakerId: string, rtp: Buffer, nowMs: number): void {
-    const bounds = payloadBounds(rtp);
+    const bounds = rtpPayloadBounds(rtp);
     if (!bounds || bounds[1] <= bounds[0]) return;
     let s = this.speakers.get(speakerId);
     if (!s) {

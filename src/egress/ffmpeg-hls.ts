@@ -4,22 +4,9 @@
 // in its own playlists; the origin (HlsStream) serves a sliding window and prunes the files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import type { EgressOptions } from '../media/room-tap.js';
 
-export interface HlsEncodeOptions {
-  ffmpegPath: string;
-  /** Where ffmpeg writes its playlists and segments. */
-  dir: string;
-  width: number;
-  height: number;
-  fps: number;
-  videoKbps: number;
-  audioKbps: number;
-  /** Target segment length; short segments are most of the latency budget. */
-  segmentSeconds: number;
-  /** Input size of the IVF stream (the idle card's size; real frames may differ and are scaled). */
-  inputWidth: number;
-  inputHeight: number;
-}
+export type HlsEncodeOptions = EgressOptions;
 
 /** ffmpeg's playlist for each rendition; the origin reads these. */
 export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' } as const;

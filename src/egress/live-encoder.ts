@@ -73,7 +73,7 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
   static async start(options: EgressOptions): Promise<LiveEncoder> {
     mkdirSync(options.dir, { recursive: true });
     const idle = await idleFrame(options.ffmpegPath, options.width, options.height);
-    const ff = spawnFfmpegHls({ ...options, inputWidth: options.width, inputHeight: options.height });
+    const ff = spawnFfmpegHls(options);
     ff.videoIn.write(
       writeIvfFileHeader({ fourcc: 'VP80', width: options.width, height: options.height, timebaseDen: 1000, timebaseNum: 1, frameCount: 0 }),
     );

@@ -1,9 +1,8 @@
 // Reassembles the stage video's RTP packets into whole VP8 frames for the encoder. A frame
 // missing a packet is dropped, and so is everything after it until the next keyframe: a
 // decoder fed a broken reference only produces garbage until then anyway.
-import { rtpMarker, rtpSequence, rtpTimestamp } from '../media/rtp.js';
+import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from '../media/rtp.js';
 import { createVp8Descriptor, parseVp8 } from '../media/vp8.js';
-import { payloadBounds } from './rtp-payload.js';
 
 /** Bigger frames are dropped: no sane 1080p VP8 frame is this large. */
 const MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -33,7 +32,7 @@ export class Vp8FrameAssembler {
 
   /** Feeds one RTP packet (read now, not kept); returns a completed frame, or null. */
   push(rtp: Buffer): Vp8Frame | null {
-    const bounds = payloadBounds(rtp);
+    const bounds = rtpPayloadBounds(rtp);
     if (!bounds || !parseVp8(rtp, bounds[0], this.desc) || this.desc.dataAt >= bounds[1]) return null;
     const seq = rtpSequence(rtp);
     const ts = rtpTimestamp(rtp);

@@ -13,7 +13,7 @@ import { nextSsrc, type Layer } from './peer.js';
 import { visitRtcp, writePli } from './rtcp.js';
 import { H264Depacketizer } from '../codecs/h264-depacketizer.js';
 import { Vp8Packetizer } from '../codecs/vp8-packetizer.js';
-import { rtpMarker, rtpPayloadOffset, rtpSequence, rtpTimestamp } from './rtp.js';
+import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from './rtp.js';
 
 /** Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition root). */
 export type H264Transcoder = (onFrame: (frame: { data: Buffer; keyframe: boolean }) => void) => { push(accessUnit: Buffer): void; close(): void };
@@ -172,10 +172,9 @@ export class IngestPeer {
       if (isRtcp(buf) || buf.length < 12 || (buf[1]! & 0x7f) !== pt) return;
       const h = this.h264!;
       if (h.sourceSsrc === 0) h.sourceSsrc = buf.readUInt32BE(8);
-      const start = rtpPayloadOffset(buf);
-      const end = buf[0]! & 0x20 ? buf.length - buf[buf.length - 1]! : buf.length;
-      if (start < 0 || end <= start) return;
-      const unit = depacketizer.push(buf.subarray(start, end), rtpSequence(buf), rtpTimestamp(buf), rtpMarker(buf));
+      const bounds = rtpPayloadBounds(buf);
+      if (!bounds || bounds[1] <= bounds[0]) return;
+      const unit = depacketizer.push(buf.subarray(bounds[0], bounds[1]), rtpSequence(buf), rtpTimestamp(buf), rtpMarker(buf));
       if (unit) transcoder.push(unit.data);
     });
     this.camTracks.high = track;

@@ -49,6 +49,18 @@ export function answerOffer(pc: PeerConnection, offer: string, transport: Transp
   } catch (err) {
     throw new InvalidSdpError(`offer rejected: ${(err as Error).message}`);
   }
+  return describeLocal(pc, 'answer').then((desc) => {
+    if (desc.type !== 'answer') throw new Error('no local answer');
+    return announceAddress(desc.sdp, transport.announcedAddress);
+  });
+}
+
+/**
+ * Sets our local description and resolves with it once our candidates are gathered (or after
+ * 5 s with what there is): offers and answers we send carry them. Rejects if the library has
+ * no description to give.
+ */
+export function describeLocal(pc: PeerConnection, type: 'offer' | 'answer'): Promise<{ sdp: string; type: string }> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = () => {
@@ -56,14 +68,14 @@ export function answerOffer(pc: PeerConnection, offer: string, transport: Transp
       done = true;
       clearTimeout(timer);
       const desc = pc.localDescription();
-      if (!desc || desc.type !== 'answer') return reject(new Error('no local answer'));
-      resolve(announceAddress(desc.sdp, transport.announcedAddress));
+      if (!desc) return reject(new Error('no local description'));
+      resolve(desc);
     };
     const timer = setTimeout(finish, GATHERING_TIMEOUT_MS);
     pc.onGatheringStateChange((state) => {
       if (state === 'complete') finish();
     });
-    pc.setLocalDescription('answer');
+    pc.setLocalDescription(type);
     if (pc.gatheringState() === 'complete') finish();
   });
 }

@@ -7,7 +7,7 @@ import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
 import { OPUS_PT, VP8_PT } from './payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
-import { openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
+import { describeLocal, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 
@@ -20,7 +20,6 @@ export const VIDEO_SLOT_MID = 'v0';
 export { OPUS_PT } from './payload-types.js';
 export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
-const GATHERING_TIMEOUT_MS = 5000;
 
 export interface PeerEvents {
   /** A new offer for the client. */
@@ -214,34 +213,19 @@ export class Peer {
     return this.closed;
   }
 
-  private createOffer(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        const desc = this.pc.localDescription();
-        if (!desc) return reject(new Error('no local description'));
-        this.offeredMids = this.tracks.map((t) => t.mid());
-        let sdp = announceAddress(desc.sdp, this.transport.announcedAddress);
-        if (!this.answered) {
-          // Until the client's answer brings its DTLS fingerprint, a client that reached us
-          // by ICE would start a DTLS handshake we must fail. So the first offer carries no
-          // candidates; they follow the answer (trickle ICE).
-          const split = splitCandidates(sdp);
-          sdp = split.sdp;
-          this.withheldCandidates = split.candidates;
-        }
-        resolve(sdp);
-      };
-      const timer = setTimeout(finish, GATHERING_TIMEOUT_MS);
-      this.pc.onGatheringStateChange((state) => {
-        if (state === 'complete') finish();
-      });
-      this.pc.setLocalDescription('offer');
-      if (this.pc.gatheringState() === 'complete') finish();
-    });
+  private async createOffer(): Promise<string> {
+    const desc = await describeLocal(this.pc, 'offer');
+    this.offeredMids = this.tracks.map((t) => t.mid());
+    let sdp = announceAddress(desc.sdp, this.transport.announcedAddress);
+    if (!this.answered) {
+      // Until the client's answer brings its DTLS fingerprint, a client that reached us
+      // by ICE would start a DTLS handshake we must fail. So the first offer carries no
+      // candidates; they follow the answer (trickle ICE).
+      const split = splitCandidates(sdp);
+      sdp = split.sdp;
+      this.withheldCandidates = split.candidates;
+    }
+    return sdp;
   }
 }
 

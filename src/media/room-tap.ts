@@ -36,17 +36,21 @@ export function tapOutlet(tap: RoomTap): RtpOutlet {
   };
 }
 
-/** How the room's egress encodes: passed through the media plane to whoever implements it. */
-export interface EgressOptions {
+/** How a Space is encoded for HLS (the same for every Space of a node). */
+export interface EncodingOptions {
   ffmpegPath: string;
-  /** Where the encoder writes its playlists and segments (shared with the HTTP origin). */
-  dir: string;
   width: number;
   height: number;
   fps: number;
   videoKbps: number;
   audioKbps: number;
   segmentSeconds: number;
+}
+
+/** One encoder run: passed through the media plane to whoever implements the egress. */
+export interface EgressOptions extends EncodingOptions {
+  /** Where the encoder writes its playlists and segments (shared with the HTTP origin). */
+  dir: string;
 }
 
 /** A running egress: a tap the room feeds, until it stops or dies. */

@@ -120,3 +120,16 @@ export function readAudioLevel(buf: Buffer, extId: number): number {
   const at = findHeaderExtension(buf, extId);
   return at < 0 ? -1 : buf[at]!;
 }
+
+/** [start, end) of the payload, after the header and before any padding; null for a malformed packet. */
+export function rtpPayloadBounds(buf: Buffer): [number, number] | null {
+  const start = rtpPayloadOffset(buf);
+  if (start < 0) return null;
+  let end = buf.length;
+  if (buf[0]! & 0x20) {
+    const pad = buf[end - 1]!;
+    if (pad === 0 || start + pad > end) return null;
+    end -= pad;
+  }
+  return [start, end];
+}

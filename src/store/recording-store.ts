@@ -2,6 +2,7 @@
 // kept as the detector's turns in wall-clock time; mapping them onto the recording's own
 // time needs its segments, so that happens when the recording is read.
 import type { Db } from './database.js';
+import { toIso, toMs } from './iso-time.js';
 import type { RecordingsTable } from './schema.js';
 
 export interface SpeakerTurn {
@@ -25,8 +26,6 @@ export interface RecordingRecord {
   expiresAt: number | null;
 }
 
-const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const toMs = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
 function fromRow(row: RecordingsTable): RecordingRecord {
   let turns: SpeakerTurn[] = [];

@@ -1,6 +1,7 @@
 // Durable record of each Space: what it is, its lifecycle, and who is banned from it.
 // The live state (who is on stage) is in memory; this is what survives a restart.
 import type { Db } from './database.js';
+import { toIso, toMs } from './iso-time.js';
 import type { SpacesTable } from './schema.js';
 
 export interface SpaceRecord {
@@ -17,8 +18,6 @@ export interface SpaceRecord {
   kind: 'space' | 'broadcast';
 }
 
-const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const toMs = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
 function fromRow(row: SpacesTable): SpaceRecord {
   return {

@@ -13,8 +13,6 @@ const opts: HlsEncodeOptions = {
   videoKbps: 500,
   audioKbps: 64,
   segmentSeconds: 1,
-  inputWidth: 640,
-  inputHeight: 360,
 };
 
 /** The value after `flag` (the first occurrence after `from`). */
