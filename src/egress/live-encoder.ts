@@ -2,7 +2,8 @@
 // the stage video, and feeds both to ffmpeg on one clock. Audio is written in real time,
 // 20 ms per tick (silence when nobody talks), so the output timeline is the wall clock; video
 // frames are stamped with their arrival time on the same clock. While the stage video shows
-// nobody, a plain card goes out a few times a second instead.
+// nobody (or the camera stalls), a plain card goes out a few times a second instead; VideoFeed
+// decides which, and keeps camera inter frames from being decoded against the card.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { EgressOptions, EgressTap } from '../media/room-tap.js';
@@ -11,12 +12,10 @@ import { AudioMixer, FRAME_SAMPLES, SAMPLE_RATE } from './audio-mixer.js';
 import { Vp8FrameAssembler } from './vp8-frame-assembler.js';
 import { RtpReorderBuffer } from './rtp-reorder.js';
 import { idleFrame } from './idle-frame.js';
+import { VideoFeed } from './video-feed.js';
 import { spawnFfmpegHls, type FfmpegHls } from './ffmpeg-hls.js';
 
 const TICK_MS = 20;
-/** Without a camera frame for this long, the idle card takes over. */
-const VIDEO_STALL_MS = 300;
-const IDLE_FRAME_INTERVAL_MS = 200;
 /** If ffmpeg falls this far behind, drop input rather than grow without bound. */
 const MAX_PIPE_BACKLOG = 8 * 1024 * 1024;
 /** When ffmpeg does not exit after its inputs close, kill it. */
@@ -32,6 +31,8 @@ export interface LiveEncoderStats {
   mixedTicks: number;
   videoFrames: number;
   idleFrames: number;
+  /** Camera frames not written because the decoder's reference was not the camera's (after the card). */
+  heldBackFrames: number;
   droppedWrites: number;
   audioPacketsIn: number;
   decodeErrors: number;
@@ -44,14 +45,20 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
   private readonly t0 = performance.now();
   private samplesWritten = 0;
   private lastVideoPts = -1;
-  private lastCameraFrameAt = -Infinity;
-  private lastIdleAt = -Infinity;
-  private source: string | null = null;
+  private readonly feed = new VideoFeed();
   private controls: { requestKeyframe(): void } | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
   private stopping = false;
   private exited = false;
-  readonly stats: LiveEncoderStats = { mixedTicks: 0, videoFrames: 0, idleFrames: 0, droppedWrites: 0, audioPacketsIn: 0, decodeErrors: 0 };
+  readonly stats: LiveEncoderStats = {
+    mixedTicks: 0,
+    videoFrames: 0,
+    idleFrames: 0,
+    heldBackFrames: 0,
+    droppedWrites: 0,
+    audioPacketsIn: 0,
+    decodeErrors: 0,
+  };
   /** Wall-clock time (ms since the epoch) of media time 0, for mapping segments to moments. */
   readonly startedAtMs = Date.now();
 
@@ -104,14 +111,20 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     const frame = this.assembler.push(packet);
     // Lost a packet: nothing decodes until a keyframe, and a WebRTC sender sends one only when asked.
     if (this.assembler.waitingForKeyframe) this.controls?.requestKeyframe();
-    if (!frame || this.source === null) return;
-    this.lastCameraFrameAt = performance.now();
-    this.writeVideo(frame.data);
-    this.stats.videoFrames++;
+    if (!frame) return;
+    const verdict = this.feed.camera(frame.keyframe, performance.now());
+    if (verdict === 'need-keyframe') {
+      this.stats.heldBackFrames++;
+      this.controls?.requestKeyframe();
+    }
+    if (verdict !== 'write') return;
+    const ok = this.writeVideo(frame.data);
+    this.feed.written(ok);
+    if (ok) this.stats.videoFrames++;
   }
 
   videoSource(participantId: string | null): void {
-    this.source = participantId;
+    this.feed.source(participantId);
   }
 
   /** Closes ffmpeg's inputs so it finishes its last segments, and resolves when it has exited. */
@@ -143,25 +156,26 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     }
     this.stats.audioPacketsIn = this.mixer.packetsIn;
     this.stats.decodeErrors = this.mixer.decodeErrors;
-    if (now - this.lastCameraFrameAt > VIDEO_STALL_MS && now - this.lastIdleAt >= IDLE_FRAME_INTERVAL_MS) {
-      this.lastIdleAt = now;
+    if (this.feed.cardDue(now)) {
       this.writeVideo(this.idle);
       this.stats.idleFrames++;
     }
   }
 
-  private writeVideo(data: Buffer): void {
+  /** False when the frame was dropped (ffmpeg is too far behind). */
+  private writeVideo(data: Buffer): boolean {
     // Strictly increasing pts, in ms of the same clock as the audio.
     const pts = Math.max(this.lastVideoPts + 1, Math.round(performance.now() - this.t0));
     this.lastVideoPts = pts;
-    this.write(this.ff.videoIn, Buffer.concat([writeIvfFrameHeader(data.length, pts), data]));
+    return this.write(this.ff.videoIn, Buffer.concat([writeIvfFrameHeader(data.length, pts), data]));
   }
 
-  private write(pipe: NodeJS.WritableStream & { writableLength: number }, buf: Buffer): void {
+  private write(pipe: NodeJS.WritableStream & { writableLength: number }, buf: Buffer): boolean {
     if (pipe.writableLength > MAX_PIPE_BACKLOG) {
       this.stats.droppedWrites++;
-      return;
+      return false;
     }
     pipe.write(buf);
+    return true;
   }
 }
