@@ -6,7 +6,7 @@
 import type { Action } from '../protocol/messages.js';
 import { reject } from './errors.js';
 import type { SpaceEvent } from './events.js';
-import type { SpaceLimits } from './limits.js';
+import { MAX_BANS, type SpaceLimits } from './limits.js';
 import type { Participant } from './participant.js';
 import { canModerate, canMute, isModerator, isOnStage, roleMayAttempt } from './permissions.js';
 import type { Roster } from './roster.js';
@@ -176,6 +176,7 @@ function leaveStage(ctx: Ctx): SpaceEvent[] {
 
 function remove(ctx: Ctx, userId: string): SpaceEvent[] {
   const { actor, roster } = ctx;
+  if (!roster.get(userId)) return blockAbsent(ctx, userId);
   const t = target(ctx, userId);
   if (t.userId === actor.userId) reject('invalid_state', 'use leave to leave the Space');
   if (!canModerate(actor.role, t.role)) reject('not_permitted', `a ${actor.role} cannot remove the ${t.role}`);
@@ -183,6 +184,20 @@ function remove(ctx: Ctx, userId: string): SpaceEvent[] {
   // Removal is a block: without the ban the person could simply rejoin.
   roster.ban(t.userId);
   return [{ kind: 'removed', userId: t.userId, by: actor.userId }];
+}
+
+/**
+ * Blocks someone who is not here (say, they left right after a comment), so they cannot come
+ * back. Not being here, they hold no role and rank as a listener. The host of a live Space is
+ * always here (leaving hands the Space over or ends it), so this never reaches the host.
+ */
+function blockAbsent({ actor, roster }: Ctx, userId: string): SpaceEvent[] {
+  if (!canModerate(actor.role, 'listener')) reject('not_permitted', `a ${actor.role} cannot block people`);
+  if (roster.isBanned(userId)) return [];
+  // Bans are kept for the Space's life and stored: a moderator cannot grow them without bound.
+  if (roster.banCount >= MAX_BANS) reject('invalid_state', `this Space already blocks ${MAX_BANS} people`);
+  roster.ban(userId);
+  return [{ kind: 'removed', userId, by: actor.userId }];
 }
 
 function makeCohost(ctx: Ctx, userId: string): SpaceEvent[] {

@@ -7,6 +7,12 @@ export interface SpaceLimits {
   maxStage: number;
 }
 
+/**
+ * People one Space may block. Bans last the Space's life and are stored, and people who are
+ * not here can be blocked too, so a moderator could otherwise grow them without bound.
+ */
+export const MAX_BANS = 10_000;
+
 export const DEFAULT_LIMITS: Readonly<SpaceLimits> = Object.freeze({ maxCohosts: 2, maxStage: 13 });
 
 /**

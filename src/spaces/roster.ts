@@ -95,6 +95,10 @@ export class Roster {
     this.bans.add(userId);
   }
 
+  get banCount(): number {
+    return this.bans.size;
+  }
+
   /** Adds a new participant: connected, unmuted, no request or invitation. */
   add(person: Person, role: Role): Participant {
     const p: Participant = {

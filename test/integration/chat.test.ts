@@ -229,6 +229,20 @@ describe('chat and reactions', () => {
     assert.ok(texts(host).includes('troll was here'));
   });
 
+  it('someone who comments and leaves can still be blocked: they cannot rejoin', async () => {
+    const api = await account(server, 'chat_hit_and_run');
+    const hitAndRun = await join(server, spaceId, { api, canPublish: false });
+    await hitAndRun.signalling.comment('bye losers');
+    await waitFor(() => texts(host).includes('bye losers') && hitAndRun.state.you !== null, 5000, 'their comment');
+    const userId = hitAndRun.state.you!.userId;
+    await hitAndRun.signalling.leave();
+    await waitFor(() => !host.state.space!.listeners.some((p) => p.userId === userId), 5000, 'they left');
+    await host.signalling.act({ action: 'remove', userId });
+    await assert.rejects(joinSpace(server, spaceId, { api, canPublish: false }), hasCode('banned'));
+    // A listener cannot block anyone, present or not.
+    await assert.rejects(listener.signalling.act({ action: 'remove', userId: 'someone-else' }), hasCode('not_permitted'));
+  });
+
   it('reactions reach everyone in batches, and the eleventh in a burst is refused and counted nowhere', async () => {
     const mark = new Map(everyone().map((p) => [p, p.reactions.length]));
     const totals = (p: TestParticipant) => {

@@ -5,9 +5,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Action } from '../../../src/protocol/messages.js';
 import type { Space, SpaceErrorCode } from '../../../src/spaces/index.js';
+import { MAX_BANS } from '../../../src/spaces/limits.js';
 import {
   HOST,
   T0,
+  act,
   addCohost,
   addInvitee,
   addListener,
@@ -15,6 +17,7 @@ import {
   addSpeaker,
   assertRejected,
   liveSpace,
+  person,
   snapshot,
 } from './helpers.js';
 
@@ -62,7 +65,7 @@ const TARGET_MATRIX: Record<'host' | 'cohost', Record<TargetAction, Record<Targe
     invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
     mute:           { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
     moveToAudience: { host: P, self: P, otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
-    remove:         { host: I, self: I, otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: N },
+    remove:         { host: I, self: I, otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
     makeCohost:     { host: I, self: I, otherCohost: I, speaker: 'ok', listener: 'ok', guest: P, requester: 'ok', invitee: 'ok', missing: N },
     removeCohost:   { host: I, self: I, otherCohost: 'ok', speaker: I, listener: I, guest: I, requester: I, invitee: I, missing: N },
   },
@@ -72,7 +75,7 @@ const TARGET_MATRIX: Record<'host' | 'cohost', Record<TargetAction, Record<Targe
     invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
     mute:           { host: P, self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
     moveToAudience: { host: P, self: P, otherCohost: P, speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
-    remove:         { host: P, self: I, otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: N },
+    remove:         { host: P, self: I, otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
     makeCohost:     { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
     removeCohost:   { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
   },
@@ -82,7 +85,8 @@ const TARGET_MATRIX: Record<'host' | 'cohost', Record<TargetAction, Record<Targe
 function verifyTargeted(space: Space, action: TargetAction, target: string, before: ReturnType<typeof snapshot>): void {
   const p = space.participant(target);
   const was = before.participants.find((q) => q.userId === target);
-  assert.ok(was, 'target existed before');
+  // Only a block reaches someone who is not here (see the absent-block tests).
+  assert.ok(was || action === 'remove', 'target existed before');
   switch (action) {
     case 'approve':
       assert.equal(p?.role, 'speaker');
@@ -153,4 +157,44 @@ describe('permission matrix: moderator actions x every target', () => {
       }
     });
   }
+});
+
+describe('blocking someone who is not here', () => {
+  it('a moderator blocks a person who left: they cannot rejoin, and the block is one removed event', () => {
+    const space = liveSpace();
+    addListener(space, 'troll');
+    space.leave('troll', T0);
+    const events = act(space, HOST, { action: 'remove', userId: 'troll' });
+    assert.deepEqual(events, [{ kind: 'removed', userId: 'troll', by: HOST }]);
+    assert.equal(space.isBanned('troll'), true);
+    assertRejected(space, 'banned', () => space.join(person('troll'), T0));
+  });
+
+  it('blocking again changes nothing and reports nothing', () => {
+    const space = liveSpace();
+    act(space, HOST, { action: 'remove', userId: 'gone' });
+    const before = snapshot(space);
+    assert.deepEqual(act(space, HOST, { action: 'remove', userId: 'gone' }), []);
+    assert.deepEqual(snapshot(space), before);
+  });
+
+  it('a co-host may block an absent person too; speakers and listeners may not', () => {
+    const space = liveSpace();
+    addCohost(space, 'co1');
+    addSpeaker(space, 'spk');
+    addListener(space, 'lis');
+    assert.equal(act(space, 'co1', { action: 'remove', userId: 'gone' }).length, 1);
+    assertRejected(space, 'not_permitted', () => act(space, 'spk', { action: 'remove', userId: 'other' }));
+    assertRejected(space, 'not_permitted', () => act(space, 'lis', { action: 'remove', userId: 'other' }));
+  });
+
+  it('a Space blocks at most MAX_BANS people; past that, a block is refused and nothing changes', () => {
+    const space = liveSpace();
+    for (let i = 0; i < MAX_BANS; i++) act(space, HOST, { action: 'remove', userId: `u${i}` });
+    assertRejected(space, 'invalid_state', () => act(space, HOST, { action: 'remove', userId: 'one-more' }));
+    // Someone present can still be removed: the cap only stops bans from growing on absent ids.
+    addListener(space, 'here');
+    assert.equal(act(space, HOST, { action: 'remove', userId: 'here' }).length, 1);
+    assert.equal(space.participant('here'), undefined);
+  });
 });
