@@ -150,6 +150,20 @@ describe('HLS tier and replay in the browser', () => {
     report.push(`HLS audio: loudest 50 ms RMS ${loudest.toFixed(3)}`);
     const state = await page.locator('section[aria-label="Stage video"]').getAttribute('data-tier');
     assert.equal(state, 'hls');
+
+    // The chat runs with what is heard: on HLS a comment lands the player's delay after it
+    // does on a WebRTC page (the host's), not seconds before the moment it reacts to.
+    const delayMs = await until(async () => Number((await page.locator('main[data-media-delay]').getAttribute('data-media-delay')) ?? 0) || undefined, 10_000, 'the HLS delay');
+    const text = 'Bread that takes three days, really?';
+    const watch = `(() => { window.__seenAt = 0; const t = ${JSON.stringify(text)};
+      const check = () => { if (!window.__seenAt && document.body.innerText.includes(t)) window.__seenAt = Date.now(); };
+      new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true }); check(); })()`;
+    await Promise.all([page.evaluate(watch), host.page.evaluate(watch)]);
+    await ana.signalling.comment(text);
+    const seenAt = (p: Page) => until(async () => (await p.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt)) || undefined, 15_000, 'the comment');
+    const [onWebRtc, onHls] = [await seenAt(host.page), await seenAt(page)];
+    report.push(`comment on HLS shown ${onHls - onWebRtc} ms after WebRTC (player delay ${delayMs} ms)`);
+    assert.ok(onHls - onWebRtc >= delayMs / 2, `held back on HLS: ${onHls - onWebRtc} ms after the WebRTC page, player delay ${delayMs} ms`);
   });
 
   it('goes back to WebRTC without a moment of silence', async () => {

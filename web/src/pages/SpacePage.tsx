@@ -27,7 +27,8 @@ import { Link, navigate } from '../router.js';
 import { useAuth } from '../state/auth.js';
 import { takeGoLive } from '../state/goLive.js';
 import { useToast } from '../state/toasts.js';
-import { useDelayed } from '../state/useDelayed.js';
+import { useDelayed, useDelayedEvents } from '../state/useDelayed.js';
+import { useHeardComments } from '../state/useHeardComments.js';
 import { useSpaceSession, type SpaceSession } from '../state/useSpaceSession.js';
 
 const DONE: Record<PersonAction, (handle: string) => string> = {
@@ -133,6 +134,9 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
   const delay = session.tier.hlsUrl !== null ? hlsDelay : 0;
   const speaking = useDelayed(session.speaking, delay);
   const activeSpeaker = useDelayed(session.activeSpeaker, delay);
+  // So are other people's comments and everyone's reactions: they land with what they react to.
+  const comments = useHeardComments(session.comments, delay, you?.userId ?? null);
+  const onReactions = useDelayedEvents(session.onReactions, delay);
   // Everyone the page knows, for the comments' roles and menus.
   const people = useMemo(
     () => new Map([...(space?.listeners ?? []), ...(space?.stage ?? [])].map((p) => [p.userId, p] as const)),
@@ -203,7 +207,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
       preview={session.cameraTrack}
       onPin={onPin}
     >
-      <FloatingReactions subscribe={session.onReactions} />
+      <FloatingReactions subscribe={onReactions} />
     </StageVideo>
   );
   const requests = moderator && (
@@ -216,7 +220,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
 
   return (
     <>
-      <main className={`space-main${broadcast ? ' is-broadcast' : ''}${session.status === 'connected' ? '' : ' is-offline'}`}>
+      <main className={`space-main${broadcast ? ' is-broadcast' : ''}${session.status === 'connected' ? '' : ' is-offline'}`} data-media-delay={delay}>
         <div className="space-layout">
           <section className={`stage-panel${broadcast ? ' is-broadcast' : ''}`} aria-label="Stage">
             {!broadcast && head}
@@ -242,7 +246,7 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
             {space.requests.length > 0 && requests}
             <CommentsPanel
               spaceId={spaceId}
-              comments={session.comments}
+              comments={comments}
               you={you}
               people={people}
               guest={guest}

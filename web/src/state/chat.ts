@@ -66,3 +66,29 @@ export class ReactionThrottle {
 }
 
 export type { CommentView, ReactionEmoji };
+
+/**
+ * Which comments someone who hears the Space `delayMs` late (on HLS) should see now: each
+ * comment from somebody else appears `delayMs` after it arrived, so it lands with the moment
+ * it reacts to rather than seconds before. Their own show at once, and so does the history
+ * (no arrival recorded). `arrivedAt` holds when each comment reached the page. Also returns
+ * when the next held comment is due, or null.
+ */
+export function commentsHeardBy(
+  list: readonly CommentView[],
+  arrivedAt: ReadonlyMap<string, number>,
+  delayMs: number,
+  youId: string | null,
+  nowMs: number,
+): { shown: CommentView[]; nextAt: number | null } {
+  if (delayMs <= 0) return { shown: list as CommentView[], nextAt: null };
+  let nextAt: number | null = null;
+  const shown = list.filter((c) => {
+    if (c.userId === youId) return true;
+    const due = (arrivedAt.get(c.id) ?? -Infinity) + delayMs;
+    if (due <= nowMs) return true;
+    nextAt = nextAt === null ? due : Math.min(nextAt, due);
+    return false;
+  });
+  return { shown: shown.length === list.length ? (list as CommentView[]) : shown, nextAt };
+}

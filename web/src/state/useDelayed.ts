@@ -1,6 +1,7 @@
-// A value shown `delayMs` after it happened. On the HLS tier the sound runs seconds behind the
-// signalling, so who-is-talking (rings, the active speaker) is delayed to match what is heard.
-import { useEffect, useRef, useState } from 'react';
+// Values and events shown `delayMs` after they happened. On the HLS tier the sound runs seconds
+// behind the signalling, so who-is-talking (rings, the active speaker) and reactions are
+// delayed to match what is heard.
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export function useDelayed<T>(value: T, delayMs: number): T {
   const [shown, setShown] = useState(value);
@@ -38,4 +39,32 @@ export function useDelayed<T>(value: T, delayMs: number): T {
 
   // Without a delay, the value itself (not one render late).
   return delayMs <= 0 ? value : shown;
+}
+
+/**
+ * An event subscription whose events reach the listener `delayMs` late (reactions on HLS:
+ * they float up when the moment they react to is heard). Pending events are dropped when
+ * the listener unsubscribes.
+ */
+export function useDelayedEvents<T>(subscribe: (listener: (event: T) => void) => () => void, delayMs: number): (listener: (event: T) => void) => () => void {
+  const delay = useRef(delayMs);
+  delay.current = delayMs;
+  return useCallback(
+    (listener: (event: T) => void) => {
+      const timers = new Set<number>();
+      const off = subscribe((event) => {
+        if (delay.current <= 0) return listener(event);
+        const id = window.setTimeout(() => {
+          timers.delete(id);
+          listener(event);
+        }, delay.current);
+        timers.add(id);
+      });
+      return () => {
+        off();
+        for (const id of timers) window.clearTimeout(id);
+      };
+    },
+    [subscribe],
+  );
 }
