@@ -8,6 +8,7 @@ import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
 import { rtpPayloadOffset } from '../media/rtp.js';
 import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
+import { ReceiverReports } from './receiver-reports.js';
 
 const MIC_MID = 'mic';
 const CAM_MID = 'cam';
@@ -54,6 +55,8 @@ export interface NdcPeerOptions {
   tag?: number;
   /** Keep a record of every stage-video packet (tests); off for load runs, which only count. */
   logVideo?: boolean;
+  /** Send receiver reports on the audio it hears, every 5 s as a browser does (default on). */
+  receiverReports?: boolean;
 }
 
 export class NdcPeer {
@@ -84,6 +87,8 @@ export class NdcPeer {
   private seq = Math.floor(Math.random() * 0xffff);
   private ts = Math.floor(Math.random() * 0xffffffff);
   readonly ssrc = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
+  /** Receiver reports on the audio slots (RTCP as a browser's listener sends it). */
+  readonly audioReports = new ReceiverReports(this.ssrc);
   /** Whether the synthetic voice is talking. */
   talking = false;
   private frameCount = 0;
@@ -273,6 +278,7 @@ export class NdcPeer {
 
   /** Drops the PeerConnection; the next offer builds a new one. Sending resumes on it by itself. */
   private resetConnection(): void {
+    this.audioReports.reset();
     this.micTrack = null;
     for (const cam of this.cameras) cam.track = null;
     try {
@@ -292,7 +298,7 @@ export class NdcPeer {
       const mid = track.mid();
       if (mid === MIC_MID || mid === CAM_MID || mid === CAM_LOW_MID) return;
       if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.onVideoMessage(buf));
-      else track.onMessage((buf) => this.onSlotMessage(mid, buf));
+      else track.onMessage((buf) => this.onSlotMessage(mid, buf, track));
     });
     return pc;
   }
@@ -337,12 +343,16 @@ export class NdcPeer {
     await this.options.signalling.sendAnswer(local.sdp);
   }
 
-  private onSlotMessage(mid: string, buf: Buffer): void {
+  private onSlotMessage(mid: string, buf: Buffer, track: Track): void {
     if (buf.length < 12) return;
     const pt = buf[1]!;
     if (pt >= 192 && pt <= 223) {
       this.rtcpReceived++;
       return;
+    }
+    if (this.options.receiverReports !== false) {
+      this.audioReports.onRtp(mid, track, buf, Date.now());
+      this.audioReports.start();
     }
     this.onRtp?.(mid, buf);
     const now = performance.now();
