@@ -2,14 +2,12 @@
 // room (who hears whom), the open connections, and the grace timers that hold a dropped
 // participant's place. Domain events drive the media plane and the broadcasts, in one place.
 import type { Logger } from 'pino';
-import { Space, SpaceError, type Person, type SpaceEvent } from '../spaces/index.js';
+import { Space, type Person, type SpaceEvent } from '../spaces/index.js';
 import type { RoomHandle } from '../media/room-handle.js';
-import { InvalidSdpError } from '../media/sdp.js';
 import { AppError } from './app-error.js';
-import type { Action, AudienceTier, ErrorCode, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
-import { LISTENER_LIST_LIMIT } from '../protocol/messages.js';
-import type { Participant } from '../spaces/participant.js';
+import { personView, spaceSnapshot } from './space-views.js';
 import { isOnStage } from '../spaces/permissions.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
@@ -261,8 +259,8 @@ export class LiveSpace {
     const me = userId ? this.space.participant(userId) : undefined;
     const moderator = me?.role === 'host' || me?.role === 'cohost';
     return {
-      space: this.buildSnapshot(moderator),
-      you: me ? view(me) : null,
+      space: spaceSnapshot(this.space, this.room.activeSpeaker, moderator),
+      you: me ? personView(me) : null,
       invited: me?.invited ?? false,
     };
   }
@@ -366,63 +364,16 @@ export class LiveSpace {
   private flushBroadcast(): void {
     if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
     this.broadcastTimer = null;
-    const publicSnapshot = JSON.stringify(this.buildSnapshot(false));
-    const moderatorSnapshot = JSON.stringify(this.buildSnapshot(true));
+    const publicSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, false));
+    const moderatorSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, true));
     for (const [userId, conn] of this.connections) {
       const me = this.space.participant(userId);
       if (!me) continue;
       const moderator = me.role === 'host' || me.role === 'cohost';
       // Splice the shared snapshot into each message rather than re-serialising it per person.
       conn.sendRaw(
-        `{"type":"state","space":${moderator ? moderatorSnapshot : publicSnapshot},"you":${JSON.stringify(view(me))},"invited":${me.invited}}`,
+        `{"type":"state","space":${moderator ? moderatorSnapshot : publicSnapshot},"you":${JSON.stringify(personView(me))},"invited":${me.invited}}`,
       );
     }
   }
-
-  private buildSnapshot(moderator: boolean): SpaceSnapshot {
-    const s = this.space;
-    return {
-      id: s.id,
-      title: s.title,
-      state: s.state,
-      hostId: s.hostId,
-      hostHandle: s.hostHandle,
-      scheduledFor: iso(s.scheduledFor),
-      startedAt: iso(s.startedAt),
-      endedAt: iso(s.endedAt),
-      stage: s.stage().map(view),
-      listeners: s.listeners(LISTENER_LIST_LIMIT).map(view),
-      listenerCount: s.listenerCount,
-      requests: moderator ? s.requests().map(view) : [],
-      endReason: s.endReason,
-      activeSpeaker: this.room.activeSpeaker,
-      recording: s.recording,
-      kind: s.kind,
-      guestComments: s.guestComments,
-    };
-  }
-}
-
-function view(p: Readonly<Participant>): PersonView {
-  return {
-    userId: p.userId,
-    handle: p.handle,
-    role: p.role,
-    muted: p.muted,
-    camera: p.camera,
-    connected: p.connected,
-    requested: p.requested,
-    guest: p.guest,
-  };
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-/** Maps anything thrown while handling a client message to a wire error code. */
-export function toWireError(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof SpaceError || err instanceof AppError) return { code: err.code, message: err.message };
-  if (err instanceof InvalidSdpError) return { code: 'invalid_sdp', message: err.message };
-  return { code: 'internal', message: 'internal error' };
 }

@@ -9,6 +9,9 @@ import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
 import { rtpPayloadOffset } from '../media/rtp.js';
 import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
 import { ReceiverReports } from './receiver-reports.js';
+import { StageVideoReceiver, type VideoPacketRecord } from './stage-video-receiver.js';
+
+export type { VideoPacketRecord } from './stage-video-receiver.js';
 
 const MIC_MID = 'mic';
 const CAM_MID = 'cam';
@@ -20,15 +23,6 @@ const VIDEO_FPS = 30;
 /** One 120 ms syllable, then an 80 ms dip (levels in -dBov). */
 const SYLLABLE_LEVELS = [34, 28, 24, 24, 28, 34];
 
-/** One video packet as the stage-video slot delivered it. */
-export interface VideoPacketRecord {
-  tag: number;
-  keyframeStart: boolean;
-  frameStart: boolean;
-  atMs: number;
-  seq: number;
-  pictureId: number;
-}
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 export interface ReceivedStream {
@@ -68,16 +62,12 @@ export class NdcPeer {
   private videoTimer: ReturnType<typeof setInterval> | null = null;
   /** Tag written into synthetic video payloads (defaults to the audio tag). */
   videoTag = 0;
-  private lossTimer: ReturnType<typeof setInterval> | null = null;
-  private videoSlotSsrc = 0;
-  private readonly rr = Buffer.alloc(32);
-  /** Every packet received on the stage-video slot, in order. */
-  readonly videoLog: VideoPacketRecord[] = [];
   readonly received = new Map<string, ReceivedStream>();
+  /** What the stage-video slot ("v0") delivers: counted, logged for tests, and answered with NACKs and RRs. */
+  private readonly stageVideo: StageVideoReceiver;
   firstPacketAtMs = 0;
   /** performance.now() of the first audio packet, for join-time measurements. */
   firstPacketPerfMs = 0;
-  videoPackets = 0;
   rtcpReceived = 0;
   private sendTimer: ReturnType<typeof setInterval> | null = null;
   speechClip: OpusClipPlayer | null = null;
@@ -99,6 +89,9 @@ export class NdcPeer {
   state = 'new';
 
   constructor(readonly options: NdcPeerOptions) {
+    this.stageVideo = new StageVideoReceiver(() => this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID), options.logVideo !== false, (buf) =>
+      this.onRtp?.(STAGE_VIDEO_MID, buf),
+    );
     options.signalling.on('offer', (msg) => {
       this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
     });
@@ -213,67 +206,25 @@ export class NdcPeer {
 
   /** Packets of the stage-video slot since index `from` whose tag is `tag`. */
   videoFrom(from: number, tag: number): VideoPacketRecord[] {
-    return this.videoLog.slice(from).filter((r) => r.tag === tag);
+    return this.stageVideo.from(from, tag);
   }
 
   /** Sends a generic NACK for stage-video packet `seq` (as received), as a viewer that lost it would. */
   nackVideo(seq: number): void {
-    const track = this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID);
-    if (!track || !track.isOpen() || this.videoSlotSsrc === 0) return;
-    const n = Buffer.alloc(16);
-    n[0] = 0x81;
-    n[1] = 205;
-    n.writeUInt16BE(3, 2);
-    n.writeUInt32BE(0x12345678, 4);
-    n.writeUInt32BE(this.videoSlotSsrc, 8);
-    n.writeUInt16BE(seq, 12);
-    n.writeUInt16BE(0, 14);
-    track.sendMessageBinary(n);
+    this.stageVideo.nack(seq);
   }
 
-  /**
-   * Pretends this viewer's link loses `fraction` of the stage video: sends receiver reports
-   * saying so, twice a second (0 stops). The server should move it to the low layer.
-   */
+  /** Pretends this viewer's link loses `fraction` of the stage video (0 stops); see StageVideoReceiver. */
   reportVideoLoss(fraction: number): void {
-    if (this.lossTimer) clearInterval(this.lossTimer);
-    this.lossTimer = null;
-    if (fraction <= 0) return;
-    this.lossTimer = setInterval(() => {
-      const track = this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID);
-      if (!track || !track.isOpen() || this.videoSlotSsrc === 0) return;
-      const r = this.rr;
-      r[0] = 0x81;
-      r[1] = 201;
-      r.writeUInt16BE(7, 2);
-      r.writeUInt32BE(0x12345678, 4);
-      r.writeUInt32BE(this.videoSlotSsrc, 8);
-      r[12] = Math.min(255, Math.round(fraction * 256));
-      r.fill(0, 13, 32);
-      track.sendMessageBinary(r);
-    }, 500);
+    this.stageVideo.reportLoss(fraction);
   }
 
-  private onVideoMessage(buf: Buffer): void {
-    if (buf.length < 12) return;
-    const pt = buf[1]!;
-    if (pt >= 192 && pt <= 223) return;
-    this.videoSlotSsrc = buf.readUInt32BE(8);
-    this.videoPackets++;
-    this.onRtp?.(STAGE_VIDEO_MID, buf);
-    if (this.options.logVideo === false) return;
-    const at = rtpPayloadOffset(buf);
-    if (at < 0 || at + 9 > buf.length) return;
-    const b0 = buf[at]!;
-    const frameStart = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
-    this.videoLog.push({
-      tag: buf.readUInt32BE(at + 5),
-      frameStart,
-      keyframeStart: frameStart && (buf[at + 4]! & 0x01) === 0,
-      atMs: performance.now(),
-      seq: buf.readUInt16BE(2),
-      pictureId: buf.readUInt16BE(at + 2) & 0x7fff,
-    });
+  get videoLog(): VideoPacketRecord[] {
+    return this.stageVideo.log;
+  }
+
+  get videoPackets(): number {
+    return this.stageVideo.packets;
   }
 
   /** Drops the PeerConnection; the next offer builds a new one. Sending resumes on it by itself. */
@@ -297,7 +248,7 @@ export class NdcPeer {
       this.tracks.push(track);
       const mid = track.mid();
       if (mid === MIC_MID || mid === CAM_MID || mid === CAM_LOW_MID) return;
-      if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.onVideoMessage(buf));
+      if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.stageVideo.onMessage(buf));
       else track.onMessage((buf) => this.onSlotMessage(mid, buf, track));
     });
     return pc;

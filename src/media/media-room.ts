@@ -16,6 +16,8 @@ import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type Eg
 import { EgressRunner } from './egress-runner.js';
 import type { H264Transcoder } from './ingest-peer.js';
 import { OfferedSessions } from './offered-sessions.js';
+import type { MediaRoomEvents } from './room-handle.js';
+import { SpeakingLevels } from './speaking-levels.js';
 import { VideoSlot } from './video-slot.js';
 
 /** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
@@ -24,24 +26,6 @@ const SPEAKING_INTERVAL_MS = 150;
 const RTCP_INTERVAL_MS = 1000;
 /** How often the dominant-speaker detector re-decides. */
 const DECIDE_INTERVAL_MS = 50;
-
-export interface SpeakingLevel {
-  id: string;
-  level: number;
-}
-
-export interface MediaRoomEvents {
-  offer: [participantId: string, sdp: string];
-  candidates: [participantId: string, candidates: string[], mid: string];
-  speaking: [levels: SpeakingLevel[]];
-  connectionState: [participantId: string, state: string];
-  /** The dominant speaker changed. */
-  activeSpeaker: [participantId: string | null];
-  /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
-  stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
-  /** The HLS egress started, stopped or failed. */
-  egress: [event: EgressEvent];
-}
 
 /**
  * When a Space's peers are spread over several media workers, each worker relays what its
@@ -75,7 +59,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly decideTimer: ReturnType<typeof setInterval>;
   private readonly detector: SpeakerDetector;
   private readonly stageVideo: StageVideo;
-  private lastSpeakingKey = '';
+  private readonly speakingLevels = new SpeakingLevels();
   private tap: RoomTap | null = null;
   private tapVideo: VideoSlot | null = null;
   private readonly egress: EgressRunner;
@@ -403,19 +387,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   }
 
   private emitSpeaking(): void {
-    const now = Date.now();
-    const levels: SpeakingLevel[] = [];
-    for (const pub of this.publishers.values()) {
-      pub.voice.expire(now);
-      const level = pub.voice.takeLevel();
-      if (pub.live && pub.voice.open) levels.push({ id: pub.id, level: Math.round(level * 100) / 100 });
-    }
-    const key = levels.map((l) => l.id).join(',');
-    // While anyone talks, send every tick (the indicator follows the level); when the set
-    // of talkers goes empty, send that once.
-    if (levels.length === 0 && key === this.lastSpeakingKey) return;
-    this.lastSpeakingKey = key;
-    this.emit('speaking', levels);
+    const levels = this.speakingLevels.collect(this.publishers.values(), Date.now());
+    if (levels) this.emit('speaking', levels);
   }
 
   private decideSpeaker(): void {

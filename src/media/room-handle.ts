@@ -1,9 +1,26 @@
 // What the application layer needs from the media side of one Space, whether the room lives
 // in this process (MediaRoom) or is spread over media workers (DistributedRoom).
 import type { EventEmitter } from 'node:events';
-import type { MediaRoomEvents } from './media-room.js';
 import type { MediaCounters } from './counters.js';
-import type { EgressOptions } from './room-tap.js';
+import type { EgressEvent, EgressOptions } from './room-tap.js';
+
+export interface SpeakingLevel {
+  id: string;
+  level: number;
+}
+
+export interface MediaRoomEvents {
+  offer: [participantId: string, sdp: string];
+  candidates: [participantId: string, candidates: string[], mid: string];
+  speaking: [levels: SpeakingLevel[]];
+  connectionState: [participantId: string, state: string];
+  /** The dominant speaker changed. */
+  activeSpeaker: [participantId: string | null];
+  /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
+  stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
+  /** The HLS egress started, stopped or failed. */
+  egress: [event: EgressEvent];
+}
 
 export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   readonly activeSpeaker: string | null;

@@ -3,8 +3,7 @@
 // peers); answers, candidates and pins go to the peer's worker. Worker 0 speaks for the room
 // on who is talking, so the main process hears one voice.
 import { EventEmitter } from 'node:events';
-import type { MediaRoomEvents } from '../media-room.js';
-import type { RoomHandle } from '../room-handle.js';
+import type { MediaRoomEvents, RoomHandle } from '../room-handle.js';
 import type { EgressOptions } from '../room-tap.js';
 import { InvalidSdpError } from '../sdp.js';
 import { UnsupportedOfferError } from '../client-offer.js';

@@ -1,7 +1,7 @@
 // Messages between the main process and its media workers (over the fork IPC channel), and
 // the binary framing of media relayed between workers (over loopback UDP).
 import type { MediaCounters } from '../counters.js';
-import type { SpeakingLevel } from '../media-room.js';
+import type { SpeakingLevel } from '../room-handle.js';
 import type { LossSummary } from '../room-handle.js';
 import type { EgressEvent, EgressOptions } from '../room-tap.js';
 

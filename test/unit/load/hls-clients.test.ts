@@ -4,17 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import {
-  hlsAudiencePlanSchema,
-  MAX_HLS_CLIENTS,
-  newSegments,
-  parseAttributes,
-  parseMasterPlaylist,
-  parseMediaPlaylist,
-  playlistsFor,
-  runHlsAudience,
-  type MediaPlaylist,
-} from '../../../src/load/hls-clients.js';
+import { hlsAudiencePlanSchema, MAX_HLS_CLIENTS, runHlsAudience } from '../../../src/load/hls-clients.js';
+import { newSegments, parseAttributes, parseMasterPlaylist, parseMediaPlaylist, playlistsFor, type MediaPlaylist } from '../../../src/load/hls-playlists.js';
 
 // What ffmpeg writes for an audio rendition group shared by an audio-only and a video variant.
 const MASTER = `#EXTM3U
