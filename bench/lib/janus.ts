@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { waitGathered } from '../../src/bots/ndc-peer.js';
+import { ReceiverReports } from '../../src/bots/receiver-reports.js';
 import { AUDIO_LEVEL_URI, OPUS_PT, OpusLikeSender, RtpCounter, VP8_PT, Vp8LikeSender } from './rtp-senders.js';
 
 const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
@@ -340,6 +341,7 @@ export class JanusSubscriber {
   pc: PeerConnection | null = null;
   readonly counter = new RtpCounter();
   private readonly tracks: Track[] = [];
+  private readonly reports = new ReceiverReports((Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0);
 
   constructor(private readonly session: JanusSession) {}
 
@@ -352,7 +354,15 @@ export class JanusSubscriber {
     pc.onTrack((track) => {
       this.tracks.push(track);
       const video = track.type() === 'video';
-      track.onMessage((buf) => this.counter.onPacket(buf, video));
+      const mid = track.mid();
+      track.onMessage((buf) => {
+        this.counter.onPacket(buf, video);
+        // Receiver reports on the audio, as our listeners send them to our server: the same RTCP load for both.
+        if (!video && buf.length >= 12 && (buf[1]! < 192 || buf[1]! > 223)) {
+          this.reports.onRtp(mid, track, buf, Date.now());
+          this.reports.start();
+        }
+      });
     });
     pc.setRemoteDescription(r.jsep.sdp, 'offer');
     pc.setLocalDescription('answer');
@@ -365,6 +375,7 @@ export class JanusSubscriber {
   }
 
   close(): void {
+    this.reports.stop();
     try {
       this.pc?.close();
     } catch {
