@@ -3,7 +3,7 @@
 // in place so that the subscriber's jitter buffer sees one continuous stream, across the
 // gaps where a silent publisher was not forwarded and across a change of publisher.
 import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
-import type { RtpOutlet } from './video-slot.js';
+import { TrackSender, type RtpOutlet } from './track-sender.js';
 import { OPUS_PT } from './payload-types.js';
 import { writeSenderReport } from './rtcp.js';
 import type { MediaCounters } from './counters.js';
@@ -28,6 +28,7 @@ export class DownstreamSlot {
   octetsSent = 0;
   /** Fraction lost the subscriber last reported for this slot, 0..1. */
   lastFractionLost = 0;
+  private readonly sender: TrackSender;
 
   constructor(
     readonly mid: string,
@@ -40,7 +41,9 @@ export class DownstreamSlot {
      * differs: the buffer is shared by all subscribers, so each one must set its own.
      */
     readonly payloadType = OPUS_PT,
-  ) {}
+  ) {
+    this.sender = new TrackSender(track);
+  }
 
   assign(source: SlotSource | null): void {
     if (this.source === source) return;
@@ -60,7 +63,7 @@ export class DownstreamSlot {
    * starts from `seq` and `ts` as they arrived, not from what the previous subscriber wrote.
    */
   forward(buf: Buffer, seq: number, ts: number, nowMs: number): void {
-    if (!this.track.isOpen()) return;
+    if (!this.sender.isOpen) return;
     if (this.rebase) {
       this.seqOffset = this.started ? (this.lastOutSeq + 1 - seq) & 0xffff : 0;
       if (this.rebaseTimestamps && this.started) {
@@ -88,7 +91,7 @@ export class DownstreamSlot {
     writeRtpSequence(buf, outSeq);
     writeRtpTimestamp(buf, outTs);
     writeRtpPayloadType(buf, this.payloadType);
-    if (this.track.sendMessageBinary(buf)) {
+    if (this.sender.send(buf)) {
       this.packetsSent++;
       const payload = rtpPayloadOffset(buf);
       this.octetsSent += payload > 0 ? buf.length - payload : 0;
@@ -99,9 +102,9 @@ export class DownstreamSlot {
 
   /** Sends an RTCP sender report so the subscriber can map our timestamps to wall-clock. */
   sendSenderReport(scratch: Buffer, nowMs: number): void {
-    if (!this.started || !this.track.isOpen()) return;
+    if (!this.started || !this.sender.isOpen) return;
     const rtpNow = (this.lastOutTs + Math.round(((nowMs - this.lastOutAtMs) * this.clockRate) / 1000)) >>> 0;
     const len = writeSenderReport(scratch, this.ssrc, nowMs, rtpNow, this.packetsSent, this.octetsSent);
-    this.track.sendMessageBinary(scratch.subarray(0, len));
+    this.sender.send(scratch.subarray(0, len));
   }
 }

@@ -3,7 +3,7 @@
 // forwards with SSRC, sequence number, timestamp and VP8 picture ID rewritten in place, so
 // the viewer's decoder sees one continuous stream and never a delta frame without its
 // keyframe. It also repairs loss (NACK from the source's cache) and relays PLI.
-import type { Track } from 'node-datachannel';
+import { TrackSender, type RtpOutlet } from './track-sender.js';
 import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
 import { visitRtcp, writeSenderReport, type RtcpVisitor } from './rtcp.js';
 import { createVp8Descriptor, parseVp8, readPictureId, writePictureId, type Vp8Descriptor } from './vp8.js';
@@ -17,8 +17,7 @@ const MIN_BITRATE = 150_000;
 const KEYFRAME_RETRY_MS = 400;
 const MAX_BITRATE = 2_500_000;
 
-/** Where a slot's packets go: a peer's track, or anything that takes RTP the same way. */
-export type RtpOutlet = Pick<Track, 'isOpen' | 'sendMessageBinary'>;
+export type { RtpOutlet };
 
 export interface VideoSlotEvents {
   /** The first keyframe of a new source went out: the viewer now sees `sourceId` (or nothing). */
@@ -53,6 +52,7 @@ export class VideoSlot {
   private readonly retransmitBuf = Buffer.alloc(1500);
   private readonly retransmitDesc: Vp8Descriptor = createVp8Descriptor();
   private readonly rtcpVisitor: RtcpVisitor;
+  private readonly sender: TrackSender;
   private nowMs = 0;
 
   constructor(
@@ -64,6 +64,7 @@ export class VideoSlot {
     /** The VP8 payload type this viewer negotiated; written on every packet (the buffer is shared). */
     private readonly payloadType = VP8_PT,
   ) {
+    this.sender = new TrackSender(track);
     this.rtcpVisitor = {
       pli: (mediaSsrc) => {
         if (mediaSsrc === this.ssrc) this.source?.requestKeyframe(this.nowMs);
@@ -101,7 +102,7 @@ export class VideoSlot {
   }
 
   forward(buf: Buffer, desc: Vp8Descriptor, nowMs: number): void {
-    if (!this.track.isOpen() || !this.source) return;
+    if (!this.sender.isOpen || !this.source) return;
     if (this.waitingForKeyframe) {
       if (!desc.keyframeStart) {
         // The keyframe we asked for may have gone by before our track was open, or before
@@ -124,10 +125,10 @@ export class VideoSlot {
   }
 
   sendSenderReport(scratch: Buffer, nowMs: number): void {
-    if (!this.started || !this.track.isOpen()) return;
+    if (!this.started || !this.sender.isOpen) return;
     const rtpNow = (this.lastOutTs + Math.round(((nowMs - this.lastOutAtMs) * CLOCK) / 1000)) >>> 0;
     const len = writeSenderReport(scratch, this.ssrc, nowMs, rtpNow, this.packetsSent, this.octetsSent);
-    this.track.sendMessageBinary(scratch.subarray(0, len));
+    this.sender.send(scratch.subarray(0, len));
   }
 
   private rebase(desc: Vp8Descriptor, nowMs: number): void {
@@ -182,7 +183,7 @@ export class VideoSlot {
       if (outPid >= 0) this.lastOutPid = outPid;
       if (outTl0 >= 0) this.lastOutTl0 = outTl0;
     }
-    if (this.track.sendMessageBinary(buf)) {
+    if (this.sender.send(buf)) {
       this.packetsSent++;
       const payloadAt = rtpPayloadOffset(buf);
       this.octetsSent += payloadAt > 0 ? buf.length - payloadAt : 0;

@@ -11,13 +11,17 @@ import { Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
 import { createVp8Descriptor, parseVp8 } from '../../../src/media/vp8.js';
 import { rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../../src/media/rtp.js';
 
-/** An outlet that records what was sent, and can be closed for a while. */
+/** An outlet that records what was sent, and can be closed for a while; like node-datachannel, sending on it while closed throws. */
 function outlet(): RtpOutlet & { open: boolean; sent: Buffer[] } {
   const o = {
     open: true,
     sent: [] as Buffer[],
     isOpen: () => o.open,
-    sendMessageBinary: (b: Buffer) => (o.sent.push(Buffer.from(b)), true),
+    sendMessageBinary: (b: Buffer) => {
+      if (!o.open) throw new Error('Track is closed');
+      o.sent.push(Buffer.from(b));
+      return true;
+    },
   };
   return o;
 }
