@@ -11,7 +11,8 @@ export function useHeardComments(comments: CommentView[], delayMs: number, youId
     const now = Date.now();
     // What the page already had when this started is history, shown at once.
     const known = arrived.current ?? new Map(comments.map((c) => [c.id, -Infinity] as const));
-    for (const c of comments) if (!known.has(c.id)) known.set(c.id, now);
+    // One that came while the page played WebRTC was shown at once: it must not vanish when HLS starts.
+    for (const c of comments) if (!known.has(c.id)) known.set(c.id, delayMs > 0 ? now : -Infinity);
     // Forget comments that were deleted or dropped from the list.
     if (known.size > comments.length + 50) {
       const ids = new Set(comments.map((c) => c.id));
@@ -19,7 +20,7 @@ export function useHeardComments(comments: CommentView[], delayMs: number, youId
     }
     arrived.current = known;
     return known;
-  }, [comments]);
+  }, [comments, delayMs]);
   const { shown, nextAt } = commentsHeardBy(comments, arrivedAt, delayMs, youId, Date.now());
   useEffect(() => {
     if (nextAt === null) return;
