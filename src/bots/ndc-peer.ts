@@ -87,6 +87,8 @@ export class NdcPeer {
   private readonly packet = Buffer.alloc(12 + 8 + 120);
   private audioLevelExtId = 1;
   state = 'new';
+  /** close() was called: nothing restarts (a packet can still land just after). */
+  private closed = false;
 
   constructor(readonly options: NdcPeerOptions) {
     this.stageVideo = new StageVideoReceiver(() => this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID), options.logVideo !== false, (buf) =>
@@ -182,6 +184,7 @@ export class NdcPeer {
   }
 
   close(): void {
+    this.closed = true;
     this.stopSending();
     this.stopVideo();
     this.stopCamera();
@@ -301,7 +304,7 @@ export class NdcPeer {
       this.rtcpReceived++;
       return;
     }
-    if (this.options.receiverReports !== false) {
+    if (this.options.receiverReports !== false && !this.closed) {
       this.audioReports.onRtp(mid, track, buf, Date.now());
       this.audioReports.start();
     }

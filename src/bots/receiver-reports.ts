@@ -30,11 +30,12 @@ export class ReceiverReports {
   /** Starts reporting, at a random phase so that a crowd of bots does not report in step. */
   start(intervalMs = AUDIO_REPORT_INTERVAL_MS): void {
     if (this.phase || this.timer) return;
+    // A bot's reports never keep its process alive (a packet that lands after close() restarts them).
     this.phase = setTimeout(() => {
       this.phase = null;
-      this.timer = setInterval(() => this.flush(), intervalMs);
+      this.timer = setInterval(() => this.flush(), intervalMs).unref();
       this.flush();
-    }, Math.random() * intervalMs);
+    }, Math.random() * intervalMs).unref();
   }
 
   /** A new connection: the old tracks and streams are gone; stops until the next packet. */
