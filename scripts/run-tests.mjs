@@ -29,7 +29,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 // One file at a time: the media tests are timing-sensitive and the machine has 2 cores.
+// The suite takes about 6 minutes; a test file whose process never exits (a leaked handle)
+// would otherwise hang CI until its own limit, so the run is stopped at 30 minutes.
+const LIMIT_MS = 30 * 60 * 1000;
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  timeout: LIMIT_MS,
+  killSignal: 'SIGKILL',
 });
+if (result.error) console.error(`test run stopped: ${result.error.message} (a test file that never exits keeps a handle open)`);
 process.exit(result.status ?? 1);
