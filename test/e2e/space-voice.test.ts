@@ -2,7 +2,6 @@
 // starts a Space; a second person joins, asks to speak and is approved; a third person
 // hears the second one's speech (espeak-ng); the host ends the Space and every page says so.
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { inboundAudio, launchUser, type BrowserUser, signUp } from '../helpers/browser.js';
 import { silenceWav, speechWav } from '../helpers/media-fixtures.js';
