@@ -113,14 +113,9 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     if (this.assembler.waitingForKeyframe) this.controls?.requestKeyframe();
     if (!frame) return;
     const verdict = this.feed.camera(frame.keyframe, performance.now());
-    if (verdict === 'need-keyframe') {
-      this.stats.heldBackFrames++;
-      this.controls?.requestKeyframe();
-    }
+    if (verdict === 'need-keyframe') this.controls?.requestKeyframe();
     if (verdict !== 'write') return;
-    const ok = this.writeVideo(frame.data);
-    this.feed.written(ok);
-    if (ok) this.stats.videoFrames++;
+    this.feed.written(this.writeVideo(frame.data));
   }
 
   videoSource(participantId: string | null): void {
@@ -156,10 +151,10 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     }
     this.stats.audioPacketsIn = this.mixer.packetsIn;
     this.stats.decodeErrors = this.mixer.decodeErrors;
-    if (this.feed.cardDue(now)) {
-      this.writeVideo(this.idle);
-      this.stats.idleFrames++;
-    }
+    if (this.feed.cardDue(now)) this.writeVideo(this.idle);
+    this.stats.videoFrames = this.feed.cameraFramesWritten;
+    this.stats.idleFrames = this.feed.cardsWritten;
+    this.stats.heldBackFrames = this.feed.cameraFramesHeldBack;
   }
 
   /** False when the frame was dropped (ffmpeg is too far behind). */

@@ -176,8 +176,8 @@ function leaveStage(ctx: Ctx): SpaceEvent[] {
 
 function remove(ctx: Ctx, userId: string): SpaceEvent[] {
   const { actor, roster } = ctx;
-  if (!roster.get(userId)) return blockAbsent(ctx, userId);
-  const t = target(ctx, userId);
+  const t = roster.get(userId);
+  if (!t) return blockAbsent(ctx, userId);
   if (t.userId === actor.userId) reject('invalid_state', 'use leave to leave the Space');
   if (!canModerate(actor.role, t.role)) reject('not_permitted', `a ${actor.role} cannot remove the ${t.role}`);
   roster.delete(t.userId);
