@@ -1,6 +1,6 @@
 // The microphone stream of one person on stage, as it enters the server: validated,
 // measured (for our receiver reports), gated by voice activity, and fanned out to the
-// slots that carry it to every other participant.
+// slots that carry it to every other participant while it is one of the audible speakers.
 import { isRtcp, isValidRtp, readAudioLevel, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from './rtp.js';
 import { visitRtcp, writeReceiverReport, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
 import { ReceiveStats } from './receive-stats.js';
@@ -10,9 +10,16 @@ import type { MediaCounters } from './counters.js';
 import { OPUS_PT } from './peer.js';
 import type { SpeakerDetector } from './speaker/detector.js';
 
+/** Asked when a publisher talks but has no slots: the room decides whether it becomes audible. */
+export type LaneRequest = (publisher: AudioPublisher, nowMs: number) => void;
+
 export class AudioPublisher {
   /** The slots this stream is mapped onto, one per subscriber; the fan-out loop walks this array. */
   readonly slots: DownstreamSlot[] = [];
+  /** One of the room's audible speakers: its slots are attached. Set by the room. */
+  audible = false;
+  /** When a packet of this stream was last let through the voice gate. */
+  lastVoiceAtMs = Number.NEGATIVE_INFINITY;
   readonly voice: VoiceActivity;
   private stats = new ReceiveStats(48_000);
   ssrc: number | null = null;
@@ -32,6 +39,7 @@ export class AudioPublisher {
     private readonly counters: MediaCounters,
     private readonly detector: SpeakerDetector,
     voiceConfig?: VoiceActivityConfig,
+    private readonly requestLane: LaneRequest | null = null,
   ) {
     this.voice = new VoiceActivity(voiceConfig);
     this.rtcpVisitor = {
@@ -75,6 +83,9 @@ export class AudioPublisher {
       this.heldBack = true;
       return;
     }
+    this.lastVoiceAtMs = nowMs;
+    // Talking without slots: ask for a place among the audible speakers (it may attach slots now).
+    if (!this.audible) this.requestLane?.(this, nowMs);
     const slots = this.slots;
     if (this.heldBack) {
       for (let i = 0; i < slots.length; i++) slots[i]!.markDiscontinuity();
@@ -97,18 +108,31 @@ export class AudioPublisher {
   }
 
   attach(slot: DownstreamSlot): void {
+    if (slot.source === this) return;
     slot.assign(this);
+    slot.sourceIndex = this.slots.length;
     this.slots.push(slot);
   }
 
+  /** O(1): the last slot moves into the freed place, since the fan-out order does not matter. */
   detach(slot: DownstreamSlot): void {
-    const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
-    if (slot.source === this) slot.assign(null);
+    const i = slot.sourceIndex;
+    if (slot.source === this && this.slots[i] === slot) {
+      const last = this.slots.pop()!;
+      if (last !== slot) {
+        this.slots[i] = last;
+        last.sourceIndex = i;
+      }
+      slot.sourceIndex = -1;
+      slot.assign(null);
+    }
   }
 
   detachAll(): void {
-    for (const slot of this.slots) if (slot.source === this) slot.assign(null);
+    for (const slot of this.slots) {
+      if (slot.source === this) slot.assign(null);
+      slot.sourceIndex = -1;
+    }
     this.slots.length = 0;
   }
 }

@@ -15,6 +15,8 @@ export interface SlotSource {
 export class DownstreamSlot {
   /** The publisher currently mapped onto this slot, or null when free. */
   source: SlotSource | null = null;
+  /** Where this slot sits in its source's fan-out array, so detaching is O(1). Kept by the source. */
+  sourceIndex = -1;
   private seqOffset = 0;
   private tsOffset = 0;
   private lastOutSeq = 0;

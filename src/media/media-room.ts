@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Peer, type Layer } from './peer.js';
 import { AudioPublisher } from './audio-publisher.js';
+import { AudibleSpeakers } from './audible-speakers.js';
 import { visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
@@ -20,8 +21,8 @@ import type { MediaRoomEvents } from './room-handle.js';
 import { SpeakingLevels } from './speaking-levels.js';
 import { VideoSlot } from './video-slot.js';
 
-/** Slots a new subscriber starts with, so the first few stage changes need no renegotiation. */
-const INITIAL_SLOTS = 4;
+/** How many people on stage every subscriber hears at once: the most recent talkers (Jitsi's N = 3). */
+export const AUDIBLE_SPEAKERS = 3;
 const SPEAKING_INTERVAL_MS = 150;
 const RTCP_INTERVAL_MS = 1000;
 /** How often the dominant-speaker detector re-decides. */
@@ -47,6 +48,8 @@ export interface MediaRoomOptions {
   egress?: EgressFactory;
   /** Turns an H.264 WHIP camera into VP8; without it, WHIP publishers must send VP8. */
   h264?: H264Transcoder;
+  /** Audio slots per subscriber; AUDIBLE_SPEAKERS unless a test needs another number. */
+  audibleSpeakers?: number;
 }
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
@@ -54,6 +57,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /** WHIP publishers and WHEP players: peers whose clients made the offer. */
   private readonly sessions: OfferedSessions;
   private readonly publishers = new Map<string, AudioPublisher>();
+  /** The publishers whose audio reaches subscribers now; every subscriber has a slot for each. */
+  private readonly audible: AudibleSpeakers<AudioPublisher>;
   private readonly speakingTimer: ReturnType<typeof setInterval>;
   private readonly rtcpTimer: ReturnType<typeof setInterval>;
   private readonly decideTimer: ReturnType<typeof setInterval>;
@@ -80,6 +85,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     private readonly options: MediaRoomOptions,
   ) {
     super();
+    this.audible = new AudibleSpeakers(options.audibleSpeakers ?? AUDIBLE_SPEAKERS);
     this.detector = createDetector('ours');
     this.stageVideo = new StageVideo(options.counters, (id, layer) => options.relay?.keyframeRequest(id, layer));
     this.speakingTimer = setInterval(() => this.emitSpeaking(), SPEAKING_INTERVAL_MS);
@@ -93,6 +99,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       counters: options.counters,
       ...(options.h264 ? { h264: options.h264 } : {}),
       publishers: this.publishers,
+      audible: this.audible,
       stageVideo: this.stageVideo,
       isClosed: () => this.closed,
       onMic: (id, buf) => this.onMic(id, buf),
@@ -135,12 +142,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       camChanged: (ssrcs) => this.sessions.ingesting(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
       videoSwitched: (sourceId) =>
         this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
-    });
+    }, this.audible.capacity);
     this.peers.set(participantId, peer);
-    const others = [...this.publishers.values()].filter((p) => p.id !== participantId);
-    peer.ensureSlots(Math.max(INITIAL_SLOTS, others.length));
-    for (const pub of others) pub.attach(peer.freeSlot()!);
-    if (publisher) publisher.configure(null, 0);
+    for (const pub of this.audible.members) if (pub.id !== participantId) pub.attach(peer.freeSlot()!);
+    if (publisher) {
+      publisher.configure(null, 0);
+      peer.acceptMedia();
+    }
     this.stageVideo.addViewer(peer);
     peer.negotiate();
   }
@@ -229,26 +237,21 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   setPublisher(participantId: string, onStage: boolean, muted = false): void {
     const existing = this.publishers.get(participantId);
     if (onStage && !existing) {
-      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice);
+      // Subscribers get its audio once it talks and becomes one of the audible speakers:
+      // joining the stage changes nothing in their PeerConnections.
+      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice, (p, now) =>
+        this.admitSpeaker(p, now),
+      );
       pub.live = !muted;
       if (this.tap) pub.tap = this.tap.audio.bind(this.tap);
       this.publishers.set(participantId, pub);
-      for (const [id, peer] of this.peers) {
-        if (id === participantId) continue;
-        let slot = peer.freeSlot();
-        if (!slot) {
-          peer.ensureSlots(peer.slots.length + 1);
-          slot = peer.freeSlot()!;
-          pub.attach(slot);
-          peer.negotiate();
-        } else {
-          pub.attach(slot);
-        }
-      }
-      this.sessions.fillPlayers();
+      const peer = this.peers.get(participantId);
       // The publisher's own peer must offer a fresh round so its client starts sending.
-      this.peers.get(participantId)?.negotiate();
+      peer?.acceptMedia();
+      peer?.negotiate();
     } else if (!onStage && existing) {
+      this.audible.remove(existing);
+      existing.audible = false;
       existing.detachAll();
       existing.voice.reset();
       this.publishers.delete(participantId);
@@ -259,6 +262,27 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     } else if (existing) {
       existing.live = !muted;
     }
+  }
+
+  /**
+   * A publisher talks without slots: it becomes audible if it may, taking the place of the
+   * audible speaker who has been quiet the longest. Runs on the packet path, but only at the
+   * start of a talkspurt (or while every audible speaker is still talking).
+   */
+  private admitSpeaker(pub: AudioPublisher, nowMs: number): void {
+    const admission = this.audible.admit(pub, nowMs);
+    if (!admission.admitted) return;
+    if (admission.evicted) {
+      admission.evicted.audible = false;
+      admission.evicted.detachAll();
+    }
+    pub.audible = true;
+    for (const [id, peer] of this.peers) {
+      if (id === pub.id) continue;
+      const slot = peer.freeSlot();
+      if (slot) pub.attach(slot);
+    }
+    this.sessions.fillPlayers();
   }
 
   setMuted(participantId: string, muted: boolean): void {
@@ -383,6 +407,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     for (const id of [...this.peers.keys()]) this.disconnect(id);
     this.sessions.closeAll();
     this.publishers.clear();
+    this.audible.clear();
     this.removeAllListeners();
   }
 

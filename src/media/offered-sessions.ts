@@ -6,6 +6,7 @@
 import { IngestPeer, type H264Transcoder } from './ingest-peer.js';
 import { PlaybackPeer } from './playback-peer.js';
 import type { AudioPublisher } from './audio-publisher.js';
+import type { AudibleSpeakers } from './audible-speakers.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { StageVideo } from './stage-video.js';
 import type { MediaCounters } from './counters.js';
@@ -19,6 +20,7 @@ export interface SessionHost {
   counters: MediaCounters;
   h264?: H264Transcoder;
   publishers: ReadonlyMap<string, AudioPublisher>;
+  audible: AudibleSpeakers<AudioPublisher>;
   stageVideo: StageVideo;
   isClosed(): boolean;
   onMic(participantId: string, buf: Buffer): void;
@@ -104,7 +106,7 @@ export class OfferedSessions {
     return session ? session.addRemoteCandidate(candidate, mid) : false;
   }
 
-  /** The stage or the active speaker changed: players' audio slots follow. */
+  /** The audible speakers or the active speaker changed: players' audio slots follow. */
   fillPlayers(): void {
     for (const player of this.players.values()) this.fillPlayer(player);
   }
@@ -122,10 +124,13 @@ export class OfferedSessions {
     for (const id of [...this.ingests.keys(), ...this.players.keys()]) this.end(id);
   }
 
-  /** Audio slots carry the active speaker first, then the others in stage order. */
+  /**
+   * Audio slots carry the audible speakers, the active speaker first: a player that offered
+   * fewer audio m-lines than there are audible speakers hears the one the video shows.
+   */
   private fillPlayer(player: PlaybackPeer): void {
     const active = this.room.stageVideo.activeSpeaker;
-    const order = [...this.room.publishers.values()].sort((a, b) => Number(b.id === active) - Number(a.id === active));
+    const order = [...this.room.audible.members].sort((a, b) => Number(b.id === active) - Number(a.id === active));
     const wanted = order.filter((p) => p.id !== player.id).slice(0, player.slots.length);
     for (const slot of player.slots) {
       if (slot.source && !wanted.some((p) => p.id === slot.source!.id)) this.room.publishers.get(slot.source.id)?.detach(slot);

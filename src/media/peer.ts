@@ -1,6 +1,6 @@
 // One participant's PeerConnection on the server. The server is always the offerer:
-// a receive-only "mic" m-line for the participant's microphone, then stable send slots
-// ("a0", "a1", …) for the audio of the people on stage. Offers are serialised: while an
+// a receive-only "mic" m-line for the participant's microphone, then a fixed number of stable
+// send slots ("a0", "a1", …) for the audible speakers. Offers are serialised: while an
 // answer is awaited, further changes just mark the peer for one more round.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { DownstreamSlot } from './downstream-slot.js';
@@ -64,6 +64,7 @@ export class Peer {
   /** Whether an answer was ever applied: until then our candidates are withheld. */
   private answered = false;
   private withheldCandidates: string[] = [];
+  private acceptingMedia = false;
   /** Our SSRC as the sender of receiver reports about the mic. */
   readonly rtcpSsrc = nextSsrc();
 
@@ -72,6 +73,8 @@ export class Peer {
     private readonly transport: TransportConfig,
     private readonly counters: MediaCounters,
     private readonly events: PeerEvents,
+    /** Audio send slots: as many as the room has audible speakers. */
+    audioSlots: number,
   ) {
     this.pc = openPeerConnection(`peer-${id}`, transport);
     this.pc.onStateChange((state) => events.connectionState(state));
@@ -80,17 +83,15 @@ export class Peer {
     mic.parseSdpLine(`a=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
     this.micTrack = this.pc.addTrack(mic);
     this.tracks.push(this.micTrack);
-    this.micTrack.onMessage((buf) => events.micMessage(buf));
 
-    const camTrack = (mid: string, layer: Layer): Track => {
+    const camTrack = (mid: string): Track => {
       const media = new nodeDataChannel.Video(mid, 'RecvOnly');
       media.addVP8Codec(VP8_PT);
       const track = this.pc.addTrack(media);
       this.tracks.push(track);
-      track.onMessage((buf) => events.camMessage(layer, buf));
       return track;
     };
-    this.camTracks = { high: camTrack(CAM_MID, 'high'), low: camTrack(CAM_LOW_MID, 'low') };
+    this.camTracks = { high: camTrack(CAM_MID), low: camTrack(CAM_LOW_MID) };
 
     const videoSsrc = nextSsrc();
     const slotMedia = new nodeDataChannel.Video(VIDEO_SLOT_MID, 'SendOnly');
@@ -100,25 +101,33 @@ export class Peer {
     this.tracks.push(slotTrack);
     this.videoSlot = new VideoSlot(VIDEO_SLOT_MID, videoSsrc, slotTrack, counters, { switched: (sourceId) => events.videoSwitched(sourceId) });
     slotTrack.onMessage((buf) => this.videoSlot.onRtcp(buf, Date.now()));
+    for (let i = 0; i < audioSlots; i++) this.addAudioSlot();
   }
 
-  /** Grows the slot list to at least `count`; returns true when new m-lines need an offer. */
-  ensureSlots(count: number): boolean {
-    let added = false;
-    while (this.slots.length < count) {
-      const mid = `a${this.slots.length}`;
-      const ssrc = nextSsrc();
-      const media = new nodeDataChannel.Audio(mid, 'SendOnly');
-      media.addOpusCodec(OPUS_PT, OPUS_FMTP);
-      media.addSSRC(ssrc, `spaces-${this.id}`, `slot-${mid}`, `slot-${mid}`);
-      const track = this.pc.addTrack(media);
-      this.tracks.push(track);
-      const slot = new DownstreamSlot(mid, ssrc, track, 48_000, this.counters);
-      track.onMessage((buf) => this.events.slotRtcp(slot, buf));
-      this.slots.push(slot);
-      added = true;
-    }
-    return added;
+  /**
+   * Starts taking the participant's microphone and camera packets. Only people on stage need
+   * it: every callback the binding holds costs the event loop on each of its wake-ups (libuv
+   * walks all of them), so an audience of thousands must not hold three idle ones each.
+   */
+  acceptMedia(): void {
+    if (this.acceptingMedia || this.closed) return;
+    this.acceptingMedia = true;
+    this.micTrack.onMessage((buf) => this.events.micMessage(buf));
+    this.camTracks.high.onMessage((buf) => this.events.camMessage('high', buf));
+    this.camTracks.low.onMessage((buf) => this.events.camMessage('low', buf));
+  }
+
+  private addAudioSlot(): void {
+    const mid = `a${this.slots.length}`;
+    const ssrc = nextSsrc();
+    const media = new nodeDataChannel.Audio(mid, 'SendOnly');
+    media.addOpusCodec(OPUS_PT, OPUS_FMTP);
+    media.addSSRC(ssrc, `spaces-${this.id}`, `slot-${mid}`, `slot-${mid}`);
+    const track = this.pc.addTrack(media);
+    this.tracks.push(track);
+    const slot = new DownstreamSlot(mid, ssrc, track, 48_000, this.counters);
+    track.onMessage((buf) => this.events.slotRtcp(slot, buf));
+    this.slots.push(slot);
   }
 
   freeSlot(): DownstreamSlot | undefined {

@@ -83,12 +83,6 @@ export class PlaybackPeer {
     }
   }
 
-  /** A WHEP viewer's m-lines are fixed by its offer: it cannot grow. */
-  ensureSlots(count: number): boolean {
-    void count;
-    return false;
-  }
-
   freeSlot(): DownstreamSlot | undefined {
     return this.slots.find((s) => s.source === null);
   }
