@@ -27,6 +27,8 @@ export interface Config {
   };
   /** Media worker processes; 1 keeps the media plane in the main process. */
   mediaWorkers: number;
+  /** People on stage every listener hears at once, the most recent talkers (1–13). */
+  audibleSpeakers: number;
   /** How long a dropped host keeps the Space before a co-host takes over or it ends. */
   hostGraceMs: number;
   /** How long anyone else's place is held after their connection drops. */
@@ -49,6 +51,12 @@ export interface Config {
   };
   /** Days a recording is kept after its Space ends; 0 keeps it forever. */
   recordingRetentionDays: number;
+}
+
+/** A stage holds at most 13, so hearing more than 13 at once means nothing. */
+function audibleSpeakers(n: number): number {
+  if (Number.isInteger(n) && n >= 1 && n <= 13) return n;
+  throw new Error(`SPACES_AUDIBLE_SPEAKERS must be a whole number from 1 to 13: ${n}`);
 }
 
 function hlsMode(v: string): Config['hls']['mode'] {
@@ -90,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       iceServers,
     },
     mediaWorkers: Math.max(1, Math.floor(num('media-workers', 'SPACES_MEDIA_WORKERS', availableParallelism()))),
+    audibleSpeakers: audibleSpeakers(num('audible-speakers', 'SPACES_AUDIBLE_SPEAKERS', 3)),
     hostGraceMs: num('host-grace-ms', 'SPACES_HOST_GRACE_MS', 30_000),
     reconnectGraceMs: num('reconnect-grace-ms', 'SPACES_RECONNECT_GRACE_MS', 20_000),
     messageRate: num('message-rate', 'SPACES_MESSAGE_RATE', 20),

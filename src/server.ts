@@ -56,10 +56,10 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   // One worker per core spreads each Space's listeners over the cores; with one, the media
   // plane runs in this process.
   const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath)
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath, { audibleSpeakers: config.audibleSpeakers })
       : new MediaServer(
           transport,
-          undefined,
+          { audibleSpeakers: config.audibleSpeakers },
           undefined,
           (options) => LiveEncoder.start(options),
           (onFrame) => new H264ToVp8(h264Options(config.hls.encoding.ffmpegPath), onFrame),

@@ -46,6 +46,8 @@ const WITH_JANUS = flags['no-janus'] === undefined;
 const LOSS_LIMIT = 0.5;
 const AUDIO_SCENARIO = `audio space: ${STAGE} on stage, 1–2 talking`;
 const COMPARE_SCENARIO = `audio: all ${STAGE} talking (Janus comparison)`;
+/** The same room with our default of 3 audible speakers: each listener gets 3 of the 10 voices, Janus sends all 10. */
+const COMPARE_DEFAULT_SCENARIO = `audio: all ${STAGE} talking, 3 audible (our default)`;
 const BROADCAST_SCENARIO = 'broadcast: audio + VP8 ~1.6 Mbps';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -266,8 +268,8 @@ async function ladder(
 
 // ---------------------------------------------------------------- our server
 
-async function startOurs(workers: number): Promise<ServerProcess> {
-  const server = await startServerProcess(['--media-workers', String(workers)]);
+async function startOurs(workers: number, extraArgs: string[] = []): Promise<ServerProcess> {
+  const server = await startServerProcess(['--media-workers', String(workers), ...extraArgs]);
   track(server.child);
   let stopped = false;
   const stop = async () => {
@@ -352,15 +354,25 @@ async function oursScenarios(workers: number, pools: Pool[], rows: Row[], steps:
       stage.close();
       await sleep(1500);
     }
-    // 2. The Janus comparison: every one of the 10 on stage talking, all the time.
-    {
-      const stage = await ourStage(server.url, 'Capacity: all talking', STAGE);
-      for (const s of stage.speakers) s.peer.setTalking(true);
-      await sleep(1000);
-      const target: PoolTarget = { kind: 'ours', url: server.url, spaceId: stage.spaceId };
-      rows.push(await ladder(COMPARE_SCENARIO, engine, server.pid, pools, stage.local, STAGE, target, [half(COMPARE_LISTENERS), COMPARE_LISTENERS], steps));
-      stage.close();
-      await sleep(1500);
+    // 2. The Janus comparison: every one of the 10 on stage talking, all the time. Janus
+    // sends each listener all 10 voices; so that we forward the same packets, a second server
+    // runs with 10 audible speakers. Then the same room with our default of 3.
+    for (const [scenario, audible] of [
+      [COMPARE_SCENARIO, STAGE],
+      [COMPARE_DEFAULT_SCENARIO, 0],
+    ] as const) {
+      const host = audible ? await startOurs(workers, ['--audible-speakers', String(audible)]) : server;
+      try {
+        const stage = await ourStage(host.url, 'Capacity: all talking', STAGE);
+        for (const s of stage.speakers) s.peer.setTalking(true);
+        await sleep(1000);
+        const target: PoolTarget = { kind: 'ours', url: host.url, spaceId: stage.spaceId };
+        rows.push(await ladder(scenario, engine, host.pid, pools, stage.local, STAGE, target, [half(COMPARE_LISTENERS), COMPARE_LISTENERS], steps));
+        stage.close();
+        await sleep(1500);
+      } finally {
+        if (host !== server) await host.stop();
+      }
     }
     // 3. Broadcast: one publisher, audio plus 720p-like VP8 at ~1.5 Mbps.
     {
@@ -623,7 +635,7 @@ function report(): void {
     console.table(
       Object.fromEntries(
         ramp.map((r) => [
-          `${r.scenario.split(':')[0]} · ${r.engine} · ${r.listeners}`,
+          `${r.scenario.split(' (')[0]} · ${r.engine} · ${r.listeners}`,
           { 'fwd pkt/s': r.forwardedPps, 'loss %': r.lossPercent, 'server CPU % (main)': `${r.serverCpuPercent} (${r.serverMainProcessCpuPercent})`, 'CPU %/1k pkt/s': r.cpuPer1kPps, 'CPU % per listener': r.cpuPercentPerListener, 'RSS MiB': r.rssMiB, 'load CPU %': r.loadCpuPercent, 'failed/silent': `${r.joinFailed}/${r.silent}` },
         ]),
       ),
@@ -643,6 +655,17 @@ function report(): void {
   if (Object.keys(ratios).length) {
     console.log('\nCPU per forwarded packet, ours / Janus (goal ≤ 1.0): all-in, and marginal (slope between the two steps)\n');
     console.table(ratios);
+  }
+  // What a room costs, rather than a packet: all 10 talking, our default (3 audible) against Janus (all 10 sent).
+  const sameRoom: Record<string, number> = {};
+  const janusRoom = rows.find((x) => x.scenario === COMPARE_SCENARIO && x.engine === 'janus');
+  for (const w of WORKERS) {
+    const o = rows.find((x) => x.scenario === COMPARE_DEFAULT_SCENARIO && x.engine === `ours ${w}w`);
+    if (janusRoom && o && o.listeners === janusRoom.listeners && janusRoom.serverCpuPercent > 0) sameRoom[`ours ${w}w (3 audible) / janus (all 10), ${o.listeners} listeners`] = r2(o.serverCpuPercent / janusRoom.serverCpuPercent);
+  }
+  if (Object.keys(sameRoom).length) {
+    console.log('\nserver CPU for the same room (all 10 talking), ours with its default / Janus\n');
+    console.table(sameRoom);
   }
   for (const storm of storms) {
     console.log(`\njoin storm: ${storm.listeners} listeners at ${storm.joinRate}/s (runLoad in ${storm.processes} load processes; server with ${storm.workers} media workers; 1 speaker talking)\n`);
@@ -683,6 +706,7 @@ function report(): void {
       rows,
       steps: ramp,
       ratios,
+      sameRoom,
       storms,
       audioListenersPerCoreAllInMax: perCore.length ? Math.max(...perCore) : null,
       notes,

@@ -10,6 +10,7 @@ commands:
       --host ADDR          bind address (default 0.0.0.0)
       --media-port N       the single UDP port for WebRTC media (default 40000)
       --media-announce IP  public address to announce behind NAT
+      --audible-speakers N people on stage each listener hears at once (default 3)
       --database-url URL   SQLite file or postgres://… (default ./data/spaces.db)
   bot SPACE_URL            join a Space as a voice bot (real Opus via libwebrtc)
       --handle H           account to use (created if missing); guest listener without it

@@ -6,6 +6,13 @@ import { MediaRoom, type RoomRelay } from './media-room.js';
 import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
+
+/** How every room of this media plane forwards audio. */
+export interface RoomSettings {
+  voice?: VoiceActivityConfig;
+  /** People on stage each subscriber hears at once (default AUDIBLE_SPEAKERS). */
+  audibleSpeakers?: number;
+}
 import type { LossSummary, MediaPlane } from './room-handle.js';
 import type { EgressFactory } from './room-tap.js';
 import type { H264Transcoder } from './ingest-peer.js';
@@ -16,7 +23,7 @@ export class MediaServer implements MediaPlane {
 
   constructor(
     readonly transport: TransportConfig,
-    private readonly voice?: VoiceActivityConfig,
+    private readonly settings: RoomSettings = {},
     /** For media workers: how a room relays its publishers to the other workers. */
     private readonly relayFor?: (roomId: string) => RoomRelay,
     /** Builds a room's HLS egress (the composition root passes the ffmpeg-based one). */
@@ -31,7 +38,8 @@ export class MediaServer implements MediaPlane {
       room = new MediaRoom(id, {
         transport: this.transport,
         counters: this.counters,
-        ...(this.voice ? { voice: this.voice } : {}),
+        ...(this.settings.voice ? { voice: this.settings.voice } : {}),
+        ...(this.settings.audibleSpeakers ? { audibleSpeakers: this.settings.audibleSpeakers } : {}),
         ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
         ...(this.egress ? { egress: this.egress } : {}),
         ...(this.h264 ? { h264: this.h264 } : {}),

@@ -2,7 +2,7 @@
 // a loopback relay to the other workers. What a local publisher sends is relayed to every
 // other worker, which fans it out to its own peers as if the publisher were local.
 import dgram from 'node:dgram';
-import { MediaServer } from '../media-server.js';
+import { MediaServer, type RoomSettings } from '../media-server.js';
 import type { MediaRoom } from '../media-room.js';
 import { InvalidSdpError } from '../sdp.js';
 import { UnsupportedOfferError } from '../client-offer.js';
@@ -40,9 +40,10 @@ function relay(frame: Buffer): void {
   }
 }
 
+const settings = JSON.parse(process.env.SPACES_WORKER_ROOM_SETTINGS ?? '{}') as RoomSettings;
 const media = new MediaServer(
   transport,
-  undefined,
+  settings,
   (roomId) => ({
     audio: (pid, extId, buf) => relay(encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
     video: (pid, layer, buf) => relay(encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),

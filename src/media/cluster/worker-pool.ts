@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createCounters, type MediaCounters } from '../counters.js';
 import type { LossSummary, MediaPlane } from '../room-handle.js';
 import type { TransportConfig } from '../transport-config.js';
+import type { RoomSettings } from '../media-server.js';
 import type { WorkerCommand, WorkerEvent } from './protocol.js';
 import { DistributedRoom } from './distributed-room.js';
 
@@ -29,14 +30,14 @@ export class WorkerPool implements MediaPlane {
 
   private constructor(private readonly log: Logger) {}
 
-  static async start(transport: TransportConfig, count: number, log: Logger, ffmpegPath = 'ffmpeg'): Promise<WorkerPool> {
+  static async start(transport: TransportConfig, count: number, log: Logger, ffmpegPath = 'ffmpeg', settings: RoomSettings = {}): Promise<WorkerPool> {
     const pool = new WorkerPool(log);
     const ready: Array<Promise<number>> = [];
     for (let index = 0; index < count; index++) {
       const workerTransport: TransportConfig = { ...transport, udpPort: transport.udpPort + index };
       const child = fork(WORKER_ENTRY, [], {
         execArgv: ['--import', import.meta.resolve('tsx')],
-        env: { ...process.env, SPACES_WORKER_INDEX: String(index), SPACES_WORKER_TRANSPORT: JSON.stringify(workerTransport), SPACES_FFMPEG: ffmpegPath },
+        env: { ...process.env, SPACES_WORKER_INDEX: String(index), SPACES_WORKER_TRANSPORT: JSON.stringify(workerTransport), SPACES_WORKER_ROOM_SETTINGS: JSON.stringify(settings), SPACES_FFMPEG: ffmpegPath },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const worker: Worker = { index, child, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 } };
