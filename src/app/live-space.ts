@@ -9,6 +9,7 @@ import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } f
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { personView, spaceSnapshot } from './space-views.js';
 import { isOnStage } from '../spaces/permissions.js';
+import { CoalescedFlush } from './coalesced-flush.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface Connection {
@@ -30,13 +31,26 @@ export interface LiveSpaceOptions {
   reconnectGraceMs: number;
 }
 
-
 const BROADCAST_DELAY_MS = 30;
+/**
+ * A listener arriving or leaving changes only the audience part of the state, which nobody
+ * needs within 30 ms (the newcomer gets its own snapshot at once). Every broadcast sends the
+ * snapshot (up to 200 listeners, ~30 KB) to every connection, so at 30 ms a join storm of N
+ * listeners would send O(N²) bytes: 500 listeners joining at 50/s made 500 MB/s of state.
+ * So such changes wait longer as the audience grows, up to once a second.
+ */
+const AUDIENCE_DELAY_PER_CONNECTION_MS = 2;
+const AUDIENCE_DELAY_MAX_MS = 1000;
+
+/** How long a change of the audience alone may wait before everyone is told, with `connections` to tell. */
+export function audienceChangeDelayMs(connections: number): number {
+  return Math.min(AUDIENCE_DELAY_MAX_MS, BROADCAST_DELAY_MS + connections * AUDIENCE_DELAY_PER_CONNECTION_MS);
+}
 
 export class LiveSpace {
   private readonly connections = new Map<string, Connection>();
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly broadcast = new CoalescedFlush(() => this.flushBroadcast());
   private closed = false;
   private readonly seating: AudienceSeating;
   /** People publishing from an encoder over WHIP: present in the Space while it runs. */
@@ -110,7 +124,7 @@ export class LiveSpace {
     this.seating.seat(person.userId);
     conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
     this.apply(events);
-    this.scheduleBroadcast();
+    this.scheduleBroadcast(this.delayFor(p.role));
   }
 
   /** The socket closed without a Leave: hold the place for the grace period. */
@@ -121,9 +135,10 @@ export class LiveSpace {
     this.seating.vacate(userId);
     // Still here through their encoder: no grace period runs while it publishes.
     if (this.closed || this.ingesting.has(userId)) return;
+    const role = this.space.participant(userId)?.role;
     this.apply(this.space.disconnect(userId));
     this.startGrace(userId);
-    this.scheduleBroadcast();
+    this.scheduleBroadcast(this.delayFor(role));
   }
 
   /**
@@ -192,10 +207,11 @@ export class LiveSpace {
     this.clearGrace(userId);
     const conn = this.connections.get(userId);
     this.connections.delete(userId);
+    const role = this.space.participant(userId)?.role;
     this.apply(this.space.leave(userId, Date.now()));
     this.room.remove(userId);
     conn?.close(1000, 'left');
-    this.scheduleBroadcast();
+    this.scheduleBroadcast(this.delayFor(role));
   }
 
   act(userId: string, action: Action): void {
@@ -246,8 +262,7 @@ export class LiveSpace {
     this.closed = true;
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
-    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
-    this.broadcastTimer = null;
+    this.broadcast.cancel();
   }
 
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
@@ -315,7 +330,7 @@ export class LiveSpace {
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.flushBroadcast();
+    this.broadcast.run();
     const json = JSON.stringify({ type: 'ended', reason } satisfies ServerMessage);
     const conns = [...this.connections.values()];
     for (const c of conns) c.sendRaw(json);
@@ -326,7 +341,7 @@ export class LiveSpace {
     this.connections.clear();
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
-    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
+    this.broadcast.cancel();
     this.seating.vacateAll();
     // The room itself is closed by the ended hook, after the egress has written its last segments.
     this.hooks.ended(this.space);
@@ -355,15 +370,20 @@ export class LiveSpace {
     this.graceTimers.delete(userId);
   }
 
-  /** State changes are coalesced: a burst of actions becomes one broadcast. */
-  private scheduleBroadcast(): void {
-    if (this.broadcastTimer || this.closed) return;
-    this.broadcastTimer = setTimeout(() => this.flushBroadcast(), BROADCAST_DELAY_MS);
+  /** How soon others must learn that someone in this role arrived or left. */
+  private delayFor(role: string | undefined): number {
+    return role === 'listener' ? audienceChangeDelayMs(this.connections.size) : BROADCAST_DELAY_MS;
+  }
+
+  /**
+   * State changes are coalesced: a burst of actions becomes one broadcast, sent within
+   * `delayMs`; a pending broadcast is brought forward by a more urgent change, never delayed.
+   */
+  private scheduleBroadcast(delayMs = BROADCAST_DELAY_MS): void {
+    if (!this.closed) this.broadcast.schedule(delayMs);
   }
 
   private flushBroadcast(): void {
-    if (this.broadcastTimer) clearTimeout(this.broadcastTimer);
-    this.broadcastTimer = null;
     const publicSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, false));
     const moderatorSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, true));
     for (const [userId, conn] of this.connections) {
