@@ -32,3 +32,17 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'c
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until every peer is connected and the speakers are on stage, then has the speakers
+ * send silence, and gives the server time to learn each speaker's SSRC before measuring.
+ */
+export async function startStage(speakers: TestParticipant[], everyone: TestParticipant[]): Promise<void> {
+  await waitFor(() => everyone.every((p) => p.peer.state === 'connected'), 30_000, 'all peers connected');
+  await waitFor(() => speakers.every((s) => s.state.you?.role !== 'listener'), 5000, 'speakers on stage');
+  for (const s of speakers) {
+    s.peer.setTalking(false);
+    s.peer.startSending();
+  }
+  await sleep(500);
+}

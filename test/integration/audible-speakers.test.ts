@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import { AUDIBLE_SPEAKERS } from '../../src/media/media-room.js';
 
@@ -51,13 +51,7 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
       listeners.push(l);
     }
     everyone = [...speakers, ...listeners];
-    await waitFor(() => everyone.every((p) => p.peer.state === 'connected'), 30_000, 'all peers connected');
-    await waitFor(() => speakers.every((s) => s.state.you?.role !== 'listener'), 5000, 'speakers on stage');
-    for (const s of speakers) {
-      s.peer.setTalking(false);
-      s.peer.startSending();
-    }
-    await sleep(500);
+    await startStage(speakers, everyone);
   });
 
   after(async () => {

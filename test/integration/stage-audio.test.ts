@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 
 const LISTENERS = 50;
@@ -32,14 +32,7 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     listeners = [];
     for (let i = 0; i < LISTENERS; i++) listeners.push(await joinSpace(server, spaceId, { guest: true, canPublish: false }));
     everyone = [...speakers, ...listeners];
-    await waitFor(() => everyone.every((p) => p.peer.state === 'connected'), 30_000, 'all peers connected');
-    await waitFor(() => speakers.every((s) => s.state.you?.role !== 'listener'), 5000, 'speakers on stage');
-    for (const s of speakers) {
-      s.peer.setTalking(false);
-      s.peer.startSending();
-    }
-    // Let the server see each speaker's SSRC before the first measurement.
-    await sleep(500);
+    await startStage(speakers, everyone);
   });
 
   after(async () => {
