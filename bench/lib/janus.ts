@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { waitGathered } from '../../src/bots/ndc-peer.js';
+import { closePeerConnection, keepTrack } from '../../src/media/peer-connection.js';
 import { ReceiverReports } from '../../src/bots/receiver-reports.js';
 import { AUDIO_LEVEL_URI, OPUS_PT, OpusLikeSender, RtpCounter, VP8_PT, Vp8LikeSender } from './rtp-senders.js';
 
@@ -305,14 +306,14 @@ export class JanusPublisher {
     a.parseSdpLine(`a=extmap:1 ${AUDIO_LEVEL_URI}`);
     a.addSSRC(this.audio.ssrc, 'bench', 'bench-pub', 'bench-a');
     this.audio.track = pc.addTrack(a);
-    this.tracks.push(this.audio.track);
+    keepTrack(this.tracks, this.audio.track);
     this.audio.track.onMessage(() => undefined);
     if (this.video) {
       const v = new nodeDataChannel.Video('1', 'SendOnly');
       v.addVP8Codec(VP8_PT);
       v.addSSRC(this.video.ssrc, 'bench', 'bench-pub', 'bench-v');
       const t = pc.addTrack(v);
-      this.tracks.push(t);
+      keepTrack(this.tracks, t);
       this.video.attach(t);
     }
     pc.setLocalDescription('offer');
@@ -328,11 +329,7 @@ export class JanusPublisher {
   }
 
   close(): void {
-    try {
-      this.pc?.close();
-    } catch {
-      // closed
-    }
+    closePeerConnection(this.pc, this.tracks);
   }
 }
 
@@ -352,7 +349,7 @@ export class JanusSubscriber {
     const pc = new nodeDataChannel.PeerConnection('janus-sub', { iceServers: [], disableAutoNegotiation: true });
     this.pc = pc;
     pc.onTrack((track) => {
-      this.tracks.push(track);
+      keepTrack(this.tracks, track);
       const video = track.type() === 'video';
       const mid = track.mid();
       track.onMessage((buf) => {
@@ -376,10 +373,6 @@ export class JanusSubscriber {
 
   close(): void {
     this.reports.stop();
-    try {
-      this.pc?.close();
-    } catch {
-      // closed
-    }
+    closePeerConnection(this.pc, this.tracks);
   }
 }

@@ -7,6 +7,7 @@ import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
 import { rtpPayloadOffset } from '../media/rtp.js';
+import { closePeerConnection, keepTrack } from '../media/peer-connection.js';
 import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
 import { ReceiverReports } from './receiver-reports.js';
 import { StageVideoReceiver, type VideoPacketRecord } from './stage-video-receiver.js';
@@ -235,11 +236,7 @@ export class NdcPeer {
     this.audioReports.reset();
     this.micTrack = null;
     for (const cam of this.cameras) cam.track = null;
-    try {
-      this.pc?.close();
-    } catch {
-      // already closed
-    }
+    closePeerConnection(this.pc, this.tracks);
     this.pc = null;
     this.state = 'closed';
   }
@@ -248,7 +245,7 @@ export class NdcPeer {
     const pc = new nodeDataChannel.PeerConnection('bot', { iceServers: [], disableAutoNegotiation: true });
     pc.onStateChange((s) => (this.state = s));
     pc.onTrack((track) => {
-      this.tracks.push(track);
+      keepTrack(this.tracks, track);
       const mid = track.mid();
       if (mid === MIC_MID || mid === CAM_MID || mid === CAM_LOW_MID) return;
       if (mid === STAGE_VIDEO_MID) track.onMessage((buf) => this.stageVideo.onMessage(buf));
@@ -272,7 +269,7 @@ export class NdcPeer {
         }
         media.addSSRC(this.ssrc, 'bot', 'bot-mic', 'bot-mic');
         this.micTrack = this.pc.addTrack(media);
-        this.tracks.push(this.micTrack);
+        keepTrack(this.tracks, this.micTrack);
         this.micTrack.onMessage(() => this.rtcpReceived++);
       }
       for (const cam of this.cameras) {
@@ -281,7 +278,7 @@ export class NdcPeer {
         video.addVP8Codec(VP8_PT);
         video.addSSRC(cam.ssrc, 'bot', `bot-${cam.mid}`, `bot-${cam.mid}`);
         cam.track = this.pc.addTrack(video);
-        this.tracks.push(cam.track);
+        keepTrack(this.tracks, cam.track);
         cam.track.onMessage((buf) => {
           cam.onRtcp(buf);
           if (cam === this.cameras[0]) this.cameraClip?.onRtcp(buf);

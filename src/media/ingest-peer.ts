@@ -4,7 +4,7 @@
 // We accept Opus and VP8 only; the first video m-line is the camera's high layer and a second
 // one, if any, its low layer.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { answerOffer, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
 import { AUDIO_LEVEL_URI } from './sdp.js';
 import { isRtcp, writeRtpPayloadType } from './rtp.js';
@@ -100,11 +100,7 @@ export class IngestPeer {
     if (this.closed) return;
     this.closed = true;
     this.h264?.transcoder.close();
-    try {
-      this.pc.close();
-    } catch {
-      // already closed by the library
-    }
+    closePeerConnection(this.pc, this.tracks);
   }
 
   private addTracks(plan: OfferPlan, h264: H264Transcoder | undefined): void {
@@ -206,7 +202,7 @@ export class IngestPeer {
   }
 
   private keep(track: Track, mid: string): void {
-    this.tracks.push(track); // node-datachannel stops delivering to collected tracks
+    keepTrack(this.tracks, track);
     this.mids.add(mid);
   }
 }

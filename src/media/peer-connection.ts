@@ -1,7 +1,7 @@
 // How the server opens a PeerConnection, whichever side offers: one UDP port for every peer
 // (ICE UDP mux), our bind address, and negotiation driven by us, not by the library. Also the
 // answering half of offer/answer, for clients that offer (WHIP publishers, WHEP players).
-import nodeDataChannel, { type PeerConnection } from 'node-datachannel';
+import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { announceAddress, InvalidSdpError } from './sdp.js';
 import type { TransportConfig } from './transport-config.js';
 
@@ -16,6 +16,43 @@ export function openPeerConnection(name: string, transport: TransportConfig): Pe
     ...(transport.bindAddress ? { bindAddress: transport.bindAddress } : {}),
     disableAutoNegotiation: true,
   });
+}
+
+/**
+ * Keeps a track until it is closed. Keep a JS reference to every track (node-datachannel
+ * stops delivering to a collected one), and give it an onClosed callback: only from that
+ * callback does the binding drop the track from its registry and free the last of its
+ * callbacks, and its cleanup() walks that registry, so a track collected without one would
+ * leave a dangling entry there (a crash at shutdown).
+ */
+export function keepTrack(tracks: Track[], track: Track): Track {
+  track.onClosed(() => undefined);
+  tracks.push(track);
+  return track;
+}
+
+/**
+ * Closes every track of a PeerConnection, then the connection, and forgets the tracks.
+ * `pc.close()` alone is not enough: node-datachannel keeps each track's callbacks (one N-API
+ * thread-safe function, so one libuv async handle, each) until the track itself is closed, and
+ * a callback that refers back to its peer keeps the track from ever being collected. libuv
+ * walks every async handle on each wake-up, so the leftovers of departed listeners made every
+ * later packet dearer (`npm run bench:churn`).
+ */
+export function closePeerConnection(pc: PeerConnection | null, tracks: Track[]): void {
+  for (const track of tracks) {
+    try {
+      track.close();
+    } catch {
+      // already closed by the library
+    }
+  }
+  tracks.length = 0;
+  try {
+    pc?.close();
+  } catch {
+    // already closed by the library
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
 import { OPUS_PT, VP8_PT } from './payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
-import { describeLocal, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
+import { closePeerConnection, describeLocal, keepTrack, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 
@@ -81,15 +81,12 @@ export class Peer {
     const mic = new nodeDataChannel.Audio(MIC_MID, 'RecvOnly');
     mic.addOpusCodec(OPUS_PT, OPUS_FMTP);
     mic.parseSdpLine(`a=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
-    this.micTrack = this.pc.addTrack(mic);
-    this.tracks.push(this.micTrack);
+    this.micTrack = keepTrack(this.tracks, this.pc.addTrack(mic));
 
     const camTrack = (mid: string): Track => {
       const media = new nodeDataChannel.Video(mid, 'RecvOnly');
       media.addVP8Codec(VP8_PT);
-      const track = this.pc.addTrack(media);
-      this.tracks.push(track);
-      return track;
+      return keepTrack(this.tracks, this.pc.addTrack(media));
     };
     this.camTracks = { high: camTrack(CAM_MID), low: camTrack(CAM_LOW_MID) };
 
@@ -97,8 +94,7 @@ export class Peer {
     const slotMedia = new nodeDataChannel.Video(VIDEO_SLOT_MID, 'SendOnly');
     slotMedia.addVP8Codec(VP8_PT);
     slotMedia.addSSRC(videoSsrc, `spaces-${id}`, 'stage-video', 'stage-video');
-    const slotTrack = this.pc.addTrack(slotMedia);
-    this.tracks.push(slotTrack);
+    const slotTrack = keepTrack(this.tracks, this.pc.addTrack(slotMedia));
     this.videoSlot = new VideoSlot(VIDEO_SLOT_MID, videoSsrc, slotTrack, counters, { switched: (sourceId) => events.videoSwitched(sourceId) });
     slotTrack.onMessage((buf) => this.videoSlot.onRtcp(buf, Date.now()));
     for (let i = 0; i < audioSlots; i++) this.addAudioSlot();
@@ -123,8 +119,7 @@ export class Peer {
     const media = new nodeDataChannel.Audio(mid, 'SendOnly');
     media.addOpusCodec(OPUS_PT, OPUS_FMTP);
     media.addSSRC(ssrc, `spaces-${this.id}`, `slot-${mid}`, `slot-${mid}`);
-    const track = this.pc.addTrack(media);
-    this.tracks.push(track);
+    const track = keepTrack(this.tracks, this.pc.addTrack(media));
     const slot = new DownstreamSlot(mid, ssrc, track, 48_000, this.counters);
     track.onMessage((buf) => this.events.slotRtcp(slot, buf));
     this.slots.push(slot);
@@ -211,11 +206,7 @@ export class Peer {
     this.closed = true;
     for (const slot of this.slots) slot.assign(null);
     this.videoSlot.switchTo(null, Date.now());
-    try {
-      this.pc.close();
-    } catch {
-      // already closed by the library
-    }
+    closePeerConnection(this.pc, this.tracks);
   }
 
   get isClosed(): boolean {

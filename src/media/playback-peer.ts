@@ -4,7 +4,7 @@
 // maps a speaker onto (with one, the room gives it the active speaker). The m-lines are fixed
 // by the client's offer, so a WHEP viewer never renegotiates.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { answerOffer, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
 import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
@@ -98,15 +98,11 @@ export class PlaybackPeer {
     this.closed = true;
     for (const slot of this.slots) slot.assign(null);
     this.videoSlot.switchTo(null, Date.now());
-    try {
-      this.pc.close();
-    } catch {
-      // already closed by the library
-    }
+    closePeerConnection(this.pc, this.tracks);
   }
 
   private keep(track: Track, mid: string): Track {
-    this.tracks.push(track); // node-datachannel stops delivering to collected tracks
+    keepTrack(this.tracks, track);
     this.mids.add(mid);
     return track;
   }
