@@ -13,6 +13,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Peer } from '../src/media/peer.js';
 import { createCounters } from '../src/media/counters.js';
 import { parseArgs } from '../src/cli/args.js';
+import { IGNORED_PEER_EVENTS } from '../test/helpers/peer-events.js';
 
 const { flags } = parseArgs(process.argv.slice(2));
 const ROUNDS = Number(flags.rounds ?? 3);
@@ -43,17 +44,6 @@ async function wakeupCostUs(): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1000 / WAKEUPS;
 }
 
-const noEvents = {
-  offer: () => undefined,
-  candidates: () => undefined,
-  micMessage: () => undefined,
-  camMessage: () => undefined,
-  camChanged: () => undefined,
-  videoSwitched: () => undefined,
-  slotRtcp: () => undefined,
-  micChanged: () => undefined,
-  connectionState: () => undefined,
-};
 
 async function runArm(arm: Arm): Promise<ArmResult> {
   const transport = { udpPort: 45000 + Math.floor(Math.random() * 4000), bindAddress: '127.0.0.1', iceServers: [] };
@@ -66,7 +56,7 @@ async function runArm(arm: Arm): Promise<ArmResult> {
   const wakeupUs = [await wakeupCostUs()];
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < PEERS; i++) {
-      const peer = new Peer(`p${round}-${i}`, transport, counters, noEvents, 3);
+      const peer = new Peer(`p${round}-${i}`, transport, counters, IGNORED_PEER_EVENTS, 3);
       if (arm === 'ours') peer.close();
       else peer.pc.close();
     }

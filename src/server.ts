@@ -12,7 +12,7 @@ import { openDatabase } from './store/database.js';
 import { UserStore } from './store/user-store.js';
 import { SpaceStore } from './store/space-store.js';
 import { TokenService } from './auth/tokens.js';
-import { MediaServer } from './media/media-server.js';
+import { MediaServer, type RoomSettings } from './media/media-server.js';
 import { WorkerPool } from './media/cluster/worker-pool.js';
 import { LiveEncoder } from './egress/live-encoder.js';
 import { H264ToVp8, h264Options } from './transcode/h264-to-vp8.js';
@@ -55,11 +55,12 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   };
   // One worker per core spreads each Space's listeners over the cores; with one, the media
   // plane runs in this process.
+  const roomSettings: RoomSettings = { audibleSpeakers: config.audibleSpeakers };
   const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath, { audibleSpeakers: config.audibleSpeakers })
+    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath, roomSettings)
       : new MediaServer(
           transport,
-          { audibleSpeakers: config.audibleSpeakers },
+          roomSettings,
           undefined,
           (options) => LiveEncoder.start(options),
           (onFrame) => new H264ToVp8(h264Options(config.hls.encoding.ffmpegPath), onFrame),

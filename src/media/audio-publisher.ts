@@ -128,6 +128,12 @@ export class AudioPublisher {
     }
   }
 
+  /** No longer one of the audible speakers: it leaves every subscriber's slot. */
+  leaveAudible(): void {
+    this.audible = false;
+    this.detachAll();
+  }
+
   detachAll(): void {
     for (const slot of this.slots) {
       if (slot.source === this) slot.assign(null);

@@ -251,8 +251,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       peer?.negotiate();
     } else if (!onStage && existing) {
       this.audible.remove(existing);
-      existing.audible = false;
-      existing.detachAll();
+      existing.leaveAudible();
       existing.voice.reset();
       this.publishers.delete(participantId);
       this.sessions.fillPlayers();
@@ -272,10 +271,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private admitSpeaker(pub: AudioPublisher, nowMs: number): void {
     const admission = this.audible.admit(pub, nowMs);
     if (!admission.admitted) return;
-    if (admission.evicted) {
-      admission.evicted.audible = false;
-      admission.evicted.detachAll();
-    }
+    admission.evicted?.leaveAudible();
     pub.audible = true;
     for (const [id, peer] of this.peers) {
       if (id === pub.id) continue;

@@ -6,6 +6,9 @@ import { MediaRoom, type RoomRelay } from './media-room.js';
 import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
+import type { LossSummary, MediaPlane } from './room-handle.js';
+import type { EgressFactory } from './room-tap.js';
+import type { H264Transcoder } from './ingest-peer.js';
 
 /** How every room of this media plane forwards audio. */
 export interface RoomSettings {
@@ -13,9 +16,6 @@ export interface RoomSettings {
   /** People on stage each subscriber hears at once (default AUDIBLE_SPEAKERS). */
   audibleSpeakers?: number;
 }
-import type { LossSummary, MediaPlane } from './room-handle.js';
-import type { EgressFactory } from './room-tap.js';
-import type { H264Transcoder } from './ingest-peer.js';
 
 export class MediaServer implements MediaPlane {
   readonly counters: MediaCounters = createCounters();
@@ -38,8 +38,7 @@ export class MediaServer implements MediaPlane {
       room = new MediaRoom(id, {
         transport: this.transport,
         counters: this.counters,
-        ...(this.settings.voice ? { voice: this.settings.voice } : {}),
-        ...(this.settings.audibleSpeakers ? { audibleSpeakers: this.settings.audibleSpeakers } : {}),
+        ...this.settings,
         ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
         ...(this.egress ? { egress: this.egress } : {}),
         ...(this.h264 ? { h264: this.h264 } : {}),

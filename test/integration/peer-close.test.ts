@@ -9,19 +9,9 @@ import { Peer } from '../../src/media/peer.js';
 import { closePeerConnection } from '../../src/media/peer-connection.js';
 import { createCounters } from '../../src/media/counters.js';
 import type { TransportConfig } from '../../src/media/transport-config.js';
+import { IGNORED_PEER_EVENTS } from '../helpers/peer-events.js';
 
 const transport: TransportConfig = { udpPort: 47000 + Math.floor(Math.random() * 2000), bindAddress: '127.0.0.1', iceServers: [] };
-const noEvents = {
-  offer: () => undefined,
-  candidates: () => undefined,
-  micMessage: () => undefined,
-  camMessage: () => undefined,
-  camChanged: () => undefined,
-  videoSwitched: () => undefined,
-  slotRtcp: () => undefined,
-  micChanged: () => undefined,
-  connectionState: () => undefined,
-};
 const isClosed = (track: Track) => {
   try {
     track.mid();
@@ -51,7 +41,7 @@ describe('closing peers', () => {
   });
 
   it('a server peer closes all its tracks: microphone, cameras, stage video and audio slots', () => {
-    const peer = new Peer('listener', transport, createCounters(), noEvents, 3);
+    const peer = new Peer('listener', transport, createCounters(), IGNORED_PEER_EVENTS, 3);
     peer.acceptMedia();
     const tracks = [...peer['tracks']];
     assert.equal(tracks.length, 1 + 2 + 1 + 3);

@@ -1,0 +1,14 @@
+// Events for a server Peer built outside a room (tests, benchmarks): every one ignored.
+import type { PeerEvents } from '../../src/media/peer.js';
+
+export const IGNORED_PEER_EVENTS: PeerEvents = {
+  offer: () => undefined,
+  candidates: () => undefined,
+  micMessage: () => undefined,
+  camMessage: () => undefined,
+  camChanged: () => undefined,
+  videoSwitched: () => undefined,
+  slotRtcp: () => undefined,
+  micChanged: () => undefined,
+  connectionState: () => undefined,
+};
