@@ -7,6 +7,7 @@
 //   baseline  pc.close() alone, as before: the tracks' message callbacks stay registered.
 //
 //   npm run bench:churn [-- --rounds 3 --peers 2000]
+import { pino } from 'pino';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -56,7 +57,7 @@ async function runArm(arm: Arm): Promise<ArmResult> {
   const wakeupUs = [await wakeupCostUs()];
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < PEERS; i++) {
-      const peer = new Peer(`p${round}-${i}`, transport, counters, IGNORED_PEER_EVENTS, 3);
+      const peer = new Peer(`p${round}-${i}`, transport, counters, IGNORED_PEER_EVENTS, 3, pino({ level: 'silent' }));
       if (arm === 'ours') peer.close();
       else peer.pc.close();
     }

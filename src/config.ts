@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { IceServerConfig } from './protocol/messages.js';
-import type { EncodingOptions } from './media/room-tap.js';
+import type { EncodingOptions } from './egress/encoding.js';
 
 const iceServerSchema = z.object({
   urls: z.union([z.string(), z.array(z.string())]).transform((u) => (Array.isArray(u) ? u : [u])),
@@ -25,7 +25,7 @@ export interface Config {
     announcedAddress?: string;
     iceServers: IceServerConfig[];
   };
-  /** Media worker processes; 1 keeps the media plane in the main process. */
+  /** Media worker processes (at least one: the media plane never runs in the main process). */
   mediaWorkers: number;
   /** People on stage every listener hears at once, the most recent talkers (1–13). */
   audibleSpeakers: number;

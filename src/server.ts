@@ -2,6 +2,7 @@
 // HTTP/WebSocket adapters together, and tears them down in reverse order.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
@@ -12,11 +13,9 @@ import { openDatabase } from './store/database.js';
 import { UserStore } from './store/user-store.js';
 import { SpaceStore } from './store/space-store.js';
 import { TokenService } from './auth/tokens.js';
-import { MediaServer, type RoomSettings } from './media/media-server.js';
 import { WorkerPool } from './media/cluster/worker-pool.js';
-import { LiveEncoder } from './egress/live-encoder.js';
-import { H264ToVp8, h264Options } from './transcode/h264-to-vp8.js';
-import type { MediaPlane } from './media/room-handle.js';
+import { h264Options } from './transcode/h264-to-vp8.js';
+import { CodecWorker } from './workers/codec-worker.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
@@ -37,7 +36,8 @@ export interface RunningServer {
   port: number;
   mediaPort: number;
   spaces: SpaceService;
-  media: MediaPlane;
+  media: WorkerPool;
+  codec: CodecWorker;
   log: Logger;
   close(): Promise<void>;
 }
@@ -53,18 +53,31 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
     iceServers: config.media.iceServers,
   };
-  // One worker per core spreads each Space's listeners over the cores; with one, the media
-  // plane runs in this process.
-  const roomSettings: RoomSettings = { audibleSpeakers: config.audibleSpeakers };
-  const media: MediaPlane =
-    config.mediaWorkers > 1 ? await WorkerPool.start(transport, config.mediaWorkers, log.child({ module: 'media' }), config.hls.encoding.ffmpegPath, roomSettings)
-      : new MediaServer(
-          transport,
-          roomSettings,
-          undefined,
-          (options) => LiveEncoder.start(options),
-          (onFrame) => new H264ToVp8(h264Options(config.hls.encoding.ffmpegPath), onFrame),
-        );
+  // Two kinds of worker process, both supervised: media workers (one per core by default) hold
+  // every media socket, and the codec worker runs every ffmpeg. This process holds neither, and
+  // the codec worker holds no media socket, so no encoder can inherit one.
+  const { ffmpegPath } = config.hls.encoding;
+  const codec = await CodecWorker.start(
+    { entry: workerEntry('codec-worker-main'), ffmpegPath, transcode: h264Options(ffmpegPath), logLevel: log.level },
+    log.child({ module: 'codec' }),
+  );
+  let media: WorkerPool;
+  try {
+    media = await WorkerPool.start(
+      {
+        transport,
+        count: config.mediaWorkers,
+        rooms: { audibleSpeakers: config.audibleSpeakers },
+        entry: workerEntry('media-worker-main'),
+        codecSocket: codec.socketPath,
+        logLevel: log.level,
+      },
+      log.child({ module: 'media' }),
+    );
+  } catch (err) {
+    await codec.close();
+    throw err;
+  }
   const { hls } = config;
   const comments = new CommentStore(db);
   const chat = new ChatService(comments, log.child({ module: 'chat' }));
@@ -87,6 +100,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       webrtcCapacity: config.webrtcCapacity,
       hlsBaseUrl: hls.baseUrl,
       recordings,
+      encoders: codec,
       egress: {
         mode: hls.mode,
         root: join(config.dataDir, 'hls'),
@@ -97,7 +111,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     },
   );
   await spaces.restore();
-  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat);
+  const workers = () => [...media.status(), codec.status()];
+  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
   installErrorHandler(app);
@@ -112,7 +127,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     iceServers: config.media.iceServers,
   });
   app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
-  app.get('/healthz', async () => ({ ok: true, rooms: spaces.liveCount }));
+  // Degraded while a worker is down (it is being restarted); 503 only when no media worker runs at all.
+  app.get('/healthz', async (_req, reply) => {
+    const status = workers();
+    const mediaUp = media.status().some((w) => w.up);
+    const degraded = status.some((w) => !w.up);
+    return reply.code(mediaUp ? 200 : 503).send({ status: degraded ? 'degraded' : 'ok', rooms: spaces.liveCount, workers: status });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   app.get('/ws', { websocket: true }, (socket) =>
     handleSocket(socket, {
@@ -148,11 +169,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     mediaPort: config.media.udpPort,
     spaces,
     media,
+    codec,
     log,
     async close() {
       await app.close();
       await spaces.shutdown();
       await media.close();
+      await codec.close();
       await db.destroy();
     },
   };
@@ -164,4 +187,9 @@ function loadOrCreateSecret(dataDir: string): string {
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/** A worker process's entry module, next to this one. */
+function workerEntry(name: string): string {
+  return fileURLToPath(new URL(`./workers/${name}.ts`, import.meta.url));
 }

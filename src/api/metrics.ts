@@ -1,7 +1,7 @@
 // Prometheus metrics. The media plane keeps plain counters on its packet path; they are
 // copied into prom-client at scrape time, so scraping costs nothing per packet.
 import client from 'prom-client';
-import type { MediaPlane } from '../media/room-handle.js';
+import type { MediaPlane, WorkerStatus } from '../media/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
 import type { MediaCounters } from '../media/counters.js';
 import type { ChatCounters } from '../app/chat.js';
@@ -12,7 +12,12 @@ export interface AppMetrics {
   hlsRequests: client.Counter<'kind'>;
 }
 
-export function createMetrics(media: MediaPlane, spaces: SpaceService, chat?: { counters: ChatCounters }): AppMetrics {
+export function createMetrics(
+  media: MediaPlane,
+  spaces: SpaceService,
+  chat?: { counters: ChatCounters },
+  workers: () => WorkerStatus[] = () => media.status(),
+): AppMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   // Read afresh at each scrape: with media workers, the counters are summed from their reports.
@@ -108,6 +113,25 @@ export function createMetrics(media: MediaPlane, spaces: SpaceService, chat?: { 
     chatCounter('spaces_reactions_total', 'Reactions accepted', (c) => c.reactions);
     chatCounter('spaces_chat_rate_limited_total', 'Comments and reactions refused for going over a per-person rate', (c) => c.rateLimited);
   }
+  new client.Gauge({
+    name: 'spaces_worker_up',
+    help: 'Whether each worker process (media workers, the codec worker) is running',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      for (const w of workers()) this.set({ worker: w.name }, w.up ? 1 : 0);
+    },
+  });
+  new client.Counter({
+    name: 'spaces_worker_restarts_total',
+    help: 'Worker processes started again after they died',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of workers()) this.inc({ worker: w.name }, w.restarts);
+    },
+  });
   const hlsRequests = new client.Counter({
     name: 'spaces_hls_requests_total',
     help: 'HLS requests that reached this origin, by kind (playlist, segment, miss)',

@@ -70,7 +70,7 @@ export class LiveSpace {
   ) {
     this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
     audience.egress.setRecording(space.recording);
-    room.on('offer', (userId, sdp) => this.connections.get(userId)?.send({ type: 'offer', sdp }));
+    room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
     room.on('candidates', (userId, candidates, mid) => {
       const conn = this.connections.get(userId);
       for (const candidate of candidates) conn?.send({ type: 'candidate', candidate, mid });

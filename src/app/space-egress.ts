@@ -1,17 +1,27 @@
-// The HLS side of one live Space: it runs the media plane's encoder while anyone needs it
-// (listeners on the HLS tier, "Record Space", or a node configured to always publish HLS),
+// The HLS side of one live Space: it runs an encoder in the codec worker, fed by the room's
+// tap, while anyone needs it (listeners on the HLS tier, "Record Space", or a node configured
+// to always publish HLS),
 // follows each encoder run's output, serves the live playlists, hands finished segments to
 // the recording, and records the speaker timeline from the detector's decisions.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RoomHandle } from '../media/room-handle.js';
-import type { EgressEvent, EncodingOptions } from '../media/room-tap.js';
+import type { EncoderEvent, EncoderRunOptions, EncodingOptions } from '../egress/encoding.js';
 import { HlsStream } from '../egress/hls-stream.js';
 import { renderMasterPlaylist, type Rendition } from '../egress/hls-playlist.js';
 import type { RecordingService } from './recording-service.js';
 
 export type HlsMode = 'on-demand' | 'always' | 'off';
+
+/** What a Space's HLS egress needs from whoever runs encoders (the codec worker). */
+export interface Encoders {
+  start(room: string, options: EncoderRunOptions): void;
+  /** Stops the room's encoder; 'stopped' (for `dir`) is reported once it has exited. */
+  stop(room: string, dir: string): void;
+  /** Events of one room's encoder; returns a function that unsubscribes. */
+  subscribe(room: string, listener: (event: EncoderEvent) => void): () => void;
+}
 
 export interface EgressSettings {
   mode: HlsMode;
@@ -40,19 +50,21 @@ export class SpaceEgress {
   private onRunEnded: (() => void) | null = null;
   /** Segments being linked into the recording: a run's files stay until these are done. */
   private readonly pendingAdds = new Set<Promise<void>>();
+  private readonly unsubscribe: () => void;
   readonly master: string;
 
   constructor(
     readonly spaceId: string,
     private readonly title: string,
     private readonly room: RoomHandle,
+    private readonly encoders: Encoders,
     private readonly settings: EgressSettings,
     private readonly recordings: RecordingService,
     private readonly handleOf: (userId: string) => string | undefined,
     private readonly log: Logger,
   ) {
     this.master = renderMasterPlaylist({ ...settings.encoding, video: true });
-    room.on('egress', (e) => this.onEgress(e));
+    this.unsubscribe = encoders.subscribe(spaceId, (e) => this.onEncoder(e));
     room.on('activeSpeaker', (userId) => {
       if (!this.recording) return;
       this.recordings.speaker(this.spaceId, this.speakerOf(userId), Date.now()).catch((err) => this.fail(err));
@@ -118,9 +130,11 @@ export class SpaceEgress {
     if (this.runTag) {
       // Let ffmpeg finish its last segment (the end of a recording) before we stop following it.
       const ended = new Promise<void>((resolve) => (this.onRunEnded = resolve));
-      this.room.stopEgress();
+      this.encoders.stop(this.spaceId, this.dirOf(this.runTag));
       await Promise.race([ended, new Promise((r) => setTimeout(r, 8000).unref())]);
     }
+    this.unsubscribe();
+    this.room.setEncoderTap(false);
     await this.endRun(true);
     await rm(join(this.settings.root, this.spaceId), { recursive: true, force: true });
   }
@@ -140,7 +154,7 @@ export class SpaceEgress {
         this.stopTimer = null;
         if (this.wanted) return;
         this.log.info({ space: this.spaceId }, 'HLS egress no longer needed: stopping');
-        this.room.stopEgress();
+        if (this.runTag) this.encoders.stop(this.spaceId, this.dirOf(this.runTag));
       }, this.settings.lingerMs);
       this.stopTimer.unref();
     }
@@ -149,15 +163,18 @@ export class SpaceEgress {
   private start(): void {
     // A new name per run: segment URLs are cached as immutable, so a run never reuses one.
     this.runTag = `r${Date.now().toString(36)}`;
-    this.room.startEgress({ ...this.settings.encoding, dir: this.dirOf(this.runTag) });
+    this.encoders.start(this.spaceId, { ...this.settings.encoding, dir: this.dirOf(this.runTag) });
     this.log.info({ space: this.spaceId, run: this.runTag }, 'HLS egress starting');
   }
 
-  private onEgress(e: EgressEvent): void {
+  private onEncoder(e: EncoderEvent): void {
     const runTag = this.runTag;
     if (runTag === null || e.dir !== this.dirOf(runTag)) return;
     if (e.state === 'running') {
       this.failures = 0;
+      // Tapped only now: the stage video then starts on a keyframe, with its source named,
+      // which the encoder must hear (what the tap sent while it started would be lost).
+      this.room.setEncoderTap(true);
       const stream = new HlsStream({
         dir: e.dir,
         uriPrefix: `${runTag}/`,
@@ -179,6 +196,7 @@ export class SpaceEgress {
       return;
     }
     if (e.state === 'failed') this.log.error({ space: this.spaceId, error: e.error }, 'HLS egress failed');
+    this.room.setEncoderTap(false);
     void this.endRun(true).then(() => {
       this.onRunEnded?.();
       this.onRunEnded = null;

@@ -9,7 +9,7 @@ import type { SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
 import { AudienceTiers } from './audience-tiers.js';
-import { SpaceEgress, type EgressSettings } from './space-egress.js';
+import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.js';
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
 
@@ -27,6 +27,8 @@ export interface AudienceConfig {
   /** Base of HLS URLs given to listeners: the origin's /hls, or a CDN in front of it. */
   hlsBaseUrl: string;
   recordings: RecordingService;
+  /** Where HLS encoders run (the codec worker). */
+  encoders: Encoders;
 }
 
 export class SpaceService {
@@ -193,7 +195,7 @@ export class SpaceService {
     if (again) return again; // another join activated it while we awaited the bans
     const room = this.media.room(record.id);
     const log = this.log.child({ space: record.id });
-    const egress = new SpaceEgress(record.id, record.title, room, this.audience.egress, this.audience.recordings, (userId) => space.participant(userId)?.handle, log);
+    const egress = new SpaceEgress(record.id, record.title, room, this.audience.encoders, this.audience.egress, this.audience.recordings, (userId) => space.participant(userId)?.handle, log);
     this.egresses.set(record.id, egress);
     const live = new LiveSpace(
       space,

@@ -96,7 +96,13 @@ export class NdcPeer {
       this.onRtp?.(STAGE_VIDEO_MID, buf),
     );
     options.signalling.on('offer', (msg) => {
-      this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
+      // A fresh offer comes from a new server-side PeerConnection: ours goes, as on a reconnect.
+      this.offers = this.offers
+        .then(() => {
+          if (msg.fresh) this.resetConnection();
+          return this.answer(msg.sdp);
+        })
+        .catch(() => undefined);
     });
     // After a reconnect the server starts a fresh PeerConnection: so do we.
     options.signalling.on('welcome', () => {

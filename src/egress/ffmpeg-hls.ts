@@ -4,9 +4,9 @@
 // in its own playlists; the origin (HlsStream) serves a sliding window and prunes the files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { EgressOptions } from '../media/room-tap.js';
+import type { EncoderRunOptions } from './encoding.js';
 
-export type HlsEncodeOptions = EgressOptions;
+export type HlsEncodeOptions = EncoderRunOptions;
 
 /** ffmpeg's playlist for each rendition; the origin reads these. */
 export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' } as const;
@@ -54,7 +54,9 @@ export interface FfmpegHls {
 }
 
 export function spawnFfmpegHls(o: HlsEncodeOptions): FfmpegHls {
-  const child = spawn(o.ffmpegPath, hlsArgs(o), { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a terminal's Ctrl-C does not cut a recording's last segment: it
+  // ends when its inputs close (we stop it, or the codec worker died and the pipes with it).
+  const child = spawn(o.ffmpegPath, hlsArgs(o), { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], detached: true });
   let tail = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {

@@ -6,7 +6,7 @@
 // decides which, and keeps camera inter frames from being decoded against the card.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import type { EgressOptions, EgressTap } from '../media/room-tap.js';
+import type { EncoderRunOptions, EncoderTap } from './encoding.js';
 import { writeIvfFileHeader, writeIvfFrameHeader } from '../codecs/ivf.js';
 import { AudioMixer, FRAME_SAMPLES, SAMPLE_RATE } from './audio-mixer.js';
 import { Vp8FrameAssembler } from './vp8-frame-assembler.js';
@@ -38,7 +38,7 @@ export interface LiveEncoderStats {
   decodeErrors: number;
 }
 
-export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements EgressTap {
+export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements EncoderTap {
   private readonly mixer = new AudioMixer();
   private readonly assembler = new Vp8FrameAssembler();
   private readonly reorder = new RtpReorderBuffer();
@@ -77,7 +77,7 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Egre
     this.tick();
   }
 
-  static async start(options: EgressOptions): Promise<LiveEncoder> {
+  static async start(options: EncoderRunOptions): Promise<LiveEncoder> {
     mkdirSync(options.dir, { recursive: true });
     const idle = await idleFrame(options.ffmpegPath, options.width, options.height);
     const ff = spawnFfmpegHls(options);

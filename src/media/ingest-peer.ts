@@ -15,8 +15,14 @@ import { H264Depacketizer } from '../codecs/h264-depacketizer.js';
 import { Vp8Packetizer } from '../codecs/vp8-packetizer.js';
 import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from './rtp.js';
 
-/** Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition root). */
-export type H264Transcoder = (onFrame: (frame: { data: Buffer; keyframe: boolean }) => void) => { push(accessUnit: Buffer): void; close(): void };
+/**
+ * Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition
+ * root). `onRestart`: a fresh decoder took over, and it cannot start without a keyframe.
+ */
+export type H264Transcoder = (handlers: {
+  onFrame(frame: { data: Buffer; keyframe: boolean }): void;
+  onRestart(): void;
+}) => { push(accessUnit: Buffer): void; close(): void };
 import type { TransportConfig } from './transport-config.js';
 
 export interface IngestPeerEvents {
@@ -158,10 +164,13 @@ export class IngestPeer {
     const packetizer = new Vp8Packetizer({ ssrc: vp8Ssrc, payloadType: VP8_PT });
     const t0 = performance.now();
     const tsBase = (Math.random() * 0xffffffff) >>> 0;
-    const transcoder = factory((frame) => {
-      // Stamped on arrival: the transcoder adds no jitter worth modelling at this scale.
-      const ts = (tsBase + Math.round((performance.now() - t0) * 90)) >>> 0;
-      packetizer.packetize(frame.data, ts, (pkt) => this.events.camMessage('high', pkt));
+    const transcoder = factory({
+      onFrame: (frame) => {
+        // Stamped on arrival: the transcoder adds no jitter worth modelling at this scale.
+        const ts = (tsBase + Math.round((performance.now() - t0) * 90)) >>> 0;
+        packetizer.packetize(frame.data, ts, (pkt) => this.events.camMessage('high', pkt));
+      },
+      onRestart: () => this.requestSourceKeyframe(),
     });
     this.h264 = { transcoder, sourceSsrc: ssrc ?? 0, track };
     track.onMessage((buf) => {
@@ -182,10 +191,14 @@ export class IngestPeer {
 
   /** RTCP the room sends our transcoded stream: a keyframe request goes on to the real camera. */
   private relayToH264Source(buf: Buffer): void {
-    const h = this.h264!;
     let pli = false;
     visitRtcp(buf, { pli: () => (pli = true) });
-    if (!pli || h.sourceSsrc === 0 || !h.track.isOpen()) return;
+    if (pli) this.requestSourceKeyframe();
+  }
+
+  private requestSourceKeyframe(): void {
+    const h = this.h264;
+    if (!h || h.sourceSsrc === 0 || !h.track.isOpen()) return;
     const len = writePli(this.scratch, this.rtcpSsrc, h.sourceSsrc);
     h.track.sendMessageBinary(this.scratch.subarray(0, len));
   }

@@ -2,6 +2,7 @@
 // publishers onto each subscriber's stable slots. It knows participants only by opaque
 // ids; roles, accounts and permissions live in the Spaces domain above it.
 import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
 import { Peer, type Layer } from './peer.js';
 import { AudioPublisher } from './audio-publisher.js';
 import { AudibleSpeakers } from './audible-speakers.js';
@@ -13,8 +14,7 @@ import type { VoiceActivityConfig } from './voice-activity.js';
 import { InvalidSdpError } from './sdp.js';
 import { StageVideo } from './stage-video.js';
 import { createDetector, type SpeakerDetector } from './speaker/detector.js';
-import { TAP_VIEWER_ID, tapOutlet, type EgressEvent, type EgressFactory, type EgressOptions, type RoomTap } from './room-tap.js';
-import { EgressRunner } from './egress-runner.js';
+import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from './room-tap.js';
 import type { H264Transcoder } from './ingest-peer.js';
 import { OfferedSessions } from './offered-sessions.js';
 import type { MediaRoomEvents } from './room-handle.js';
@@ -44,13 +44,15 @@ export interface MediaRoomOptions {
   counters: MediaCounters;
   voice?: VoiceActivityConfig;
   relay?: RoomRelay;
-  /** Builds the HLS egress when the app asks for one; without it, startEgress reports a failure. */
-  egress?: EgressFactory;
   /** Turns an H.264 WHIP camera into VP8; without it, WHIP publishers must send VP8. */
   h264?: H264Transcoder;
   /** Audio slots per subscriber; AUDIBLE_SPEAKERS unless a test needs another number. */
   audibleSpeakers?: number;
+  /** Lifecycle events and errors of the room and its peers (never per packet); silent without one. */
+  log?: Logger;
 }
+
+const SILENT = pino({ level: 'silent' });
 
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly peers = new Map<string, Peer>();
@@ -67,8 +69,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly speakingLevels = new SpeakingLevels();
   private tap: RoomTap | null = null;
   private tapVideo: VideoSlot | null = null;
-  private readonly egress: EgressRunner;
   private closed = false;
+  private readonly log: Logger;
   private readonly scratch = Buffer.alloc(64);
   private readonly report: ReceptionReport = {
     sourceSsrc: 0,
@@ -85,6 +87,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     private readonly options: MediaRoomOptions,
   ) {
     super();
+    this.log = (options.log ?? SILENT).child({ room: id });
     this.audible = new AudibleSpeakers(options.audibleSpeakers ?? AUDIBLE_SPEAKERS);
     this.detector = createDetector('ours');
     this.stageVideo = new StageVideo(options.counters, (id, layer) => options.relay?.keyframeRequest(id, layer));
@@ -107,14 +110,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       onCam: (id, layer, buf) => this.onCam(id, layer, buf),
       onSlotRtcp: (visitors, slot, buf) => this.onSlotRtcp(visitors, slot, buf),
       connectionState: (id, state) => this.emit('connectionState', id, state),
+      log: this.log,
     });
-    this.egress = new EgressRunner(
-      options.egress,
-      (tap) => this.setTap(tap),
-      (event) => {
-        if (!this.closed) this.emit('egress', event);
-      },
-    );
   }
 
   get activeSpeaker(): string | null {
@@ -131,18 +128,21 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const publisher = this.publishers.get(participantId);
     const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
     const peer = new Peer(participantId, this.options.transport, this.options.counters, {
-      offer: (sdp) => this.emit('offer', participantId, sdp),
+      offer: (sdp, fresh) => this.emit('offer', participantId, sdp, fresh),
       candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
       // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
       micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
       slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
       micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
-      connectionState: (state) => this.emit('connectionState', participantId, state),
+      connectionState: (state) => {
+        this.log.debug({ peer: participantId, state }, 'peer connection state');
+        this.emit('connectionState', participantId, state);
+      },
       camMessage: (layer, buf) => this.sessions.ingesting(participantId) || this.onCam(participantId, layer, buf),
       camChanged: (ssrcs) => this.sessions.ingesting(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
       videoSwitched: (sourceId) =>
         this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
-    }, this.audible.capacity);
+    }, this.audible.capacity, this.log);
     this.peers.set(participantId, peer);
     for (const pub of this.audible.members) if (pub.id !== participantId) pub.attach(peer.freeSlot()!);
     if (publisher) {
@@ -353,14 +353,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     tap.attach?.({ requestKeyframe: () => slot.source?.requestKeyframe(Date.now()) });
   }
 
-  startEgress(options: EgressOptions): void {
-    if (!this.closed) this.egress.start(options);
-  }
-
-  stopEgress(): void {
-    this.egress.stop();
-  }
-
   addCandidate(participantId: string, candidate: string, mid: string): void {
     this.peers.get(participantId)?.addRemoteCandidate(candidate, mid);
   }
@@ -398,7 +390,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     clearInterval(this.speakingTimer);
     clearInterval(this.rtcpTimer);
     clearInterval(this.decideTimer);
-    this.egress.stop();
     this.setTap(null);
     for (const id of [...this.peers.keys()]) this.disconnect(id);
     this.sessions.closeAll();

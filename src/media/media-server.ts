@@ -2,12 +2,12 @@
 // Prometheus reads, and the rooms. Closing it closes every room and every PeerConnection.
 // (With several media workers, each worker runs one of these; see cluster/.)
 import nodeDataChannel from 'node-datachannel';
+import { pino, type Logger } from 'pino';
 import { MediaRoom, type RoomRelay } from './media-room.js';
 import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { VoiceActivityConfig } from './voice-activity.js';
-import type { LossSummary, MediaPlane } from './room-handle.js';
-import type { EgressFactory } from './room-tap.js';
+import type { LossSummary } from './room-handle.js';
 import type { H264Transcoder } from './ingest-peer.js';
 
 /** How every room of this media plane forwards audio. */
@@ -17,7 +17,7 @@ export interface RoomSettings {
   audibleSpeakers?: number;
 }
 
-export class MediaServer implements MediaPlane {
+export class MediaServer {
   readonly counters: MediaCounters = createCounters();
   private readonly rooms = new Map<string, MediaRoom>();
 
@@ -26,10 +26,9 @@ export class MediaServer implements MediaPlane {
     private readonly settings: RoomSettings = {},
     /** For media workers: how a room relays its publishers to the other workers. */
     private readonly relayFor?: (roomId: string) => RoomRelay,
-    /** Builds a room's HLS egress (the composition root passes the ffmpeg-based one). */
-    private readonly egress?: EgressFactory,
     /** Turns H.264 cameras (OBS over WHIP) into VP8; without it, WHIP takes VP8 only. */
     private readonly h264?: H264Transcoder,
+    private readonly log: Logger = pino({ level: 'silent' }),
   ) {}
 
   room(id: string): MediaRoom {
@@ -40,8 +39,8 @@ export class MediaServer implements MediaPlane {
         counters: this.counters,
         ...this.settings,
         ...(this.relayFor ? { relay: this.relayFor(id) } : {}),
-        ...(this.egress ? { egress: this.egress } : {}),
         ...(this.h264 ? { h264: this.h264 } : {}),
+        log: this.log,
       });
       this.rooms.set(id, room);
     }

@@ -13,6 +13,7 @@ import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
 import type { ReceptionReport, RtcpVisitor } from './rtcp.js';
 import type { Layer } from './peer.js';
+import type { Logger } from 'pino';
 
 /** What the sessions need from their room. */
 export interface SessionHost {
@@ -28,6 +29,7 @@ export interface SessionHost {
   onCam(participantId: string, layer: Layer, buf: Buffer): void;
   onSlotRtcp(visitors: Map<DownstreamSlot, RtcpVisitor>, slot: DownstreamSlot, buf: Buffer): void;
   connectionState(participantId: string, state: string): void;
+  log: Logger;
 }
 
 export class OfferedSessions {
@@ -62,6 +64,7 @@ export class OfferedSessions {
     }
     this.end(participantId);
     this.ingests.set(participantId, peer);
+    room.log.info({ peer: participantId, video: peer.hasVideo }, 'WHIP publisher connected');
     return { answer, hasVideo: peer.hasVideo };
   }
 
@@ -81,12 +84,14 @@ export class OfferedSessions {
     this.players.set(participantId, peer);
     this.fillPlayer(peer);
     room.stageVideo.addViewer(peer);
+    room.log.info({ peer: participantId }, 'WHEP player connected');
     return answer;
   }
 
   end(participantId: string): void {
     const ingest = this.ingests.get(participantId);
     if (ingest) {
+      this.room.log.info({ peer: participantId }, 'WHIP session ended');
       this.ingests.delete(participantId);
       ingest.close();
       this.room.publishers.get(participantId)?.configure(null, 0);
@@ -94,6 +99,7 @@ export class OfferedSessions {
     }
     const player = this.players.get(participantId);
     if (player) {
+      this.room.log.info({ peer: participantId }, 'WHEP session ended');
       this.players.delete(participantId);
       for (const slot of player.slots) if (slot.source) this.room.publishers.get(slot.source.id)?.detach(slot);
       this.room.stageVideo.removeViewer(participantId);

@@ -3,6 +3,7 @@
 // send slots ("a0", "a1", …) for the audible speakers. Offers are serialised: while an
 // answer is awaited, further changes just mark the peer for one more round.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
+import type { Logger } from 'pino';
 import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
 import { OPUS_PT, VP8_PT } from './payload-types.js';
@@ -22,8 +23,8 @@ export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
 
 export interface PeerEvents {
-  /** A new offer for the client. */
-  offer(sdp: string): void;
+  /** A new offer for the client; `fresh` on the first of this PeerConnection (the client builds a new one). */
+  offer(sdp: string, fresh: boolean): void;
   /** Our ICE candidates, sent only once the client's first answer (and its DTLS fingerprint) is in. */
   candidates(candidates: string[], mid: string): void;
   /** RTP or RTCP from the participant's microphone. */
@@ -65,6 +66,9 @@ export class Peer {
   private answered = false;
   private withheldCandidates: string[] = [];
   private acceptingMedia = false;
+  /** Whether an offer was ever sent: the first one tells the client to start a fresh PeerConnection. */
+  private offered = false;
+  private readonly log: Logger;
   /** Our SSRC as the sender of receiver reports about the mic. */
   readonly rtcpSsrc = nextSsrc();
 
@@ -75,7 +79,9 @@ export class Peer {
     private readonly events: PeerEvents,
     /** Audio send slots: as many as the room has audible speakers. */
     audioSlots: number,
+    log: Logger,
   ) {
+    this.log = log.child({ peer: id });
     this.pc = openPeerConnection(`peer-${id}`, transport);
     this.pc.onStateChange((state) => events.connectionState(state));
     const mic = new nodeDataChannel.Audio(MIC_MID, 'RecvOnly');
@@ -139,10 +145,14 @@ export class Peer {
     this.awaitingAnswer = true;
     void this.createOffer().then(
       (sdp) => {
-        if (!this.closed) this.events.offer(sdp);
+        if (this.closed) return;
+        const fresh = !this.offered;
+        this.offered = true;
+        this.events.offer(sdp, fresh);
       },
-      () => {
+      (err: Error) => {
         this.awaitingAnswer = false;
+        if (!this.closed) this.log.error({ err }, 'could not make an offer');
       },
     );
   }

@@ -2,7 +2,6 @@
 // in this process (MediaRoom) or is spread over media workers (DistributedRoom).
 import type { EventEmitter } from 'node:events';
 import type { MediaCounters } from './counters.js';
-import type { EgressEvent, EgressOptions } from './room-tap.js';
 
 export interface SpeakingLevel {
   id: string;
@@ -10,7 +9,8 @@ export interface SpeakingLevel {
 }
 
 export interface MediaRoomEvents {
-  offer: [participantId: string, sdp: string];
+  /** `fresh`: the first offer of a new server PeerConnection (after a join, a move off HLS, or a media worker restart). */
+  offer: [participantId: string, sdp: string, fresh: boolean];
   candidates: [participantId: string, candidates: string[], mid: string];
   speaking: [levels: SpeakingLevel[]];
   connectionState: [participantId: string, state: string];
@@ -18,8 +18,6 @@ export interface MediaRoomEvents {
   activeSpeaker: [participantId: string | null];
   /** What a viewer's stage-video slot shows changed (after the new source's first keyframe). */
   stageVideo: [viewerId: string, sourceId: string | null, pinned: boolean, layer: 'high' | 'low'];
-  /** The HLS egress started, stopped or failed. */
-  egress: [event: EgressEvent];
 }
 
 export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
@@ -46,9 +44,11 @@ export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   endSession(participantId: string): void;
   /** A trickled candidate for a WHIP or WHEP session. */
   addSessionCandidate(participantId: string, candidate: string, mid: string): void;
-  /** Starts encoding the room for HLS (idempotent while one runs); progress comes as 'egress' events. */
-  startEgress(options: EgressOptions): void;
-  stopEgress(): void;
+  /**
+   * Sends what the room hears (each live speaker, the stage video) to the codec worker, where
+   * this Space's HLS encoder runs; off again with false. Survives media worker restarts.
+   */
+  setEncoderTap(on: boolean): void;
   close(): void;
 }
 
@@ -57,12 +57,29 @@ export interface LossSummary {
   upstream: number;
 }
 
-/** The media plane as the server sees it: rooms, counters for /metrics, and shutdown. */
+/** One worker process, as /healthz and /metrics report it. */
+export interface WorkerStatus {
+  name: string;
+  up: boolean;
+  /** Restarts after it died. */
+  restarts: number;
+}
+
+/**
+ * The media plane cannot do this right now (its worker died, or none is running yet); worth
+ * trying again in a moment. Clients get 'unavailable' (503 over HTTP).
+ */
+export class MediaUnavailableError extends Error {
+  override readonly name = 'MediaUnavailableError';
+}
+
+/** The media plane as the server sees it: rooms, counters for /metrics, workers, and shutdown. */
 export interface MediaPlane {
   readonly counters: MediaCounters;
   room(id: string): RoomHandle;
   closeRoom(id: string): void;
   readonly roomCount: number;
   lossSummary(): LossSummary;
+  status(): WorkerStatus[];
   close(): Promise<void> | void;
 }

@@ -35,37 +35,3 @@ export function tapOutlet(tap: RoomTap): RtpOutlet {
     },
   };
 }
-
-/** How a Space is encoded for HLS (the same for every Space of a node). */
-export interface EncodingOptions {
-  ffmpegPath: string;
-  width: number;
-  height: number;
-  fps: number;
-  videoKbps: number;
-  audioKbps: number;
-  segmentSeconds: number;
-}
-
-/** One encoder run: passed through the media plane to whoever implements the egress. */
-export interface EgressOptions extends EncodingOptions {
-  /** Where the encoder writes its playlists and segments (shared with the HTTP origin). */
-  dir: string;
-}
-
-/** A running egress: a tap the room feeds, until it stops or dies. */
-export interface EgressTap extends RoomTap {
-  /** Wall-clock time (ms since the epoch) of the egress's media time 0. */
-  readonly startedAtMs: number;
-  stop(): Promise<void>;
-  /** Called once when the encoder exits; `expected` is false when it died on its own. */
-  onExit(listener: (code: number | null, expected: boolean, detail: string) => void): void;
-}
-
-export type EgressFactory = (options: EgressOptions) => Promise<EgressTap>;
-
-/** What the media plane reports about a room's egress. */
-export type EgressEvent =
-  | { state: 'running'; startedAtMs: number; dir: string }
-  | { state: 'stopped'; dir: string }
-  | { state: 'failed'; dir: string; error: string };

@@ -183,7 +183,11 @@ export const LISTENER_LIST_LIMIT = 200;
 export type ServerMessage =
   | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean }; iceServers: IceServerConfig[] }
   | { type: 'state'; space: SpaceSnapshot; you: PersonView | null; invited: boolean }
-  | { type: 'offer'; sdp: string }
+  /**
+   * The server's offer. `fresh`: it starts a new server-side PeerConnection (a join, a move off
+   * HLS, or the media worker that held the old one restarted): drop yours and answer on a new one.
+   */
+  | { type: 'offer'; sdp: string; fresh?: boolean }
   | { type: 'candidate'; candidate: string; mid: string }
   /** Who is talking now, by user id, with a 0..1 loudness; sent several times a second while it changes. */
   | { type: 'speaking'; speakers: Array<{ userId: string; level: number }> }

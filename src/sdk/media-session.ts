@@ -61,8 +61,14 @@ export class MediaSession {
         if (msg.tier === 'hls') this.offers = this.offers.then(() => this.dropPeer());
       }),
       options.signalling.on('offer', (msg) => {
-        // Offers are applied strictly in order; a failure must not wedge the queue.
-        this.offers = this.offers.then(() => this.answer(msg.sdp)).catch(() => undefined);
+        // Offers are applied strictly in order; a failure must not wedge the queue. A fresh offer
+        // comes from a new server-side PeerConnection (its media worker restarted, say): ours goes.
+        this.offers = this.offers
+          .then(() => {
+            if (msg.fresh) this.dropPeer();
+            return this.answer(msg.sdp);
+          })
+          .catch(() => undefined);
       }),
       options.signalling.on('candidate', (msg) => {
         // After the answer we are working on, so the remote description is in place. Candidates

@@ -53,7 +53,8 @@ export class H264ToVp8 {
       '-auto-alt-ref', '0', '-lag-in-frames', '0', '-error-resilient', '1',
       '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
     ];
-    this.child = spawn(options.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+    // Its own process group (Ctrl-C is for the server to handle); it ends when its input closes.
+    this.child = spawn(options.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
     this.child.stdin!.on('error', () => undefined);
     this.child.stdout!.on('data', (chunk: Buffer) => this.read(chunk));
     this.child.on('exit', (code) => {

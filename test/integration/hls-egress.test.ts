@@ -5,52 +5,14 @@
 // replay is a VOD whose duration and speaker timeline match what happened.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startTestServer } from '../helpers/server.js';
+import { hlsAudio, probeDuration, rmsWindows, videoDetail } from '../helpers/hls.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
 import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-
-const run = promisify(execFile);
-
-/** Decodes `seconds` of an HLS stream's audio to 8 kHz mono s16 with ffmpeg, as a player would fetch it. */
-async function hlsAudio(url: string, seconds: number): Promise<Int16Array> {
-  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-3', '-i', url, '-t', String(seconds), '-map', '0:a', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 60_000,
-  });
-  return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.length >> 1);
-}
-
-/** Standard deviation of the luma of one frame of the newest video segments: a flat card is ~0. */
-async function videoDetail(url: string): Promise<number> {
-  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-1', '-i', url, '-map', '0:v', '-frames:v', '1', '-vf', 'scale=160:90,format=gray', '-f', 'rawvideo', 'pipe:1'], {
-    encoding: 'buffer',
-    timeout: 60_000,
-  });
-  let sum = 0;
-  for (const v of stdout) sum += v;
-  const mean = sum / stdout.length;
-  let sq = 0;
-  for (const v of stdout) sq += (v - mean) ** 2;
-  return Math.sqrt(sq / stdout.length);
-}
-
-function rmsWindows(pcm: Int16Array, rate: number, windowMs: number): number[] {
-  const n = Math.floor((rate * windowMs) / 1000);
-  const out: number[] = [];
-  for (let at = 0; at + n <= pcm.length; at += n) {
-    let s = 0;
-    for (let i = at; i < at + n; i++) s += pcm[i]! ** 2;
-    out.push(Math.sqrt(s / n));
-  }
-  return out;
-}
 
 for (const mediaWorkers of [1, 2]) describe(`HLS tier and recording (${mediaWorkers} media worker${mediaWorkers > 1 ? 's: the encoder taps worker 0, which hears every publisher through the relay' : ''})`, () => {
   let server: RunningServer;
@@ -199,7 +161,7 @@ for (const mediaWorkers of [1, 2]) describe(`HLS tier and recording (${mediaWork
     const text = await vod.text();
     assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/);
     assert.match(text, /#EXT-X-ENDLIST/);
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', server.url + rec.playlistUrl]);
-    assert.ok(Math.abs(Number(stdout.trim()) - rec.durationSec) <= 1, `ffprobe says ${stdout.trim()} s`);
+    const probed = await probeDuration(server.url + rec.playlistUrl);
+    assert.ok(Math.abs(probed - rec.durationSec) <= 1, `ffprobe says ${probed} s`);
   });
 });

@@ -304,11 +304,18 @@ describe('Spaces', () => {
 });
 
 describe('operations', () => {
-  it('/healthz reports ok and the number of live rooms', async () => {
-    const r = await call<{ ok: boolean; rooms: number }>('GET', '/healthz');
+  it('/healthz reports ok, the number of live rooms, and every worker up', async () => {
+    const r = await call<{ status: string; rooms: number; workers: Array<{ name: string; up: boolean; restarts: number }> }>('GET', '/healthz');
     assert.equal(r.status, 200);
-    assert.equal(r.body.ok, true);
+    assert.equal(r.body.status, 'ok');
     assert.equal(r.body.rooms, server.spaces.liveCount);
+    assert.deepEqual(
+      r.body.workers.map((w) => [w.name, w.up]),
+      [
+        ['media-0', true],
+        ['codec', true],
+      ],
+    );
   });
 
   it('/metrics exposes the room gauge and the RTP counters in Prometheus text format', async () => {

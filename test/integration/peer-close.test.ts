@@ -2,6 +2,7 @@
 // keeps a track's callbacks (one libuv async handle each, walked on every event-loop wake-up)
 // until the track itself is closed, and a callback that refers back to its peer keeps the track
 // from ever being collected. A closed track's wrapper refuses mid(): that is how we see it.
+import { pino } from 'pino';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { type Track } from 'node-datachannel';
@@ -41,7 +42,7 @@ describe('closing peers', () => {
   });
 
   it('a server peer closes all its tracks: microphone, cameras, stage video and audio slots', () => {
-    const peer = new Peer('listener', transport, createCounters(), IGNORED_PEER_EVENTS, 3);
+    const peer = new Peer('listener', transport, createCounters(), IGNORED_PEER_EVENTS, 3, pino({ level: 'silent' }));
     peer.acceptMedia();
     const tracks = [...peer['tracks']];
     assert.equal(tracks.length, 1 + 2 + 1 + 3);

@@ -1,43 +1,89 @@
-// Messages between the main process and its media workers (over the fork IPC channel), and
-// the binary framing of media relayed between workers (over loopback UDP).
+// Messages between the main process and its media workers (over the fork IPC channel, each
+// checked against these schemas on arrival), and the binary framing of media relayed between
+// workers (over loopback UDP).
+import { z } from 'zod';
 import type { MediaCounters } from '../counters.js';
-import type { SpeakingLevel } from '../room-handle.js';
-import type { LossSummary } from '../room-handle.js';
-import type { EgressEvent, EgressOptions } from '../room-tap.js';
 
-export type WorkerCommand =
-  | { op: 'connect'; room: string; pid: string }
-  | { op: 'disconnect'; room: string; pid: string }
-  | { op: 'remove'; room: string; pid: string }
-  | { op: 'setPublisher'; room: string; pid: string; onStage: boolean; muted: boolean }
-  | { op: 'setMuted'; room: string; pid: string; muted: boolean }
-  | { op: 'setCamera'; room: string; pid: string; on: boolean }
-  | { op: 'pin'; room: string; pid: string; target: string | null }
-  | { op: 'renegotiate'; room: string; pid: string }
-  | { op: 'answer'; room: string; pid: string; sdp: string; reqId: number }
-  | { op: 'candidate'; room: string; pid: string; candidate: string; mid: string }
-  | { op: 'closeRoom'; room: string }
-  | { op: 'acceptOffer'; room: string; pid: string; kind: 'ingest' | 'playback'; sdp: string; reqId: number }
-  | { op: 'endSession'; room: string; pid: string }
-  | { op: 'sessionCandidate'; room: string; pid: string; candidate: string; mid: string }
-  | { op: 'startEgress'; room: string; options: EgressOptions }
-  | { op: 'stopEgress'; room: string }
-  /** Where every worker's relay socket listens, by worker index. */
-  | { op: 'relayPorts'; ports: number[] };
+const room = z.string().min(1).max(64);
+const pid = z.string().min(1).max(128);
+const reqId = z.number().int();
 
-export type WorkerEvent =
-  | { ev: 'ready'; index: number; relayPort: number }
-  | { ev: 'offer'; room: string; pid: string; sdp: string }
-  | { ev: 'candidates'; room: string; pid: string; candidates: string[]; mid: string }
-  | { ev: 'speaking'; room: string; levels: SpeakingLevel[] }
-  | { ev: 'activeSpeaker'; room: string; pid: string | null }
-  | { ev: 'stageVideo'; room: string; pid: string; source: string | null; pinned: boolean; layer: 'high' | 'low' }
-  | { ev: 'connectionState'; room: string; pid: string; state: string }
-  | { ev: 'answerResult'; reqId: number; error: string | null; invalidSdp: boolean }
-  | { ev: 'egress'; room: string; event: EgressEvent }
+const iceServer = z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() });
+
+/** A worker's settings: the first message of every start. */
+export const mediaInitSchema = z.object({
+  name: z.string(),
+  index: z.number().int().min(0),
+  logLevel: z.string(),
+  transport: z.object({
+    udpPort: z.number().int().min(1).max(65535),
+    bindAddress: z.string().optional(),
+    announcedAddress: z.string().optional(),
+    iceServers: z.array(iceServer),
+  }),
+  rooms: z.object({ audibleSpeakers: z.number().int().min(1).max(13).optional() }),
+  /** Where the codec worker listens (HLS taps and H.264 transcoding go there). */
+  codecSocket: z.string().min(1),
+});
+export type MediaInit = z.infer<typeof mediaInitSchema>;
+
+export const mediaCommandSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('connect'), room, pid }),
+  z.object({ op: z.literal('disconnect'), room, pid }),
+  z.object({ op: z.literal('remove'), room, pid }),
+  z.object({ op: z.literal('setPublisher'), room, pid, onStage: z.boolean(), muted: z.boolean() }),
+  z.object({ op: z.literal('setMuted'), room, pid, muted: z.boolean() }),
+  z.object({ op: z.literal('setCamera'), room, pid, on: z.boolean() }),
+  z.object({ op: z.literal('pin'), room, pid, target: pid.nullable() }),
+  z.object({ op: z.literal('renegotiate'), room, pid }),
+  z.object({ op: z.literal('answer'), room, pid, sdp: z.string(), reqId }),
+  z.object({ op: z.literal('candidate'), room, pid, candidate: z.string(), mid: z.string() }),
+  z.object({ op: z.literal('closeRoom'), room }),
+  z.object({ op: z.literal('acceptOffer'), room, pid, kind: z.enum(['ingest', 'playback']), sdp: z.string(), reqId }),
+  z.object({ op: z.literal('endSession'), room, pid }),
+  z.object({ op: z.literal('sessionCandidate'), room, pid, candidate: z.string(), mid: z.string() }),
+  /** This worker (the primary) taps the room for its HLS encoder, or stops. */
+  z.object({ op: z.literal('tap'), room, on: z.boolean() }),
+  /** Where every worker's relay socket listens, by worker index (0: that worker is down). */
+  z.object({ op: z.literal('relayPorts'), ports: z.array(z.number().int().min(0).max(65535)) }),
+]);
+export type WorkerCommand = z.infer<typeof mediaCommandSchema>;
+
+const counters = z.object({
+  packetsIn: z.number(),
+  bytesIn: z.number(),
+  packetsOut: z.number(),
+  bytesOut: z.number(),
+  packetsGated: z.number(),
+  packetsInvalid: z.number(),
+  rtcpIn: z.number(),
+  speakerSwitches: z.number(),
+  retransmissions: z.number(),
+  keyframeRequests: z.number(),
+}) satisfies z.ZodType<MediaCounters>;
+
+export const mediaEventSchema = z.discriminatedUnion('ev', [
+  z.object({ ev: z.literal('ready'), index: z.number().int(), relayPort: z.number().int() }),
+  /** `fresh`: the first offer of a new server PeerConnection: the client starts a new one too. */
+  z.object({ ev: z.literal('offer'), room, pid, sdp: z.string(), fresh: z.boolean() }),
+  z.object({ ev: z.literal('candidates'), room, pid, candidates: z.array(z.string()), mid: z.string() }),
+  z.object({ ev: z.literal('speaking'), room, levels: z.array(z.object({ id: pid, level: z.number() })) }),
+  z.object({ ev: z.literal('activeSpeaker'), room, pid: pid.nullable() }),
+  z.object({ ev: z.literal('stageVideo'), room, pid, source: pid.nullable(), pinned: z.boolean(), layer: z.enum(['high', 'low']) }),
+  z.object({ ev: z.literal('connectionState'), room, pid, state: z.string() }),
+  z.object({ ev: z.literal('answerResult'), reqId, error: z.string().nullable(), invalidSdp: z.boolean() }),
   /** The answer to a client's offer, or why there is none ('invalid': malformed; 'unsupported': nothing usable). */
-  | { ev: 'offerResult'; reqId: number; answer: string | null; hasVideo: boolean; error: string | null; errorKind: 'invalid' | 'unsupported' | 'internal' | null }
-  | { ev: 'stats'; counters: MediaCounters; loss: LossSummary };
+  z.object({
+    ev: z.literal('offerResult'),
+    reqId,
+    answer: z.string().nullable(),
+    hasVideo: z.boolean(),
+    error: z.string().nullable(),
+    errorKind: z.enum(['invalid', 'unsupported', 'internal']).nullable(),
+  }),
+  z.object({ ev: z.literal('stats'), counters, loss: z.object({ downstream: z.number(), upstream: z.number() }), peers: z.number().int() }),
+]);
+export type WorkerEvent = z.infer<typeof mediaEventSchema>;
 
 export const RELAY_AUDIO = 1;
 export const RELAY_VIDEO_HIGH = 2;

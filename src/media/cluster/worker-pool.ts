@@ -1,69 +1,82 @@
 // Media workers: child processes, each with its own WebRTC UDP port (base + index), that
 // share every Space's peers between them. The main process keeps signalling and the domain;
 // this pool places peers on the least-loaded worker and speaks to the workers over IPC.
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// The media plane always runs in workers, so the main process holds no media socket and a
+// crash in the media plane never takes signalling down: a worker that dies is started again
+// (Supervisor), every room's stage is replayed to it, and the peers that lived on it are
+// placed again and re-offered, so their clients reconnect by themselves.
 import type { Logger } from 'pino';
 import { createCounters, type MediaCounters } from '../counters.js';
-import type { LossSummary, MediaPlane } from '../room-handle.js';
+import type { LossSummary, MediaPlane, WorkerStatus } from '../room-handle.js';
 import type { TransportConfig } from '../transport-config.js';
 import type { RoomSettings } from '../media-server.js';
-import type { WorkerCommand, WorkerEvent } from './protocol.js';
+import { mediaEventSchema, type WorkerCommand, type WorkerEvent } from './protocol.js';
 import { DistributedRoom } from './distributed-room.js';
+import { Supervisor } from '../../workers/supervisor.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./media-worker.ts', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
+export interface WorkerPoolOptions {
+  transport: TransportConfig;
+  count: number;
+  rooms: RoomSettings;
+  /** The media worker's entry module (the composition root passes it). */
+  entry: string;
+  /** Where the codec worker listens. */
+  codecSocket: string;
+  logLevel: string;
+}
 
 interface Worker {
   index: number;
-  child: ChildProcess;
+  supervisor: Supervisor<WorkerCommand, WorkerEvent>;
   /** Peers placed on it, across all rooms. */
   peers: number;
   counters: MediaCounters;
   loss: LossSummary;
+  relayPort: number;
 }
 
 export class WorkerPool implements MediaPlane {
   private readonly workers: Worker[] = [];
   private readonly rooms = new Map<string, DistributedRoom>();
-  private closing = false;
+  /** Counters of worker processes that died, so the sums Prometheus reads never go back. */
+  private readonly retired: MediaCounters = createCounters();
+  private primaryIndex: number | null = null;
 
   private constructor(private readonly log: Logger) {}
 
-  static async start(transport: TransportConfig, count: number, log: Logger, ffmpegPath = 'ffmpeg', settings: RoomSettings = {}): Promise<WorkerPool> {
+  static async start(options: WorkerPoolOptions, log: Logger): Promise<WorkerPool> {
     const pool = new WorkerPool(log);
-    const ready: Array<Promise<number>> = [];
-    for (let index = 0; index < count; index++) {
-      const workerTransport: TransportConfig = { ...transport, udpPort: transport.udpPort + index };
-      const child = fork(WORKER_ENTRY, [], {
-        execArgv: ['--import', import.meta.resolve('tsx')],
-        env: { ...process.env, SPACES_WORKER_INDEX: String(index), SPACES_WORKER_TRANSPORT: JSON.stringify(workerTransport), SPACES_WORKER_ROOM_SETTINGS: JSON.stringify(settings), SPACES_FFMPEG: ffmpegPath },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      const worker: Worker = { index, child, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 } };
-      pool.workers.push(worker);
-      ready.push(
-        new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`media worker ${index} did not start`)), START_TIMEOUT_MS);
-          child.on('message', (msg: WorkerEvent) => {
-            if (msg.ev === 'ready') {
-              clearTimeout(timer);
-              resolve(msg.relayPort);
-            } else {
-              pool.onWorkerEvent(worker, msg);
-            }
-          });
-          child.once('exit', (code) => {
-            clearTimeout(timer);
-            if (!pool.closing) log.error({ worker: index, code }, 'media worker exited');
-            reject(new Error(`media worker ${index} exited with ${code}`));
-          });
-        }),
+    const { rooms, transport } = options;
+    for (let index = 0; index < options.count; index++) {
+      const supervisor = new Supervisor<WorkerCommand, WorkerEvent>(
+        {
+          name: `media-${index}`,
+          entry: options.entry,
+          events: mediaEventSchema,
+          init: () => ({
+            name: `media-${index}`,
+            index,
+            logLevel: options.logLevel,
+            transport: { ...transport, udpPort: transport.udpPort + index },
+            rooms: rooms.audibleSpeakers === undefined ? {} : { audibleSpeakers: rooms.audibleSpeakers },
+            codecSocket: options.codecSocket,
+          }),
+        },
+        log,
       );
+      const worker: Worker = { index, supervisor, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 }, relayPort: 0 };
+      pool.workers.push(worker);
+      supervisor.on('up', (ready) => pool.onUp(worker, ready));
+      supervisor.on('down', () => pool.onDown(worker));
+      supervisor.on('event', (event) => pool.onWorkerEvent(worker, event));
     }
-    const ports = await Promise.all(ready);
-    pool.broadcast({ op: 'relayPorts', ports });
-    log.info({ workers: count, udpPorts: pool.workers.map((w) => transport.udpPort + w.index) }, 'media workers started');
+    try {
+      await Promise.all(pool.workers.map((w) => w.supervisor.start()));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    log.info({ workers: options.count, udpPorts: pool.workers.map((w) => transport.udpPort + w.index) }, 'media workers started');
     return pool;
   }
 
@@ -71,8 +84,22 @@ export class WorkerPool implements MediaPlane {
     return this.workers.length;
   }
 
+  /** The worker that speaks for every room (who is talking) and taps rooms for HLS: the first one up. */
+  get primary(): number | null {
+    return this.primaryIndex;
+  }
+
+  isUp(index: number): boolean {
+    return this.workers[index]?.supervisor.up ?? false;
+  }
+
+  /** The process id of a worker, for tests that kill one. */
+  pidOf(index: number): number | undefined {
+    return this.workers[index]?.supervisor.pid;
+  }
+
   get counters(): MediaCounters {
-    const total = createCounters();
+    const total = { ...this.retired };
     for (const w of this.workers) {
       for (const key of Object.keys(total) as Array<keyof MediaCounters>) total[key] += w.counters[key];
     }
@@ -80,11 +107,16 @@ export class WorkerPool implements MediaPlane {
   }
 
   lossSummary(): LossSummary {
-    const n = this.workers.length;
+    const up = this.workers.filter((w) => w.supervisor.up);
+    const n = Math.max(1, up.length);
     return {
-      downstream: this.workers.reduce((s, w) => s + w.loss.downstream, 0) / n,
-      upstream: this.workers.reduce((s, w) => s + w.loss.upstream, 0) / n,
+      downstream: up.reduce((s, w) => s + w.loss.downstream, 0) / n,
+      upstream: up.reduce((s, w) => s + w.loss.upstream, 0) / n,
     };
+  }
+
+  status(): WorkerStatus[] {
+    return this.workers.map((w) => ({ name: w.supervisor.name, up: w.supervisor.up, restarts: w.supervisor.restarts }));
   }
 
   room(id: string): DistributedRoom {
@@ -109,58 +141,76 @@ export class WorkerPool implements MediaPlane {
     this.rooms.delete(id);
   }
 
-  /** The worker with the fewest peers. */
-  leastLoaded(): number {
-    let best = this.workers[0]!;
-    for (const w of this.workers) if (w.peers < best.peers) best = w;
-    return best.index;
+  /** The running worker with the fewest peers; null while none is up. */
+  leastLoaded(): number | null {
+    let best: Worker | null = null;
+    for (const w of this.workers) if (w.supervisor.up && (!best || w.peers < best.peers)) best = w;
+    return best?.index ?? null;
   }
 
   adjustLoad(index: number, delta: number): void {
     const w = this.workers[index];
-    if (w) w.peers += delta;
+    if (w) w.peers = Math.max(0, w.peers + delta);
   }
 
-  send(index: number, cmd: WorkerCommand): void {
-    const w = this.workers[index];
-    if (w?.child.connected) w.child.send(cmd);
+  /** False when the worker is down: its state is replayed to it when it is back. */
+  send(index: number, cmd: WorkerCommand): boolean {
+    return this.workers[index]?.supervisor.send(cmd) ?? false;
   }
 
   broadcast(cmd: WorkerCommand): void {
-    for (const w of this.workers) this.send(w.index, cmd);
+    for (const w of this.workers) w.supervisor.send(cmd);
   }
 
   async close(): Promise<void> {
-    this.closing = true;
     for (const id of [...this.rooms.keys()]) this.closeRoom(id);
-    await Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.child.exitCode !== null) return resolve();
-            w.child.once('exit', () => resolve());
-            w.child.disconnect();
-            setTimeout(() => w.child.kill('SIGKILL'), 3000).unref();
-          }),
-      ),
-    );
+    await Promise.all(this.workers.map((w) => w.supervisor.close()));
+  }
+
+  private onUp(worker: Worker, ready: WorkerEvent): void {
+    if (ready.ev !== 'ready') return;
+    worker.relayPort = ready.relayPort;
+    worker.peers = 0;
+    this.broadcast({ op: 'relayPorts', ports: this.workers.map((w) => (w.supervisor.up ? w.relayPort : 0)) });
+    if (this.primaryIndex === null) this.setPrimary(worker.index);
+    // A restarted worker knows nothing: give it every room's stage, then the peers that waited.
+    for (const room of this.rooms.values()) room.workerUp(worker.index);
+  }
+
+  private onDown(worker: Worker): void {
+    for (const key of Object.keys(this.retired) as Array<keyof MediaCounters>) this.retired[key] += worker.counters[key];
+    worker.counters = createCounters();
+    worker.loss = { downstream: 0, upstream: 0 };
+    worker.relayPort = 0;
+    worker.peers = 0;
+    this.broadcast({ op: 'relayPorts', ports: this.workers.map((w) => (w.supervisor.up ? w.relayPort : 0)) });
+    if (this.primaryIndex === worker.index) this.setPrimary(this.workers.find((w) => w.supervisor.up)?.index ?? null);
+    for (const room of this.rooms.values()) room.workerDown(worker.index);
+  }
+
+  private setPrimary(index: number | null): void {
+    if (index === this.primaryIndex) return;
+    this.primaryIndex = index;
+    this.log.info({ primary: index }, 'primary media worker');
+    if (index !== null) for (const room of this.rooms.values()) room.primaryChanged(index);
   }
 
   private onWorkerEvent(worker: Worker, msg: WorkerEvent): void {
-    if (msg.ev === 'stats') {
-      worker.counters = msg.counters;
-      worker.loss = msg.loss;
-      return;
+    switch (msg.ev) {
+      case 'ready':
+        return;
+      case 'stats':
+        worker.counters = msg.counters;
+        worker.loss = msg.loss;
+        return;
+      case 'answerResult':
+        for (const room of this.rooms.values()) if (room.settleAnswer(msg)) return;
+        return;
+      case 'offerResult':
+        for (const room of this.rooms.values()) if (room.settleOffer(msg)) return;
+        return;
+      default:
+        this.rooms.get(msg.room)?.onWorkerEvent(worker.index, msg);
     }
-    if (msg.ev === 'ready') return;
-    if (msg.ev === 'answerResult') {
-      for (const room of this.rooms.values()) if (room.settleAnswer(msg)) return;
-      return;
-    }
-    if (msg.ev === 'offerResult') {
-      for (const room of this.rooms.values()) if (room.settleOffer(msg)) return;
-      return;
-    }
-    this.rooms.get(msg.room)?.onWorkerEvent(worker.index, msg);
   }
 }
