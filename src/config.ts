@@ -51,6 +51,33 @@ export interface Config {
   };
   /** Days a recording is kept after its Space ends; 0 keeps it forever. */
   recordingRetentionDays: number;
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
+  trustProxy: boolean;
+  limits: AbuseLimits;
+}
+
+/** Everything a user could abuse is bounded here; each answer is 429 with Retry-After, or a close code. */
+export interface AbuseLimits {
+  /** Sign-in attempts per address per minute. */
+  signInPerMinute: number;
+  /** Failed sign-ins of one handle before it must wait; each further failure doubles the wait. */
+  signInFreeFailures: number;
+  /** The longest a handle waits after failed sign-ins. */
+  signInMaxWaitSeconds: number;
+  /** New accounts per address per hour. */
+  signUpsPerHour: number;
+  /** Spaces one account may create per hour (live or scheduled). */
+  spacesPerHour: number;
+  /** Live Spaces one account may host at once. */
+  liveSpacesPerAccount: number;
+  /** Recordings one account may run at once. */
+  recordingsPerAccount: number;
+  /** Open WebSockets per address. */
+  socketsPerAddress: number;
+  /** A socket that has not joined a Space within this long is closed (4008). */
+  joinTimeoutMs: number;
+  /** A socket that answers no ping for this long is closed. */
+  idleTimeoutMs: number;
 }
 
 /** A stage holds at most 13, so hearing more than 13 at once means nothing. */
@@ -122,5 +149,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       lingerMs: num('hls-linger-ms', 'SPACES_HLS_LINGER_MS', 30_000),
     },
     recordingRetentionDays: num('recording-retention-days', 'SPACES_RECORDING_RETENTION_DAYS', 30),
+    trustProxy: get('trust-proxy', 'SPACES_TRUST_PROXY', 'false') === 'true',
+    limits: {
+      signInPerMinute: positive('SPACES_SIGNIN_PER_MINUTE', num('signin-per-minute', 'SPACES_SIGNIN_PER_MINUTE', 20)),
+      signInFreeFailures: num('signin-free-failures', 'SPACES_SIGNIN_FREE_FAILURES', 5),
+      signInMaxWaitSeconds: num('signin-max-wait-s', 'SPACES_SIGNIN_MAX_WAIT_S', 900),
+      signUpsPerHour: positive('SPACES_SIGNUPS_PER_HOUR', num('signups-per-hour', 'SPACES_SIGNUPS_PER_HOUR', 10)),
+      spacesPerHour: positive('SPACES_SPACES_PER_HOUR', num('spaces-per-hour', 'SPACES_SPACES_PER_HOUR', 20)),
+      liveSpacesPerAccount: positive('SPACES_LIVE_SPACES_PER_ACCOUNT', num('live-spaces-per-account', 'SPACES_LIVE_SPACES_PER_ACCOUNT', 3)),
+      recordingsPerAccount: num('recordings-per-account', 'SPACES_RECORDINGS_PER_ACCOUNT', 2),
+      socketsPerAddress: positive('SPACES_SOCKETS_PER_ADDRESS', num('sockets-per-address', 'SPACES_SOCKETS_PER_ADDRESS', 100)),
+      joinTimeoutMs: positive('SPACES_JOIN_TIMEOUT_MS', num('join-timeout-ms', 'SPACES_JOIN_TIMEOUT_MS', 10_000)),
+      idleTimeoutMs: positive('SPACES_IDLE_TIMEOUT_MS', num('idle-timeout-ms', 'SPACES_IDLE_TIMEOUT_MS', 60_000)),
+    },
   };
+}
+
+/** Limits of 0 would lock everyone out: a configuration mistake, said at start. */
+function positive(name: string, v: number): number {
+  if (v > 0) return v;
+  throw new Error(`${name} must be greater than 0`);
 }

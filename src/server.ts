@@ -1,11 +1,12 @@
 // Composition root: wires storage, auth, the media plane, the Spaces service and the
 // HTTP/WebSocket adapters together, and tears them down in reverse order.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -13,6 +14,7 @@ import { openDatabase } from './store/database.js';
 import { UserStore } from './store/user-store.js';
 import { SpaceStore } from './store/space-store.js';
 import { TokenService } from './auth/tokens.js';
+import { GuestIdentities } from './auth/guests.js';
 import { WorkerPool } from './media/cluster/worker-pool.js';
 import { h264Options } from './transcode/h264-to-vp8.js';
 import { CodecWorker } from './workers/codec-worker.js';
@@ -21,6 +23,8 @@ import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
 import { installErrorHandler } from './api/http-errors.js';
 import { handleSocket } from './api/signalling.js';
+import { SocketGuard } from './api/socket-guard.js';
+import { registerSecurityHeaders } from './api/security-headers.js';
 import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
 import { registerWhipRoutes } from './api/whip-routes.js';
@@ -43,10 +47,14 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data directory holds the database, the JWT secret and recordings: this user's alone.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const db = await openDatabase(config.databaseUrl);
-  const tokens = new TokenService(config.jwtSecret ?? loadOrCreateSecret(config.dataDir));
+  const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir);
   const users = new UserStore(db);
+  const tokens = new TokenService(secret, users);
+  const guests = new GuestIdentities(secret);
   const transport = {
     udpPort: config.media.udpPort,
     ...(config.media.bindAddress ? { bindAddress: config.media.bindAddress } : {}),
@@ -87,6 +95,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       root: join(config.dataDir, 'recordings'),
       retentionDays: config.recordingRetentionDays,
       master: hls.encoding,
+      segmentSeconds: hls.encoding.segmentSeconds,
     },
     log.child({ module: 'recordings' }),
     comments,
@@ -109,15 +118,24 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
         lingerMs: hls.lingerMs,
       },
     },
+    config.limits,
   );
   await spaces.restore();
   const workers = () => [...media.status(), codec.status()];
   const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
 
-  const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
   installErrorHandler(app);
+  await registerSecurityHeaders(app, { webDir: config.webDir, hlsBaseUrl: hls.baseUrl, https: config.publicUrl.startsWith('https:') });
+  // Per-route limits (sign-in, sign-up); each answers 429 with Retry-After.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'rate_limited', message: `too many requests; try again in ${ctx.after}` }),
+  });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-  registerAuthRoutes(app, users, tokens);
+  const sockets = new SocketGuard(config.limits);
+  app.addHook('onClose', async () => sockets.close());
+  registerAuthRoutes(app, { users, tokens, limits: config.limits, signedOut: (userId) => sockets.signedOut(userId) });
   registerSpaceRoutes(app, spaces, tokens, chat);
   registerHlsRoutes(app, spaces, hlsRequests);
   registerWhipRoutes(app, {
@@ -135,16 +153,31 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     return reply.code(mediaUp ? 200 : 503).send({ status: degraded ? 'degraded' : 'ok', rooms: spaces.liveCount, workers: status });
   });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
-  app.get('/ws', { websocket: true }, (socket) =>
-    handleSocket(socket, {
-      spaces,
-      tokens,
-      iceServers: config.media.iceServers,
-      messageRate: config.messageRate,
-      messageBurst: config.messageBurst,
-      log: log.child({ module: 'signalling' }),
-      chat,
-    }),
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      // Refused before the upgrade: sockets cost memory whether or not they ever join.
+      preValidation: async (req, reply) => {
+        if (!sockets.admits(req.ip)) {
+          return reply.code(429).header('retry-after', '10').send({ code: 'rate_limited', message: 'too many connections from your address' });
+        }
+      },
+    },
+    (socket, req) => {
+      sockets.track(socket, req.ip);
+      handleSocket(socket, {
+        spaces,
+        tokens,
+        iceServers: config.media.iceServers,
+        messageRate: config.messageRate,
+        messageBurst: config.messageBurst,
+        log: log.child({ module: 'signalling' }),
+        chat,
+        guests,
+        joined: (userId) => sockets.joined(socket, userId),
+      });
+    },
   );
   const hasWeb = existsSync(join(config.webDir, 'index.html'));
   if (hasWeb) {

@@ -2,7 +2,6 @@
 // frame is size-checked, rate-limited, JSON-parsed and zod-validated before anything acts
 // on it; bad input gets an error message and changes nothing. Messages of one connection
 // are handled strictly in order.
-import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { clientMessageSchema, MAX_MESSAGE_BYTES, type ClientMessage, type ErrorCode, type ServerMessage } from '../protocol/messages.js';
@@ -10,6 +9,7 @@ import type { SpaceService } from '../app/space-service.js';
 import type { Connection, LiveSpace } from '../app/live-space.js';
 import { toWireError } from '../app/wire-errors.js';
 import type { TokenService } from '../auth/tokens.js';
+import { GuestIdentities } from '../auth/guests.js';
 import type { Person } from '../spaces/index.js';
 import { TokenBucket } from './rate-limiter.js';
 import type { IceServerConfig } from '../protocol/messages.js';
@@ -24,6 +24,9 @@ export interface SignallingDeps {
   log: Logger;
   /** Comments and reactions. */
   chat: ChatService;
+  guests: GuestIdentities;
+  /** The socket joined a Space as this person (its join deadline is over). */
+  joined?: (userId: string) => void;
 }
 
 /** A client this far over its rate is disconnected rather than answered. */
@@ -32,6 +35,8 @@ const ABUSE_LIMIT = 200;
 export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
   const bucket = new TokenBucket(deps.messageRate, deps.messageBurst);
   let refused = 0;
+  let flooded = false;
+  let warnedBadMedia = false;
   let live: LiveSpace | null = null;
   let person: Person | null = null;
   let chat: SpaceChat | null = null;
@@ -49,8 +54,11 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
   const fail = (code: ErrorCode, message: string, rid?: string) => send({ type: 'error', code, message, ...(rid ? { rid } : {}) });
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
+    // Being closed for flooding: whatever else is already on its way is dropped unread.
+    if (flooded) return;
     if (!bucket.take()) {
       if (++refused > ABUSE_LIMIT) {
+        flooded = true;
         deps.log.warn({ user: person?.userId }, 'closing a connection that keeps flooding');
         socket.close(1008, 'rate limit exceeded');
         return;
@@ -78,7 +86,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
 
   socket.on('close', () => {
     queue = queue.then(() => {
-      if (live && person) live.connectionLost(person.userId, conn);
+      if (live && person) return live.connectionLost(person.userId, conn);
     });
   });
   socket.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
@@ -102,7 +110,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
         case 'action':
           // Deleting a comment also removes it from storage and history: the chat module runs it.
           if (msg.body.action === 'deleteComment') await chat!.deleteComment(person.userId, msg.body.commentId);
-          else live.act(person.userId, msg.body);
+          else await live.act(person.userId, msg.body);
           break;
         case 'comment':
           await chat!.post(person.userId, msg.text);
@@ -118,7 +126,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
           break;
         case 'leave':
           send({ type: 'ack', ...(rid ? { rid } : {}) });
-          live.leave(person.userId);
+          await live.leave(person.userId);
           live = null;
           return;
       }
@@ -126,6 +134,11 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
     } catch (err) {
       const wire = toWireError(err);
       if (wire.code === 'internal') deps.log.error({ err, type: msg.type }, 'error handling a client message');
+      else if (wire.code === 'invalid_sdp' && !warnedBadMedia) {
+        // Worth one line for the operator (a broken client), never a flood nor a stack.
+        warnedBadMedia = true;
+        deps.log.warn({ user: person?.userId, type: msg.type, reason: wire.message }, 'a client sent media signalling we refused');
+      }
       fail(wire.code, wire.message, rid);
     }
   }
@@ -133,22 +146,30 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
   async function join(msg: Extract<ClientMessage, { type: 'join' }>): Promise<void> {
     if (live) return fail('already_joined', 'this connection has already joined a Space', msg.rid);
     let who: Person;
+    let mintedSecret: string | undefined;
     if (msg.token) {
       const claims = await deps.tokens.verify(msg.token);
       if (!claims) return fail('unauthenticated', 'your session is invalid or expired; sign in again', msg.rid);
       who = { userId: claims.userId, handle: claims.handle, guest: false };
     } else {
-      const guestId = msg.guestId ?? randomBytes(12).toString('base64url');
-      who = { userId: `guest:${guestId}`, handle: `guest-${guestId.slice(0, 6)}`, guest: true };
+      const secret = msg.guestSecret ?? msg.guestId ?? (mintedSecret = GuestIdentities.newSecret());
+      who = deps.guests.person(secret);
     }
     const target = await deps.spaces.forJoin(msg.spaceId);
     // Loaded before joining, so that the history follows welcome and state at once.
     const targetChat = await deps.chat.open(target);
-    target.join(who, conn);
+    await target.join(who, conn);
     live = target;
     person = who;
     chat = targetChat;
-    send({ type: 'welcome', ...(msg.rid ? { rid: msg.rid } : {}), you: { userId: who.userId, handle: who.handle, guest: who.guest }, iceServers: deps.iceServers });
+    deps.joined?.(who.userId);
+    send({
+      type: 'welcome',
+      ...(msg.rid ? { rid: msg.rid } : {}),
+      you: { userId: who.userId, handle: who.handle, guest: who.guest },
+      iceServers: deps.iceServers,
+      ...(mintedSecret ? { guestSecret: mintedSecret } : {}),
+    });
     send({ type: 'state', ...target.snapshotFor(who.userId) });
     send({ type: 'comments', comments: targetChat.recent() });
   }

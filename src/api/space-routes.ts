@@ -5,10 +5,11 @@ import type { SpaceService } from '../app/space-service.js';
 import { MAX_COMMENT_PAGE, parseCursor, type ChatService } from '../app/chat.js';
 import type { TokenService } from '../auth/tokens.js';
 import { authenticate } from './auth-routes.js';
+import { titleText } from '../protocol/messages.js';
 import { HttpError, parseBody } from './http-errors.js';
 
 const createSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(100, 'title: at most 100 characters'),
+  title: titleText,
   scheduledFor: z.string().datetime({ offset: true }).optional(),
   /** "Record Space" from the start. */
   record: z.boolean().optional(),

@@ -193,7 +193,7 @@ export function registerWhipRoutes(
       const session = sessionFor(kind, req, reply);
       if (!session) return reply;
       sessions.delete(req.params.id);
-      spaces.liveSpace(session.spaceId)?.endSession(session.userId);
+      await spaces.liveSpace(session.spaceId)?.endSession(session.userId);
       return reply.code(200).send();
     });
   }

@@ -114,6 +114,8 @@ export class SpaceChat {
   private readonly comments: CommentLimiter;
   private readonly reactionBuckets: PersonBuckets;
   private readonly pendingReactions = new Map<ReactionEmoji, number>();
+  /** Deletions waiting for their storage, so that the ack says the comment is really gone. */
+  private readonly removals = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
   private reactionTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -188,8 +190,16 @@ export class SpaceChat {
       const stored = await this.store.get(this.spaceId, commentId);
       if (stored) this.live.space.rememberComment(stored.id, stored.userId);
     }
-    this.live.act(actorId, { action: 'deleteComment', commentId }); // the event does the rest (onEvents)
-    await this.tail;
+    // The event does the rest (onEvents); the ack waits until the comment is gone from storage.
+    const removal = new Promise<void>((resolve, reject) => this.removals.set(commentId, { resolve, reject }));
+    removal.catch(() => undefined);
+    try {
+      await this.live.act(actorId, { action: 'deleteComment', commentId });
+    } catch (err) {
+      this.removals.delete(commentId);
+      throw err;
+    }
+    await removal;
   }
 
   /** A reaction: the domain's check, the person's rate, then counted into the current batch. */
@@ -217,12 +227,14 @@ export class SpaceChat {
 
   private onEvents(events: readonly SpaceEvent[]): void {
     for (const e of events) {
-      if (e.kind === 'commentDeleted') this.removeEverywhere(e.commentId);
+      if (e.kind === 'commentDeleted') this.removeEverywhere(e.commentId, e.authorId);
       else if (e.kind === 'ended') this.close();
     }
   }
 
-  private removeEverywhere(commentId: string): void {
+  private removeEverywhere(commentId: string, authorId: string): void {
+    const waiting = this.removals.get(commentId);
+    this.removals.delete(commentId);
     void this.enqueue(async () => {
       await this.store.delete(this.spaceId, commentId);
       const i = this.history.findIndex((c) => c.id === commentId);
@@ -234,7 +246,15 @@ export class SpaceChat {
       }
       this.counters.commentsDeleted++;
       this.live.broadcastRaw(JSON.stringify({ type: 'commentDeleted', id: commentId } satisfies ServerMessage));
-    }).catch((err) => this.log.error({ err, space: this.spaceId, comment: commentId }, 'failed to delete a comment'));
+    }).then(
+      () => waiting?.resolve(),
+      (err: Error) => {
+        this.log.error({ err, space: this.spaceId, comment: commentId }, 'failed to delete a comment');
+        // Still stored and shown: the domain must know its author again, for a later try.
+        this.live.space.rememberComment(commentId, authorId);
+        waiting?.reject(new AppError('unavailable', 'the comment could not be deleted; try again in a moment'));
+      },
+    );
   }
 
   private close(): void {

@@ -1,6 +1,11 @@
 // A Space while it is live on this node: the domain object (who may do what), the media
 // room (who hears whom), the open connections, and the grace timers that hold a dropped
 // participant's place. Domain events drive the media plane and the broadcasts, in one place.
+//
+// Commands run one at a time (CommandQueue). A client's action is acknowledged only once what
+// it changed is stored: the write happens before any effect, and a failed write undoes the
+// command and answers 'unavailable'. What nobody can refuse (a departure, a grace period
+// running out) always takes effect, and its write is retried until it lands (SpaceWriter).
 import type { Logger } from 'pino';
 import { Space, type Person, type SpaceEvent } from '../spaces/index.js';
 import type { RoomHandle } from '../media/room-handle.js';
@@ -10,6 +15,11 @@ import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { personView, spaceSnapshot } from './space-views.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { CoalescedFlush } from './coalesced-flush.js';
+import { CommandQueue } from './command-queue.js';
+import { GraceTimers } from './grace-timers.js';
+import { SpaceWriter, type SpaceChangeStore } from './space-writer.js';
+import type { SpaceRecord } from '../store/space-store.js';
+import { normaliseCandidate } from '../media/ice-candidate.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface Connection {
@@ -20,15 +30,23 @@ export interface Connection {
 }
 
 export interface LiveSpaceHooks {
-  /** Persist the domain's lifecycle facts (state, host, bans). */
-  persist(space: Space, events: SpaceEvent[]): void;
-  /** Called once the Space has ended and every connection was told. */
+  /** Called once the Space has ended (and that is stored, or being retried) and every connection was told. */
   ended(space: Space): void;
+  /** Limits beyond this Space (an account's recordings): throws AppError to refuse the action. */
+  check(actorId: string, action: Action): void;
 }
 
 export interface LiveSpaceOptions {
   hostGraceMs: number;
   reconnectGraceMs: number;
+}
+
+/** Where the Space's changes are stored. */
+export interface LiveSpaceStorage {
+  store: SpaceChangeStore;
+  record(space: Space): SpaceRecord;
+  /** Members already stored (restored after a restart). */
+  stored: Iterable<string>;
 }
 
 const BROADCAST_DELAY_MS = 30;
@@ -47,10 +65,16 @@ export function audienceChangeDelayMs(connections: number): number {
   return Math.min(AUDIENCE_DELAY_MAX_MS, BROADCAST_DELAY_MS + connections * AUDIENCE_DELAY_PER_CONNECTION_MS);
 }
 
+type Mode = 'ack' | 'must';
+
 export class LiveSpace {
   private readonly connections = new Map<string, Connection>();
-  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly graces = new GraceTimers();
   private readonly broadcast = new CoalescedFlush(() => this.flushBroadcast());
+  private readonly queue = new CommandQueue();
+  private readonly writer: SpaceWriter;
+  /** A command is between its change and its write: nobody may be shown that state yet. */
+  private uncommitted = false;
   private closed = false;
   private readonly seating: AudienceSeating;
   /** People publishing from an encoder over WHIP: present in the Space while it runs. */
@@ -67,7 +91,9 @@ export class LiveSpace {
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
     private readonly audience: AudienceServing,
+    storage: LiveSpaceStorage,
   ) {
+    this.writer = new SpaceWriter(space, storage.store, storage.record, log, (retry) => void this.queue.run(retry), storage.stored);
     this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
     audience.egress.setRecording(space.recording);
     room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
@@ -80,9 +106,8 @@ export class LiveSpace {
       for (const c of this.connections.values()) c.sendRaw(json);
     });
     room.on('connectionState', (userId, state) => {
-      this.log.debug({ userId, state }, 'peer connection state');
       // A WHIP or WHEP client that went away without its DELETE.
-      if (state === 'failed' || state === 'closed') this.endSession(userId);
+      if (state === 'failed' || state === 'closed') void this.endSession(userId);
     });
     room.on('activeSpeaker', (userId) => {
       const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
@@ -91,10 +116,19 @@ export class LiveSpace {
     room.on('stageVideo', (viewerId, sourceId, pinned, layer) =>
       this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned, layer }),
     );
+    // Nobody is connected yet: people restored after a restart have their grace to come back,
+    // and a host who has not joined (a Space started over HTTP, or restored) has the host's.
+    for (const p of space.participants()) if (!p.connected) this.startGrace(p.userId);
+    if (space.state === 'live' && !space.participant(space.hostId)) this.startGrace(space.hostId);
   }
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Writes that failed (then retried, or undone), for the metrics. */
+  get writeFailures(): number {
+    return this.writer.failures;
   }
 
   /** Sends one serialised message to everyone connected (chat, reactions). */
@@ -106,92 +140,98 @@ export class LiveSpace {
     this.eventListeners.push(listener);
   }
 
-  /** After a restart the host has not reconnected yet: give them the usual grace. */
-  awaitHost(): void {
-    this.space.disconnect(this.space.hostId);
-    this.startGrace(this.space.hostId);
-  }
-
-  /** Joins (or rejoins) a person; throws SpaceError when the domain refuses. */
-  join(person: Person, conn: Connection): void {
-    const events = this.space.join(person, Date.now());
-    const previous = this.connections.get(person.userId);
-    if (previous && previous !== conn) previous.close(4000, 'replaced by a newer connection');
-    this.connections.set(person.userId, conn);
-    this.clearGrace(person.userId);
-    const p = this.space.participant(person.userId)!;
-    if (isOnStage(p.role)) this.room.setPublisher(person.userId, true, p.muted);
-    this.seating.seat(person.userId);
-    conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
-    this.apply(events);
-    this.scheduleBroadcast(this.delayFor(p.role));
+  /** Joins (or rejoins) a person; rejects with SpaceError when the domain refuses. */
+  join(person: Person, conn: Connection): Promise<void> {
+    return this.queue.run(async () => {
+      await this.exec(() => this.space.join(person, Date.now()), 'must');
+      const previous = this.connections.get(person.userId);
+      if (previous && previous !== conn) previous.close(4000, 'replaced by a newer connection');
+      this.connections.set(person.userId, conn);
+      this.graces.clear(person.userId);
+      const p = this.space.participant(person.userId)!;
+      if (isOnStage(p.role)) this.room.setPublisher(person.userId, true, p.muted);
+      this.seating.seat(person.userId);
+      conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
+      this.scheduleBroadcast(this.delayFor(p.role));
+    });
   }
 
   /** The socket closed without a Leave: hold the place for the grace period. */
-  connectionLost(userId: string, conn: Connection): void {
-    if (this.connections.get(userId) !== conn) return;
-    this.connections.delete(userId);
-    this.room.disconnect(userId);
-    this.seating.vacate(userId);
-    // Still here through their encoder: no grace period runs while it publishes.
-    if (this.closed || this.ingesting.has(userId)) return;
-    const role = this.space.participant(userId)?.role;
-    this.apply(this.space.disconnect(userId));
-    this.startGrace(userId);
-    this.scheduleBroadcast(this.delayFor(role));
+  connectionLost(userId: string, conn: Connection): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.connections.get(userId) !== conn) return;
+      this.connections.delete(userId);
+      this.room.disconnect(userId);
+      this.seating.vacate(userId);
+      // Still here through their encoder: no grace period runs while it publishes.
+      if (this.closed || this.ingesting.has(userId)) return;
+      const role = this.space.participant(userId)?.role;
+      await this.exec(() => this.space.disconnect(userId), 'must');
+      this.startGrace(userId);
+      this.scheduleBroadcast(this.delayFor(role));
+    });
   }
 
   /**
    * WHIP: `person` publishes from an encoder (OBS, ffmpeg, a browser). It joins them if they
    * are not here; they must be on stage (a host always is). Their camera turns on with video.
    */
-  async startIngest(person: Person, offer: string): Promise<string> {
-    // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
-    const known = this.space.participant(person.userId);
-    const onStage = known ? isOnStage(known.role) : person.userId === this.space.hostId;
-    if (!onStage) throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
-    const events = this.space.join(person, Date.now());
-    const p = this.space.participant(person.userId)!;
-    this.clearGrace(person.userId);
-    this.room.setPublisher(person.userId, true, p.muted);
-    this.apply(events);
-    const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
-    this.ingesting.add(person.userId);
-    if (hasVideo && !this.space.participant(person.userId)?.camera) this.act(person.userId, { action: 'setCamera', on: true });
-    this.scheduleBroadcast();
-    return answer;
+  startIngest(person: Person, offer: string): Promise<string> {
+    return this.queue.run(async () => {
+      // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
+      const known = this.space.participant(person.userId);
+      const onStage = known ? isOnStage(known.role) : person.userId === this.space.hostId;
+      if (!onStage) throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
+      await this.exec(() => this.space.join(person, Date.now()), 'must');
+      const p = this.space.participant(person.userId)!;
+      this.graces.clear(person.userId);
+      this.room.setPublisher(person.userId, true, p.muted);
+      const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
+      this.ingesting.add(person.userId);
+      if (hasVideo && !this.space.participant(person.userId)?.camera) {
+        await this.exec(() => this.space.act(person.userId, { action: 'setCamera', on: true }, Date.now()), 'must');
+      }
+      this.scheduleBroadcast();
+      return answer;
+    });
   }
 
   /** WHEP: a standard player watches (and hears) the Space as a listener without a WebSocket. */
-  async startPlayback(viewerId: string, offer: string): Promise<string> {
-    this.apply(this.space.join({ userId: viewerId, handle: 'WHEP player', guest: true }, Date.now()));
-    try {
-      const answer = await this.room.acceptPlayback(viewerId, offer);
-      this.players.add(viewerId);
-      this.scheduleBroadcast();
-      return answer;
-    } catch (err) {
-      this.apply(this.space.leave(viewerId, Date.now()));
-      this.scheduleBroadcast();
-      throw err;
-    }
+  startPlayback(viewerId: string, offer: string): Promise<string> {
+    return this.queue.run(async () => {
+      await this.exec(() => this.space.join({ userId: viewerId, handle: 'WHEP player', guest: true }, Date.now()), 'must');
+      try {
+        const answer = await this.room.acceptPlayback(viewerId, offer);
+        this.players.add(viewerId);
+        this.scheduleBroadcast();
+        return answer;
+      } catch (err) {
+        await this.exec(() => this.space.leave(viewerId, Date.now()), 'must');
+        this.scheduleBroadcast();
+        throw err;
+      }
+    });
   }
 
   /** A WHIP or WHEP session ended (DELETE, or its connection failed). */
-  endSession(userId: string): void {
-    if (this.players.delete(userId)) {
+  endSession(userId: string): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.players.delete(userId)) {
+        this.room.endSession(userId);
+        if (!this.closed) await this.depart(userId);
+        return;
+      }
+      if (!this.ingesting.delete(userId)) return;
       this.room.endSession(userId);
-      if (!this.closed) this.leave(userId);
-      return;
-    }
-    if (!this.ingesting.delete(userId)) return;
-    this.room.endSession(userId);
-    if (this.closed || this.connections.has(userId)) return;
-    // Gone with their encoder: as with a dropped connection, their place is held for a while.
-    if (this.space.participant(userId)?.camera) this.act(userId, { action: 'setCamera', on: false });
-    this.apply(this.space.disconnect(userId));
-    this.startGrace(userId);
-    this.scheduleBroadcast();
+      if (this.closed || this.connections.has(userId)) return;
+      // Gone with their encoder: as with a dropped connection, their place is held for a while.
+      if (this.space.participant(userId)?.camera) {
+        await this.exec(() => this.space.act(userId, { action: 'setCamera', on: false }, Date.now()), 'must');
+      }
+      await this.exec(() => this.space.disconnect(userId), 'must');
+      this.startGrace(userId);
+      this.scheduleBroadcast();
+    });
   }
 
   /** Whether a WHIP or WHEP session of this participant is still running. */
@@ -203,21 +243,17 @@ export class LiveSpace {
     this.room.addSessionCandidate(userId, candidate, mid);
   }
 
-  leave(userId: string): void {
-    this.clearGrace(userId);
-    const conn = this.connections.get(userId);
-    this.connections.delete(userId);
-    const role = this.space.participant(userId)?.role;
-    this.apply(this.space.leave(userId, Date.now()));
-    this.room.remove(userId);
-    conn?.close(1000, 'left');
-    this.scheduleBroadcast(this.delayFor(role));
+  leave(userId: string): Promise<void> {
+    return this.queue.run(() => this.depart(userId));
   }
 
-  act(userId: string, action: Action): void {
-    const events = this.space.act(userId, action, Date.now());
-    this.apply(events);
-    this.scheduleBroadcast();
+  /** A client's action: acknowledged (resolves) only once what it changed is stored. */
+  act(userId: string, action: Action): Promise<void> {
+    return this.queue.run(async () => {
+      this.hooks.check(userId, action);
+      await this.exec(() => this.space.act(userId, action, Date.now()), 'ack');
+      this.scheduleBroadcast();
+    });
   }
 
   /** A listener turns Low data mode on ('hls') or off ('webrtc', granted while the node has room). */
@@ -240,8 +276,10 @@ export class LiveSpace {
     return this.room.applyAnswer(userId, sdp);
   }
 
+  /** Throws InvalidCandidateError for a line that is not a candidate (nothing reaches the media plane). */
   handleCandidate(userId: string, candidate: string, mid: string): void {
-    this.room.addCandidate(userId, candidate, mid);
+    const line = normaliseCandidate(candidate);
+    if (line !== null) this.room.addCandidate(userId, line, mid);
   }
 
   renegotiate(userId: string): void {
@@ -260,14 +298,14 @@ export class LiveSpace {
   /** Server shutdown: stop the timers but leave the Space live, to be restored at the next start. */
   dispose(): void {
     this.closed = true;
-    for (const t of this.graceTimers.values()) clearTimeout(t);
-    this.graceTimers.clear();
+    this.graces.clearAll();
     this.broadcast.cancel();
+    this.writer.close();
   }
 
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
-  end(reason: string): void {
-    this.apply(this.space.end(reason, Date.now()));
+  end(reason: string): Promise<void> {
+    return this.queue.run(async () => void (await this.exec(() => this.space.end(reason, Date.now()), 'must')));
   }
 
   snapshotFor(userId: string | null): { space: SpaceSnapshot; you: PersonView | null; invited: boolean } {
@@ -278,6 +316,51 @@ export class LiveSpace {
       you: me ? personView(me) : null,
       invited: me?.invited ?? false,
     };
+  }
+
+  /**
+   * Runs a domain command (on the queue): 'ack' stores its changes before anything else
+   * happens and undoes it if that fails; 'must' always takes effect and stores when it can.
+   */
+  private async exec(command: () => SpaceEvent[], mode: Mode): Promise<SpaceEvent[]> {
+    this.space.begin();
+    let events: SpaceEvent[];
+    try {
+      events = command();
+    } catch (err) {
+      this.space.rollback();
+      throw err;
+    }
+    if (mode === 'ack') {
+      this.uncommitted = true;
+      try {
+        await this.writer.write(events);
+      } catch (err) {
+        this.space.rollback();
+        this.log.error({ err, space: this.space.id }, 'could not store an action: undone');
+        throw new AppError('unavailable', 'the server could not save that change, so nothing changed; try again in a moment');
+      } finally {
+        this.uncommitted = false;
+      }
+      this.space.commit();
+    } else {
+      this.space.commit();
+      await this.writer.writeOrRetry(events);
+    }
+    this.apply(events);
+    return events;
+  }
+
+  /** Leaves the Space (not a ban), on the queue. */
+  private async depart(userId: string): Promise<void> {
+    this.graces.clear(userId);
+    const conn = this.connections.get(userId);
+    this.connections.delete(userId);
+    const role = this.space.participant(userId)?.role;
+    await this.exec(() => this.space.leave(userId, Date.now()), 'must');
+    this.room.remove(userId);
+    conn?.close(1000, 'left');
+    this.scheduleBroadcast(this.delayFor(role));
   }
 
   private apply(events: SpaceEvent[]): void {
@@ -305,7 +388,7 @@ export class LiveSpace {
           this.seating.forget(e.userId);
           const conn = this.connections.get(e.userId);
           this.connections.delete(e.userId);
-          this.clearGrace(e.userId);
+          this.graces.clear(e.userId);
           conn?.send({ type: 'removed' });
           conn?.close(4001, 'removed');
           break;
@@ -321,7 +404,6 @@ export class LiveSpace {
           break;
       }
     }
-    this.hooks.persist(this.space, events);
     for (const listener of this.eventListeners) listener(events);
     const ended = events.find((e): e is Extract<SpaceEvent, { kind: 'ended' }> => e.kind === 'ended');
     if (ended) this.close(ended.reason);
@@ -339,8 +421,7 @@ export class LiveSpace {
       for (const c of conns) c.close(1000, 'space ended');
     });
     this.connections.clear();
-    for (const t of this.graceTimers.values()) clearTimeout(t);
-    this.graceTimers.clear();
+    this.graces.clearAll();
     this.broadcast.cancel();
     this.seating.vacateAll();
     // The room itself is closed by the ended hook, after the egress has written its last segments.
@@ -348,26 +429,19 @@ export class LiveSpace {
   }
 
   private startGrace(userId: string): void {
-    this.clearGrace(userId);
     const ms = userId === this.space.hostId ? this.options.hostGraceMs : this.options.reconnectGraceMs;
-    const timer = setTimeout(() => {
-      this.graceTimers.delete(userId);
-      if (this.closed) return;
-      const events = this.space.expireGrace(userId, Date.now());
-      if (events.length > 0) {
-        this.room.remove(userId);
-        this.apply(events);
-        this.scheduleBroadcast();
-      }
-    }, ms);
-    timer.unref();
-    this.graceTimers.set(userId, timer);
-  }
-
-  private clearGrace(userId: string): void {
-    const t = this.graceTimers.get(userId);
-    if (t) clearTimeout(t);
-    this.graceTimers.delete(userId);
+    this.graces.start(userId, ms, (id) => {
+      void this.queue
+        .run(async () => {
+          if (this.closed) return;
+          const events = await this.exec(() => this.space.expireGrace(id, Date.now()), 'must');
+          if (events.length > 0) {
+            this.room.remove(id);
+            this.scheduleBroadcast();
+          }
+        })
+        .catch((err) => this.log.error({ err, space: this.space.id, user: id }, 'grace expiry failed'));
+    });
   }
 
   /** How soon others must learn that someone in this role arrived or left. */
@@ -384,6 +458,8 @@ export class LiveSpace {
   }
 
   private flushBroadcast(): void {
+    // A change waiting for its write is not shown to anyone: the state goes out right after.
+    if (this.uncommitted) return this.scheduleBroadcast(5);
     const publicSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, false));
     const moderatorSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, true));
     for (const [userId, conn] of this.connections) {

@@ -19,6 +19,8 @@ export interface RecordingOptions {
   /** Days a finished recording is kept; 0 keeps it forever. */
   retentionDays: number;
   master: Omit<MasterOptions, 'video'>;
+  /** The encoder's segment length (the recording's EVENT playlists take their target from it). */
+  segmentSeconds: number;
 }
 
 /** Where the replay's comments come from (the CommentStore). */
@@ -38,6 +40,7 @@ const SWEEP_INTERVAL_MS = 3600_000;
 export class RecordingService {
   private readonly open = new Map<string, Promise<OpenRecording>>();
   private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private readonly recorderOptions: { segmentSeconds: number };
 
   constructor(
     private readonly store: RecordingStore,
@@ -45,6 +48,7 @@ export class RecordingService {
     private readonly log: Logger,
     private readonly comments?: RecordedComments,
   ) {
+    this.recorderOptions = { segmentSeconds: options.segmentSeconds };
     this.sweepTimer = setInterval(() => void this.sweep(Date.now()), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
@@ -108,7 +112,7 @@ export class RecordingService {
   async restore(isLive: (spaceId: string) => boolean): Promise<void> {
     for (const record of await this.store.listByState('recording')) {
       if (isLive(record.spaceId)) continue;
-      const recorder = await Recorder.open(this.dirOf(record.id));
+      const recorder = await Recorder.open(this.dirOf(record.id), this.recorderOptions);
       await this.finalize({ record, recorder }, record.endedAt ?? Date.now());
     }
     await this.sweep(Date.now());
@@ -118,7 +122,7 @@ export class RecordingService {
     const record = await this.store.latestForSpace(spaceId);
     if (!record) return undefined;
     const open = this.open.get(spaceId);
-    const recorder = open ? (await open).recorder : await Recorder.open(this.dirOf(record.id));
+    const recorder = open ? (await open).recorder : await Recorder.open(this.dirOf(record.id), this.recorderOptions);
     const audio = recorder.segments('audio');
     const timeline = [];
     for (const t of record.turns) {
@@ -179,7 +183,7 @@ export class RecordingService {
     const existing = await this.store.latestForSpace(space.id);
     if (existing && existing.state === 'recording') {
       this.log.info({ space: space.id, recording: existing.id }, 'resuming recording');
-      return { record: existing, recorder: await Recorder.open(this.dirOf(existing.id)) };
+      return { record: existing, recorder: await Recorder.open(this.dirOf(existing.id), this.recorderOptions) };
     }
     const record: RecordingRecord = {
       id: randomBytes(9).toString('base64url'),
@@ -193,7 +197,7 @@ export class RecordingService {
       turns: [] as SpeakerTurn[],
       expiresAt: null,
     };
-    const recorder = await Recorder.open(this.dirOf(record.id));
+    const recorder = await Recorder.open(this.dirOf(record.id), this.recorderOptions);
     await this.store.create(record);
     this.log.info({ space: space.id, recording: record.id }, 'recording started');
     return { record, recorder };

@@ -1,17 +1,18 @@
 // The directory of Spaces on this node: creating and scheduling them, bringing them live,
-// listing them, and persisting their lifecycle. Live state is in memory; the store holds
-// what must survive a restart (the Space, its state and its bans).
+// listing them, and bringing back after a restart the Spaces that were live, with everyone
+// who was on stage, asked to speak or was invited (each live Space stores its own changes).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Space, SpaceError, type SpaceEvent } from '../spaces/index.js';
+import { Space, SpaceError } from '../spaces/index.js';
 import type { MediaPlane } from '../media/room-handle.js';
-import type { SpaceRecord, SpaceStore } from '../store/space-store.js';
+import type { MemberRecord, SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
 import { AudienceTiers } from './audience-tiers.js';
 import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.js';
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
+import { PersonBuckets } from './chat-limits.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
@@ -31,12 +32,19 @@ export interface AudienceConfig {
   encoders: Encoders;
 }
 
+/** What one account may do at once, or per hour (see AbuseLimits). */
+export interface AccountLimits {
+  spacesPerHour: number;
+  liveSpacesPerAccount: number;
+  recordingsPerAccount: number;
+}
+
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
+  /** Spaces each account created in the last hour, as a token bucket. */
+  private readonly creations: PersonBuckets;
   private readonly egresses = new Map<string, SpaceEgress>();
   readonly tiers: AudienceTiers;
-  /** Writes are chained per Space so they land in the order the domain produced them. */
-  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: SpaceStore,
@@ -44,8 +52,36 @@ export class SpaceService {
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
     private readonly audience: AudienceConfig,
+    private readonly limits: AccountLimits,
   ) {
     this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
+    this.creations = new PersonBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
+  }
+
+  /** Live Spaces this account hosts on this node (and, of those, the ones recording). */
+  private hosted(userId: string): { live: number; recording: number } {
+    let live = 0;
+    let recording = 0;
+    for (const l of this.live.values()) {
+      if (l.space.hostId !== userId || l.space.state !== 'live') continue;
+      live++;
+      if (l.space.recording) recording++;
+    }
+    return { live, recording };
+  }
+
+  private checkLive(userId: string): void {
+    const { live } = this.hosted(userId);
+    if (live >= this.limits.liveSpacesPerAccount) {
+      throw new AppError('rate_limited', `you already host ${live} live Spaces; end one first`, 60);
+    }
+  }
+
+  private checkRecording(userId: string): void {
+    const { recording } = this.hosted(userId);
+    if (recording >= this.limits.recordingsPerAccount) {
+      throw new AppError('rate_limited', `you already record ${recording} Spaces; stop one first`, 60);
+    }
   }
 
   get recordings(): RecordingService {
@@ -57,12 +93,12 @@ export class SpaceService {
     return this.egresses.get(spaceId);
   }
 
-  /** Brings back the Spaces that were live when the server stopped; their hosts get the usual grace to return. */
+  /**
+   * Brings back the Spaces that were live when the server stopped, with their stored members:
+   * everyone has the usual grace to come back in the same role, and the host the host's.
+   */
   async restore(): Promise<void> {
-    for (const record of await this.store.listByState('live', 10_000)) {
-      const live = await this.activate(record);
-      live.awaitHost();
-    }
+    for (const record of await this.store.listByState('live', 10_000)) await this.activate(record);
     await this.audience.recordings.restore((id) => this.live.has(id));
   }
 
@@ -77,6 +113,11 @@ export class SpaceService {
     if (scheduledFor !== null && (scheduledFor > now + MAX_SCHEDULE_AHEAD_MS || scheduledFor < now - 60_000)) {
       throw new SpaceError('invalid_state', 'a Space can be scheduled up to 14 days ahead');
     }
+    if (scheduledFor === null) this.checkLive(host.userId);
+    if (scheduledFor === null && record) this.checkRecording(host.userId);
+    if (!this.creations.take(host.userId, now)) {
+      throw new AppError('rate_limited', 'you have created too many Spaces lately; try again later', 3600 / this.limits.spacesPerHour);
+    }
     const spaceRecord: SpaceRecord = {
       id: newSpaceId(),
       title,
@@ -89,6 +130,7 @@ export class SpaceService {
       endReason: null,
       recording: record,
       kind,
+      guestComments: true,
     };
     await this.store.create(spaceRecord);
     if (spaceRecord.state === 'live') await this.activate(spaceRecord);
@@ -100,12 +142,12 @@ export class SpaceService {
   async setRecording(spaceId: string, actorId: string, on: boolean): Promise<SpaceSummary> {
     const live = this.live.get(spaceId);
     if (live) {
-      live.act(actorId, { action: 'setRecording', on });
+      await live.act(actorId, { action: 'setRecording', on });
       return summary(toRecord(live.space));
     }
     const record = await this.store.get(spaceId);
     if (!record) throw new AppError('space_not_found', 'no such Space');
-    const space = this.toDomain(record, []);
+    const space = this.toDomain(record, [], []);
     space.setRecording(actorId, on, Date.now());
     const updated = toRecord(space);
     await this.store.update(updated);
@@ -119,7 +161,11 @@ export class SpaceService {
     }
     const record = await this.store.get(spaceId);
     if (!record) throw new AppError('space_not_found', 'no such Space');
-    const space = this.toDomain(record, await this.store.bans(spaceId));
+    const space = this.toDomain(record, await this.store.bans(spaceId), []);
+    if (record.hostId === actorId) {
+      this.checkLive(actorId);
+      if (record.recording) this.checkRecording(actorId);
+    }
     const events = space.start(actorId, Date.now());
     const updated = toRecord(space);
     await this.store.update(updated);
@@ -165,11 +211,6 @@ export class SpaceService {
     return this.live.values();
   }
 
-  /** Waits for pending writes (tests, shutdown). */
-  async flush(): Promise<void> {
-    await Promise.all(this.writes.values());
-  }
-
   async shutdown(): Promise<void> {
     // Live Spaces stay live in the store: after a restart, hosts and listeners reconnect.
     const stopping: Promise<void>[] = [];
@@ -183,14 +224,14 @@ export class SpaceService {
     await Promise.all(stopping);
     this.live.clear();
     this.egresses.clear();
-    await this.flush();
     await this.audience.recordings.close();
   }
 
   private async activate(record: SpaceRecord): Promise<LiveSpace> {
     const existing = this.live.get(record.id);
     if (existing) return existing;
-    const space = this.toDomain(record, await this.store.bans(record.id));
+    const [bans, members] = await Promise.all([this.store.bans(record.id), record.state === 'live' ? this.store.members(record.id) : []]);
+    const space = this.toDomain(record, bans, members);
     const again = this.live.get(record.id);
     if (again) return again; // another join activated it while we awaited the bans
     const room = this.media.room(record.id);
@@ -201,7 +242,9 @@ export class SpaceService {
       space,
       room,
       {
-        persist: (s, events) => this.persist(s, events),
+        check: (actorId, action) => {
+          if (action.action === 'setRecording' && action.on && !space.recording && actorId === space.hostId) this.checkRecording(actorId);
+        },
         ended: (s) => {
           this.live.delete(s.id);
           this.egresses.delete(s.id);
@@ -217,27 +260,13 @@ export class SpaceService {
       this.options,
       log,
       { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
+      { store: this.store, record: toRecord, stored: members.map((m) => m.userId) },
     );
     this.live.set(record.id, live);
     return live;
   }
 
-  private persist(space: Space, events: SpaceEvent[]): void {
-    const lifecycle = events.some((e) => e.kind === 'ended' || e.kind === 'hostChanged' || e.kind === 'started' || e.kind === 'recordingChanged');
-    const bans = events.filter((e): e is Extract<SpaceEvent, { kind: 'removed' }> => e.kind === 'removed');
-    if (!lifecycle && bans.length === 0) return;
-    const record = toRecord(space);
-    const prev = this.writes.get(space.id) ?? Promise.resolve();
-    const next = prev
-      .then(async () => {
-        for (const b of bans) await this.store.addBan(space.id, b.userId);
-        if (lifecycle) await this.store.update(record);
-      })
-      .catch((err) => this.log.error({ err, space: space.id }, 'failed to persist space'));
-    this.writes.set(space.id, next);
-  }
-
-  private toDomain(record: SpaceRecord, banned: string[]): Space {
+  private toDomain(record: SpaceRecord, banned: string[], members: MemberRecord[]): Space {
     return new Space({
       id: record.id,
       title: record.title,
@@ -251,6 +280,8 @@ export class SpaceService {
       banned,
       recording: record.recording,
       kind: record.kind,
+      guestComments: record.guestComments,
+      members,
     });
   }
 }
@@ -268,6 +299,7 @@ function toRecord(space: Space): SpaceRecord {
     endReason: space.endReason,
     recording: space.recording,
     kind: space.kind,
+    guestComments: space.guestComments,
   };
 }
 

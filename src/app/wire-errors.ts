@@ -4,10 +4,12 @@
 import type { ErrorCode } from '../protocol/messages.js';
 import { SpaceError } from '../spaces/index.js';
 import { InvalidSdpError } from '../media/sdp.js';
+import { MediaUnavailableError } from '../media/room-handle.js';
 import { AppError } from './app-error.js';
 
 export function toWireError(err: unknown): { code: ErrorCode; message: string } {
   if (err instanceof SpaceError || err instanceof AppError) return { code: err.code, message: err.message };
   if (err instanceof InvalidSdpError) return { code: 'invalid_sdp', message: err.message };
+  if (err instanceof MediaUnavailableError) return { code: 'unavailable', message: err.message };
   return { code: 'internal', message: 'internal error' };
 }

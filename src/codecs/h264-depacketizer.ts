@@ -79,7 +79,8 @@ export class H264Depacketizer {
       return null; // STAP-B, MTAP, FU-B: not used in packetization-mode 1
     }
     if (this.bytes > MAX_ACCESS_UNIT_BYTES) return this.fail();
-    if (!marker || this.fragment) return null;
+    // An aggregate that held no NAL unit ends nothing worth decoding.
+    if (!marker || this.fragment || this.nals.length === 0) return null;
     if (this.needKeyframe && !this.keyframe) {
       this.drop(false);
       return null;

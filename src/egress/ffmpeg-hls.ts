@@ -1,7 +1,8 @@
 // The ffmpeg command that turns the room's mix into HLS: mono 48 kHz PCM on stdin, the stage
 // video as VP8 in IVF on fd 3, out as two fMP4 renditions (AAC audio; H.264 video, scaled and
-// padded to one size, a keyframe every segment) with ~1 s segments. ffmpeg keeps every segment
-// in its own playlists; the origin (HlsStream) serves a sliding window and prunes the files.
+// padded to one size, a keyframe every segment) with ~1 s segments. ffmpeg lists its latest
+// segments only (and deletes nothing); the origin (HlsStream) serves a sliding window and
+// prunes the files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { EncoderRunOptions } from './encoding.js';
@@ -10,6 +11,13 @@ export type HlsEncodeOptions = EncoderRunOptions;
 
 /** ffmpeg's playlist for each rendition; the origin reads these. */
 export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' } as const;
+
+/**
+ * Segments in ffmpeg's own playlists: the origin reads them after every segment, so their
+ * length must not grow with the Space (a list of every segment made each read, and ffmpeg's
+ * own rewrite, O(n) at hour three). The files stay: the origin prunes them itself.
+ */
+export const FFMPEG_LIST_SIZE = 30;
 
 export function hlsArgs(o: HlsEncodeOptions): string[] {
   const { width: w, height: h } = o;
@@ -35,7 +43,7 @@ export function hlsArgs(o: HlsEncodeOptions): string[] {
     '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`,
     '-f', 'hls',
     '-hls_time', String(o.segmentSeconds),
-    '-hls_list_size', '0',
+    '-hls_list_size', String(FFMPEG_LIST_SIZE),
     '-hls_segment_type', 'fmp4',
     '-hls_flags', 'independent_segments+temp_file',
     '-hls_fmp4_init_filename', 'init-%v.mp4',

@@ -61,16 +61,21 @@ function targetDuration(segments: readonly ServedSegment[]): number {
   return max;
 }
 
+/** The lines of one segment, after one whose init map was `previousMap` ('' for the first). */
+export function segmentLines(lines: string[], previousMap: string, s: ServedSegment): void {
+  if (s.map !== previousMap) {
+    if (previousMap !== '') lines.push('#EXT-X-DISCONTINUITY');
+    lines.push(`#EXT-X-MAP:URI="${s.map}"`);
+  }
+  lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.wallStartMs).toISOString()}`);
+  lines.push(`#EXTINF:${s.duration.toFixed(6)},`, s.uri);
+}
+
 function renderSegments(lines: string[], segments: readonly ServedSegment[]): void {
   let map = '';
   for (const s of segments) {
-    if (s.map !== map) {
-      if (map !== '') lines.push('#EXT-X-DISCONTINUITY');
-      lines.push(`#EXT-X-MAP:URI="${s.map}"`);
-      map = s.map;
-    }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.wallStartMs).toISOString()}`);
-    lines.push(`#EXTINF:${s.duration.toFixed(6)},`, s.uri);
+    segmentLines(lines, map, s);
+    map = s.map;
   }
 }
 
@@ -87,12 +92,16 @@ export function renderLivePlaylist(p: LivePlaylist): string {
   return lines.join('\n') + '\n';
 }
 
-/** A recording's playlist: EVENT while it grows, VOD with an end once it is final. */
-export function renderRecordingPlaylist(segments: readonly ServedSegment[], final: boolean): string {
+/**
+ * A recording's playlist: EVENT while it grows, VOD with an end once it is final. An EVENT
+ * playlist is appended to segment by segment, so its target duration is fixed in advance
+ * (`eventTarget`); the VOD one is written once, with the longest segment's.
+ */
+export function renderRecordingPlaylist(segments: readonly ServedSegment[], final: boolean, eventTarget = 1): string {
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${targetDuration(segments)}`,
+    `#EXT-X-TARGETDURATION:${final ? targetDuration(segments) : Math.max(eventTarget, targetDuration(segments))}`,
     `#EXT-X-PLAYLIST-TYPE:${final ? 'VOD' : 'EVENT'}`,
     '#EXT-X-MEDIA-SEQUENCE:0',
     '#EXT-X-INDEPENDENT-SEGMENTS',

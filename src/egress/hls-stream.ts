@@ -1,7 +1,9 @@
 // The origin's view of one encoder run: it follows the playlists ffmpeg writes, serves a
 // sliding window of them (with wall-clock times), announces each finished segment (so a
-// recording can keep it), and deletes segments that fell out of the window. ffmpeg keeps
-// every segment in its own playlist; what listeners see is only ever this window.
+// recording can keep it), and deletes segments that fell out of the window. ffmpeg lists only
+// its latest segments (FFMPEG_LIST_SIZE) and numbers them (EXT-X-MEDIA-SEQUENCE), and this
+// keeps only the window and what is still on disk, so each new segment costs the same at
+// hour three as at minute one.
 import { EventEmitter } from 'node:events';
 import { readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,15 +38,15 @@ export interface NewSegment {
 
 interface Track {
   mtimeMs: number;
-  /** Every segment ffmpeg listed so far, with its media start. */
-  all: ServedSegment[];
-  files: string[];
+  /** Segments ffmpeg has finished in this run (the next one's sequence number, from 0). */
+  count: number;
+  /** The latest segments, served or still on disk behind the window, oldest first. */
+  recent: Array<{ served: ServedSegment; file: string }>;
   mediaEnd: number;
   text: string | null;
-  pruned: number;
 }
 
-export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
+export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [rendition: Rendition, segments: number] }> {
   private readonly tracks: Record<Rendition, Track>;
   private readonly timer: ReturnType<typeof setInterval>;
   /** The poll in progress: concurrent callers share it, so two never read a playlist at once. */
@@ -53,7 +55,7 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
 
   constructor(readonly options: HlsStreamOptions) {
     super();
-    const empty = (): Track => ({ mtimeMs: 0, all: [], files: [], mediaEnd: 0, text: null, pruned: 0 });
+    const empty = (): Track => ({ mtimeMs: 0, count: 0, recent: [], mediaEnd: 0, text: null });
     this.tracks = { audio: empty(), video: empty() };
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
@@ -67,13 +69,13 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
   /** The next media sequence number of each rendition, for the run that follows this one. */
   nextSequence(): Record<Rendition, number> {
     return {
-      audio: this.options.mediaSequenceBase.audio + this.tracks.audio.all.length,
-      video: this.options.mediaSequenceBase.video + this.tracks.video.all.length,
+      audio: this.options.mediaSequenceBase.audio + this.tracks.audio.count,
+      video: this.options.mediaSequenceBase.video + this.tracks.video.count,
     };
   }
 
   segmentCount(rendition: Rendition): number {
-    return this.tracks[rendition].all.length;
+    return this.tracks[rendition].count;
   }
 
   /** Stops following; `removeFiles` deletes the run's directory (live segments are disposable). */
@@ -119,8 +121,19 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
     const parsed = parseMediaPlaylist(text);
     if (!parsed.map) return;
     const prefix = this.options.uriPrefix;
-    for (let i = track.all.length; i < parsed.segments.length; i++) {
+    // ffmpeg numbers its segments from 0: the first it lists is parsed.mediaSequence.
+    let missed = 0;
+    for (let i = 0; i < parsed.segments.length; i++) {
+      const seq = parsed.mediaSequence + i;
+      if (seq < track.count) continue;
       const seg = parsed.segments[i]!;
+      if (seq > track.count) {
+        // Fell further behind than ffmpeg's list reaches: those segments are lost to us, but
+        // their time still passed, so later ones keep their wall-clock starts.
+        missed += seq - track.count;
+        track.mediaEnd += (seq - track.count) * parsed.targetDuration;
+        track.count = seq;
+      }
       const served: ServedSegment = {
         uri: prefix + seg.uri,
         duration: seg.duration,
@@ -128,8 +141,8 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
         map: prefix + parsed.map,
       };
       track.mediaEnd += seg.duration;
-      track.all.push(served);
-      track.files.push(seg.uri);
+      track.count++;
+      track.recent.push({ served, file: seg.uri });
       this.emit('segment', {
         rendition,
         file: join(this.options.dir, seg.uri),
@@ -137,19 +150,18 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment] }> {
         served,
       });
     }
+    if (missed > 0) this.emit('missed', rendition, missed);
     const { windowSegments, keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
-    const first = Math.max(0, track.all.length - windowSegments);
+    const window = track.recent.slice(-windowSegments);
     track.text = renderLivePlaylist({
-      mediaSequence: mediaSequenceBase[rendition] + first,
+      mediaSequence: mediaSequenceBase[rendition] + track.count - window.length,
       discontinuitySequence,
-      segments: track.all.slice(first),
+      segments: window.map((r) => r.served),
     });
     // Drop the oldest segments and their bookkeeping; a recording has hard links of its own.
-    const pruneTo = first - keepBehind;
-    while (track.pruned < pruneTo) {
-      const name = track.files[track.pruned]!;
-      track.pruned++;
-      await unlink(join(this.options.dir, name)).catch(() => undefined);
+    while (track.recent.length > windowSegments + keepBehind) {
+      const old = track.recent.shift()!;
+      await unlink(join(this.options.dir, old.file)).catch(() => undefined);
     }
   }
 }

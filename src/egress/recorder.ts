@@ -1,38 +1,55 @@
 // A recording on disk: hard links to the live segments it spans (so recording costs no
 // second encode), its own playlists, and a manifest that lets it resume after a restart.
 // While the Space runs the playlists are EVENT playlists; finalize() makes them VOD.
-import { copyFile, link, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+//
+// Every segment costs the same at hour three as at minute one: the manifest is a log, one
+// JSON line appended per segment, and the EVENT playlists are appended to. Only opening a
+// recording (after a restart) and finishing it read or write the whole of it.
+import { appendFile, copyFile, link, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { RENDITIONS, renderMasterPlaylist, renderRecordingPlaylist, type MasterOptions, type Rendition, type ServedSegment } from './hls-playlist.js';
+import { RENDITIONS, renderMasterPlaylist, renderRecordingPlaylist, segmentLines, type MasterOptions, type Rendition, type ServedSegment } from './hls-playlist.js';
 
-const MANIFEST = 'segments.json';
+/** The manifest: one line per segment, `{"r":"audio",...segment}`, and `{"final":true}` at the end. */
+const LOG = 'segments.jsonl';
+/** The manifest of recordings made before the log: one JSON document, rewritten each segment. */
+const LEGACY_MANIFEST = 'segments.json';
 
 interface Manifest {
   segments: Record<Rendition, ServedSegment[]>;
   final: boolean;
+  /** Bytes of the log that hold whole lines: a failed append is cut back to this. */
+  logBytes: number;
+}
+
+export interface RecorderOptions {
+  /** The encoder's segment length: the EVENT playlists' target duration is fixed from it. */
+  segmentSeconds?: number;
 }
 
 export class Recorder {
   private writes: Promise<void> = Promise.resolve();
   private readonly linkedInits = new Set<string>();
+  private readonly eventTarget: number;
 
   private constructor(
     readonly dir: string,
     private readonly manifest: Manifest,
+    options: RecorderOptions,
   ) {
     for (const r of RENDITIONS) for (const s of manifest.segments[r]) this.linkedInits.add(s.map);
+    // Rounded segment durations must not exceed it; a second of slack for a long segment.
+    this.eventTarget = Math.ceil(options.segmentSeconds ?? 1) + 1;
   }
 
   /** Opens a recording directory, resuming what an earlier process recorded into it. */
-  static async open(dir: string): Promise<Recorder> {
+  static async open(dir: string, options: RecorderOptions = {}): Promise<Recorder> {
     await mkdir(dir, { recursive: true });
-    let manifest: Manifest = { segments: { audio: [], video: [] }, final: false };
-    try {
-      manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
-    } catch {
-      // A new recording.
-    }
-    return new Recorder(dir, manifest);
+    const manifest = await readManifest(dir);
+    const recorder = new Recorder(dir, manifest, options);
+    // The EVENT playlists are appended to from here on: start them from the manifest, which a
+    // crash may have left a segment ahead of them.
+    if (!manifest.final) await recorder.enqueue(() => recorder.writePlaylists());
+    return recorder;
   }
 
   segments(rendition: Rendition): readonly ServedSegment[] {
@@ -64,18 +81,26 @@ export class Recorder {
         this.linkedInits.add(init);
       }
       await keep(file, join(this.dir, name));
-      this.manifest.segments[rendition].push({ uri: name, duration: served.duration, wallStartMs: served.wallStartMs, map: init });
-      await this.save();
+      const segment: ServedSegment = { uri: name, duration: served.duration, wallStartMs: served.wallStartMs, map: init };
+      // The manifest first: a segment is in the recording once it is there.
+      await this.log(`${JSON.stringify({ r: rendition, ...segment })}\n`);
+      const list = this.manifest.segments[rendition];
+      const lines: string[] = [];
+      segmentLines(lines, list.at(-1)?.map ?? '', segment);
+      list.push(segment);
+      await appendFile(join(this.dir, `${rendition}.m3u8`), `${lines.join('\n')}\n`);
     });
   }
 
   /** Ends the recording: VOD playlists and the master. Idempotent. */
   finalize(master: Omit<MasterOptions, 'video'> & { video: boolean }): Promise<void> {
     return this.enqueue(async () => {
+      const wasFinal = this.manifest.final;
       this.manifest.final = true;
       const video = master.video && this.manifest.segments.video.length > 0;
+      await this.writePlaylists();
       await atomicWrite(join(this.dir, 'master.m3u8'), renderMasterPlaylist({ ...master, video }));
-      await this.save();
+      if (!wasFinal) await this.log(`${JSON.stringify({ final: true })}\n`);
     });
   }
 
@@ -84,11 +109,22 @@ export class Recorder {
     return this.writes;
   }
 
-  private async save(): Promise<void> {
-    for (const r of RENDITIONS) {
-      await atomicWrite(join(this.dir, `${r}.m3u8`), renderRecordingPlaylist(this.manifest.segments[r], this.manifest.final));
+  /** Appends one line to the log; one that fails part way (a full disk) is cut off again. */
+  private async log(line: string): Promise<void> {
+    const path = join(this.dir, LOG);
+    try {
+      await appendFile(path, line);
+    } catch (err) {
+      await truncate(path, this.manifest.logBytes).catch(() => undefined);
+      throw err;
     }
-    await atomicWrite(join(this.dir, MANIFEST), JSON.stringify(this.manifest));
+    this.manifest.logBytes += Buffer.byteLength(line);
+  }
+
+  private async writePlaylists(): Promise<void> {
+    for (const r of RENDITIONS) {
+      await atomicWrite(join(this.dir, `${r}.m3u8`), renderRecordingPlaylist(this.manifest.segments[r], this.manifest.final, this.eventTarget));
+    }
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {
@@ -96,6 +132,55 @@ export class Recorder {
     this.writes = next.catch(() => undefined);
     return next;
   }
+}
+
+/**
+ * The manifest of a recording directory: its log, with a last line cut short by a crash
+ * dropped (and cut off the file, so the next append starts clean); or a legacy manifest,
+ * turned into a log; or a new, empty one.
+ */
+async function readManifest(dir: string): Promise<Manifest> {
+  const manifest: Manifest = { segments: { audio: [], video: [] }, final: false, logBytes: 0 };
+  const logPath = join(dir, LOG);
+  let text: string | null = null;
+  try {
+    text = await readFile(logPath, 'utf8');
+  } catch {
+    // No log yet.
+  }
+  if (text === null) {
+    try {
+      const legacy = JSON.parse(await readFile(join(dir, LEGACY_MANIFEST), 'utf8')) as Omit<Manifest, 'logBytes'>;
+      const lines = RENDITIONS.flatMap((r) => legacy.segments[r].map((s) => JSON.stringify({ r, ...s })));
+      if (legacy.final) lines.push(JSON.stringify({ final: true }));
+      const log = lines.map((l) => `${l}\n`).join('');
+      await atomicWrite(logPath, log);
+      return { ...legacy, logBytes: Buffer.byteLength(log) };
+    } catch {
+      return manifest;
+    }
+  }
+  const total = Buffer.byteLength(text);
+  let at = 0;
+  for (const line of text.split('\n')) {
+    const end = at + Buffer.byteLength(line) + 1;
+    if (end > total) break; // the last line has no newline: cut short by a crash
+    at = end;
+    let entry: ({ r: Rendition } & ServedSegment) | { final: true };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // a damaged line loses its one segment, not the ones after it
+    }
+    if ('final' in entry) manifest.final = true;
+    else if (entry.r === 'audio' || entry.r === 'video') {
+      const { r, ...segment } = entry;
+      manifest.segments[r].push(segment);
+    }
+  }
+  if (at < total) await truncate(logPath, at);
+  manifest.logBytes = at;
+  return manifest;
 }
 
 /** A hard link where the filesystem allows one (no copy of the bytes), else a copy. */

@@ -20,12 +20,23 @@ export function parseAttributes(list: string): Record<string, string> {
   return out;
 }
 
+/** A playlist the simulated audience cannot use: not HLS, a bad number, a URI that is not one. */
+export class PlaylistError extends Error {}
+
+function resolve(uri: string, baseUrl: string): string {
+  try {
+    return new URL(uri, baseUrl).href;
+  } catch {
+    throw new PlaylistError(`not a URI: ${uri.slice(0, 100)}`);
+  }
+}
+
 const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 
 /** A master playlist; a media playlist given here comes back as its own single variant. */
 export function parseMasterPlaylist(text: string, baseUrl: string): MasterPlaylist {
   const all = lines(text);
-  if (all[0] !== '#EXTM3U') throw new Error('not an HLS playlist');
+  if (all[0] !== '#EXTM3U') throw new PlaylistError('not an HLS playlist');
   const variants: Variant[] = [];
   const audio: AudioRendition[] = [];
   let pending: Record<string, string> | null = null;
@@ -35,11 +46,11 @@ export function parseMasterPlaylist(text: string, baseUrl: string): MasterPlayli
     } else if (line.startsWith('#EXT-X-MEDIA:')) {
       const a = parseAttributes(line.slice('#EXT-X-MEDIA:'.length));
       if (a.TYPE === 'AUDIO' && a['GROUP-ID']) {
-        audio.push({ groupId: a['GROUP-ID'], uri: a.URI ? new URL(a.URI, baseUrl).href : null, isDefault: a.DEFAULT === 'YES' });
+        audio.push({ groupId: a['GROUP-ID'], uri: a.URI ? resolve(a.URI, baseUrl) : null, isDefault: a.DEFAULT === 'YES' });
       }
     } else if (!line.startsWith('#') && pending) {
       variants.push({
-        uri: new URL(line, baseUrl).href,
+        uri: resolve(line, baseUrl),
         bandwidth: Number(pending.BANDWIDTH ?? 0),
         codecs: pending.CODECS ?? '',
         resolution: pending.RESOLUTION ?? null,
@@ -77,7 +88,7 @@ export function playlistsFor(master: MasterPlaylist, kind: 'audio' | 'video'): s
   } else {
     chosen = video.at(-1) ?? byBandwidth.at(-1);
   }
-  if (!chosen) throw new Error('the master playlist lists no variants');
+  if (!chosen) throw new PlaylistError('the master playlist lists no variants');
   const out = [chosen.uri];
   if (chosen.audioGroup) {
     const group = master.audio.filter((a) => a.groupId === chosen.audioGroup && a.uri);
@@ -89,7 +100,7 @@ export function playlistsFor(master: MasterPlaylist, kind: 'audio' | 'video'): s
 
 export function parseMediaPlaylist(text: string, baseUrl: string): MediaPlaylist {
   const all = lines(text);
-  if (all[0] !== '#EXTM3U') throw new Error('not an HLS playlist');
+  if (all[0] !== '#EXTM3U') throw new PlaylistError('not an HLS playlist');
   let targetDuration = NaN;
   let mediaSequence = 0;
   let endList = false;
@@ -101,15 +112,19 @@ export function parseMediaPlaylist(text: string, baseUrl: string): MediaPlaylist
     else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) mediaSequence = Number(line.slice(22));
     else if (line.startsWith('#EXT-X-MAP:')) {
       const uri = parseAttributes(line.slice(11)).URI;
-      init = uri ? new URL(uri, baseUrl).href : null;
-    } else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+      init = uri ? resolve(uri, baseUrl) : null;
+    } else if (line.startsWith('#EXTINF:')) {
+      const d = Number.parseFloat(line.slice(8));
+      // A segment without a usable duration is not one a player can schedule: skipped.
+      duration = Number.isFinite(d) && d > 0 ? d : null;
+    }
     else if (line === '#EXT-X-ENDLIST') endList = true;
     else if (!line.startsWith('#') && duration !== null) {
-      segments.push({ uri: new URL(line, baseUrl).href, seq: mediaSequence + segments.length, duration, init });
+      segments.push({ uri: resolve(line, baseUrl), seq: mediaSequence + segments.length, duration, init });
       duration = null;
     }
   }
-  if (!Number.isFinite(mediaSequence)) throw new Error('bad EXT-X-MEDIA-SEQUENCE');
+  if (!Number.isFinite(mediaSequence)) throw new PlaylistError('bad EXT-X-MEDIA-SEQUENCE');
   // The tag is mandatory; without it, the longest segment is the best guess of the cadence.
   if (!(targetDuration > 0)) targetDuration = Math.max(1, ...segments.map((s) => Math.ceil(s.duration)));
   return { targetDuration, mediaSequence, segments, endList };

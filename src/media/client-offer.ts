@@ -4,6 +4,7 @@
 // level extension, the sender's SSRC) and refuses what we cannot serve, with a reason.
 import * as sdpTransform from 'sdp-transform';
 import { AUDIO_LEVEL_URI, InvalidSdpError } from './sdp.js';
+import { normaliseCandidate } from './ice-candidate.js';
 
 /** The offer is well formed, but nothing in it is something we can take or give (e.g. no VP8 or Opus). */
 export class UnsupportedOfferError extends Error {}
@@ -111,7 +112,7 @@ export function readSdpFragment(frag: string): { ufrag: string | null; candidate
     const line = raw.trim();
     if (line.startsWith('a=ice-ufrag:')) ufrag = line.slice(12);
     else if (line.startsWith('a=mid:')) mid = line.slice(6);
-    else if (line.startsWith('a=candidate:')) candidates.push({ mid, candidate: line.slice(2) });
+    else if (line.startsWith('a=candidate:')) candidates.push({ mid, candidate: normaliseCandidate(line)! });
     else if (line === 'a=end-of-candidates') endOfCandidates = true;
   }
   return { ufrag, candidates, endOfCandidates };

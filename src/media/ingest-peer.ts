@@ -88,7 +88,11 @@ export class IngestPeer {
 
   addRemoteCandidate(candidate: string, mid: string): boolean {
     if (!this.mids.has(mid) || !reachableCandidate(candidate, this.transport.bindAddress)) return false;
-    this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
+    try {
+      this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
+    } catch {
+      return false; // refused by the library: the client's PATCH gets no error for a candidate we cannot use
+    }
     return true;
   }
 

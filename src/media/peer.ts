@@ -66,6 +66,7 @@ export class Peer {
   private answered = false;
   private withheldCandidates: string[] = [];
   private acceptingMedia = false;
+  private warnedCandidate = false;
   /** Whether an offer was ever sent: the first one tells the client to start a fresh PeerConnection. */
   private offered = false;
   private readonly log: Logger;
@@ -199,7 +200,13 @@ export class Peer {
     if (!this.offeredMids.includes(mid)) throw new InvalidSdpError(`unknown mid ${mid}`);
     if (!reachableCandidate(candidate, this.transport.bindAddress)) return;
     const line = candidate.startsWith('candidate:') || candidate.startsWith('a=') ? candidate : `candidate:${candidate}`;
-    this.pc.addRemoteCandidate(line, mid);
+    try {
+      this.pc.addRemoteCandidate(line, mid);
+    } catch (err) {
+      // The library refused it (the syntax was checked before): the client's problem, said once.
+      if (!this.warnedCandidate) this.log.warn({ reason: (err as Error).message }, 'a remote candidate was refused');
+      this.warnedCandidate = true;
+    }
   }
 
   sendToMic(buf: Buffer): void {

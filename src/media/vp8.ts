@@ -36,7 +36,8 @@ export function parseVp8(buf: Buffer, at: number, out: Vp8Descriptor): boolean {
   out.keyframeStart = false;
   out.frameStart = false;
   out.dataAt = -1;
-  if (at < 0 || at >= buf.length) return false;
+  // The RTP header (12 bytes at least) comes first: its sequence number and timestamp are read below.
+  if (at < 12 || at >= buf.length) return false;
   const b0 = buf[at]!;
   let i = at + 1;
   if (b0 & 0x80) {
@@ -63,7 +64,6 @@ export function parseVp8(buf: Buffer, at: number, out: Vp8Descriptor): boolean {
   const start = (b0 & 0x10) !== 0 && (b0 & 0x07) === 0;
   out.frameStart = start;
   out.dataAt = i;
-  // The RTP header is complete: `at` is past it.
   out.seq = (buf[2]! << 8) | buf[3]!;
   out.timestamp = buf.readUInt32BE(4);
   out.pictureId = out.pictureIdAt >= 0 ? readPictureId(buf, out.pictureIdAt) : -1;

@@ -19,16 +19,31 @@ export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
 
 /**
  * C0/C1 controls (newlines and tabs too), lone surrogates, and the bidi embedding, override
- * and isolate controls that could make a comment read backwards. Joiners (ZWJ) stay: emoji need them.
+ * and isolate controls that could make a text read backwards. Joiners (ZWJ) stay: emoji need them.
  */
-const FORBIDDEN_IN_COMMENTS = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
-const commentText = z
-  .string()
-  .trim()
-  .min(1, 'a comment cannot be empty')
-  .max(COMMENT_MAX_CHARS * 2, `at most ${COMMENT_MAX_CHARS} characters`)
-  .refine((s) => [...s].length <= COMMENT_MAX_CHARS, `at most ${COMMENT_MAX_CHARS} characters`)
-  .refine((s) => !FORBIDDEN_IN_COMMENTS.test(s), 'control characters are not allowed in comments');
+const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+/** What is left when nothing visible is: spaces and invisible format characters (zero-width ones). */
+const INVISIBLE = /^[\s\p{Cf}]*$/u;
+
+/**
+ * Text people show to each other (a comment, a Space's title): trimmed, 1..`max` code points,
+ * no control or bidi-override characters, and something visible in it.
+ */
+export function displayText(max: number, what: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} cannot be empty`)
+    .max(max * 2, `${what}: at most ${max} characters`)
+    .refine((s) => [...s].length <= max, `${what}: at most ${max} characters`)
+    .refine((s) => !FORBIDDEN_IN_TEXT.test(s), `control characters are not allowed in a ${what}`)
+    .refine((s) => !INVISIBLE.test(s), `a ${what} needs something visible in it`);
+}
+
+const commentText = displayText(COMMENT_MAX_CHARS, 'comment');
+/** A Space's title: shown to everyone, in lists and link previews. */
+export const TITLE_MAX_CHARS = 100;
+export const titleText = displayText(TITLE_MAX_CHARS, 'title');
 const commentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a comment id');
 
 export const roleSchema = z.enum(['host', 'cohost', 'speaker', 'listener']);
@@ -72,8 +87,13 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('join'),
     spaceId: z.string().min(1).max(64),
     token: z.string().max(4096).optional(),
-    /** A guest keeps its id across reloads so that it comes back as the same listener. */
-    guestId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/).optional(),
+    /**
+     * A guest's secret, kept by its client across reloads so that it comes back as the same
+     * listener. Never shown to anyone else: others see a public id derived from it.
+     */
+    guestSecret: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestSecret: 16 to 64 letters, digits, - or _').optional(),
+    /** The older name of guestSecret. */
+    guestId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestId: 16 to 64 letters, digits, - or _').optional(),
     rid: requestId,
   }),
   z.object({ type: z.literal('answer'), sdp: z.string().min(1).max(MAX_SDP_CHARS), rid: requestId }),
@@ -119,6 +139,8 @@ export const errorCodes = [
   'cohost_limit',
   'invalid_state',
   'invalid_sdp',
+  /** The server could not do it right now (storage failing, a media worker restarting): nothing changed, try again. */
+  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -181,7 +203,11 @@ export interface CommentView {
 export const LISTENER_LIST_LIMIT = 200;
 
 export type ServerMessage =
-  | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean }; iceServers: IceServerConfig[] }
+  /**
+   * You are in. `guestSecret`: the secret the server made for a guest whose client brought none;
+   * send it back as `guestSecret` on every later join to stay the same guest (it is sent to you alone).
+   */
+  | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean }; iceServers: IceServerConfig[]; guestSecret?: string }
   | { type: 'state'; space: SpaceSnapshot; you: PersonView | null; invited: boolean }
   /**
    * The server's offer. `fresh`: it starts a new server-side PeerConnection (a join, a move off

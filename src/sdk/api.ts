@@ -46,6 +46,11 @@ export class ApiClient {
     return this.request('POST', '/api/auth/signin', { handle, password });
   }
 
+  /** Revokes every session token of this account (this one too) and closes its connections. */
+  async signOutEverywhere(): Promise<void> {
+    await this.request('POST', '/api/auth/signout-all');
+  }
+
   me(): Promise<{ user: User }> {
     return this.request('GET', '/api/me');
   }

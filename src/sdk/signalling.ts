@@ -25,9 +25,9 @@ const nextTask: (fn: () => void) => void =
 
 /**
  * Close codes after which reconnecting would be wrong: 4000 another tab or device took
- * this seat, 4001 removed from the Space, 1008 closed for flooding.
+ * this seat, 4001 removed from the Space, 4003 signed out everywhere, 1008 closed for flooding.
  */
-const FINAL_CLOSE_CODES = new Set([4000, 4001, 1008]);
+const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 1008]);
 
 export class SignallingError extends Error {
   constructor(
@@ -43,7 +43,8 @@ export interface SignallingOptions {
   url: string;
   spaceId: string;
   token?: string;
-  guestId?: string;
+  /** A guest's secret (kept across reloads to stay the same guest); without it the server makes one. */
+  guestSecret?: string;
   createSocket: WebSocketFactory;
   /** Give up reconnecting after this long without a successful join (ms). */
   reconnectWindowMs?: number;
@@ -66,7 +67,12 @@ export class SignallingClient {
   /** Close code of the last connection, once it closed. */
   closeCode: number | null = null;
 
-  constructor(private readonly options: SignallingOptions) {}
+  /** The guest secret to join with: the caller's, or the one the server made for us. */
+  private guestSecret: string | undefined;
+
+  constructor(private readonly options: SignallingOptions) {
+    this.guestSecret = options.guestSecret;
+  }
 
   on<K extends ServerMessage['type']>(type: K, handler: (msg: MessageOf<K>) => void): () => void {
     const list = (this.handlers[type] ??= []) as Array<(msg: MessageOf<K>) => void>;
@@ -210,7 +216,7 @@ export class SignallingClient {
           rid: 'join',
           spaceId: this.options.spaceId,
           ...(this.options.token ? { token: this.options.token } : {}),
-          ...(this.options.guestId ? { guestId: this.options.guestId } : {}),
+          ...(this.guestSecret && !this.options.token ? { guestSecret: this.guestSecret } : {}),
         } satisfies ClientMessage),
       );
     };
@@ -264,6 +270,8 @@ export class SignallingClient {
     if (msg.type === 'welcome') {
       this.attempt = 0;
       this.lostAt = 0;
+      // A guest the server named: rejoining with the secret after a drop keeps them the same guest.
+      if (msg.guestSecret) this.guestSecret = msg.guestSecret;
       this.setStatus('connected');
     }
     if (msg.type === 'ended' || msg.type === 'removed') this.finished = true;

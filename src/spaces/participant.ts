@@ -38,3 +38,9 @@ export interface Person {
   handle: string;
   guest: boolean;
 }
+
+/**
+ * What is stored of a participant so that a restart brings them back in the same place: all
+ * but the connection, which a restart drops for everyone.
+ */
+export type MemberState = Omit<Participant, 'connected'>;

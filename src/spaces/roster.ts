@@ -5,10 +5,23 @@
 //   - listeners are never muted (they have no microphone);
 //   - stageSeq is set when someone comes on stage, cohostSeq when they become co-host.
 // Its mutators never throw: callers validate first, then mutate.
+//
+// It can also take back what a command changed (begin/rollback): the app layer acknowledges a
+// command only once its effect is stored, and undoes it when the write fails. Every mutator
+// notes the participant's previous state before its first change in a transaction.
 import type { Role } from '../protocol/messages.js';
 import type { SpaceEvent } from './events.js';
-import type { Participant, Person } from './participant.js';
+import type { MemberState, Participant, Person } from './participant.js';
 import { isOnStage, stageRank } from './permissions.js';
+
+interface Journal {
+  /** Each participant touched, as they were before (null: not here). */
+  before: Map<string, Participant | null>;
+  bansAdded: string[];
+  seq: number;
+  /** Someone left (and maybe came back at the end of the join order): the order needs putting back. */
+  deleted: boolean;
+}
 
 export class Roster {
   /** Insertion order is join order, which is the audience order. */
@@ -18,9 +31,72 @@ export class Roster {
   private readonly pending = new Set<string>();
   private readonly bans: Set<string>;
   private seq = 0;
+  private journal: Journal | null = null;
 
-  constructor(banned: Iterable<string> = []) {
+  /**
+   * `members`: people restored from storage after a restart, all disconnected until they come
+   * back; `seq` the counter their sequence numbers came from.
+   */
+  constructor(banned: Iterable<string> = [], members: readonly MemberState[] = [], seq = 0) {
     this.bans = new Set(banned);
+    this.seq = seq;
+    for (const m of [...members].sort((a, b) => a.joinSeq - b.joinSeq)) {
+      const p: Participant = { ...m, connected: false };
+      this.people.set(p.userId, p);
+      if (isOnStage(p.role)) this.onStage.add(p.userId);
+      if (p.requested) this.pending.add(p.userId);
+      this.seq = Math.max(this.seq, p.joinSeq, p.stageSeq, p.requestSeq, p.cohostSeq);
+    }
+  }
+
+  /** The counter sequence numbers come from; stored with the members so that order survives a restart. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** Starts noting what changes, so that rollback() can put it all back. */
+  begin(): void {
+    this.journal = { before: new Map(), bansAdded: [], seq: this.seq, deleted: false };
+  }
+
+  /** Keeps what changed since begin(). */
+  commit(): void {
+    this.journal = null;
+  }
+
+  /** Puts back every participant, ban and sequence as they were at begin(). */
+  rollback(): void {
+    const journal = this.journal;
+    this.journal = null;
+    if (!journal) return;
+    for (const [userId, before] of journal.before) {
+      const now = this.people.get(userId);
+      if (before === null) {
+        if (now) this.delete(userId);
+        continue;
+      }
+      if (now) Object.assign(now, before);
+      else this.people.set(userId, { ...before });
+      if (isOnStage(before.role)) this.onStage.add(userId);
+      else this.onStage.delete(userId);
+      if (before.requested) this.pending.add(userId);
+      else this.pending.delete(userId);
+    }
+    for (const userId of journal.bansAdded) this.bans.delete(userId);
+    this.seq = journal.seq;
+    // The audience is listed in join order; someone put back goes back to their place.
+    if (journal.deleted) {
+      const ordered = [...this.people.values()].sort((a, b) => a.joinSeq - b.joinSeq);
+      this.people.clear();
+      for (const p of ordered) this.people.set(p.userId, p);
+    }
+  }
+
+  private touch(userId: string): void {
+    const j = this.journal;
+    if (!j || j.before.has(userId)) return;
+    const p = this.people.get(userId);
+    j.before.set(userId, p ? { ...p } : null);
   }
 
   get(userId: string): Participant | undefined {
@@ -92,7 +168,9 @@ export class Roster {
   }
 
   ban(userId: string): void {
+    if (this.bans.has(userId)) return;
     this.bans.add(userId);
+    this.journal?.bansAdded.push(userId);
   }
 
   get banCount(): number {
@@ -101,6 +179,7 @@ export class Roster {
 
   /** Adds a new participant: connected, unmuted, no request or invitation. */
   add(person: Person, role: Role): Participant {
+    this.touch(person.userId);
     const p: Participant = {
       userId: person.userId,
       handle: person.handle,
@@ -126,6 +205,8 @@ export class Roster {
   delete(userId: string): Participant | undefined {
     const p = this.people.get(userId);
     if (!p) return undefined;
+    this.touch(userId);
+    if (this.journal) this.journal.deleted = true;
     this.people.delete(userId);
     this.onStage.delete(userId);
     this.pending.delete(userId);
@@ -139,6 +220,7 @@ export class Roster {
   setRole(p: Participant, to: Role): SpaceEvent[] {
     const from = p.role;
     if (from === to) return [];
+    this.touch(p.userId);
     const events: SpaceEvent[] = [{ kind: 'roleChanged', userId: p.userId, from, to }];
     p.role = to;
     if (!isOnStage(from) && isOnStage(to)) {
@@ -160,6 +242,7 @@ export class Roster {
 
   setRequested(p: Participant, requested: boolean): SpaceEvent[] {
     if (p.requested === requested) return [];
+    this.touch(p.userId);
     p.requested = requested;
     if (requested) {
       // A fresh sequence each time: cancelling and asking again goes to the back of the queue.
@@ -174,6 +257,7 @@ export class Roster {
 
   setInvited(p: Participant, invited: boolean): SpaceEvent[] {
     if (p.invited === invited) return [];
+    this.touch(p.userId);
     p.invited = invited;
     return [{ kind: 'inviteChanged', userId: p.userId, invited }];
   }
@@ -181,14 +265,23 @@ export class Roster {
   /** No event when nothing changes, so "mute an already muted speaker" is a quiet no-op. */
   setMuted(p: Participant, muted: boolean, by: string): SpaceEvent[] {
     if (p.muted === muted) return [];
+    this.touch(p.userId);
     p.muted = muted;
     return [{ kind: 'muteChanged', userId: p.userId, muted, by }];
   }
 
   setCamera(p: Participant, on: boolean): SpaceEvent[] {
     if (p.camera === on) return [];
+    this.touch(p.userId);
     p.camera = on;
     return [{ kind: 'cameraChanged', userId: p.userId, on }];
+  }
+
+  /** Connected or not (a dropped connection, a reconnect): the only change that is never stored. */
+  setConnected(p: Participant, connected: boolean): void {
+    if (p.connected === connected) return;
+    this.touch(p.userId);
+    p.connected = connected;
   }
 
   private stageMembers(): Participant[] {

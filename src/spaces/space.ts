@@ -10,7 +10,7 @@ import { CommentAuthors, deleteComment } from './comments.js';
 import { reject } from './errors.js';
 import type { EndReason, SpaceEvent } from './events.js';
 import { DEFAULT_LIMITS, checkLimits, type SpaceLimits } from './limits.js';
-import type { Participant, Person } from './participant.js';
+import type { MemberState, Participant, Person } from './participant.js';
 import { roleMayAttempt } from './permissions.js';
 import { Roster } from './roster.js';
 
@@ -36,6 +36,24 @@ export interface SpaceInit {
   kind?: SpaceKind;
   /** Guests may comment; on unless the host turns it off. */
   guestComments?: boolean;
+  /**
+   * The live state stored before a restart: the people who were on stage, asked to speak or
+   * were invited (all disconnected until they come back), and the counter that orders them.
+   */
+  members?: readonly MemberState[];
+  memberSeq?: number;
+}
+
+/** Space fields a command may change, as rollback() puts them back. */
+interface SpaceFields {
+  hostId: string;
+  hostHandle: string;
+  state: SpaceState;
+  startedAt: number | null;
+  endedAt: number | null;
+  endReason: EndReason | null;
+  recording: boolean;
+  guestComments: boolean;
 }
 
 export class Space {
@@ -60,6 +78,8 @@ export class Space {
    */
   private clock: number | null;
   private readonly roster: Roster;
+  /** Set between begin() and commit()/rollback(). */
+  private saved: SpaceFields | null = null;
 
   constructor(init: SpaceInit) {
     this.id = init.id;
@@ -75,7 +95,7 @@ export class Space {
     this.kind = init.kind ?? 'space';
     this._guestComments = init.guestComments ?? true;
     this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
-    this.roster = new Roster(init.banned);
+    this.roster = new Roster(init.banned, init.members, init.memberSeq);
     // scheduledFor is deliberately not a clock reading: it may lie in the future.
     const seen = Math.max(this._startedAt ?? -Infinity, this._endedAt ?? -Infinity);
     this.clock = Number.isFinite(seen) ? seen : null;
@@ -109,6 +129,74 @@ export class Space {
   }
   get guestComments(): boolean {
     return this._guestComments;
+  }
+
+  // ---- Transactions. The app layer acknowledges a command only once what it changed is
+  // stored; when the write fails, rollback() undoes the command as if it never ran. One at a
+  // time: the app layer runs a Space's commands one after another.
+
+  /** Starts noting what the following commands change. */
+  begin(): void {
+    if (this.saved) throw new Error('a transaction is already open');
+    this.saved = {
+      hostId: this._hostId,
+      hostHandle: this._hostHandle,
+      state: this._state,
+      startedAt: this._startedAt,
+      endedAt: this._endedAt,
+      endReason: this._endReason,
+      recording: this._recording,
+      guestComments: this._guestComments,
+    };
+    this.roster.begin();
+  }
+
+  /** Keeps the changes since begin(). */
+  commit(): void {
+    this.saved = null;
+    this.roster.commit();
+  }
+
+  /** Puts the Space back exactly as it was at begin() (who wrote which comment excepted: those are only ever added). */
+  rollback(): void {
+    const s = this.saved;
+    if (!s) return;
+    this.saved = null;
+    this._hostId = s.hostId;
+    this._hostHandle = s.hostHandle;
+    this._state = s.state;
+    this._startedAt = s.startedAt;
+    this._endedAt = s.endedAt;
+    this._endReason = s.endReason;
+    this._recording = s.recording;
+    this._guestComments = s.guestComments;
+    this.roster.rollback();
+  }
+
+  /**
+   * What to store of a participant so that a restart brings them back where they are: null for
+   * someone not here, or a plain listener (they just join again).
+   */
+  memberState(userId: string): MemberState | null {
+    const p = this.roster.get(userId);
+    if (!p || (p.role === 'listener' && !p.requested && !p.invited)) return null;
+    const { connected: _connected, ...state } = p;
+    return state;
+  }
+
+  /** Everyone memberState() would store. */
+  members(): MemberState[] {
+    const out: MemberState[] = [];
+    for (const p of this.roster.values()) {
+      const state = this.memberState(p.userId);
+      if (state) out.push(state);
+    }
+    return out;
+  }
+
+  /** The counter that orders members (stored with them). */
+  get memberSeq(): number {
+    return this.roster.sequence;
   }
 
   // ---- Queries. They return the live objects read-only, without copying, because the
@@ -227,7 +315,7 @@ export class Space {
     if (existing) {
       this.tick(now);
       if (existing.connected) return [];
-      existing.connected = true;
+      this.roster.setConnected(existing, true);
       return [{ kind: 'reconnected', userId: existing.userId }];
     }
     const isHost = person.userId === this._hostId;
@@ -276,7 +364,7 @@ export class Space {
     const p = this.roster.get(userId);
     // Idempotent: sockets can close after a leave or twice for one person.
     if (!p || !p.connected) return [];
-    p.connected = false;
+    this.roster.setConnected(p, false);
     return [{ kind: 'disconnected', userId }];
   }
 
@@ -290,10 +378,13 @@ export class Space {
   /**
    * The grace period after a disconnect ran out. Like leave, except that a host without
    * co-hosts ends the Space with 'host_timeout'. A no-op if they came back meanwhile.
+   * For the host it also covers a host who never came: a live Space started over HTTP, or
+   * restored after a restart, whose host has not joined within the grace period.
    */
   expireGrace(userId: string, now?: number): SpaceEvent[] {
     const p = this.roster.get(userId);
-    if (!p || p.connected) return [];
+    if (!p) return userId === this._hostId && this._state === 'live' ? this.handOverOrEnd(userId, 'host_timeout', now) : [];
+    if (p.connected) return [];
     return this.depart(p, 'host_timeout', now);
   }
 
@@ -320,16 +411,17 @@ export class Space {
     // Before it is live there is nobody to hand over to and nothing to end; after it has
     // ended there is nothing left to decide.
     if (p.role !== 'host' || this._state !== 'live') return events;
-    const successor = this.roster.longestServingCohost();
-    if (successor) {
-      events.push(...this.roster.setRole(successor, 'host'));
-      events.push({ kind: 'hostChanged', from: p.userId, to: successor.userId });
-      this._hostId = successor.userId;
-      this._hostHandle = successor.handle;
-    } else {
-      events.push(...this.finish(endReason, now));
-    }
+    events.push(...this.handOverOrEnd(p.userId, endReason, now));
     return events;
+  }
+
+  /** The host is gone: the longest-serving co-host takes over, or the Space ends. */
+  private handOverOrEnd(hostId: string, endReason: EndReason, now: number | undefined): SpaceEvent[] {
+    const successor = this.roster.longestServingCohost();
+    if (!successor) return this.finish(endReason, now);
+    this._hostId = successor.userId;
+    this._hostHandle = successor.handle;
+    return [...this.roster.setRole(successor, 'host'), { kind: 'hostChanged', from: hostId, to: successor.userId }];
   }
 
   private finish(reason: EndReason, now: number | undefined): SpaceEvent[] {

@@ -1,6 +1,6 @@
 // Opens the database: SQLite through better-sqlite3 by default (a file, no outside service),
 // PostgreSQL when a postgres:// URL is configured (a cluster shares one).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import SQLite from 'better-sqlite3';
@@ -14,10 +14,13 @@ export type Db = Kysely<Database>;
 export async function openDatabase(url: string): Promise<Db> {
   let db: Db;
   if (/^postgres(ql)?:\/\//.test(url)) {
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+    // Bounded waits: a database that stops answering fails a command (which is then undone
+    // and answered 'unavailable') instead of holding its Space forever.
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10_000, query_timeout: 15_000 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const file = url.replace(/^sqlite:/, '');
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivately(file);
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
@@ -30,4 +33,14 @@ export async function openDatabase(url: string): Promise<Db> {
     throw err;
   }
   return db;
+}
+
+/**
+ * The database file is for this service's user alone: made 0600 before SQLite first opens it
+ * (its -wal and -shm files take the same mode), and set so again if an older one is looser.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }

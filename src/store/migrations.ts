@@ -88,6 +88,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('spaces').addColumn('kind', 'text', (c) => c.notNull().defaultTo('space')).execute();
     },
   },
+  '005_live_state': {
+    async up(db: Kysely<unknown>) {
+      // Who is where in a live Space, so that a restart brings everyone back in the same role:
+      // everyone on stage, and listeners with a request or an invitation. Plain listeners are
+      // not stored (they just join again), so a big audience costs no writes.
+      await db.schema
+        .createTable('space_members')
+        .addColumn('space_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('handle', 'text', (c) => c.notNull())
+        .addColumn('guest', 'integer', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('muted', 'integer', (c) => c.notNull())
+        .addColumn('camera', 'integer', (c) => c.notNull())
+        .addColumn('requested', 'integer', (c) => c.notNull())
+        .addColumn('invited', 'integer', (c) => c.notNull())
+        // The orders (stage, requests, audience, co-host seniority) are sequence numbers.
+        .addColumn('stage_seq', 'integer', (c) => c.notNull())
+        .addColumn('request_seq', 'integer', (c) => c.notNull())
+        .addColumn('join_seq', 'integer', (c) => c.notNull())
+        .addColumn('cohost_seq', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('space_members_pk', ['space_id', 'user_id'])
+        .execute();
+      await db.schema.alterTable('spaces').addColumn('guest_comments', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
+  '006_token_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 /** Every migration, in the order they run (tests compare the database's record with this). */

@@ -5,6 +5,8 @@ export interface UsersTable {
   /** Lower-cased handle: handles are unique regardless of case. */
   handle_key: string;
   password_hash: string;
+  /** Raised by "sign out everywhere": tokens carrying an older one are refused. */
+  token_version: number;
   created_at: string;
 }
 
@@ -21,7 +23,26 @@ export interface SpacesTable {
   /** 1 when "Record Space" is on (an integer: the same column on SQLite and PostgreSQL). */
   recording: number;
   kind: 'space' | 'broadcast';
+  /** 1 while guests may comment (the host can turn it off). */
+  guest_comments: number;
   created_at: string;
+}
+
+/** One person of a live Space who must come back in the same place after a restart. */
+export interface SpaceMembersTable {
+  space_id: string;
+  user_id: string;
+  handle: string;
+  guest: number;
+  role: 'host' | 'cohost' | 'speaker' | 'listener';
+  muted: number;
+  camera: number;
+  requested: number;
+  invited: number;
+  stage_seq: number;
+  request_seq: number;
+  join_seq: number;
+  cohost_seq: number;
 }
 
 export interface RecordingsTable {
@@ -60,6 +81,7 @@ export interface Database {
   recordings: RecordingsTable;
   comments: CommentsTable;
   stream_keys: StreamKeysTable;
+  space_members: SpaceMembersTable;
 }
 
 export interface StreamKeysTable {

@@ -1,8 +1,10 @@
-// Durable record of each Space: what it is, its lifecycle, and who is banned from it.
-// The live state (who is on stage) is in memory; this is what survives a restart.
+// Durable record of each Space: what it is, its lifecycle, who is banned from it, and its
+// live members (who is on stage, who asked to speak or was invited, who is muted), so that a
+// restart brings everyone back in the same place. A command's changes are written together,
+// in one transaction (commit), and acknowledged only once that has returned.
 import type { Db } from './database.js';
 import { toIso, toMs } from './iso-time.js';
-import type { SpacesTable } from './schema.js';
+import type { SpaceMembersTable, SpacesTable } from './schema.js';
 
 export interface SpaceRecord {
   id: string;
@@ -16,6 +18,76 @@ export interface SpaceRecord {
   endReason: string | null;
   recording: boolean;
   kind: 'space' | 'broadcast';
+  /** Guests may comment (the host can turn it off). */
+  guestComments: boolean;
+}
+
+/** One live member, as the domain restores them (sequence numbers keep the orders). */
+export interface MemberRecord {
+  userId: string;
+  handle: string;
+  guest: boolean;
+  role: 'host' | 'cohost' | 'speaker' | 'listener';
+  muted: boolean;
+  camera: boolean;
+  requested: boolean;
+  invited: boolean;
+  stageSeq: number;
+  requestSeq: number;
+  joinSeq: number;
+  cohostSeq: number;
+}
+
+/** What one command changed, written in one transaction. */
+export interface SpaceChange {
+  spaceId: string;
+  /** The Space's row, when its lifecycle, host, recording or guest comments changed. */
+  space: SpaceRecord | null;
+  /** Members as they are now. */
+  upsert: MemberRecord[];
+  /** Members who are gone, or now plain listeners. */
+  remove: string[];
+  /** People removed from the Space (a ban lasts the Space's life). */
+  bans: string[];
+  /** The Space ended: none of its members is kept. */
+  clearMembers: boolean;
+}
+
+const bool = (v: boolean) => (v ? 1 : 0);
+
+function memberRow(spaceId: string, m: MemberRecord): SpaceMembersTable {
+  return {
+    space_id: spaceId,
+    user_id: m.userId,
+    handle: m.handle,
+    guest: bool(m.guest),
+    role: m.role,
+    muted: bool(m.muted),
+    camera: bool(m.camera),
+    requested: bool(m.requested),
+    invited: bool(m.invited),
+    stage_seq: m.stageSeq,
+    request_seq: m.requestSeq,
+    join_seq: m.joinSeq,
+    cohost_seq: m.cohostSeq,
+  };
+}
+
+function fromMemberRow(r: SpaceMembersTable): MemberRecord {
+  return {
+    userId: r.user_id,
+    handle: r.handle,
+    guest: Number(r.guest) === 1,
+    role: r.role,
+    muted: Number(r.muted) === 1,
+    camera: Number(r.camera) === 1,
+    requested: Number(r.requested) === 1,
+    invited: Number(r.invited) === 1,
+    stageSeq: Number(r.stage_seq),
+    requestSeq: Number(r.request_seq),
+    joinSeq: Number(r.join_seq),
+    cohostSeq: Number(r.cohost_seq),
+  };
 }
 
 
@@ -32,6 +104,22 @@ function fromRow(row: SpacesTable): SpaceRecord {
     endReason: row.end_reason,
     recording: Number(row.recording) === 1,
     kind: row.kind === 'broadcast' ? 'broadcast' : 'space',
+    guestComments: Number(row.guest_comments) !== 0,
+  };
+}
+
+function lifecycleColumns(space: SpaceRecord) {
+  return {
+    title: space.title,
+    host_id: space.hostId,
+    host_handle: space.hostHandle,
+    state: space.state,
+    scheduled_for: toIso(space.scheduledFor),
+    started_at: toIso(space.startedAt),
+    ended_at: toIso(space.endedAt),
+    end_reason: space.endReason,
+    recording: bool(space.recording),
+    guest_comments: bool(space.guestComments),
   };
 }
 
@@ -51,8 +139,9 @@ export class SpaceStore {
         started_at: toIso(space.startedAt),
         ended_at: toIso(space.endedAt),
         end_reason: space.endReason,
-        recording: space.recording ? 1 : 0,
+        recording: bool(space.recording),
         kind: space.kind,
+        guest_comments: bool(space.guestComments),
         created_at: new Date().toISOString(),
       })
       .execute();
@@ -77,21 +166,45 @@ export class SpaceStore {
   }
 
   async update(space: SpaceRecord): Promise<void> {
-    await this.db
-      .updateTable('spaces')
-      .set({
-        title: space.title,
-        host_id: space.hostId,
-        host_handle: space.hostHandle,
-        state: space.state,
-        scheduled_for: toIso(space.scheduledFor),
-        started_at: toIso(space.startedAt),
-        ended_at: toIso(space.endedAt),
-        end_reason: space.endReason,
-        recording: space.recording ? 1 : 0,
-      })
-      .where('id', '=', space.id)
-      .execute();
+    await this.db.updateTable('spaces').set(lifecycleColumns(space)).where('id', '=', space.id).execute();
+  }
+
+  /** Writes one command's changes in one transaction: all of them, or (it throws) none. */
+  async commit(change: SpaceChange): Promise<void> {
+    const { spaceId } = change;
+    await this.db.transaction().execute(async (trx) => {
+      if (change.space) await trx.updateTable('spaces').set(lifecycleColumns(change.space)).where('id', '=', spaceId).execute();
+      const now = new Date().toISOString();
+      for (const userId of change.bans) {
+        await trx
+          .insertInto('space_bans')
+          .values({ space_id: spaceId, user_id: userId, created_at: now })
+          .onConflict((oc) => oc.columns(['space_id', 'user_id']).doNothing())
+          .execute();
+      }
+      if (change.clearMembers) {
+        await trx.deleteFrom('space_members').where('space_id', '=', spaceId).execute();
+        return;
+      }
+      if (change.remove.length > 0) {
+        await trx.deleteFrom('space_members').where('space_id', '=', spaceId).where('user_id', 'in', change.remove).execute();
+      }
+      for (const m of change.upsert) {
+        const row = memberRow(spaceId, m);
+        const { space_id: _s, user_id: _u, ...rest } = row;
+        await trx
+          .insertInto('space_members')
+          .values(row)
+          .onConflict((oc) => oc.columns(['space_id', 'user_id']).doUpdateSet(rest))
+          .execute();
+      }
+    });
+  }
+
+  /** The live members stored for a Space (empty once it ended). */
+  async members(spaceId: string): Promise<MemberRecord[]> {
+    const rows = await this.db.selectFrom('space_members').selectAll().where('space_id', '=', spaceId).execute();
+    return rows.map(fromMemberRow);
   }
 
   async addBan(spaceId: string, userId: string): Promise<void> {

@@ -184,18 +184,34 @@ class MediaWorker {
  * libdatachannel aborts the process when the media port cannot be bound (its gathering throws
  * on a native thread), so a port taken by something else is found here, at start, instead.
  * Only "in use" and "not allowed" fail the start: a host without IPv6 cannot try '::' at all.
+ * A port still in use is tried again for a while: the worker of a server that was just killed
+ * may still be on its way out.
  */
-function checkMediaPort(init: MediaInit): Promise<void> {
+async function checkMediaPort(init: MediaInit, log: Logger): Promise<void> {
+  const deadline = Date.now() + PORT_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    const err = await tryBind(init);
+    if (!err) return;
+    if (err.code !== 'EADDRINUSE' || Date.now() > deadline) {
+      throw new Error(`the media port ${init.transport.udpPort} cannot be bound: ${err.message}`);
+    }
+    if (attempt === 0) log.warn({ udpPort: init.transport.udpPort }, 'the media port is still in use: waiting for it');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const PORT_WAIT_MS = 10_000;
+
+function tryBind(init: MediaInit): Promise<NodeJS.ErrnoException | null> {
   const address = init.transport.bindAddress;
   const v6 = address ? address.includes(':') : true;
   const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false });
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();
-      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') reject(new Error(`the media port ${init.transport.udpPort} cannot be bound: ${err.message}`));
-      else resolve();
+      resolve(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? err : null);
     });
-    socket.bind(init.transport.udpPort, address ?? '::', () => socket.close(() => resolve()));
+    socket.bind(init.transport.udpPort, address ?? '::', () => socket.close(() => resolve(null)));
   });
 }
 
@@ -203,7 +219,7 @@ runWorker({
   init: mediaInitSchema,
   commands: mediaCommandSchema,
   async start(init, log, send) {
-    await checkMediaPort(init);
+    await checkMediaPort(init, log);
     const worker = new MediaWorker(init, log, send as (event: WorkerEvent) => void);
     const relayPort = await worker.bindRelay();
     log.info({ udpPort: init.transport.udpPort, relayPort }, 'media worker listening');

@@ -9,6 +9,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export interface BrowserUser {
   context: BrowserContext;
   page: Page;
+  /** What Chromium refused under the server's Content-Security-Policy (the app must cause none). */
+  cspViolations: string[];
+  /** Closes the browser; fails if the app broke its own Content-Security-Policy meanwhile. */
   close(): Promise<void>;
 }
 
@@ -49,12 +52,18 @@ export async function launchUser(opts: { audioWav?: string; videoY4m?: string; v
       }
     } as typeof RTCPeerConnection;
   });
+  const cspViolations: string[] = [];
+  context.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
     page,
+    cspViolations,
     async close() {
       await context.close().catch(() => undefined);
+      if (cspViolations.length > 0) throw new Error(`the app broke its Content-Security-Policy:\n${cspViolations.join('\n')}`);
     },
   };
 }

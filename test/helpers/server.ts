@@ -7,6 +7,25 @@ import nodeDataChannel from 'node-datachannel';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
+export const GENEROUS_LIMITS = {
+  signInPerMinute: 100_000,
+  signUpsPerHour: 100_000,
+  spacesPerHour: 100_000,
+  liveSpacesPerAccount: 10_000,
+  recordingsPerAccount: 10_000,
+  socketsPerAddress: 100_000,
+};
+
+/** The same, as the environment of a server process. */
+export const GENEROUS_LIMITS_ENV: Record<string, string> = {
+  SPACES_SIGNIN_PER_MINUTE: '100000',
+  SPACES_SIGNUPS_PER_HOUR: '100000',
+  SPACES_SPACES_PER_HOUR: '100000',
+  SPACES_LIVE_SPACES_PER_ACCOUNT: '10000',
+  SPACES_RECORDINGS_PER_ACCOUNT: '10000',
+  SPACES_SOCKETS_PER_ADDRESS: '100000',
+};
+
 export function randomMediaPort(): number {
   return 41000 + Math.floor(Math.random() * 8000);
 }
@@ -19,6 +38,9 @@ export async function startTestServer(overrides: Partial<Config> = {}, flags: Re
   const config: Config = {
     ...base,
     media: { ...base.media, udpPort: randomMediaPort(), bindAddress: '127.0.0.1' },
+    // Tests make many accounts, Spaces and sockets from one address: the abuse limits have
+    // their own tests, which set them low.
+    limits: { ...base.limits, ...GENEROUS_LIMITS },
     ...overrides,
   };
   const server = await startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));

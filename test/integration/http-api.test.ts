@@ -185,6 +185,17 @@ describe('Spaces', () => {
     assertError(await call('POST', '/api/spaces', { body: { title: 'ok', scheduledFor: 'tomorrow' }, token: host.token }), 400, 'bad_request');
   });
 
+  it('a title is checked like a comment: no NUL, controls, bidi overrides or invisible-only text, and nothing is created', async () => {
+    const before = (await call<{ live: unknown[] }>('GET', '/api/spaces')).body.live.length;
+    for (const title of ['nul\u0000inside', 'line\nbreak', 'tab\there', 'evil\u202Etxt.exe', 'iso\u2066late', '\u200B\u200B', '\u200D', '\u00AD \u200C']) {
+      const r = await call('POST', '/api/spaces', { body: { title }, token: host.token });
+      assertError(r, 400, 'bad_request');
+    }
+    assert.equal((await call<{ live: unknown[] }>('GET', '/api/spaces')).body.live.length, before);
+    const emoji = await call<SpaceSummary>('POST', '/api/spaces', { body: { title: 'Family 👨‍👩‍👧 night' }, token: host.token });
+    assert.equal(emoji.status, 201, 'emoji with joiners are fine');
+  });
+
   it('creating without a date goes live at once and shows in the directory', async () => {
     const before = Date.now();
     const r = await call<SpaceSummary>('POST', '/api/spaces', { body: { title: '  Live now  ' }, token: host.token });
@@ -300,6 +311,22 @@ describe('Spaces', () => {
 
   it('starting an unknown Space: 404 space_not_found', async () => {
     assertError(await call('POST', '/api/spaces/noSuchSpace42/start', { token: host.token }), 404, 'space_not_found');
+  });
+});
+
+describe('security headers', () => {
+  it('the app page has a CSP that allows its own inline theme script by hash, no framing, nosniff and a referrer policy', async () => {
+    const res = await fetch(`${server.url}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /object-src 'none'/);
+    assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/, 'the inline theme script is allowed by its hash, not by unsafe-inline');
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+    const api = await fetch(`${server.url}/api/spaces`);
+    assert.equal(api.headers.get('x-content-type-options'), 'nosniff', 'on the API too');
   });
 });
 

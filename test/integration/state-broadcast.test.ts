@@ -16,6 +16,8 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
   let host: TestParticipant;
   let spaceId: string;
   const guests: SignallingClient[] = [];
+  /** Each guest's public id, as its welcome said. */
+  const guestIds = new Map<SignallingClient, string>();
   let statesAtHost = 0;
 
   before(async () => {
@@ -36,7 +38,7 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
     new SignallingClient({
       url: server.url.replace(/^http/, 'ws') + '/ws',
       spaceId,
-      guestId: `storm${guests.length}x${process.pid}`,
+      guestSecret: `storm${guests.length}x${process.pid}`.padEnd(16, '0'),
       createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     });
 
@@ -46,7 +48,7 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
       Array.from({ length: GUESTS }, async () => {
         const g = guest();
         guests.push(g);
-        await g.connect();
+        guestIds.set(g, (await g.connect()).you.userId);
       }),
     );
     await waitFor(() => host.state.space?.listenerCount === GUESTS, 5000, `the host's state to count ${GUESTS} listeners`);
@@ -70,7 +72,7 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
     await asking.act({ action: 'requestToSpeak' });
     await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === welcome.you.userId), 3000, 'the request at the host');
     // Their places are held for the reconnect grace period, shown as not connected.
-    const left = new Set(Array.from({ length: 30 }, (_, i) => `guest:storm${60 + i}x${process.pid}`));
+    const left = new Set(guests.slice(60, 90).map((g) => guestIds.get(g)!));
     await waitFor(
       () => (host.state.space?.listeners ?? []).filter((l) => left.has(l.userId) && !l.connected).length === left.size,
       5000,

@@ -91,11 +91,32 @@ const SECRET = 'test-secret-with-enough-entropy-0123456789';
 const key = new TextEncoder().encode(SECRET);
 const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
+/** Accounts tokens are checked against: user-1, user-2 and u exist. */
+function fakeUsers() {
+  const versions = new Map<string, { handle: string; tokenVersion: number }>([
+    ['user-1', { handle: 'Alice', tokenVersion: 0 }],
+    ['user-2', { handle: 'Mallory', tokenVersion: 0 }],
+    ['u', { handle: 'A', tokenVersion: 0 }],
+  ]);
+  return {
+    async findById(id: string) {
+      const u = versions.get(id);
+      return u && { id, ...u };
+    },
+    async revokeTokens(id: string) {
+      const u = versions.get(id)!;
+      u.tokenVersion++;
+      return u.tokenVersion;
+    },
+  };
+}
+
 describe('tokens', () => {
-  const tokens = new TokenService(SECRET);
+  const tokens = new TokenService(SECRET, fakeUsers());
+  const alice = { userId: 'user-1', handle: 'Alice', tokenVersion: 0 };
 
   it('issues a token that verifies to the same claims', async () => {
-    const token = await tokens.issue({ userId: 'user-1', handle: 'Alice' });
+    const token = await tokens.issue(alice);
     assert.equal(token.split('.').length, 3);
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg: string };
     assert.equal(header.alg, 'HS256');
@@ -103,15 +124,15 @@ describe('tokens', () => {
   });
 
   it('expires in about 30 days', async () => {
-    const token = await tokens.issue({ userId: 'u', handle: 'h' });
+    const token = await tokens.issue({ userId: 'u', handle: 'h', tokenVersion: 0 });
     const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number; iss: string };
     assert.equal(payload.exp - payload.iat, 30 * 24 * 3600);
     assert.equal(payload.iss, 'spaces');
   });
 
   it('a token signed with another secret is null', async () => {
-    const other = new TokenService('another-secret-entirely-0123456789abcdef');
-    const token = await other.issue({ userId: 'user-1', handle: 'Alice' });
+    const other = new TokenService('another-secret-entirely-0123456789abcdef', fakeUsers());
+    const token = await other.issue(alice);
     assert.equal(await tokens.verify(token), null);
     assert.notEqual(await other.verify(token), null);
   });
@@ -124,7 +145,7 @@ describe('tokens', () => {
 
   it('an expired token is null', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ handle: 'Alice' })
+    const token = await new SignJWT({ handle: 'Alice', tv: 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('user-1')
       .setIssuer('spaces')
@@ -136,22 +157,37 @@ describe('tokens', () => {
 
   it('a token from another issuer, or without the claims, is null', async () => {
     const sign = (claims: Record<string, unknown>, build: (j: SignJWT) => SignJWT) =>
-      build(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h')).sign(key);
-    assert.equal(await tokens.verify(await sign({ handle: 'A' }, (j) => j.setSubject('u').setIssuer('elsewhere'))), null);
-    assert.equal(await tokens.verify(await sign({ handle: 'A' }, (j) => j.setSubject('u'))), null, 'no issuer');
-    assert.equal(await tokens.verify(await sign({}, (j) => j.setSubject('u').setIssuer('spaces'))), null, 'no handle');
-    assert.equal(await tokens.verify(await sign({ handle: 42 }, (j) => j.setSubject('u').setIssuer('spaces'))), null, 'handle not a string');
-    assert.equal(await tokens.verify(await sign({ handle: 'A' }, (j) => j.setIssuer('spaces'))), null, 'no subject');
-    // The control: the same construction with everything present verifies.
-    assert.deepEqual(await tokens.verify(await sign({ handle: 'A' }, (j) => j.setSubject('u').setIssuer('spaces'))), {
-      userId: 'u',
-      handle: 'A',
-    });
+      build(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt()).sign(key);
+    const full = (j: SignJWT) => j.setSubject('u').setIssuer('spaces').setExpirationTime('1h');
+    assert.equal(await tokens.verify(await sign({ tv: 0 }, (j) => j.setSubject('u').setIssuer('elsewhere').setExpirationTime('1h'))), null);
+    assert.equal(await tokens.verify(await sign({ tv: 0 }, (j) => j.setSubject('u').setExpirationTime('1h'))), null, 'no issuer');
+    assert.equal(await tokens.verify(await sign({ tv: 0 }, (j) => j.setSubject('u').setIssuer('spaces'))), null, 'no expiry');
+    assert.equal(await tokens.verify(await sign({}, full)), null, 'no token version');
+    assert.equal(await tokens.verify(await sign({ tv: '0' }, full)), null, 'token version not a number');
+    assert.equal(await tokens.verify(await sign({ tv: 0 }, (j) => j.setIssuer('spaces').setExpirationTime('1h'))), null, 'no subject');
+    // The control: the same construction with everything present verifies (the handle is the account's).
+    assert.deepEqual(await tokens.verify(await sign({ tv: 0, handle: 'Forged' }, full)), { userId: 'u', handle: 'A' });
+  });
+
+  it('a token for a user who does not exist is null', async () => {
+    assert.equal(await tokens.verify(await tokens.issue({ userId: 'nobody', handle: 'Ghost', tokenVersion: 0 })), null);
+  });
+
+  it('signing out everywhere revokes every token issued before it, and only those', async () => {
+    const users = fakeUsers();
+    const service = new TokenService(SECRET, users);
+    const before = await service.issue({ userId: 'user-2', handle: 'Mallory', tokenVersion: 0 });
+    const other = await service.issue(alice);
+    await service.revokeAll('user-2');
+    assert.equal(await service.verify(before), null);
+    assert.notEqual(await service.verify(other), null, "another user's tokens still work");
+    const after = await service.issue({ userId: 'user-2', handle: 'Mallory', tokenVersion: 1 });
+    assert.deepEqual(await service.verify(after), { userId: 'user-2', handle: 'Mallory' });
   });
 
   it('rejects alg "none"', async () => {
     const exp = Math.floor(Date.now() / 1000) + 3600;
-    const payload = b64url({ sub: 'admin', handle: 'admin', iss: 'spaces', exp });
+    const payload = b64url({ sub: 'user-1', handle: 'admin', iss: 'spaces', exp, tv: 0 });
     for (const alg of ['none', 'None', 'NONE']) {
       const header = b64url({ alg, typ: 'JWT' });
       assert.equal(await tokens.verify(`${header}.${payload}.`), null, alg);
@@ -160,7 +196,7 @@ describe('tokens', () => {
   });
 
   it('rejects other algorithms even with the right key', async () => {
-    const token = await new SignJWT({ handle: 'Alice' })
+    const token = await new SignJWT({ handle: 'Alice', tv: 0 })
       .setProtectedHeader({ alg: 'HS512' })
       .setSubject('user-1')
       .setIssuer('spaces')
@@ -170,14 +206,14 @@ describe('tokens', () => {
   });
 
   it('rejects a payload changed after signing', async () => {
-    const token = await tokens.issue({ userId: 'user-1', handle: 'Alice' });
+    const token = await tokens.issue(alice);
     const [h, p, s] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const forged = `${h}.${b64url({ ...claims, sub: 'user-2', handle: 'Mallory' })}.${s}`;
+    const forged = `${h}.${b64url({ ...claims, sub: 'user-2' })}.${s}`;
     assert.equal(await tokens.verify(forged), null);
     // Re-signing the forged payload by hand with the real key makes it valid: the check is the signature.
-    const resigned = createHmac('sha256', SECRET).update(`${h}.${b64url({ ...claims, sub: 'user-2', handle: 'Mallory' })}`).digest('base64url');
-    assert.deepEqual(await tokens.verify(`${h}.${b64url({ ...claims, sub: 'user-2', handle: 'Mallory' })}.${resigned}`), {
+    const resigned = createHmac('sha256', SECRET).update(`${h}.${b64url({ ...claims, sub: 'user-2' })}`).digest('base64url');
+    assert.deepEqual(await tokens.verify(`${h}.${b64url({ ...claims, sub: 'user-2' })}.${resigned}`), {
       userId: 'user-2',
       handle: 'Mallory',
     });

@@ -2,7 +2,7 @@
 // every segment start on a keyframe, and the output names HlsStream expects.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FFMPEG_PLAYLIST, hlsArgs, type HlsEncodeOptions } from '../../../src/egress/ffmpeg-hls.js';
+import { FFMPEG_LIST_SIZE, FFMPEG_PLAYLIST, hlsArgs, type HlsEncodeOptions } from '../../../src/egress/ffmpeg-hls.js';
 
 const opts: HlsEncodeOptions = {
   ffmpegPath: 'ffmpeg',
@@ -60,7 +60,8 @@ describe('hlsArgs', () => {
 
   it('writes fMP4 segments, init files and playlists with the names the origin reads', () => {
     const a = hlsArgs(opts);
-    assert.equal(arg(a, '-hls_list_size'), '0', 'ffmpeg keeps every segment listed; the origin windows');
+    assert.equal(arg(a, '-hls_list_size'), String(FFMPEG_LIST_SIZE), "ffmpeg lists its latest segments only, so reading its playlist costs the same at any hour");
+    assert.doesNotMatch(arg(a, '-hls_flags') ?? '', /delete_segments/, 'the origin prunes the files itself');
     assert.equal(arg(a, '-hls_segment_type'), 'fmp4');
     assert.equal(arg(a, '-hls_fmp4_init_filename'), 'init-%v.mp4');
     assert.equal(arg(a, '-hls_segment_filename'), '/var/hls/s1/r1/%v-%06d.m4s');

@@ -51,6 +51,22 @@ async function ffmpegWrites(dir: string, r: Rendition, durations: number[], opts
   await utimes(path, mtime, mtime);
 }
 
+/** What ffmpeg writes with a bounded list: only the latest `listSize` of `durations`, numbered. */
+async function ffmpegWritesWindow(dir: string, r: Rendition, durations: number[], listSize: number): Promise<void> {
+  const first = Math.max(0, durations.length - listSize);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI="init-${r}.mp4"`];
+  for (let i = first; i < durations.length; i++) lines.push(`#EXTINF:${durations[i]!.toFixed(6)},`, name(r, i));
+  await writeFile(join(dir, `init-${r}.mp4`), `init ${r}`);
+  for (let i = first; i < durations.length; i++) {
+    const f = join(dir, name(r, i));
+    if (!existsSync(f)) await writeFile(f, `${r} ${i}`);
+  }
+  const path = join(dir, FFMPEG_PLAYLIST[r]);
+  await writeFile(path, lines.join('\n') + '\n');
+  mtime += 1;
+  await utimes(path, mtime, mtime);
+}
+
 async function runDir(): Promise<string> {
   const dir = join(root, `run-${++n}`);
   await mkdir(dir, { recursive: true });
@@ -304,5 +320,41 @@ describe('HlsStream', () => {
     await s.close(false);
     await inflight;
     assert.equal(events.length, 2, 'segments on disk before close() must be announced');
+  });
+
+  it('follows a bounded ffmpeg list as its media sequence advances: every segment once, in order, on the run clock', async () => {
+    const dir = await runDir();
+    const { s, events } = stream(dir);
+    const durations: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      durations.push(1 + (i % 3) * 0.01);
+      await ffmpegWritesWindow(dir, 'audio', durations, 5);
+      await s.poll();
+    }
+    assert.deepEqual(events.map((e) => e.served.uri), durations.map((_, i) => `r7/${name('audio', i)}`));
+    let at = STARTED;
+    for (const [i, e] of events.entries()) {
+      assert.equal(e.served.wallStartMs, Math.round(at), `segment ${i} starts on the run clock`);
+      at += durations[i]! * 1000;
+    }
+    assert.equal(s.segmentCount('audio'), 40);
+    assert.deepEqual(s.nextSequence(), { audio: 40, video: 0 });
+    assert.match(s.playlist('audio')!, /#EXT-X-MEDIA-SEQUENCE:37\n/, 'the served window is the last 3');
+  });
+
+  it('segments that scrolled out of ffmpeg\'s list before a poll are counted as missed, and later ones keep their wall-clock start', async () => {
+    const dir = await runDir();
+    const { s, events } = stream(dir);
+    const missed: number[] = [];
+    s.on('missed', (_r, n) => missed.push(n));
+    await ffmpegWritesWindow(dir, 'audio', [1, 1], 3);
+    await s.poll();
+    // Eight more segments while we were not looking; ffmpeg lists only the last three.
+    await ffmpegWritesWindow(dir, 'audio', Array(10).fill(1), 3);
+    await s.poll();
+    assert.deepEqual(missed, [5]);
+    assert.deepEqual(events.map((e) => e.served.uri.slice(3)), [name('audio', 0), name('audio', 1), name('audio', 7), name('audio', 8), name('audio', 9)]);
+    assert.equal(events[2]!.served.wallStartMs, STARTED + 7000);
+    assert.deepEqual(s.nextSequence(), { audio: 10, video: 0 });
   });
 });

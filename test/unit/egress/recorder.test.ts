@@ -83,7 +83,7 @@ describe('Recorder', () => {
       { uri: 'rA-audio-000001.m4s', duration: 1, wallStartMs: T0 + 1000, map: 'rA-init-audio.mp4' },
     ]);
     const files = (await readdir(rec)).sort();
-    assert.deepEqual(files, ['audio.m3u8', 'rA-audio-000000.m4s', 'rA-audio-000001.m4s', 'rA-init-audio.mp4', 'segments.json', 'video.m3u8']);
+    assert.deepEqual(files, ['audio.m3u8', 'rA-audio-000000.m4s', 'rA-audio-000001.m4s', 'rA-init-audio.mp4', 'segments.jsonl', 'video.m3u8']);
   });
 
   it('the recording survives the live segment being deleted (pruned by the origin)', async () => {
@@ -160,8 +160,9 @@ describe('Recorder', () => {
     assert.ok(master.includes('\naudio.m3u8\n'));
     assert.ok(master.includes('\nvideo.m3u8\n'));
     assert.ok(master.includes('RESOLUTION=640x360'));
-    const manifest = JSON.parse(await readFile(join(rec, 'segments.json'), 'utf8')) as { final: boolean };
-    assert.equal(manifest.final, true);
+    const log = (await readFile(join(rec, 'segments.jsonl'), 'utf8')).trimEnd().split('\n');
+    assert.deepEqual(JSON.parse(log.at(-1)!), { final: true }, 'the log ends with the end');
+    assert.equal(log.length, r.segments('audio').length + r.segments('video').length + 1, 'one line per segment, then the end');
   });
 
   it('the master has no video variant when video is off', async () => {
@@ -300,5 +301,45 @@ describe('Recorder', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+
+  it('appends: each segment adds one line to the log and a few to its EVENT playlist, whatever came before', async () => {
+    const { rec, segment, init } = await setup();
+    const r = await Recorder.open(rec);
+    const sizes: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      await r.add('audio', 'rA', await segment('audio', i), init('audio'), served(i));
+      sizes.push((await readFile(join(rec, 'segments.jsonl'))).length + (await readFile(join(rec, 'audio.m3u8'))).length);
+    }
+    const growth = sizes.slice(1).map((s, i) => s - sizes[i]!);
+    assert.ok(Math.max(...growth.slice(5)) - Math.min(...growth.slice(5)) <= 4, `each add writes about as much as the last: ${growth.join(',')}`);
+    const playlist = parseMediaPlaylist(await readFile(join(rec, 'audio.m3u8'), 'utf8'));
+    assert.equal(playlist.segments.length, 50, 'the EVENT playlist lists every segment');
+  });
+
+  it('a log cut short by a crash loses only its unfinished last line, and later appends are clean', async () => {
+    const { rec, segment, init } = await setup();
+    const r = await Recorder.open(rec);
+    await r.add('audio', 'rA', await segment('audio', 0), init('audio'), served(0));
+    await r.add('audio', 'rA', await segment('audio', 1), init('audio'), served(1));
+    const log = join(rec, 'segments.jsonl');
+    await writeFile(log, (await readFile(log, 'utf8')) + '{"r":"audio","uri":"rA-au');
+    const again = await Recorder.open(rec);
+    assert.equal(again.segments('audio').length, 2);
+    await again.add('audio', 'rA', await segment('audio', 2), init('audio'), served(2));
+    const third = await Recorder.open(rec);
+    assert.deepEqual(third.segments('audio').map((s) => s.uri), ['rA-audio-000000.m4s', 'rA-audio-000001.m4s', 'rA-audio-000002.m4s']);
+  });
+
+  it('opens a recording made before the log (segments.json) and carries on with a log', async () => {
+    const { rec, segment, init } = await setup();
+    await mkdir(rec, { recursive: true });
+    const old = { segments: { audio: [{ ...served(0), uri: 'rA-audio-000000.m4s', map: 'rA-init-audio.mp4' }], video: [] }, final: false };
+    await writeFile(join(rec, 'segments.json'), JSON.stringify(old));
+    const r = await Recorder.open(rec);
+    assert.equal(r.segments('audio').length, 1);
+    await r.add('audio', 'rB', await segment('audio', 1), init('audio'), served(1));
+    const again = await Recorder.open(rec);
+    assert.deepEqual(again.segments('audio').map((s) => s.uri), ['rA-audio-000000.m4s', 'rB-audio-000001.m4s']);
   });
 });

@@ -26,7 +26,7 @@ export function Brand() {
 }
 
 export function AppHeader({ start, end, showAuth = true }: Props) {
-  const { user, signOut } = useAuth();
+  const { user, signOut, signOutEverywhere } = useAuth();
   return (
     <header className="app-header">
       <div className="app-header-inner">
@@ -41,6 +41,14 @@ export function AppHeader({ start, end, showAuth = true }: Props) {
                 <span className="account-handle">{user.handle}</span>
                 <button type="button" className="button button-ghost button-small" onClick={signOut}>
                   Sign out
+                </button>
+                <button
+                  type="button"
+                  className="button button-ghost button-small account-everywhere"
+                  title="End every session of this account, on every device"
+                  onClick={() => void signOutEverywhere().catch(() => signOut())}
+                >
+                  Sign out everywhere
                 </button>
               </div>
             ) : (

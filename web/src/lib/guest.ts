@@ -1,4 +1,5 @@
-// A guest listener keeps one random id across reloads, so the server recognises them.
+// A guest listener keeps one random secret across reloads, so the server recognises them. It
+// is the guest's credential: the server shows others only an id derived from it.
 import { KEYS, load, save } from './storage.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';

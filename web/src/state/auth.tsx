@@ -10,6 +10,8 @@ interface AuthValue {
   signIn(handle: string, password: string): Promise<User>;
   signUp(handle: string, password: string): Promise<User>;
   signOut(): void;
+  /** Ends every session of this account, on every device, then signs out here. */
+  signOutEverywhere(): Promise<void>;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -73,6 +75,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       signIn: async (handle, password) => adopt(await new ApiClient('').signIn(handle, password)),
       signUp: async (handle, password) => adopt(await new ApiClient('').signUp(handle, password)),
       signOut,
+      signOutEverywhere: async () => {
+        await api.signOutEverywhere();
+        signOut();
+      },
     }),
     [session, api, adopt, signOut],
   );

@@ -97,7 +97,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     const client = new SignallingClient({
       url: wsUrl(),
       spaceId,
-      ...(token ? { token } : { guestId: getGuestId() }),
+      ...(token ? { token } : { guestSecret: getGuestId() }),
       createSocket: (url) => {
         const ws = new WebSocket(url);
         // Registered before the SDK's onclose, so a final close stops reconnecting before it

@@ -1,0 +1,30 @@
+// Guests (listeners without an account). A guest's client keeps a random secret across reloads
+// so that it comes back as the same person; the secret is the guest's credential and appears in
+// no message to anyone else. Everyone else sees a public id derived from it with an HMAC under
+// the server's secret: it cannot be turned back into the secret, so seeing a guest (in the state
+// everyone gets, on a comment) gives nobody a way to join, comment or delete as them.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Person } from '../spaces/index.js';
+
+/** A guest secret: 16 to 64 URL-safe characters (the web app makes 21, 126 bits). */
+export const GUEST_SECRET = /^[A-Za-z0-9_-]{16,64}$/;
+
+export class GuestIdentities {
+  private readonly key: Buffer;
+
+  constructor(serverSecret: string) {
+    // A key of its own, so that a guest id never doubles as anything signed with the session key.
+    this.key = createHmac('sha256', serverSecret).update('spaces guest identity v1').digest();
+  }
+
+  /** A new secret, for a guest whose client brought none (it is told it, and only it). */
+  static newSecret(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** The guest a secret stands for. */
+  person(secret: string): Person {
+    const id = createHmac('sha256', this.key).update(secret).digest('base64url').slice(0, 22);
+    return { userId: `guest:${id}`, handle: `guest-${id.slice(0, 6)}`, guest: true };
+  }
+}
