@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
-import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -159,13 +159,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       websocket: true,
       // Refused before the upgrade: sockets cost memory whether or not they ever join.
       preValidation: async (req, reply) => {
-        if (!sockets.admits(req.ip)) {
+        if (!sockets.admits(clientAddress(req.ip))) {
           return reply.code(429).header('retry-after', '10').send({ code: 'rate_limited', message: 'too many connections from your address' });
         }
       },
     },
     (socket, req) => {
-      sockets.track(socket, req.ip);
+      sockets.track(socket, clientAddress(req.ip));
       handleSocket(socket, {
         spaces,
         tokens,
@@ -225,4 +225,12 @@ function loadOrCreateSecret(dataDir: string): string {
 /** A worker process's entry module, next to this one. */
 function workerEntry(name: string): string {
   return fileURLToPath(new URL(`./workers/${name}.ts`, import.meta.url));
+}
+
+/**
+ * The address limits count by: IPv4 as it is, IPv6 by its /64 (one host is usually given a
+ * whole /64, and could otherwise take a fresh address for every socket), as @fastify/rate-limit does.
+ */
+function clientAddress(ip: string): string {
+  return normalizeIP(ip, 64);
 }

@@ -1,7 +1,7 @@
 // Process hygiene for benchmarks: remember every process we start, and on the way out
 // (normal end, error, signal or watchdog) stop them and any children they left behind.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { descendantsOf } from '../../test/helpers/processes.js';
 
 const tracked = new Set<ChildProcess>();
 const hooks: Array<() => Promise<void>> = [];
@@ -18,19 +18,7 @@ export function onCleanup(hook: () => Promise<void>): void {
 }
 
 /** All descendants of `pid`, from /proc. */
-export function descendantPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry), ...descendantPids(Number(entry)));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+export const descendantPids = descendantsOf;
 
 /** Kills `pids` that still exist (by id only). */
 export function killPids(pids: number[]): void {

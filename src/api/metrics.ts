@@ -113,6 +113,15 @@ export function createMetrics(
     chatCounter('spaces_reactions_total', 'Reactions accepted', (c) => c.reactions);
     chatCounter('spaces_chat_rate_limited_total', 'Comments and reactions refused for going over a per-person rate', (c) => c.rateLimited);
   }
+  new client.Counter({
+    name: 'spaces_store_write_failures_total',
+    help: "Writes of live Spaces' changes that failed: each action was undone and refused, or the change is retried until stored",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(spaces.storeFailures);
+    },
+  });
   new client.Gauge({
     name: 'spaces_worker_up',
     help: 'Whether each worker process (media workers, the codec worker) is running',

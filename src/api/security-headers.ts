@@ -50,6 +50,8 @@ export async function registerSecurityHeaders(app: FastifyInstance, o: SecurityO
       },
     },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    // For browsers that know no frame-ancestors: the same answer.
+    xFrameOptions: { action: 'deny' },
     // Cross-origin isolation would stop pages on other sites from embedding a stream.
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: o.https ? { maxAge: 180 * 24 * 3600 } : false,

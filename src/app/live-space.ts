@@ -2,10 +2,8 @@
 // room (who hears whom), the open connections, and the grace timers that hold a dropped
 // participant's place. Domain events drive the media plane and the broadcasts, in one place.
 //
-// Commands run one at a time (CommandQueue). A client's action is acknowledged only once what
-// it changed is stored: the write happens before any effect, and a failed write undoes the
-// command and answers 'unavailable'. What nobody can refuse (a departure, a grace period
-// running out) always takes effect, and its write is retried until it lands (SpaceWriter).
+// Commands run one at a time, and a client's action is acknowledged only once what it changed
+// is stored (SpaceCommands); this turns their events into media, seating and broadcasts.
 import type { Logger } from 'pino';
 import { Space, type Person, type SpaceEvent } from '../spaces/index.js';
 import type { RoomHandle } from '../media/room-handle.js';
@@ -13,12 +11,10 @@ import { AppError } from './app-error.js';
 import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { personView, spaceSnapshot } from './space-views.js';
+import { StateBroadcaster } from './state-broadcaster.js';
 import { isOnStage } from '../spaces/permissions.js';
-import { CoalescedFlush } from './coalesced-flush.js';
-import { CommandQueue } from './command-queue.js';
 import { GraceTimers } from './grace-timers.js';
-import { SpaceWriter, type SpaceChangeStore } from './space-writer.js';
-import type { SpaceRecord } from '../store/space-store.js';
+import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
 import { normaliseCandidate } from '../media/ice-candidate.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
@@ -41,40 +37,11 @@ export interface LiveSpaceOptions {
   reconnectGraceMs: number;
 }
 
-/** Where the Space's changes are stored. */
-export interface LiveSpaceStorage {
-  store: SpaceChangeStore;
-  record(space: Space): SpaceRecord;
-  /** Members already stored (restored after a restart). */
-  stored: Iterable<string>;
-}
-
-const BROADCAST_DELAY_MS = 30;
-/**
- * A listener arriving or leaving changes only the audience part of the state, which nobody
- * needs within 30 ms (the newcomer gets its own snapshot at once). Every broadcast sends the
- * snapshot (up to 200 listeners, ~30 KB) to every connection, so at 30 ms a join storm of N
- * listeners would send O(N²) bytes: 500 listeners joining at 50/s made 500 MB/s of state.
- * So such changes wait longer as the audience grows, up to once a second.
- */
-const AUDIENCE_DELAY_PER_CONNECTION_MS = 2;
-const AUDIENCE_DELAY_MAX_MS = 1000;
-
-/** How long a change of the audience alone may wait before everyone is told, with `connections` to tell. */
-export function audienceChangeDelayMs(connections: number): number {
-  return Math.min(AUDIENCE_DELAY_MAX_MS, BROADCAST_DELAY_MS + connections * AUDIENCE_DELAY_PER_CONNECTION_MS);
-}
-
-type Mode = 'ack' | 'must';
-
 export class LiveSpace {
   private readonly connections = new Map<string, Connection>();
   private readonly graces = new GraceTimers();
-  private readonly broadcast = new CoalescedFlush(() => this.flushBroadcast());
-  private readonly queue = new CommandQueue();
-  private readonly writer: SpaceWriter;
-  /** A command is between its change and its write: nobody may be shown that state yet. */
-  private uncommitted = false;
+  private readonly broadcast: StateBroadcaster;
+  private readonly commands: SpaceCommands;
   private closed = false;
   private readonly seating: AudienceSeating;
   /** People publishing from an encoder over WHIP: present in the Space while it runs. */
@@ -91,9 +58,10 @@ export class LiveSpace {
     private readonly options: LiveSpaceOptions,
     private readonly log: Logger,
     private readonly audience: AudienceServing,
-    storage: LiveSpaceStorage,
+    storage: SpaceStorage,
   ) {
-    this.writer = new SpaceWriter(space, storage.store, storage.record, log, (retry) => void this.queue.run(retry), storage.stored);
+    this.commands = new SpaceCommands(space, storage, log);
+    this.broadcast = new StateBroadcaster(space, this.connections, () => room.activeSpeaker, () => this.commands.held);
     this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
     audience.egress.setRecording(space.recording);
     room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
@@ -126,11 +94,6 @@ export class LiveSpace {
     return this.connections.size;
   }
 
-  /** Writes that failed (then retried, or undone), for the metrics. */
-  get writeFailures(): number {
-    return this.writer.failures;
-  }
-
   /** Sends one serialised message to everyone connected (chat, reactions). */
   broadcastRaw(json: string): void {
     for (const c of this.connections.values()) c.sendRaw(json);
@@ -142,23 +105,27 @@ export class LiveSpace {
 
   /** Joins (or rejoins) a person; rejects with SpaceError when the domain refuses. */
   join(person: Person, conn: Connection): Promise<void> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       await this.exec(() => this.space.join(person, Date.now()), 'must');
       const previous = this.connections.get(person.userId);
       if (previous && previous !== conn) previous.close(4000, 'replaced by a newer connection');
       this.connections.set(person.userId, conn);
       this.graces.clear(person.userId);
       const p = this.space.participant(person.userId)!;
-      if (isOnStage(p.role)) this.room.setPublisher(person.userId, true, p.muted);
+      if (isOnStage(p.role)) {
+        this.room.setPublisher(person.userId, true, p.muted);
+        // After a restart the media room starts empty: a camera that was on is on again.
+        if (p.camera) this.room.setCamera(person.userId, true);
+      }
       this.seating.seat(person.userId);
       conn.send({ type: 'activeSpeaker', userId: this.room.activeSpeaker });
-      this.scheduleBroadcast(this.delayFor(p.role));
+      this.broadcast.scheduleFor(p.role);
     });
   }
 
   /** The socket closed without a Leave: hold the place for the grace period. */
   connectionLost(userId: string, conn: Connection): Promise<void> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       if (this.connections.get(userId) !== conn) return;
       this.connections.delete(userId);
       this.room.disconnect(userId);
@@ -168,7 +135,7 @@ export class LiveSpace {
       const role = this.space.participant(userId)?.role;
       await this.exec(() => this.space.disconnect(userId), 'must');
       this.startGrace(userId);
-      this.scheduleBroadcast(this.delayFor(role));
+      this.broadcast.scheduleFor(role);
     });
   }
 
@@ -177,7 +144,7 @@ export class LiveSpace {
    * are not here; they must be on stage (a host always is). Their camera turns on with video.
    */
   startIngest(person: Person, offer: string): Promise<string> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
       const known = this.space.participant(person.userId);
       const onStage = known ? isOnStage(known.role) : person.userId === this.space.hostId;
@@ -191,23 +158,23 @@ export class LiveSpace {
       if (hasVideo && !this.space.participant(person.userId)?.camera) {
         await this.exec(() => this.space.act(person.userId, { action: 'setCamera', on: true }, Date.now()), 'must');
       }
-      this.scheduleBroadcast();
+      this.broadcast.schedule();
       return answer;
     });
   }
 
   /** WHEP: a standard player watches (and hears) the Space as a listener without a WebSocket. */
   startPlayback(viewerId: string, offer: string): Promise<string> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       await this.exec(() => this.space.join({ userId: viewerId, handle: 'WHEP player', guest: true }, Date.now()), 'must');
       try {
         const answer = await this.room.acceptPlayback(viewerId, offer);
         this.players.add(viewerId);
-        this.scheduleBroadcast();
+        this.broadcast.schedule();
         return answer;
       } catch (err) {
         await this.exec(() => this.space.leave(viewerId, Date.now()), 'must');
-        this.scheduleBroadcast();
+        this.broadcast.schedule();
         throw err;
       }
     });
@@ -215,7 +182,7 @@ export class LiveSpace {
 
   /** A WHIP or WHEP session ended (DELETE, or its connection failed). */
   endSession(userId: string): Promise<void> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       if (this.players.delete(userId)) {
         this.room.endSession(userId);
         if (!this.closed) await this.depart(userId);
@@ -230,7 +197,7 @@ export class LiveSpace {
       }
       await this.exec(() => this.space.disconnect(userId), 'must');
       this.startGrace(userId);
-      this.scheduleBroadcast();
+      this.broadcast.schedule();
     });
   }
 
@@ -244,15 +211,15 @@ export class LiveSpace {
   }
 
   leave(userId: string): Promise<void> {
-    return this.queue.run(() => this.depart(userId));
+    return this.commands.run(() => this.depart(userId));
   }
 
   /** A client's action: acknowledged (resolves) only once what it changed is stored. */
   act(userId: string, action: Action): Promise<void> {
-    return this.queue.run(async () => {
+    return this.commands.run(async () => {
       this.hooks.check(userId, action);
       await this.exec(() => this.space.act(userId, action, Date.now()), 'ack');
-      this.scheduleBroadcast();
+      this.broadcast.schedule();
     });
   }
 
@@ -299,13 +266,13 @@ export class LiveSpace {
   dispose(): void {
     this.closed = true;
     this.graces.clearAll();
-    this.broadcast.cancel();
-    this.writer.close();
+    this.broadcast.close();
+    this.commands.close();
   }
 
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
   end(reason: string): Promise<void> {
-    return this.queue.run(async () => void (await this.exec(() => this.space.end(reason, Date.now()), 'must')));
+    return this.commands.run(async () => void (await this.exec(() => this.space.end(reason, Date.now()), 'must')));
   }
 
   snapshotFor(userId: string | null): { space: SpaceSnapshot; you: PersonView | null; invited: boolean } {
@@ -318,35 +285,9 @@ export class LiveSpace {
     };
   }
 
-  /**
-   * Runs a domain command (on the queue): 'ack' stores its changes before anything else
-   * happens and undoes it if that fails; 'must' always takes effect and stores when it can.
-   */
-  private async exec(command: () => SpaceEvent[], mode: Mode): Promise<SpaceEvent[]> {
-    this.space.begin();
-    let events: SpaceEvent[];
-    try {
-      events = command();
-    } catch (err) {
-      this.space.rollback();
-      throw err;
-    }
-    if (mode === 'ack') {
-      this.uncommitted = true;
-      try {
-        await this.writer.write(events);
-      } catch (err) {
-        this.space.rollback();
-        this.log.error({ err, space: this.space.id }, 'could not store an action: undone');
-        throw new AppError('unavailable', 'the server could not save that change, so nothing changed; try again in a moment');
-      } finally {
-        this.uncommitted = false;
-      }
-      this.space.commit();
-    } else {
-      this.space.commit();
-      await this.writer.writeOrRetry(events);
-    }
+  /** Runs a domain command (on the queue), stored as `mode` says, then applies its effects. */
+  private async exec(command: () => SpaceEvent[], mode: CommandMode): Promise<SpaceEvent[]> {
+    const events = await this.commands.exec(command, mode);
     this.apply(events);
     return events;
   }
@@ -360,7 +301,7 @@ export class LiveSpace {
     await this.exec(() => this.space.leave(userId, Date.now()), 'must');
     this.room.remove(userId);
     conn?.close(1000, 'left');
-    this.scheduleBroadcast(this.delayFor(role));
+    this.broadcast.scheduleFor(role);
   }
 
   private apply(events: SpaceEvent[]): void {
@@ -412,7 +353,7 @@ export class LiveSpace {
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.broadcast.run();
+    this.broadcast.now();
     const json = JSON.stringify({ type: 'ended', reason } satisfies ServerMessage);
     const conns = [...this.connections.values()];
     for (const c of conns) c.sendRaw(json);
@@ -422,7 +363,7 @@ export class LiveSpace {
     });
     this.connections.clear();
     this.graces.clearAll();
-    this.broadcast.cancel();
+    this.broadcast.close();
     this.seating.vacateAll();
     // The room itself is closed by the ended hook, after the egress has written its last segments.
     this.hooks.ended(this.space);
@@ -431,45 +372,16 @@ export class LiveSpace {
   private startGrace(userId: string): void {
     const ms = userId === this.space.hostId ? this.options.hostGraceMs : this.options.reconnectGraceMs;
     this.graces.start(userId, ms, (id) => {
-      void this.queue
+      void this.commands
         .run(async () => {
           if (this.closed) return;
           const events = await this.exec(() => this.space.expireGrace(id, Date.now()), 'must');
           if (events.length > 0) {
             this.room.remove(id);
-            this.scheduleBroadcast();
+            this.broadcast.schedule();
           }
         })
         .catch((err) => this.log.error({ err, space: this.space.id, user: id }, 'grace expiry failed'));
     });
-  }
-
-  /** How soon others must learn that someone in this role arrived or left. */
-  private delayFor(role: string | undefined): number {
-    return role === 'listener' ? audienceChangeDelayMs(this.connections.size) : BROADCAST_DELAY_MS;
-  }
-
-  /**
-   * State changes are coalesced: a burst of actions becomes one broadcast, sent within
-   * `delayMs`; a pending broadcast is brought forward by a more urgent change, never delayed.
-   */
-  private scheduleBroadcast(delayMs = BROADCAST_DELAY_MS): void {
-    if (!this.closed) this.broadcast.schedule(delayMs);
-  }
-
-  private flushBroadcast(): void {
-    // A change waiting for its write is not shown to anyone: the state goes out right after.
-    if (this.uncommitted) return this.scheduleBroadcast(5);
-    const publicSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, false));
-    const moderatorSnapshot = JSON.stringify(spaceSnapshot(this.space, this.room.activeSpeaker, true));
-    for (const [userId, conn] of this.connections) {
-      const me = this.space.participant(userId);
-      if (!me) continue;
-      const moderator = me.role === 'host' || me.role === 'cohost';
-      // Splice the shared snapshot into each message rather than re-serialising it per person.
-      conn.sendRaw(
-        `{"type":"state","space":${moderator ? moderatorSnapshot : publicSnapshot},"you":${JSON.stringify(personView(me))},"invited":${me.invited}}`,
-      );
-    }
   }
 }

@@ -43,6 +43,8 @@ export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
   /** Spaces each account created in the last hour, as a token bucket. */
   private readonly creations: PersonBuckets;
+  /** Writes of live Spaces' changes that failed (each undone, or retried until stored). */
+  storeFailures = 0;
   private readonly egresses = new Map<string, SpaceEgress>();
   readonly tiers: AudienceTiers;
 
@@ -260,7 +262,7 @@ export class SpaceService {
       this.options,
       log,
       { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
-      { store: this.store, record: toRecord, stored: members.map((m) => m.userId) },
+      { store: this.store, record: toRecord, stored: members.map((m) => m.userId), failed: () => void this.storeFailures++ },
     );
     this.live.set(record.id, live);
     return live;

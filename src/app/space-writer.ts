@@ -24,8 +24,6 @@ export class SpaceWriter {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = RETRY_FIRST_MS;
   private closed = false;
-  /** Writes that failed, for the metrics. */
-  failures = 0;
   /** Members with a stored row: a plain listener who was never stored costs nothing to leave. */
   private readonly stored: Set<string>;
 
@@ -38,6 +36,8 @@ export class SpaceWriter {
     private readonly schedule: (retry: () => Promise<void>) => void,
     /** The members already stored (restored after a restart). */
     stored: Iterable<string> = [],
+    /** Told of every failed write, for the metrics. */
+    private readonly failed: () => void = () => undefined,
   ) {
     this.stored = new Set(stored);
   }
@@ -47,31 +47,37 @@ export class SpaceWriter {
    * the store fails; the caller then undoes the command, and its bans are forgotten with it.
    */
   async write(events: readonly SpaceEvent[]): Promise<void> {
-    const touched = touchedBy(events);
-    const bans = events.flatMap((e) => (e.kind === 'removed' ? [e.userId] : []));
-    try {
-      await this.flush(touched, bans);
-    } catch (err) {
-      this.failures++;
-      // Those members are back as they were, which is what is stored: writing them again is harmless.
-      for (const id of touched.members) this.dirtyMembers.add(id);
-      throw err;
-    }
+    const err = await this.attempt(events, false);
+    if (err) throw err;
   }
 
   /** Stores what `events` changed; if the store fails, keeps it and tries again until it lands. */
   async writeOrRetry(events: readonly SpaceEvent[]): Promise<void> {
+    const err = await this.attempt(events, true);
+    if (!err) return;
+    this.log.error({ err, space: this.space.id, retryInMs: this.retryDelay }, 'could not store a change of the Space: retrying');
+    this.scheduleRetry();
+  }
+
+  /**
+   * One write of what `events` changed; resolves with the error if it failed. The members it
+   * touched stay to be written again (they are back as they were, or will be retried: either
+   * way a later write of them is right); with `keep`, so do its bans and the row.
+   */
+  private async attempt(events: readonly SpaceEvent[], keep: boolean): Promise<unknown> {
     const touched = touchedBy(events);
     const bans = events.flatMap((e) => (e.kind === 'removed' ? [e.userId] : []));
     try {
       await this.flush(touched, bans);
+      return null;
     } catch (err) {
-      this.failures++;
+      this.failed();
       for (const id of touched.members) this.dirtyMembers.add(id);
-      for (const id of bans) this.dirtyBans.add(id);
-      this.dirtyRow ||= touched.row;
-      this.log.error({ err, space: this.space.id, retryInMs: this.retryDelay }, 'could not store a change of the Space: retrying');
-      this.scheduleRetry();
+      if (keep) {
+        for (const id of bans) this.dirtyBans.add(id);
+        this.dirtyRow ||= touched.row;
+      }
+      return err ?? new Error('the write failed');
     }
   }
 
@@ -132,7 +138,7 @@ export class SpaceWriter {
           await this.flush({ row: false, members: new Set() }, []);
           this.log.info({ space: this.space.id }, 'stored the Space after earlier failures');
         } catch (err) {
-          this.failures++;
+          this.failed();
           this.retryDelay = Math.min(RETRY_MAX_MS, this.retryDelay * 2);
           this.log.error({ err, space: this.space.id, retryInMs: this.retryDelay }, 'still cannot store the Space');
           this.scheduleRetry();

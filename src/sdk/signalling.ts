@@ -254,7 +254,11 @@ export class SignallingClient {
     }
     this.attempt++;
     this.setStatus('reconnecting');
-    const delay = Math.min(4000, 200 * 2 ** Math.min(this.attempt - 1, 5));
+    // Doubling from 200 ms to at most 2 s: a restarted server is rejoined within 2 s of coming
+    // back. Each delay is drawn from its upper half, so an audience that lost the server at the
+    // same moment does not all come back at the same moment.
+    const ceiling = Math.min(2000, 200 * 2 ** Math.min(this.attempt - 1, 4));
+    const delay = ceiling * (0.5 + Math.random() * 0.5);
     setTimeout(() => {
       if (!this.closedByUs && !this.finished) this.open();
     }, delay);

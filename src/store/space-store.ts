@@ -129,21 +129,7 @@ export class SpaceStore {
   async create(space: SpaceRecord): Promise<void> {
     await this.db
       .insertInto('spaces')
-      .values({
-        id: space.id,
-        title: space.title,
-        host_id: space.hostId,
-        host_handle: space.hostHandle,
-        state: space.state,
-        scheduled_for: toIso(space.scheduledFor),
-        started_at: toIso(space.startedAt),
-        ended_at: toIso(space.endedAt),
-        end_reason: space.endReason,
-        recording: bool(space.recording),
-        kind: space.kind,
-        guest_comments: bool(space.guestComments),
-        created_at: new Date().toISOString(),
-      })
+      .values({ id: space.id, ...lifecycleColumns(space), kind: space.kind, created_at: new Date().toISOString() })
       .execute();
   }
 

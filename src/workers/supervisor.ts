@@ -35,7 +35,8 @@ export interface SupervisorEvents<Event> {
 
 /** Delays before restart attempts; back to the first once a process has stayed up a while. */
 const RESTART_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10_000];
-const STABLE_AFTER_MS = 30_000;
+/** A worker that ran this long before it died was not crash-looping: the next restart is quick. */
+const STABLE_AFTER_MS = 10_000;
 const LOG_LINES_PER_SECOND = 200;
 const LOG_BURST = 2000;
 const MAX_LOG_LINE = 16 * 1024;

@@ -1,5 +1,6 @@
-// What the server's processes hold, read from /proc: their children, and the UDP sockets
-// among their open files. Used to prove that no encoder holds a media socket.
+// What processes hold, read from /proc: their children and descendants, and the UDP sockets
+// among their open files. Tests prove with it that no encoder holds a media socket; tests
+// and benchmarks find what a server started.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Process ids whose parent is `pid`. */
@@ -16,6 +17,13 @@ export function childrenOf(pid: number): number[] {
       // gone meanwhile
     }
   }
+  return out;
+}
+
+/** Every process below `pid`: its children, theirs, and so on. */
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
   return out;
 }
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { childrenOf } from './processes.js';
+import { descendantsOf } from './processes.js';
 import { GENEROUS_LIMITS_ENV } from './server.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -41,12 +41,6 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const c of childrenOf(pid)) out.push(c, ...descendants(c));
-  return out;
 }
 
 function alive(pid: number): boolean {
@@ -97,7 +91,7 @@ export async function spawnServer(o: ServerProcessOptions): Promise<ServerProces
       reject(new Error(`the server exited with ${code}:\n${output.join('\n')}`));
     });
   });
-  const tree = () => [child.pid!, ...descendants(child.pid!)];
+  const tree = () => [child.pid!, ...descendantsOf(child.pid!)];
   return {
     url,
     child,

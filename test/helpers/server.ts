@@ -30,8 +30,11 @@ export function randomMediaPort(): number {
   return 41000 + Math.floor(Math.random() * 8000);
 }
 
-/** `flags` are the `serve` command's flags (e.g. 'hls-mode': 'always'); `overrides` replace whole fields. */
-export async function startTestServer(overrides: Partial<Config> = {}, flags: Record<string, string> = {}): Promise<RunningServer> {
+/**
+ * `flags` are the `serve` command's flags (e.g. 'hls-mode': 'always'); `overrides` replace whole
+ * fields. With `log`, every line of the server's JSON log (its workers' too) is kept there, at debug level.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, flags: Record<string, string> = {}, opts: { log?: string[] } = {}): Promise<RunningServer & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spaces-test-'));
   // One media worker (in-process) unless a test asks for more; multi-worker.test.ts does.
   const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'media-workers': process.env.SPACES_MEDIA_WORKERS ?? '1', ...flags });
@@ -43,9 +46,13 @@ export async function startTestServer(overrides: Partial<Config> = {}, flags: Re
     limits: { ...base.limits, ...GENEROUS_LIMITS },
     ...overrides,
   };
-  const server = await startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
+  const logger = opts.log
+    ? pino({ level: 'debug' }, { write: (line: string) => void opts.log!.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  const server = await startServer(config, logger);
   return {
     ...server,
+    dataDir: config.dataDir,
     async close() {
       await server.close();
       // The test's own bots use node-datachannel in this process; its threads keep the

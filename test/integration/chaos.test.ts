@@ -266,6 +266,8 @@ describe('chaos: a full disk', () => {
     assert.equal(listener.state.you!.role, 'listener');
     const commented = await listener.signalling.comment('on a full disk').then(() => true, () => false);
     assert.equal(commented, false, 'a comment that cannot be stored is refused');
+    const failures = /^spaces_store_write_failures_total (\d+)$/m.exec(await (await fetch(`${proc.url}/metrics`)).text());
+    assert.ok(Number(failures?.[1]) >= 3, `the failed writes are counted (${failures?.[1]})`);
     // Leaving cannot be refused: it takes effect now and is stored once there is room.
     await co.signalling.leave();
 
@@ -293,7 +295,7 @@ describe('chaos: a full disk', () => {
 describe('chaos: a flood of one Space\'s sockets', () => {
   it('the limits hold, the flooders are turned away or closed, and the host\'s actions all land', async (t) => {
     const server = await startTestServer({
-      limits: { signInPerMinute: 1000, signInFreeFailures: 5, signInMaxWaitSeconds: 60, signUpsPerHour: 1000, spacesPerHour: 100, liveSpacesPerAccount: 10, recordingsPerAccount: 2, socketsPerAddress: 60, joinTimeoutMs: 1500, idleTimeoutMs: 60_000 },
+      limits: { signInPerMinute: 1000, signInFreeFailures: 5, signInMaxWaitSeconds: 60, signUpsPerHour: 1000, spacesPerHour: 100, liveSpacesPerAccount: 10, recordingsPerAccount: 2, socketsPerAddress: 60, joinTimeoutMs: 5000, idleTimeoutMs: 60_000 },
     });
     const sockets: WebSocket[] = [];
     const cast = new Cast();
@@ -328,7 +330,8 @@ describe('chaos: a flood of one Space\'s sockets', () => {
       await sleep(300);
       // Far over the per-connection rate (a burst of 40, then 200 refusals before the close).
       for (let round = 0; round < 300; round++) for (const ws of flooders) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'react', emoji: '🔥' }));
-      await waitFor(() => outcomes.closedFlooding > 0 && outcomes.closedIdle > 0, 10_000, 'flooders and idlers closed');
+      // The idle ones go at the join deadline (5 s: long enough that all 120 were tried first).
+      await waitFor(() => outcomes.closedFlooding > 0 && outcomes.closedIdle > 0, 20_000, 'flooders and idlers closed');
       await cast.settle();
       await cast.verify(server.url, 'after the flood');
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
+import { finishedRecording } from '../helpers/recordings.js';
 import { hlsAudio, probeDuration, rmsWindows, videoDetail } from '../helpers/hls.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
@@ -134,11 +135,7 @@ for (const mediaWorkers of [1, 2]) describe(`HLS tier and recording (${mediaWork
     await sleep(Math.max(0, 30_000 - (Date.now() - spaceStartedAt)));
     const endedAt = Date.now();
     await host.signalling.act({ action: 'end' });
-    let rec = await hostApi.getRecording(spaceId).catch(() => null);
-    for (let i = 0; i < 100 && rec?.state !== 'ready'; i++) {
-      await sleep(100);
-      rec = await hostApi.getRecording(spaceId).catch(() => null);
-    }
+    const rec = await finishedRecording(hostApi, spaceId);
     assert.ok(rec, 'the Space has a recording');
     assert.equal(rec.state, 'ready');
     const spaceSeconds = (endedAt - spaceStartedAt) / 1000;

@@ -53,6 +53,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await speaker.signalling.act({ action: 'requestToSpeak' });
       await cohost.signalling.act({ action: 'approve', userId: id(speaker) });
       await host.signalling.act({ action: 'mute', userId: id(speaker) });
+      await speaker.signalling.act({ action: 'setCamera', on: true });
       const requester = await enter('requester');
       await requester.signalling.act({ action: 'requestToSpeak' });
       const invitee = await enter('invitee');
@@ -75,11 +76,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await waitFor(() => Object.values(people).every((p) => (welcomes.get(p) ?? 0) > 0 && p.signalling.status === 'connected'), 60_000, `${label}: everyone back`);
       const { host, cohost, speaker, requester, invitee, listener } = people;
       await waitFor(() => host.state.space?.stage.length === 3 && host.state.space.requests.length === 1, 10_000, `${label}: the stage and requests`);
-      const stage = host.state.space!.stage.map((p) => [p.userId, p.role, p.muted]);
+      const stage = host.state.space!.stage.map((p) => [p.userId, p.role, p.muted, p.camera]);
       assert.deepEqual(stage, [
-        [host.state.you!.userId, 'host', false],
-        [cohost.state.you!.userId, 'cohost', false],
-        [speaker.state.you!.userId, 'speaker', true],
+        [host.state.you!.userId, 'host', false, false],
+        [cohost.state.you!.userId, 'cohost', false, false],
+        [speaker.state.you!.userId, 'speaker', true, true],
       ]);
       assert.deepEqual(host.state.space!.requests.map((p) => p.userId), [requester.state.you!.userId]);
       assert.equal(speaker.state.you?.muted, true, 'still muted by the host');

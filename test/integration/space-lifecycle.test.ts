@@ -11,20 +11,10 @@ import { startTestServer, randomMediaPort } from '../helpers/server.js';
 import { account, joinSpace, sleep, waitFor } from '../helpers/clients.js';
 import { childrenOf, commandOf } from '../helpers/processes.js';
 import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
-import type { RecordingView, SpaceSummary } from '../../src/protocol/messages.js';
-import type { ApiClient } from '../../src/sdk/api.js';
+import type { SpaceSummary } from '../../src/protocol/messages.js';
+import { finishedRecording } from '../helpers/recordings.js';
 
 const GRACE_MS = 1500;
-
-/** The Space's recording once it is finished (finishing follows the end by a moment). */
-async function finishedRecording(api: ApiClient, id: string): Promise<RecordingView | null> {
-  let rec = await api.getRecording(id).catch(() => null);
-  for (let i = 0; i < 100 && rec?.state !== 'ready'; i++) {
-    await sleep(100);
-    rec = await api.getRecording(id).catch(() => null);
-  }
-  return rec;
-}
 
 async function spaceState(url: string, id: string): Promise<SpaceSummary & { endReason?: string }> {
   return (await (await fetch(`${url}/api/spaces/${id}`)).json()) as SpaceSummary;

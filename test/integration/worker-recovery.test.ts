@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
+import { finishedRecording } from '../helpers/recordings.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav } from '../helpers/media-fixtures.js';
 import { hlsAudio, rmsWindows } from '../helpers/hls.js';
@@ -133,11 +134,7 @@ for (const mediaWorkers of [1, 2]) {
       await sleep(2000);
       const endedAt = Date.now();
       await host.signalling.act({ action: 'end' });
-      let rec = await hostApi.getRecording(spaceId).catch(() => null);
-      for (let i = 0; i < 100 && rec?.state !== 'ready'; i++) {
-        await sleep(100);
-        rec = await hostApi.getRecording(spaceId).catch(() => null);
-      }
+      const rec = await finishedRecording(hostApi, spaceId);
       assert.ok(rec, 'the Space has a recording');
       assert.equal(rec.state, 'ready');
       const spaceSeconds = (endedAt - startedAt) / 1000;

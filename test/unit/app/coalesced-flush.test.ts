@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoalescedFlush } from '../../../src/app/coalesced-flush.js';
-import { audienceChangeDelayMs } from '../../../src/app/live-space.js';
+import { audienceChangeDelayMs } from '../../../src/app/state-broadcaster.js';
 
 describe('CoalescedFlush', () => {
   it('turns a burst of changes into one flush at the first deadline', (t) => {

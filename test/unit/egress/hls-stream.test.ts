@@ -34,28 +34,16 @@ afterEach(() => {
 
 const name = (r: Rendition, i: number) => `${r}-${String(i).padStart(6, '0')}.m4s`;
 
-/** Writes what ffmpeg has written after `durations.length` segments of rendition `r`. */
-async function ffmpegWrites(dir: string, r: Rendition, durations: number[], opts: { map?: boolean; ended?: boolean } = {}): Promise<void> {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS'];
+/**
+ * Writes what ffmpeg has written after `durations.length` segments of rendition `r`: every one
+ * of them, or with `listSize` only the latest (numbered from EXT-X-MEDIA-SEQUENCE).
+ */
+async function ffmpegWrites(dir: string, r: Rendition, durations: number[], opts: { map?: boolean; ended?: boolean; listSize?: number } = {}): Promise<void> {
+  const first = opts.listSize ? Math.max(0, durations.length - opts.listSize) : 0;
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (opts.map !== false) lines.push(`#EXT-X-MAP:URI="init-${r}.mp4"`);
-  durations.forEach((d, i) => lines.push(`#EXTINF:${d.toFixed(6)},`, name(r, i)));
-  if (opts.ended) lines.push('#EXT-X-ENDLIST');
-  await writeFile(join(dir, `init-${r}.mp4`), `init ${r}`);
-  for (let i = 0; i < durations.length; i++) {
-    const f = join(dir, name(r, i));
-    if (!existsSync(f)) await writeFile(f, `${r} ${i}`);
-  }
-  const path = join(dir, FFMPEG_PLAYLIST[r]);
-  await writeFile(path, lines.join('\n') + '\n');
-  mtime += 1;
-  await utimes(path, mtime, mtime);
-}
-
-/** What ffmpeg writes with a bounded list: only the latest `listSize` of `durations`, numbered. */
-async function ffmpegWritesWindow(dir: string, r: Rendition, durations: number[], listSize: number): Promise<void> {
-  const first = Math.max(0, durations.length - listSize);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI="init-${r}.mp4"`];
   for (let i = first; i < durations.length; i++) lines.push(`#EXTINF:${durations[i]!.toFixed(6)},`, name(r, i));
+  if (opts.ended) lines.push('#EXT-X-ENDLIST');
   await writeFile(join(dir, `init-${r}.mp4`), `init ${r}`);
   for (let i = first; i < durations.length; i++) {
     const f = join(dir, name(r, i));
@@ -328,7 +316,7 @@ describe('HlsStream', () => {
     const durations: number[] = [];
     for (let i = 0; i < 40; i++) {
       durations.push(1 + (i % 3) * 0.01);
-      await ffmpegWritesWindow(dir, 'audio', durations, 5);
+      await ffmpegWrites(dir, 'audio', durations, { listSize: 5 });
       await s.poll();
     }
     assert.deepEqual(events.map((e) => e.served.uri), durations.map((_, i) => `r7/${name('audio', i)}`));
@@ -347,10 +335,10 @@ describe('HlsStream', () => {
     const { s, events } = stream(dir);
     const missed: number[] = [];
     s.on('missed', (_r, n) => missed.push(n));
-    await ffmpegWritesWindow(dir, 'audio', [1, 1], 3);
+    await ffmpegWrites(dir, 'audio', [1, 1], { listSize: 3 });
     await s.poll();
     // Eight more segments while we were not looking; ffmpeg lists only the last three.
-    await ffmpegWritesWindow(dir, 'audio', Array(10).fill(1), 3);
+    await ffmpegWrites(dir, 'audio', Array(10).fill(1), { listSize: 3 });
     await s.poll();
     assert.deepEqual(missed, [5]);
     assert.deepEqual(events.map((e) => e.served.uri.slice(3)), [name('audio', 0), name('audio', 1), name('audio', 7), name('audio', 8), name('audio', 9)]);
