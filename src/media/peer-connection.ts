@@ -19,6 +19,20 @@ export function openPeerConnection(name: string, transport: TransportConfig): Pe
 }
 
 /**
+ * Tracks we closed whose close the binding has not yet reported. The binding drops a track
+ * from its registry (which its cleanup() walks) only in the onClosed callback, which comes
+ * later, through the event loop; a track collected before that leaves a dangling pointer in
+ * the registry and under the callback still queued, and the process crashed at the next
+ * cleanup() (SIGSEGV in TrackWrapper::CleanupAll, seen in the tests). So a closed track is
+ * held until the binding says it is closed.
+ */
+const closing = new Set<Track>();
+/** Tracks given our onClosed callback (keepTrack): their close will be reported. */
+const watched = new WeakSet<Track>();
+/** Tracks whose close the binding has reported: nothing of them is left in its registry. */
+const reported = new WeakSet<Track>();
+
+/**
  * Keeps a track until it is closed. Keep a JS reference to every track (node-datachannel
  * stops delivering to a collected one), and give it an onClosed callback: only from that
  * callback does the binding drop the track from its registry and free the last of its
@@ -26,13 +40,18 @@ export function openPeerConnection(name: string, transport: TransportConfig): Pe
  * leave a dangling entry there (a crash at shutdown).
  */
 export function keepTrack(tracks: Track[], track: Track): Track {
-  track.onClosed(() => undefined);
+  track.onClosed(() => {
+    reported.add(track);
+    closing.delete(track);
+  });
+  watched.add(track);
   tracks.push(track);
   return track;
 }
 
 /**
- * Closes every track of a PeerConnection, then the connection, and forgets the tracks.
+ * Closes every track of a PeerConnection, then the connection, and forgets the tracks (once
+ * the binding has said they are closed: see `closing`).
  * `pc.close()` alone is not enough: node-datachannel keeps each track's callbacks (one N-API
  * thread-safe function, so one libuv async handle, each) until the track itself is closed, and
  * a callback that refers back to its peer keeps the track from ever being collected. libuv
@@ -41,6 +60,7 @@ export function keepTrack(tracks: Track[], track: Track): Track {
  */
 export function closePeerConnection(pc: PeerConnection | null, tracks: Track[]): void {
   for (const track of tracks) {
+    if (watched.has(track) && !reported.has(track)) closing.add(track);
     try {
       track.close();
     } catch {
@@ -53,6 +73,11 @@ export function closePeerConnection(pc: PeerConnection | null, tracks: Track[]):
   } catch {
     // already closed by the library
   }
+}
+
+/** Closed tracks still waiting for the binding's word (for tests: it must come). */
+export function tracksClosing(): number {
+  return closing.size;
 }
 
 /**

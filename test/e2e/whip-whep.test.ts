@@ -257,4 +257,13 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     });
     assert.equal(received, 'video/VP8');
   });
+
+  it('kill -9 of the codec worker: the H.264 camera is transcoded again on its new ffmpeg, and the picture comes back', async () => {
+    const restarts = server.codec.status().restarts;
+    process.kill(server.codec.pid!, 'SIGKILL');
+    await waitFor(() => server.codec.status().restarts === restarts + 1 && server.codec.status().up, 15_000, 'the codec worker back');
+    const after = await whepViewer.evaluate(() => (window as any).samples.length as number);
+    // The session is opened again on a fresh ffmpeg, which asks the encoder for a keyframe.
+    await whepViewer.waitForFunction((n) => (window as any).samples.length >= n + 30, after, { timeout: 30_000 });
+  });
 });

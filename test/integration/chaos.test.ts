@@ -232,6 +232,8 @@ describe('chaos: a full disk', () => {
       execFileSync('umount', [mount], { stdio: 'ignore' });
       rmSync(mount, { recursive: true, force: true });
     }
+    // The bots' node-datachannel threads, as after the other cases with a server of its own.
+    nodeDataChannel.cleanup();
   });
 
   it('an action that cannot be stored is refused and undone; once there is room, it works and survives a restart', async (t) => {
@@ -270,6 +272,7 @@ describe('chaos: a full disk', () => {
     assert.ok(Number(failures?.[1]) >= 3, `the failed writes are counted (${failures?.[1]})`);
     // Leaving cannot be refused: it takes effect now and is stored once there is room.
     await co.signalling.leave();
+    co.close();
 
     rmSync(filler);
     await host.signalling.act({ action: 'approve', userId: listener.state.you!.userId });

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { type Track } from 'node-datachannel';
 import { Peer } from '../../src/media/peer.js';
-import { closePeerConnection } from '../../src/media/peer-connection.js';
+import { closePeerConnection, tracksClosing } from '../../src/media/peer-connection.js';
 import { createCounters } from '../../src/media/counters.js';
 import type { TransportConfig } from '../../src/media/transport-config.js';
 import { IGNORED_PEER_EVENTS } from '../helpers/peer-events.js';
@@ -49,5 +49,19 @@ describe('closing peers', () => {
     peer.close();
     assert.ok(tracks.every(isClosed), `${tracks.filter((t) => !isClosed(t)).length} tracks left open`);
     assert.equal(peer.isClosed, true);
+  });
+
+  it("a closed peer's tracks are held until the binding says they are closed, then let go", async () => {
+    // Let go before that, a track could be collected while the binding still counted it, and
+    // its cleanup() crashed the process (SIGSEGV in TrackWrapper::CleanupAll).
+    const before = tracksClosing();
+    const peer = new Peer('held', transport, createCounters(), IGNORED_PEER_EVENTS, 3, pino({ level: 'silent' }));
+    peer.close();
+    assert.equal(tracksClosing(), before + 7, 'held right after close');
+    const start = Date.now();
+    while (tracksClosing() > before) {
+      assert.ok(Date.now() - start < 10_000, `${tracksClosing() - before} tracks never reported closed`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   });
 });
