@@ -13,7 +13,7 @@ export interface AppMetrics {
 }
 
 export function createMetrics(
-  media: MediaPlane,
+  media: MediaPlane & { readonly codecLinkDropped?: number },
   spaces: SpaceService,
   chat?: { counters: ChatCounters },
   workers: () => WorkerStatus[] = () => media.status(),
@@ -113,6 +113,15 @@ export function createMetrics(
     chatCounter('spaces_reactions_total', 'Reactions accepted', (c) => c.reactions);
     chatCounter('spaces_chat_rate_limited_total', 'Comments and reactions refused for going over a per-person rate', (c) => c.rateLimited);
   }
+  new client.Counter({
+    name: 'spaces_codec_link_dropped_total',
+    help: 'Frames the media workers could not send the codec worker (HLS taps, transcoding): the link was down or the codec worker behind',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(media.codecLinkDropped ?? 0);
+    },
+  });
   new client.Counter({
     name: 'spaces_store_write_failures_total',
     help: "Writes of live Spaces' changes that failed: each action was undone and refused, or the change is retried until stored",

@@ -339,7 +339,7 @@ export class LiveSpace {
           this.seating.forget(e.userId);
           break;
         case 'hostChanged':
-          this.log.info({ space: this.space.id, from: e.from, to: e.to }, 'host handed over');
+          this.log.info({ from: e.from, to: e.to }, 'host handed over');
           break;
         default:
           break;
@@ -381,7 +381,7 @@ export class LiveSpace {
             this.broadcast.schedule();
           }
         })
-        .catch((err) => this.log.error({ err, space: this.space.id, user: id }, 'grace expiry failed'));
+        .catch((err) => this.log.error({ err, user: id }, 'grace expiry failed'));
     });
   }
 }

@@ -72,7 +72,7 @@ export class SpaceCommands {
       await this.writer.write(events);
     } catch (err) {
       this.space.rollback();
-      this.log.error({ err, space: this.space.id }, 'could not store an action: undone');
+      this.log.error({ err }, 'could not store an action: undone');
       throw new AppError('unavailable', 'the server could not save that change, so nothing changed; try again in a moment');
     } finally {
       this.writing = false;

@@ -119,7 +119,7 @@ export class SpaceEgress {
   }
 
   private fail(err: unknown): void {
-    this.log.error({ err, space: this.spaceId }, 'recording bookkeeping failed');
+    this.log.error({ err }, 'recording bookkeeping failed');
   }
 
   /** The Space ended (or the server stops): stop the encoder, keep its last segments if recording. */
@@ -153,7 +153,7 @@ export class SpaceEgress {
       this.stopTimer = setTimeout(() => {
         this.stopTimer = null;
         if (this.wanted) return;
-        this.log.info({ space: this.spaceId }, 'HLS egress no longer needed: stopping');
+        this.log.info('HLS egress no longer needed: stopping');
         if (this.runTag) this.encoders.stop(this.spaceId, this.dirOf(this.runTag));
       }, this.settings.lingerMs);
       this.stopTimer.unref();
@@ -164,7 +164,7 @@ export class SpaceEgress {
     // A new name per run: segment URLs are cached as immutable, so a run never reuses one.
     this.runTag = `r${Date.now().toString(36)}`;
     this.encoders.start(this.spaceId, { ...this.settings.encoding, dir: this.dirOf(this.runTag) });
-    this.log.info({ space: this.spaceId, run: this.runTag }, 'HLS egress starting');
+    this.log.info({ run: this.runTag }, 'HLS egress starting');
   }
 
   private onEncoder(e: EncoderEvent): void {
@@ -188,14 +188,14 @@ export class SpaceEgress {
         if (!this.recording) return;
         const add = this.recordings
           .addSegment(this.spaceId, runTag, seg)
-          .catch((err) => this.log.error({ err, space: this.spaceId, file: seg.file }, 'could not keep a segment in the recording'))
+          .catch((err) => this.log.error({ err, file: seg.file }, 'could not keep a segment in the recording'))
           .finally(() => this.pendingAdds.delete(add));
         this.pendingAdds.add(add);
       });
       this.stream = stream;
       return;
     }
-    if (e.state === 'failed') this.log.error({ space: this.spaceId, error: e.error }, 'HLS egress failed');
+    if (e.state === 'failed') this.log.error({ error: e.error }, 'HLS egress failed');
     this.room.setEncoderTap(false);
     void this.endRun(true).then(() => {
       this.onRunEnded?.();

@@ -55,7 +55,7 @@ export class SpaceWriter {
   async writeOrRetry(events: readonly SpaceEvent[]): Promise<void> {
     const err = await this.attempt(events, true);
     if (!err) return;
-    this.log.error({ err, space: this.space.id, retryInMs: this.retryDelay }, 'could not store a change of the Space: retrying');
+    this.log.error({ err, retryInMs: this.retryDelay }, 'could not store a change of the Space: retrying');
     this.scheduleRetry();
   }
 
@@ -136,11 +136,11 @@ export class SpaceWriter {
         if (this.closed || !this.pending) return;
         try {
           await this.flush({ row: false, members: new Set() }, []);
-          this.log.info({ space: this.space.id }, 'stored the Space after earlier failures');
+          this.log.info('stored the Space after earlier failures');
         } catch (err) {
           this.failed();
           this.retryDelay = Math.min(RETRY_MAX_MS, this.retryDelay * 2);
-          this.log.error({ err, space: this.space.id, retryInMs: this.retryDelay }, 'still cannot store the Space');
+          this.log.error({ err, retryInMs: this.retryDelay }, 'still cannot store the Space');
           this.scheduleRetry();
         }
       });

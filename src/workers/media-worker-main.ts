@@ -56,7 +56,7 @@ class MediaWorker {
     this.statsTimer = setInterval(() => {
       let peers = 0;
       for (const room of this.wired) peers += room.peerCount;
-      send({ ev: 'stats', counters: this.media.counters, loss: this.media.lossSummary(), peers });
+      send({ ev: 'stats', counters: this.media.counters, loss: this.media.lossSummary(), peers, linkDropped: this.link.dropped });
     }, 1000);
     this.statsTimer.unref();
   }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startTestServer } from '../helpers/server.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import type { RunningServer } from '../../src/server.js';
 import type { AuthResult, SpaceList, SpaceListItem } from '../../src/sdk/api.js';
 import type { SpaceSummary } from '../../src/protocol/messages.js';
@@ -194,6 +195,33 @@ describe('Spaces', () => {
     assert.equal((await call<{ live: unknown[] }>('GET', '/api/spaces')).body.live.length, before);
     const emoji = await call<SpaceSummary>('POST', '/api/spaces', { body: { title: 'Family 👨‍👩‍👧 night' }, token: host.token });
     assert.equal(emoji.status, 201, 'emoji with joiners are fine');
+  });
+
+  it('on PostgreSQL too, a NUL or control in a title is a 400 before anything reaches the database', async () => {
+    const db = await createTestDatabase();
+    const pgServer = await startTestServer({}, { 'database-url': db.url });
+    try {
+      const signup = await fetch(`${pgServer.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ handle: `pg_${randomBytes(4).toString('hex')}`, password: 'correct horse battery' }),
+      });
+      assert.equal(signup.status, 201, await signup.clone().text());
+      const { token } = (await signup.json()) as AuthResult;
+      for (const title of ['nul\u0000inside', 'bell\u0007', 'evil\u202Etxt']) {
+        const r = await fetch(`${pgServer.url}/api/spaces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ title }),
+        });
+        assert.equal(r.status, 400, await r.text());
+      }
+      const list = (await (await fetch(`${pgServer.url}/api/spaces`)).json()) as SpaceList;
+      assert.equal(list.live.length + list.scheduled.length, 0, 'nothing was created');
+    } finally {
+      await pgServer.close();
+      await db.drop();
+    }
   });
 
   it('creating without a date goes live at once and shows in the directory', async () => {

@@ -126,6 +126,9 @@ for (const mediaWorkers of [1, 2]) {
       }
       assert.notEqual(next.at(-1), first.at(-1), 'new live segments after the restart');
       t.diagnostic(`HLS segments flowing again ${(performance.now() - killedAt).toFixed(0)} ms after kill -9 of the codec worker`);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^spaces_worker_restarts_total\{worker="codec"\} 1$/m);
+      assert.match(metrics, /^spaces_codec_link_dropped_total \d+$/m, 'what the link dropped meanwhile is counted');
       const before2 = listeners.map((l) => l.peer.packetsFromTag(SPEAKER_TAG));
       await waitFor(() => listeners.every((l, i) => l.peer.packetsFromTag(SPEAKER_TAG) > before2[i]! + HEARD), 10_000, 'WebRTC unaffected');
     });

@@ -81,7 +81,8 @@ export const mediaEventSchema = z.discriminatedUnion('ev', [
     error: z.string().nullable(),
     errorKind: z.enum(['invalid', 'unsupported', 'internal']).nullable(),
   }),
-  z.object({ ev: z.literal('stats'), counters, loss: z.object({ downstream: z.number(), upstream: z.number() }), peers: z.number().int() }),
+  /** Once a second: the counters, loss, peers, and frames the codec link dropped (down, or the codec worker behind). */
+  z.object({ ev: z.literal('stats'), counters, loss: z.object({ downstream: z.number(), upstream: z.number() }), peers: z.number().int(), linkDropped: z.number().int() }),
 ]);
 export type WorkerEvent = z.infer<typeof mediaEventSchema>;
 

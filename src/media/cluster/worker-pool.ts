@@ -33,6 +33,8 @@ interface Worker {
   counters: MediaCounters;
   loss: LossSummary;
   relayPort: number;
+  /** Frames its codec link dropped (this process's life). */
+  linkDropped: number;
 }
 
 export class WorkerPool implements MediaPlane {
@@ -40,6 +42,7 @@ export class WorkerPool implements MediaPlane {
   private readonly rooms = new Map<string, DistributedRoom>();
   /** Counters of worker processes that died, so the sums Prometheus reads never go back. */
   private readonly retired: MediaCounters = createCounters();
+  private retiredLinkDropped = 0;
   private primaryIndex: number | null = null;
 
   private constructor(private readonly log: Logger) {}
@@ -64,7 +67,7 @@ export class WorkerPool implements MediaPlane {
         },
         log,
       );
-      const worker: Worker = { index, supervisor, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 }, relayPort: 0 };
+      const worker: Worker = { index, supervisor, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 }, relayPort: 0, linkDropped: 0 };
       pool.workers.push(worker);
       supervisor.on('up', (ready) => pool.onUp(worker, ready));
       supervisor.on('down', () => pool.onDown(worker));
@@ -104,6 +107,11 @@ export class WorkerPool implements MediaPlane {
       for (const key of Object.keys(total) as Array<keyof MediaCounters>) total[key] += w.counters[key];
     }
     return total;
+  }
+
+  /** Frames the media workers could not send the codec worker (HLS taps, transcoding), since start. */
+  get codecLinkDropped(): number {
+    return this.workers.reduce((n, w) => n + w.linkDropped, this.retiredLinkDropped);
   }
 
   lossSummary(): LossSummary {
@@ -180,6 +188,8 @@ export class WorkerPool implements MediaPlane {
   private onDown(worker: Worker): void {
     for (const key of Object.keys(this.retired) as Array<keyof MediaCounters>) this.retired[key] += worker.counters[key];
     worker.counters = createCounters();
+    this.retiredLinkDropped += worker.linkDropped;
+    worker.linkDropped = 0;
     worker.loss = { downstream: 0, upstream: 0 };
     worker.relayPort = 0;
     worker.peers = 0;
@@ -202,6 +212,7 @@ export class WorkerPool implements MediaPlane {
       case 'stats':
         worker.counters = msg.counters;
         worker.loss = msg.loss;
+        worker.linkDropped = msg.linkDropped;
         return;
       case 'answerResult':
         for (const room of this.rooms.values()) if (room.settleAnswer(msg)) return;
