@@ -99,7 +99,7 @@ async function measure(name: string, run: () => void): Promise<Record<string, nu
   return {
     forwarder: name,
     'forwarded packets': forwarded,
-    'GCs': gcs,
+    GCs: gcs,
     'GC ms': Math.round(gcMs),
     'heap growth + collected per 1k forwarded (bytes, lower bound)': Math.max(0, Math.round(((heap1 - heap0) / forwarded) * 1000)),
     'GCs per 1M forwarded': Math.round((gcs / forwarded) * 1e6 * 10) / 10,

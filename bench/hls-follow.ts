@@ -21,9 +21,9 @@ import { HlsStream } from '../src/egress/hls-stream.js';
 import { FFMPEG_LIST_SIZE, FFMPEG_PLAYLIST } from '../src/egress/ffmpeg-hls.js';
 import { Recorder } from '../src/egress/recorder.js';
 import { renderRecordingPlaylist, type ServedSegment } from '../src/egress/hls-playlist.js';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { segments: 'string' });
 const MEASURED = Number(flags.segments ?? 400);
 const AT = [
   { label: 'minute 1', segments: 60 },
@@ -38,7 +38,14 @@ const segName = (i: number) => `audio-${String(i).padStart(6, '0')}.m4s`;
 /** ffmpeg's audio playlist after `count` segments, listing the latest `listSize` (0: all). */
 function ffmpegPlaylist(count: number, listSize: number): string {
   const first = listSize > 0 ? Math.max(0, count - listSize) : 0;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-MAP:URI="init-audio.mp4"'];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-TARGETDURATION:1',
+    `#EXT-X-MEDIA-SEQUENCE:${first}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MAP:URI="init-audio.mp4"',
+  ];
   for (let i = first; i < count; i++) lines.push('#EXTINF:1.000000,', segName(i));
   return lines.join('\n') + '\n';
 }
@@ -59,7 +66,15 @@ async function follower(start: number, listSize: number): Promise<{ cpuUs: numbe
   const dir = join(root, `follow-${start}-${listSize}`);
   await mkdir(dir, { recursive: true });
   writeFileSync(join(dir, 'init-audio.mp4'), 'init');
-  const stream = new HlsStream({ dir, uriPrefix: 'r1/', startedAtMs: T0, windowSegments: 6, keepBehind: 6, mediaSequenceBase: { audio: 0, video: 0 }, discontinuitySequence: 0 });
+  const stream = new HlsStream({
+    dir,
+    uriPrefix: 'r1/',
+    startedAtMs: T0,
+    windowSegments: 6,
+    keepBehind: 6,
+    mediaSequenceBase: { audio: 0, video: 0 },
+    discontinuitySequence: 0,
+  });
   writePlaylist(dir, ffmpegPlaylist(start, listSize));
   await stream.poll();
   let cpu = 0;
@@ -77,7 +92,12 @@ async function follower(start: number, listSize: number): Promise<{ cpuUs: numbe
   return { cpuUs: cpu / MEASURED, bytes: bytes / MEASURED };
 }
 
-const served = (i: number): ServedSegment => ({ uri: `r1-audio-${String(i).padStart(6, '0')}.m4s`, duration: 1, wallStartMs: T0 + i * 1000, map: 'r1-init-audio.mp4' });
+const served = (i: number): ServedSegment => ({
+  uri: `r1-audio-${String(i).padStart(6, '0')}.m4s`,
+  duration: 1,
+  wallStartMs: T0 + i * 1000,
+  map: 'r1-init-audio.mp4',
+});
 
 /** CPU per segment of keeping segments in a recording that already holds `start`: ours. */
 async function recorder(start: number): Promise<{ cpuUs: number; bytes: number }> {
@@ -164,5 +184,7 @@ const summary = {
     recorderBaseline: Number(ratio('recorderBaseline').toFixed(2)),
   },
 };
-console.log(`hour 3 / minute 1, CPU per segment: follower ${summary.hour3OverMinute1.follower} (baseline ${summary.hour3OverMinute1.followerBaseline}), recorder ${summary.hour3OverMinute1.recorder} (baseline ${summary.hour3OverMinute1.recorderBaseline})`);
+console.log(
+  `hour 3 / minute 1, CPU per segment: follower ${summary.hour3OverMinute1.follower} (baseline ${summary.hour3OverMinute1.followerBaseline}), recorder ${summary.hour3OverMinute1.recorder} (baseline ${summary.hour3OverMinute1.recorderBaseline})`,
+);
 console.log(JSON.stringify(summary));

@@ -11,19 +11,16 @@
 //    "Available" is when the segment holding the onset could first be fetched from the origin;
 //    a player adds its hold-back behind the live edge (hls.js as our web app configures it:
 //    liveSyncDuration 1.5 s), so "to ear" = available + 1.5 s.
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { ApiClient } from '../src/sdk/api.js';
 import { joinAsNdcParticipant } from '../src/bots/ndc-participant.js';
 import { loadSpeechClip, loadVp8Clip } from '../src/bots/media-clip.js';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 import { startServerProcess } from './lib/server-process.js';
 import { cpuMeter } from './lib/proc.js';
 import { speechWav, testPatternIvf } from '../test/helpers/media-fixtures.js';
 
-const run = promisify(execFile);
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { seconds: 'string', trials: 'string', workers: 'string' });
 const SECONDS = Number(flags.seconds ?? 20);
 const TRIALS = Number(flags.trials ?? 6);
 const PLAYER_HOLD_BACK_S = 1.5;
@@ -154,7 +151,10 @@ try {
     ['  of which ffmpeg', `${ffmpegCpu.toFixed(1)} % of a core`],
     ['CPU per live HLS Space (with - baseline)', `${(withHls - baseline).toFixed(1)} % of a core`],
     ['speech -> segment at the origin, median / p95', `${pct(available, 0.5)} / ${pct(available, 0.95)} ms`],
-    ['speech -> ear (+ 1.5 s hls.js hold-back), median / p95', `${pct(available, 0.5) + PLAYER_HOLD_BACK_S * 1000} / ${pct(available, 0.95) + PLAYER_HOLD_BACK_S * 1000} ms`],
+    [
+      'speech -> ear (+ 1.5 s hls.js hold-back), median / p95',
+      `${pct(available, 0.5) + PLAYER_HOLD_BACK_S * 1000} / ${pct(available, 0.95) + PLAYER_HOLD_BACK_S * 1000} ms`,
+    ],
     ['onset timestamp error (PDT vs sent), median', `${pct(mediaLag, 0.5)} ms`],
   ];
   console.log('\nHLS tier (1 speaker with camera, 960x540 H.264 + AAC, 1 s segments)\n');

@@ -13,14 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import nodeDataChannel from 'node-datachannel';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 import { openDatabase } from '../src/store/database.js';
 import { SpaceStore, type MemberRecord } from '../src/store/space-store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { account, joinSpace, waitFor } from '../test/helpers/clients.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { changes: 'string' });
 const CHANGES = Number(flags.changes ?? 500);
 
 const pct = (xs: number[], q: number) => {
@@ -32,8 +32,34 @@ async function storeCommits(url: string): Promise<number[]> {
   const db = await openDatabase(url);
   const store = new SpaceStore(db);
   const id = `bench-${Date.now()}`;
-  await store.create({ id, title: 't', hostId: 'h', hostHandle: 'h', state: 'live', scheduledFor: null, startedAt: Date.now(), endedAt: null, endReason: null, recording: false, kind: 'space', guestComments: true });
-  const member = (i: number): MemberRecord => ({ userId: 'speaker', handle: 'speaker', guest: false, role: 'speaker', muted: i % 2 === 0, camera: false, requested: false, invited: false, stageSeq: 2, requestSeq: 0, joinSeq: 1, cohostSeq: 0 });
+  await store.create({
+    id,
+    title: 't',
+    hostId: 'h',
+    hostHandle: 'h',
+    state: 'live',
+    scheduledFor: null,
+    startedAt: Date.now(),
+    endedAt: null,
+    endReason: null,
+    recording: false,
+    kind: 'space',
+    guestComments: true,
+  });
+  const member = (i: number): MemberRecord => ({
+    userId: 'speaker',
+    handle: 'speaker',
+    guest: false,
+    role: 'speaker',
+    muted: i % 2 === 0,
+    camera: false,
+    requested: false,
+    invited: false,
+    stageSeq: 2,
+    requestSeq: 0,
+    joinSeq: 1,
+    cohostSeq: 0,
+  });
   const times: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const t = performance.now();

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Peer } from '../src/media/peer.js';
 import { createCounters } from '../src/media/counters.js';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 import { IGNORED_PEER_EVENTS } from '../test/helpers/peer-events.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { rounds: 'string', peers: 'string', child: 'string' });
 const ROUNDS = Number(flags.rounds ?? 3);
 const PEERS = Number(flags.peers ?? 2000);
 const WAKEUPS = 20_000;
@@ -44,7 +44,6 @@ async function wakeupCostUs(): Promise<number> {
   port2.close();
   return Number(process.hrtime.bigint() - t0) / 1000 / WAKEUPS;
 }
-
 
 async function runArm(arm: Arm): Promise<ArmResult> {
   const transport = { udpPort: 45000 + Math.floor(Math.random() * 4000), bindAddress: '127.0.0.1', iceServers: [] };
@@ -95,4 +94,13 @@ console.log(`\nevent-loop wake-up cost as closed peers accumulate (${PEERS} per 
 console.table(table);
 const last = (r: ArmResult) => r.wakeupUs[r.wakeupUs.length - 1]!;
 const [ours, baseline] = results as [ArmResult, ArmResult];
-console.log(JSON.stringify({ bench: 'peer-churn', peersPerRound: PEERS, rounds: ROUNDS, ours: ours.wakeupUs.map(r2), baseline: baseline.wakeupUs.map(r2), finalRatioBaselineToOurs: r2(last(baseline) / last(ours)) }));
+console.log(
+  JSON.stringify({
+    bench: 'peer-churn',
+    peersPerRound: PEERS,
+    rounds: ROUNDS,
+    ours: ours.wakeupUs.map(r2),
+    baseline: baseline.wakeupUs.map(r2),
+    finalRatioBaselineToOurs: r2(last(baseline) / last(ours)),
+  }),
+);

@@ -16,13 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel from 'node-datachannel';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 import { startTestServer, randomMediaPort } from '../test/helpers/server.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../test/helpers/clients.js';
 import { freePort, spawnServer, type ServerProcess } from '../test/helpers/server-process.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { trials: 'string' });
 const TRIALS = Number(flags.trials ?? 5);
 const HEARD = 25;
 
@@ -57,7 +57,11 @@ async function workerRecovery(mediaWorkers: number): Promise<number[]> {
     const times: number[] = [];
     for (let t = 0; t < TRIALS; t++) {
       const primary = server.media.primary ?? 0;
-      const hears = () => [...listeners.map((l) => l.peer.packetsFromTag(1) + l.peer.packetsFromTag(2)), host.peer.packetsFromTag(2), speaker.peer.packetsFromTag(1)];
+      const hears = () => [
+        ...listeners.map((l) => l.peer.packetsFromTag(1) + l.peer.packetsFromTag(2)),
+        host.peer.packetsFromTag(2),
+        speaker.peer.packetsFromTag(1),
+      ];
       const before = hears();
       const killedAt = performance.now();
       process.kill(server.media.pidOf(primary)!, 'SIGKILL');
@@ -126,10 +130,14 @@ async function restartRecovery(backend: 'sqlite' | 'postgres'): Promise<{ places
       const heard = listener.peer.packetsFromTag(1);
       proc = await spawnServer(options);
       let placesAt = 0;
-      await waitFor(() => {
-        if (!placesAt && welcomes.every((n) => n > 0) && inPlace()) placesAt = performance.now();
-        return placesAt > 0 && listener.peer.packetsFromTag(1) > heard + HEARD;
-      }, 60_000, 'back in place and heard');
+      await waitFor(
+        () => {
+          if (!placesAt && welcomes.every((n) => n > 0) && inPlace()) placesAt = performance.now();
+          return placesAt > 0 && listener.peer.packetsFromTag(1) > heard + HEARD;
+        },
+        60_000,
+        'back in place and heard',
+      );
       places.push(placesAt - killedAt);
       audio.push(performance.now() - killedAt);
       for (const off of offs) off();

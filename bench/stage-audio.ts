@@ -5,11 +5,11 @@
 //   npm run bench:stage [-- --listeners 50 --seconds 20 --workers 2]
 import { ApiClient } from '../src/sdk/api.js';
 import { joinAsNdcParticipant, type NdcParticipant } from '../src/bots/ndc-participant.js';
-import { parseArgs } from '../src/cli/args.js';
+import { parseCommandLine } from '../src/cli/args.js';
 import { startServerProcess } from './lib/server-process.js';
 import { cpuMeter, rssMiB } from './lib/proc.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { listeners: 'string', seconds: 'string', workers: 'string' });
 const LISTENERS = Number(flags.listeners ?? 50);
 const SECONDS = Number(flags.seconds ?? 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

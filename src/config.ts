@@ -1,6 +1,9 @@
 // Server configuration: embedded defaults (SQLite in ./data, no outside services),
-// overridden by environment variables, then by command-line flags.
-import { availableParallelism } from 'node:os';
+// overridden by environment variables, then by command-line flags. Every setting, with its
+// check and its help, is in settings.ts; this module shapes them into the Config the server takes.
+import { join } from 'node:path';
+import { packageRoot } from './package-files.js';
+import { SETTINGS, SettingsError, defaultMediaWorkers, readSettings } from './settings.js';
 import { z } from 'zod';
 import type { IceServerConfig } from './protocol/messages.js';
 import type { EncodingOptions } from './egress/encoding.js';
@@ -80,93 +83,77 @@ export interface AbuseLimits {
   idleTimeoutMs: number;
 }
 
-/** A stage holds at most 13, so hearing more than 13 at once means nothing. */
-function audibleSpeakers(n: number): number {
-  if (Number.isInteger(n) && n >= 1 && n <= 13) return n;
-  throw new Error(`SPACES_AUDIBLE_SPEAKERS must be a whole number from 1 to 13: ${n}`);
-}
-
-function hlsMode(v: string): Config['hls']['mode'] {
-  if (v === 'on-demand' || v === 'always' || v === 'off') return v;
-  throw new Error(`SPACES_HLS_MODE must be on-demand, always or off: ${v}`);
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string> = {}): Config {
-  const get = (flag: string, name: string, fallback: string): string => flags[flag] ?? env[name] ?? fallback;
-  const host = get('host', 'SPACES_HOST', '0.0.0.0');
-  const port = Number(get('port', 'SPACES_PORT', env.PORT ?? '8080'));
-  const dataDir = get('data-dir', 'SPACES_DATA_DIR', './data');
-  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  const iceRaw = get('ice-servers', 'SPACES_ICE_SERVERS', '[]');
-  let iceServers: IceServerConfig[];
-  try {
-    iceServers = z.array(iceServerSchema).parse(JSON.parse(iceRaw));
-  } catch {
-    throw new Error(`SPACES_ICE_SERVERS must be a JSON array of {urls, username?, credential?}: ${iceRaw}`);
-  }
-  const num = (flag: string, name: string, fallback: number) => {
-    const v = Number(get(flag, name, String(fallback)));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number`);
-    return v;
-  };
-  const bindAddress = get('media-bind', 'SPACES_MEDIA_BIND_ADDRESS', '') || undefined;
-  const announcedAddress = get('media-announce', 'SPACES_MEDIA_ANNOUNCED_ADDRESS', '') || undefined;
+  const v = readSettings(env, flags);
+  const port = v.port ?? readPortFallback(env.PORT);
+  const dataDir = v.dataDir!;
+  const displayHost = v.host === '0.0.0.0' || v.host === '::' ? 'localhost' : v.host;
   return {
-    host,
+    host: v.host!,
     port,
-    publicUrl: get('public-url', 'SPACES_PUBLIC_URL', `http://${displayHost}:${port}`),
+    publicUrl: v.publicUrl ?? `http://${displayHost}:${port}`,
     dataDir,
-    databaseUrl: get('database-url', 'SPACES_DATABASE_URL', `${dataDir}/spaces.db`),
-    jwtSecret: get('jwt-secret', 'SPACES_JWT_SECRET', '') || null,
+    databaseUrl: v.databaseUrl ?? `${dataDir}/spaces.db`,
+    jwtSecret: v.jwtSecret || null,
     media: {
-      udpPort: num('media-port', 'SPACES_MEDIA_UDP_PORT', 40000),
-      ...(bindAddress ? { bindAddress } : {}),
-      ...(announcedAddress ? { announcedAddress } : {}),
-      iceServers,
+      udpPort: v.mediaPort!,
+      ...(v.mediaBind ? { bindAddress: v.mediaBind } : {}),
+      ...(v.mediaAnnounce ? { announcedAddress: v.mediaAnnounce } : {}),
+      iceServers: parseIceServers(v.iceServers!),
     },
-    mediaWorkers: Math.max(1, Math.floor(num('media-workers', 'SPACES_MEDIA_WORKERS', availableParallelism()))),
-    audibleSpeakers: audibleSpeakers(num('audible-speakers', 'SPACES_AUDIBLE_SPEAKERS', 3)),
-    hostGraceMs: num('host-grace-ms', 'SPACES_HOST_GRACE_MS', 30_000),
-    reconnectGraceMs: num('reconnect-grace-ms', 'SPACES_RECONNECT_GRACE_MS', 20_000),
-    messageRate: num('message-rate', 'SPACES_MESSAGE_RATE', 20),
-    messageBurst: num('message-burst', 'SPACES_MESSAGE_BURST', 40),
-    logLevel: get('log-level', 'SPACES_LOG_LEVEL', 'info'),
-    webDir: get('web-dir', 'SPACES_WEB_DIR', new URL('../dist/web', import.meta.url).pathname),
-    webrtcCapacity: num('webrtc-capacity', 'SPACES_WEBRTC_CAPACITY', 2000),
+    mediaWorkers: v.mediaWorkers ?? defaultMediaWorkers(),
+    audibleSpeakers: v.audibleSpeakers!,
+    hostGraceMs: v.hostGraceMs!,
+    reconnectGraceMs: v.reconnectGraceMs!,
+    messageRate: v.messageRate!,
+    messageBurst: v.messageBurst!,
+    logLevel: v.logLevel!,
+    webDir: v.webDir ?? join(packageRoot, 'dist/web'),
+    webrtcCapacity: v.webrtcCapacity!,
     hls: {
-      mode: hlsMode(get('hls-mode', 'SPACES_HLS_MODE', 'on-demand')),
-      baseUrl: get('hls-base-url', 'SPACES_HLS_BASE_URL', '/hls').replace(/\/$/, ''),
+      mode: v.hlsMode!,
+      baseUrl: v.hlsBaseUrl!.replace(/\/$/, ''),
       encoding: {
-        ffmpegPath: get('ffmpeg', 'SPACES_FFMPEG', 'ffmpeg'),
-        width: num('hls-width', 'SPACES_HLS_WIDTH', 960),
-        height: num('hls-height', 'SPACES_HLS_HEIGHT', 540),
-        fps: num('hls-fps', 'SPACES_HLS_FPS', 30),
-        videoKbps: num('hls-video-kbps', 'SPACES_HLS_VIDEO_KBPS', 1200),
-        audioKbps: num('hls-audio-kbps', 'SPACES_HLS_AUDIO_KBPS', 64),
-        segmentSeconds: num('hls-segment-seconds', 'SPACES_HLS_SEGMENT_SECONDS', 1),
+        ffmpegPath: v.ffmpeg!,
+        width: v.hlsWidth!,
+        height: v.hlsHeight!,
+        fps: v.hlsFps!,
+        videoKbps: v.hlsVideoKbps!,
+        audioKbps: v.hlsAudioKbps!,
+        segmentSeconds: v.hlsSegmentSeconds!,
       },
-      windowSegments: num('hls-window', 'SPACES_HLS_WINDOW_SEGMENTS', 6),
-      lingerMs: num('hls-linger-ms', 'SPACES_HLS_LINGER_MS', 30_000),
+      windowSegments: v.hlsWindow!,
+      lingerMs: v.hlsLingerMs!,
     },
-    recordingRetentionDays: num('recording-retention-days', 'SPACES_RECORDING_RETENTION_DAYS', 30),
-    trustProxy: get('trust-proxy', 'SPACES_TRUST_PROXY', 'false') === 'true',
+    recordingRetentionDays: v.recordingRetentionDays!,
+    trustProxy: v.trustProxy!,
     limits: {
-      signInPerMinute: positive('SPACES_SIGNIN_PER_MINUTE', num('signin-per-minute', 'SPACES_SIGNIN_PER_MINUTE', 20)),
-      signInFreeFailures: num('signin-free-failures', 'SPACES_SIGNIN_FREE_FAILURES', 5),
-      signInMaxWaitSeconds: num('signin-max-wait-s', 'SPACES_SIGNIN_MAX_WAIT_S', 900),
-      signUpsPerHour: positive('SPACES_SIGNUPS_PER_HOUR', num('signups-per-hour', 'SPACES_SIGNUPS_PER_HOUR', 10)),
-      spacesPerHour: positive('SPACES_SPACES_PER_HOUR', num('spaces-per-hour', 'SPACES_SPACES_PER_HOUR', 20)),
-      liveSpacesPerAccount: positive('SPACES_LIVE_SPACES_PER_ACCOUNT', num('live-spaces-per-account', 'SPACES_LIVE_SPACES_PER_ACCOUNT', 3)),
-      recordingsPerAccount: num('recordings-per-account', 'SPACES_RECORDINGS_PER_ACCOUNT', 2),
-      socketsPerAddress: positive('SPACES_SOCKETS_PER_ADDRESS', num('sockets-per-address', 'SPACES_SOCKETS_PER_ADDRESS', 100)),
-      joinTimeoutMs: positive('SPACES_JOIN_TIMEOUT_MS', num('join-timeout-ms', 'SPACES_JOIN_TIMEOUT_MS', 10_000)),
-      idleTimeoutMs: positive('SPACES_IDLE_TIMEOUT_MS', num('idle-timeout-ms', 'SPACES_IDLE_TIMEOUT_MS', 60_000)),
+      signInPerMinute: v.signInPerMinute!,
+      signInFreeFailures: v.signInFreeFailures!,
+      signInMaxWaitSeconds: v.signInMaxWaitSeconds!,
+      signUpsPerHour: v.signUpsPerHour!,
+      spacesPerHour: v.spacesPerHour!,
+      liveSpacesPerAccount: v.liveSpacesPerAccount!,
+      recordingsPerAccount: v.recordingsPerAccount!,
+      socketsPerAddress: v.socketsPerAddress!,
+      joinTimeoutMs: v.joinTimeoutMs!,
+      idleTimeoutMs: v.idleTimeoutMs!,
     },
   };
 }
 
-/** Limits of 0 would lock everyone out: a configuration mistake, said at start. */
-function positive(name: string, v: number): number {
-  if (v > 0) return v;
-  throw new Error(`${name} must be greater than 0`);
+/** PORT, the variable many hosting platforms set, when SPACES_PORT and --port are not given. */
+function readPortFallback(raw: string | undefined): number {
+  if (raw === undefined) return 8080;
+  const parsed = SETTINGS.port.schema.safeParse(raw);
+  if (!parsed.success) throw new SettingsError(`invalid settings:\n  PORT ${JSON.stringify(raw)}: must be a port number`);
+  return parsed.data;
+}
+
+function parseIceServers(raw: string): IceServerConfig[] {
+  try {
+    return z.array(iceServerSchema).parse(JSON.parse(raw));
+  } catch {
+    throw new SettingsError(`invalid settings:\n  SPACES_ICE_SERVERS must be a JSON array of {urls, username?, credential?}: ${raw}`);
+  }
 }

@@ -2,7 +2,6 @@
 // HTTP/WebSocket adapters together, and tears them down in reverse order.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
@@ -10,6 +9,7 @@ import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { serverModule } from './package-files.js';
 import { openDatabase } from './store/database.js';
 import { UserStore } from './store/user-store.js';
 import { SpaceStore } from './store/space-store.js';
@@ -222,9 +222,9 @@ function loadOrCreateSecret(dataDir: string): string {
   return secret;
 }
 
-/** A worker process's entry module, next to this one. */
+/** A worker process's entry module, in the same form (compiled or source) as this one. */
 function workerEntry(name: string): string {
-  return fileURLToPath(new URL(`./workers/${name}.ts`, import.meta.url));
+  return serverModule(`workers/${name}`);
 }
 
 /**

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/sdk/api.js';
 import { joinAsNdcParticipant, type NdcParticipant } from '../../src/bots/ndc-participant.js';
-import { parseArgs } from '../../src/cli/args.js';
+import { parseCommandLine } from '../../src/cli/args.js';
 import { summarize, rounded } from '../../src/load/stats.js';
 import type { LoadReport } from '../../src/load/load-generator.js';
 import { startServerProcess, type ServerProcess } from '../lib/server-process.js';
@@ -26,7 +26,27 @@ import { JanusPublisher, JanusSession, createRoom, janusInstalled, startJanus, t
 import { drive, Vp8LikeSender } from '../lib/rtp-senders.js';
 import type { PoolReply, PoolRequest, PoolSnapshot, PoolTarget } from './pool-protocol.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), {
+  ...Object.fromEntries(
+    [
+      'seconds',
+      'audio-steps',
+      'stage',
+      'compare-listeners',
+      'broadcast-listeners',
+      'storm',
+      'storm-rate',
+      'storm-processes',
+      'storm-workers',
+      'workers',
+      'pools',
+      'join-rate',
+      'watchdog-s',
+    ].map((n) => [n, 'string' as const]),
+  ),
+  'no-janus': 'boolean',
+  'storms-only': 'boolean',
+});
 const num = (name: string, fallback: number) => (flags[name] === undefined ? fallback : Number(flags[name]));
 const list = (name: string, fallback: number[]) => (flags[name] ? flags[name]!.split(',').map(Number) : fallback);
 const SECONDS = num('seconds', 8);
@@ -134,7 +154,12 @@ async function joinListeners(pools: Pool[], target: PoolTarget, count: number, r
 async function snapshots(pools: Pool[]): Promise<PoolSnapshot> {
   const all = await Promise.all(pools.map((p) => p.request({ op: 'snapshot' })));
   return all.reduce<PoolSnapshot>(
-    (a, r) => ({ listeners: a.listeners + r.snapshot!.listeners, audio: a.audio + r.snapshot!.audio, video: a.video + r.snapshot!.video, lost: a.lost + r.snapshot!.lost }),
+    (a, r) => ({
+      listeners: a.listeners + r.snapshot!.listeners,
+      audio: a.audio + r.snapshot!.audio,
+      video: a.video + r.snapshot!.video,
+      lost: a.lost + r.snapshot!.lost,
+    }),
     { listeners: 0, audio: 0, video: 0, lost: 0 },
   );
 }
@@ -225,7 +250,9 @@ async function measure(
     joinFailed: join.failed,
     silent: join.silent,
   };
-  log(`${scenario} · ${engine}: ${listeners} listeners, ${row.forwardedPps} pkt/s forwarded, loss ${row.lossPercent} %, server CPU ${row.serverCpuPercent} % → ${row.cpuPer1kPps} %/1k pkt/s (load CPU ${row.loadCpuPercent} %)`);
+  log(
+    `${scenario} · ${engine}: ${listeners} listeners, ${row.forwardedPps} pkt/s forwarded, loss ${row.lossPercent} %, server CPU ${row.serverCpuPercent} % → ${row.cpuPer1kPps} %/1k pkt/s (load CPU ${row.loadCpuPercent} %)`,
+  );
   if (join.errors.length) log(`  join errors: ${join.errors.join(' | ')}`);
   return row;
 }
@@ -503,7 +530,17 @@ async function joinStorm(STORM: number): Promise<StormResult> {
       return track(
         spawn(
           process.execPath,
-          ['--import', 'tsx', fileURLToPath(new URL('./storm-worker.ts', import.meta.url)), server.url, stage.spaceId, String(share), String(STORM_RATE / STORM_PROCESSES), String(SECONDS), String((i * 1000) / STORM_RATE)],
+          [
+            '--import',
+            'tsx',
+            fileURLToPath(new URL('./storm-worker.ts', import.meta.url)),
+            server.url,
+            stage.spaceId,
+            String(share),
+            String(STORM_RATE / STORM_PROCESSES),
+            String(SECONDS),
+            String((i * 1000) / STORM_RATE),
+          ],
           { stdio: ['ignore', 'pipe', 'inherit'] },
         ),
       );
@@ -570,9 +607,18 @@ async function joinStorm(STORM: number): Promise<StormResult> {
       rssBeforeMiB: r1(rssBefore),
       rssAfterMiB: r1(rssAfter),
       rssKiBPerListener: Math.round(((rssAfter - rssBefore) * 1024) / Math.max(1, joined)),
-      loadReports: outputs.map((o) => ({ joined: o.report.joined, failed: o.report.failed, silent: o.report.silent, joinMs: o.report.joinMs, lossPercent: o.report.lossPercent, errors: o.report.errors })),
+      loadReports: outputs.map((o) => ({
+        joined: o.report.joined,
+        failed: o.report.failed,
+        silent: o.report.silent,
+        joinMs: o.report.joinMs,
+        lossPercent: o.report.lossPercent,
+        errors: o.report.errors,
+      })),
     };
-    log(`join storm: ${joined} joined, ${result.failed} failed, ${result.silent} silent; join p50 ${result.joinMs.p50} ms, p99 ${result.joinMs.p99} ms; server CPU ${result.serverCpuPercent} %`);
+    log(
+      `join storm: ${joined} joined, ${result.failed} failed, ${result.silent} silent; join p50 ${result.joinMs.p50} ms, p99 ${result.joinMs.p99} ms; server CPU ${result.serverCpuPercent} %`,
+    );
     return result;
   } finally {
     await server.stop();
@@ -614,7 +660,8 @@ function report(): void {
       const r = rows.find((x) => x.scenario === s && x.engine === e);
       const key = `${s} · ${e}`;
       if (!r) {
-        if (e === 'janus' && s === AUDIO_SCENARIO && rows.some((x) => x.engine === 'janus')) table[key] = { note: 'n/a: Janus forwards silent speakers too, so this is its all-talking row' };
+        if (e === 'janus' && s === AUDIO_SCENARIO && rows.some((x) => x.engine === 'janus'))
+          table[key] = { note: 'n/a: Janus forwards silent speakers too, so this is its all-talking row' };
         continue;
       }
       table[key] = {
@@ -641,7 +688,16 @@ function report(): void {
       Object.fromEntries(
         ramp.map((r) => [
           `${r.scenario.split(' (')[0]} · ${r.engine} · ${r.listeners}`,
-          { 'fwd pkt/s': r.forwardedPps, 'loss %': r.lossPercent, 'server CPU % (main)': `${r.serverCpuPercent} (${r.serverMainProcessCpuPercent})`, 'CPU %/1k pkt/s': r.cpuPer1kPps, 'CPU % per listener': r.cpuPercentPerListener, 'RSS MiB': r.rssMiB, 'load CPU %': r.loadCpuPercent, 'failed/silent': `${r.joinFailed}/${r.silent}` },
+          {
+            'fwd pkt/s': r.forwardedPps,
+            'loss %': r.lossPercent,
+            'server CPU % (main)': `${r.serverCpuPercent} (${r.serverMainProcessCpuPercent})`,
+            'CPU %/1k pkt/s': r.cpuPer1kPps,
+            'CPU % per listener': r.cpuPercentPerListener,
+            'RSS MiB': r.rssMiB,
+            'load CPU %': r.loadCpuPercent,
+            'failed/silent': `${r.joinFailed}/${r.silent}`,
+          },
         ]),
       ),
     );
@@ -653,7 +709,10 @@ function report(): void {
     for (const w of WORKERS) {
       const o = rows.find((x) => x.scenario === s && x.engine === `ours ${w}w`);
       if (!o) continue;
-      const marginal = o.marginalCpuPer1kPps !== undefined && j.marginalCpuPer1kPps !== undefined && j.marginalCpuPer1kPps > 0 ? r2(o.marginalCpuPer1kPps / j.marginalCpuPer1kPps) : null;
+      const marginal =
+        o.marginalCpuPer1kPps !== undefined && j.marginalCpuPer1kPps !== undefined && j.marginalCpuPer1kPps > 0
+          ? r2(o.marginalCpuPer1kPps / j.marginalCpuPer1kPps)
+          : null;
       ratios[`${s} · ours ${w}w / janus`] = { allIn: r2(o.cpuPer1kPps / j.cpuPer1kPps), marginal };
     }
   }
@@ -666,14 +725,17 @@ function report(): void {
   const janusRoom = rows.find((x) => x.scenario === COMPARE_SCENARIO && x.engine === 'janus');
   for (const w of WORKERS) {
     const o = rows.find((x) => x.scenario === COMPARE_DEFAULT_SCENARIO && x.engine === `ours ${w}w`);
-    if (janusRoom && o && o.listeners === janusRoom.listeners && janusRoom.serverCpuPercent > 0) sameRoom[`ours ${w}w (3 audible) / janus (all 10), ${o.listeners} listeners`] = r2(o.serverCpuPercent / janusRoom.serverCpuPercent);
+    if (janusRoom && o && o.listeners === janusRoom.listeners && janusRoom.serverCpuPercent > 0)
+      sameRoom[`ours ${w}w (3 audible) / janus (all 10), ${o.listeners} listeners`] = r2(o.serverCpuPercent / janusRoom.serverCpuPercent);
   }
   if (Object.keys(sameRoom).length) {
     console.log('\nserver CPU for the same room (all 10 talking), ours with its default / Janus\n');
     console.table(sameRoom);
   }
   for (const storm of storms) {
-    console.log(`\njoin storm: ${storm.listeners} listeners at ${storm.joinRate}/s (runLoad in ${storm.processes} load processes; server with ${storm.workers} media workers; 1 speaker talking)\n`);
+    console.log(
+      `\njoin storm: ${storm.listeners} listeners at ${storm.joinRate}/s (runLoad in ${storm.processes} load processes; server with ${storm.workers} media workers; 1 speaker talking)\n`,
+    );
     console.table({
       'joined / failed / silent': `${storm.joined} / ${storm.failed} / ${storm.silent}`,
       'join ms (request → first audio)': `p50 ${storm.joinMs.p50} · p95 ${storm.joinMs.p95} · p99 ${storm.joinMs.p99} · max ${storm.joinMs.max}`,
@@ -688,21 +750,32 @@ function report(): void {
     });
   }
   const goals: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ratios)) goals[`ours/Janus CPU per pkt · ${k.replace(' / janus', '')}`] = `all-in ${v.allIn}, marginal ${v.marginal ?? 'n/a'} (goal ≤ 1.0: ${v.allIn <= 1 ? 'met' : 'not met'})`;
+  for (const [k, v] of Object.entries(ratios))
+    goals[`ours/Janus CPU per pkt · ${k.replace(' / janus', '')}`] =
+      `all-in ${v.allIn}, marginal ${v.marginal ?? 'n/a'} (goal ≤ 1.0: ${v.allIn <= 1 ? 'met' : 'not met'})`;
   for (const r of rows.filter((x) => x.scenario === AUDIO_SCENARIO)) {
-    goals[`audio listeners per core · ${r.engine}`] = `measured: ${r.listeners} listeners (${r.audioPpsPerListener} pkt/s each) at ${r.serverCpuPercent} % CPU, ${r.lossPercent} % loss; extrapolated: ${r.listenersPerCoreEstimate}/core all-in, ${r.marginalListenersPerCore ?? 'n/a'}/core marginal (goal ≥ 2,000)`;
+    goals[`audio listeners per core · ${r.engine}`] =
+      `measured: ${r.listeners} listeners (${r.audioPpsPerListener} pkt/s each) at ${r.serverCpuPercent} % CPU, ${r.lossPercent} % loss; extrapolated: ${r.listenersPerCoreEstimate}/core all-in, ${r.marginalListenersPerCore ?? 'n/a'}/core marginal (goal ≥ 2,000)`;
   }
   for (const storm of storms) {
     const loadOk = storm.loadLoopDelayMs.every((x) => x.p99 < 200);
-    goals[`join storm ${storm.listeners} · load generator`] = loadOk ? 'not saturated (event-loop p99 < 200 ms): join times are the server\'s' : 'SATURATED (event-loop p99 ≥ 200 ms): join times after the first quarter measure the load generator, not the server';
-    goals[`audio listeners per core · join storm ${storm.listeners}`] = `measured: ${storm.joined} listeners (${storm.listenerPpsMean} pkt/s each) at ${storm.serverCpuPercent} % CPU; extrapolated: ${storm.listenersPerCoreEstimate}/core all-in (goal ≥ 2,000)`;
-    goals[`join p50 / p99 at 50/s · storm ${storm.listeners}`] = `${storm.joinMs.p50} / ${storm.joinMs.p99} ms (goal < 300 / < 1,000: ${storm.joinMs.p50 < 300 && storm.joinMs.p99 < 1000 ? 'met' : 'not met'}); ${storm.joinsNear1s} joins at ~1 s; first quarter p50/p99 ${storm.joinMsByQuarter[0]?.p50}/${storm.joinMsByQuarter[0]?.p99}`;
-    goals[`memory per listener · storm ${storm.listeners}`] = `${storm.rssKiBPerListener} KiB (server RSS delta / ${storm.joined} listeners, ${storm.workers} media workers)`;
+    goals[`join storm ${storm.listeners} · load generator`] = loadOk
+      ? "not saturated (event-loop p99 < 200 ms): join times are the server's"
+      : 'SATURATED (event-loop p99 ≥ 200 ms): join times after the first quarter measure the load generator, not the server';
+    goals[`audio listeners per core · join storm ${storm.listeners}`] =
+      `measured: ${storm.joined} listeners (${storm.listenerPpsMean} pkt/s each) at ${storm.serverCpuPercent} % CPU; extrapolated: ${storm.listenersPerCoreEstimate}/core all-in (goal ≥ 2,000)`;
+    goals[`join p50 / p99 at 50/s · storm ${storm.listeners}`] =
+      `${storm.joinMs.p50} / ${storm.joinMs.p99} ms (goal < 300 / < 1,000: ${storm.joinMs.p50 < 300 && storm.joinMs.p99 < 1000 ? 'met' : 'not met'}); ${storm.joinsNear1s} joins at ~1 s; first quarter p50/p99 ${storm.joinMsByQuarter[0]?.p50}/${storm.joinMsByQuarter[0]?.p99}`;
+    goals[`memory per listener · storm ${storm.listeners}`] =
+      `${storm.rssKiBPerListener} KiB (server RSS delta / ${storm.joined} listeners, ${storm.workers} media workers)`;
   }
   console.log('\ngoals (measured vs extrapolated as said)\n');
   console.table(goals);
   for (const n of notes) console.log(`note: ${n}`);
-  const perCore = [...rows.filter((r) => r.scenario === AUDIO_SCENARIO).map((r) => r.listenersPerCoreEstimate), ...storms.map((x) => x.listenersPerCoreEstimate)];
+  const perCore = [
+    ...rows.filter((r) => r.scenario === AUDIO_SCENARIO).map((r) => r.listenersPerCoreEstimate),
+    ...storms.map((x) => x.listenersPerCoreEstimate),
+  ];
   console.log(
     JSON.stringify({
       bench: 'capacity',

@@ -86,7 +86,9 @@ transports: {
   disable = "${others('transports', 'libjanus_http.so')}"
 }
 loggers: {
-  disable = "${readdirSync(`${JANUS_LIB}/loggers`).filter((f) => f.endsWith('.so')).join(',')}"
+  disable = "${readdirSync(`${JANUS_LIB}/loggers`)
+    .filter((f) => f.endsWith('.so'))
+    .join(',')}"
 }
 events: {
   broadcast = false
@@ -260,7 +262,6 @@ export async function createRoom(session: JanusSession, room: number, publishers
     is_private: false,
   });
 }
-
 
 function waitConnected(pc: PeerConnection, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -121,7 +121,7 @@ export class Vp8LikeSender {
   }
 
   private onRtcp(buf: Buffer): void {
-    for (let at = 0; at + 4 <= buf.length; ) {
+    for (let at = 0; at + 4 <= buf.length;) {
       const fmt = buf[at]! & 0x1f;
       const pt = buf[at + 1]!;
       if (pt === 206 && (fmt === 1 || fmt === 4)) {

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledServerMain } from '../../scripts/build-state.mjs';
 
 export interface ServerProcess {
   url: string;
@@ -21,9 +22,36 @@ export async function startServerProcess(extraArgs: string[] = []): Promise<Serv
   const dataDir = mkdtempSync(join(tmpdir(), 'spaces-bench-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--media-port', String(mediaPort), '--media-bind', '127.0.0.1', '--data-dir', dataDir, ...extraArgs],
+    [
+      compiledServerMain(ROOT),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--media-port',
+      String(mediaPort),
+      '--media-bind',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      ...extraArgs,
+    ],
     // The load comes from this one address: the per-address limits must not be what is measured.
-    { cwd: ROOT, env: { ...process.env, SPACES_LOG_LEVEL: 'warn', SPACES_SOCKETS_PER_ADDRESS: '1000000', SPACES_SIGNUPS_PER_HOUR: '1000000', SPACES_SIGNIN_PER_MINUTE: '1000000', SPACES_SPACES_PER_HOUR: '1000000', SPACES_LIVE_SPACES_PER_ACCOUNT: '100000', SPACES_RECORDINGS_PER_ACCOUNT: '100000' }, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SPACES_LOG_LEVEL: 'warn',
+        SPACES_SOCKETS_PER_ADDRESS: '1000000',
+        SPACES_SIGNUPS_PER_HOUR: '1000000',
+        SPACES_SIGNIN_PER_MINUTE: '1000000',
+        SPACES_SPACES_PER_HOUR: '1000000',
+        SPACES_LIVE_SPACES_PER_ACCOUNT: '100000',
+        SPACES_RECORDINGS_PER_ACCOUNT: '100000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;

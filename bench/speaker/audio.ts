@@ -136,14 +136,7 @@ export interface Voice {
 /** Speech for `text`, with the leading and trailing silence espeak-ng adds trimmed off. */
 export async function speech(voice: Voice, text: string): Promise<Float32Array> {
   const raw = await cached({ k: 'espeak', voice, text }, (path) =>
-    run('espeak-ng', [
-      '-v', voice.name,
-      '-s', String(voice.speed),
-      '-p', String(voice.pitch),
-      '-g', String(voice.wordGap),
-      '-w', path,
-      text,
-    ]),
+    run('espeak-ng', ['-v', voice.name, '-s', String(voice.speed), '-p', String(voice.pitch), '-g', String(voice.wordGap), '-w', path, text]),
   );
   return trimSilence(raw, 1e-3);
 }
@@ -196,11 +189,22 @@ export function cough(durationMs: number, centreHz: number, variant: number): Pr
   const d = (durationMs / 1000).toFixed(3);
   const decay = ((durationMs * 0.7) / 1000).toFixed(3);
   return soxSynth([
-    'synth', String(2 + variant * 0.037), 'pinknoise', ...skip(variant, d),
-    'band', `${centreHz}`, `${Math.round(centreHz * 0.8)}`,
-    'overdrive', '8',
-    'fade', 'q', '0.008', d, decay,
-    'norm', '-1',
+    'synth',
+    String(2 + variant * 0.037),
+    'pinknoise',
+    ...skip(variant, d),
+    'band',
+    `${centreHz}`,
+    `${Math.round(centreHz * 0.8)}`,
+    'overdrive',
+    '8',
+    'fade',
+    'q',
+    '0.008',
+    d,
+    decay,
+    'norm',
+    '-1',
   ]);
 }
 
@@ -208,10 +212,19 @@ export function cough(durationMs: number, centreHz: number, variant: number): Pr
 export function click(durationMs: number, variant: number): Promise<Float32Array> {
   const d = (durationMs / 1000).toFixed(4);
   return soxSynth([
-    'synth', String(2 + variant * 0.037), 'whitenoise', ...skip(variant, d),
-    'highpass', '1500',
-    'fade', 'l', '0.0005', d, (durationMs * 0.8 / 1000).toFixed(4),
-    'norm', '-1',
+    'synth',
+    String(2 + variant * 0.037),
+    'whitenoise',
+    ...skip(variant, d),
+    'highpass',
+    '1500',
+    'fade',
+    'l',
+    '0.0005',
+    d,
+    ((durationMs * 0.8) / 1000).toFixed(4),
+    'norm',
+    '-1',
   ]);
 }
 
@@ -219,10 +232,20 @@ export function click(durationMs: number, variant: number): Promise<Float32Array
 export function breath(durationMs: number, variant: number): Promise<Float32Array> {
   const d = (durationMs / 1000).toFixed(3);
   return soxSynth([
-    'synth', String(2 + variant * 0.037), 'pinknoise', ...skip(variant, d),
-    'band', '1400', '1200',
-    'fade', 'h', (durationMs * 0.4 / 1000).toFixed(3), d, (durationMs * 0.5 / 1000).toFixed(3),
-    'norm', '-1',
+    'synth',
+    String(2 + variant * 0.037),
+    'pinknoise',
+    ...skip(variant, d),
+    'band',
+    '1400',
+    '1200',
+    'fade',
+    'h',
+    ((durationMs * 0.4) / 1000).toFixed(3),
+    d,
+    ((durationMs * 0.5) / 1000).toFixed(3),
+    'norm',
+    '-1',
   ]);
 }
 

@@ -5,10 +5,7 @@
 // at the first word of its speaker and lasts until the next turn starts. Backchannels,
 // coughs, breaths, keyboard noise and the tail of an interrupted speaker never change it;
 // an interruption that becomes a turn changes it at the interrupter's first word.
-import {
-  SAMPLE_RATE, activeRms, breath, click, cough, dbToGain, noiseBed, rms, speech,
-  type NoiseKind, type Voice,
-} from './audio.js';
+import { SAMPLE_RATE, activeRms, breath, click, cough, dbToGain, noiseBed, rms, speech, type NoiseKind, type Voice } from './audio.js';
 import { BACKCHANNELS, SENTENCES, SHORT_SENTENCES, VOICE_NAMES, voiceOf } from './corpus.js';
 import { Rng } from './prng.js';
 
@@ -256,17 +253,21 @@ async function plan(spec: ConversationSpec): Promise<{
   const breaths = countFor(rng, durationMs / 15_000);
   for (let i = 0; i < breaths; i++) {
     const b = await breath(Math.round(rng.uniform(300, 700) / 10) * 10, rng.int(0, 20));
-    placed.push({ speaker: rng.int(0, n - 1), kind: 'breath', startMs: rng.uniform(0, durationMs - 1000), samples: b, relDb: rng.uniform(-25, -10), measure: 'rms' });
+    placed.push({
+      speaker: rng.int(0, n - 1),
+      kind: 'breath',
+      startMs: rng.uniform(0, durationMs - 1000),
+      samples: b,
+      relDb: rng.uniform(-25, -10),
+      measure: 'rms',
+    });
   }
   const noiseOffsets = setup.map(() => rng.next());
   return { setup, turns, placed, durationMs, noiseOffsets };
 }
 
 /** Plans, renders and measures a conversation. `onChannel` gets each microphone signal (for listening). */
-export async function generateConversation(
-  spec: ConversationSpec,
-  onChannel?: (id: string, samples: Float32Array) => void,
-): Promise<GeneratedTrace> {
+export async function generateConversation(spec: ConversationSpec, onChannel?: (id: string, samples: Float32Array) => void): Promise<GeneratedTrace> {
   const { setup, turns, placed, durationMs, noiseOffsets } = await plan(spec);
   const total = Math.round((durationMs / 1000) * SAMPLE_RATE);
   const frames = Math.floor(total / FRAME);

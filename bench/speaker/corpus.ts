@@ -56,13 +56,40 @@ export const SHORT_SENTENCES: readonly string[] = [
 
 /** One-word (or two-word) backchannels: they never take the floor. */
 export const BACKCHANNELS: readonly string[] = [
-  'yeah', 'mm-hmm', 'right', 'okay', 'uh-huh', 'I see', 'sure', 'yes', 'wow', 'exactly',
-  'true', 'oh really', 'hmm', 'got it', 'yeah yeah', 'right right', 'nice',
+  'yeah',
+  'mm-hmm',
+  'right',
+  'okay',
+  'uh-huh',
+  'I see',
+  'sure',
+  'yes',
+  'wow',
+  'exactly',
+  'true',
+  'oh really',
+  'hmm',
+  'got it',
+  'yeah yeah',
+  'right right',
+  'nice',
 ];
 
 export const VOICE_NAMES: readonly string[] = [
-  'en-us', 'en-gb', 'en+f3', 'en-us+f2', 'en+m3', 'en-gb-scotland', 'en-us+f4', 'en+m7',
-  'en-029', 'en-gb-x-rp+f5', 'en+klatt', 'en-us+m2', 'en+f1', 'en-gb+m4',
+  'en-us',
+  'en-gb',
+  'en+f3',
+  'en-us+f2',
+  'en+m3',
+  'en-gb-scotland',
+  'en-us+f4',
+  'en+m7',
+  'en-029',
+  'en-gb-x-rp+f5',
+  'en+klatt',
+  'en-us+m2',
+  'en+f1',
+  'en-gb+m4',
 ];
 
 export function voiceOf(name: string, speed: number, pitch: number, wordGap: number): Voice {

@@ -13,7 +13,7 @@
 // --wav DIR writes every conversation's microphone channels and room mix as WAV files.
 // Traces are cached under $TMPDIR/spaces-speaker-bench; each is a valid input for
 // `spaces speaker-detect TRACE.json`.
-import { parseArgs } from '../../src/cli/args.js';
+import { parseCommandLine } from '../../src/cli/args.js';
 import { DETECTOR_KINDS, createDetector } from '../../src/media/speaker/detector.js';
 import { runTrace } from '../../src/media/speaker/trace.js';
 import { scenarioFailure, scenarios } from '../../test/unit/speaker/synth.js';
@@ -22,7 +22,7 @@ import { loadOrGenerate, loadSubset, specs, traceDir, type Subset } from './data
 import { evaluate } from './evaluate.js';
 import type { Summary } from './metrics.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { count: 'string', subset: 'string', wav: 'string' });
 const count = flags.count === undefined ? undefined : Number(flags.count);
 const which = (flags.subset ?? 'both') as Subset | 'both';
 if (!['train', 'dev', 'test', 'both'].includes(which) || (count !== undefined && !(count > 0))) {

@@ -4,7 +4,7 @@
 // subset.
 //
 //   npx tsx bench/speaker/tune.ts [--passes 4] [--restarts 4]
-import { parseArgs } from '../../src/cli/args.js';
+import { parseCommandLine } from '../../src/cli/args.js';
 import { FLOOR_DETECTOR_DEFAULTS, type FloorDetectorOptions } from '../../src/media/speaker/floor-detector.js';
 import { loadSubset } from './dataset.js';
 import { evaluate } from './evaluate.js';
@@ -14,7 +14,7 @@ import { createDetector } from '../../src/media/speaker/detector.js';
 import { runTrace } from '../../src/media/speaker/trace.js';
 import { scenarioFailure, scenarios } from '../../test/unit/speaker/synth.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
+const { flags } = parseCommandLine(process.argv.slice(2), { passes: 'string', restarts: 'string' });
 const passes = Number(flags.passes ?? 4);
 const restarts = Number(flags.restarts ?? 4);
 const traces = await loadSubset('train');
@@ -53,7 +53,13 @@ const GRID: Partial<Record<keyof FloorDetectorOptions, number[]>> = {
 function cost(s: Summary, ref: Summary): number {
   const f = s.falseSwitchesPerMin / ref.falseSwitchesPerMin;
   const l = s.latencyMedianMs / ref.latencyMedianMs;
-  return 2 * Math.max(f, l) + 0.5 * (f + l) + 0.5 * (s.latencyP95Ms / ref.latencyP95Ms) + 0.5 * ((100 - s.accuracyPct) / (100 - ref.accuracyPct)) + 0.1 * s.missedTurns;
+  return (
+    2 * Math.max(f, l) +
+    0.5 * (f + l) +
+    0.5 * (s.latencyP95Ms / ref.latencyP95Ms) +
+    0.5 * ((100 - s.accuracyPct) / (100 - ref.accuracyPct)) +
+    0.1 * s.missedTurns
+  );
 }
 
 // The behaviours the issue asks for (the unit tests' synthetic scenarios, with decisions
@@ -129,7 +135,5 @@ for (let r = 0; r < restarts; r++) {
 const bestSummary = best.summary;
 const bestCost = best.cost;
 console.log(`best:      ${show(bestSummary)}  cost ${bestCost.toFixed(3)}`);
-const changed = Object.fromEntries(
-  Object.entries(best.params).filter(([k, v]) => FLOOR_DETECTOR_DEFAULTS[k as keyof FloorDetectorOptions] !== v),
-);
+const changed = Object.fromEntries(Object.entries(best.params).filter(([k, v]) => FLOOR_DETECTOR_DEFAULTS[k as keyof FloorDetectorOptions] !== v));
 console.log(JSON.stringify(changed));

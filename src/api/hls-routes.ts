@@ -18,7 +18,10 @@ export type HlsRequestKind = 'playlist' | 'segment' | 'miss';
 
 function missing(reply: FastifyReply, what: string): FastifyReply {
   // Cached briefly: a crowd asking for a stream that is still starting must not all reach us.
-  return reply.code(404).header('cache-control', 'public, max-age=1').send({ code: 'not_found', message: `${what} is not available` });
+  return reply
+    .code(404)
+    .header('cache-control', 'public, max-age=1')
+    .send({ code: 'not_found', message: `${what} is not available` });
 }
 
 function contentType(name: string): string {
@@ -49,14 +52,14 @@ export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, re
   app.get<{ Params: { space: string; file: string } }>('/hls/:space/:file', async (req, reply) => {
     const { space, file } = req.params;
     const egress = SPACE_ID.test(space) ? spaces.egressOf(space) : undefined;
-    if (!egress) return count('miss'), missing(reply, 'this live stream');
+    if (!egress) return (count('miss'), missing(reply, 'this live stream'));
     if (file === 'master.m3u8') {
       count('playlist');
       return reply.header('cache-control', MASTER_CACHE).type(PLAYLIST).send(egress.master);
     }
     const rendition = file === 'audio.m3u8' ? 'audio' : file === 'video.m3u8' ? 'video' : null;
     const text = rendition && egress.playlist(rendition);
-    if (!text) return count('miss'), missing(reply, 'this playlist');
+    if (!text) return (count('miss'), missing(reply, 'this playlist'));
     count('playlist');
     return reply.header('cache-control', LIVE_PLAYLIST_CACHE).type(PLAYLIST).send(text);
   });
@@ -65,7 +68,7 @@ export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, re
     const { space, run, file } = req.params;
     const egress = SPACE_ID.test(space) && RUN_TAG.test(run) ? spaces.egressOf(space) : undefined;
     const path = egress?.filePath(run, file);
-    if (!path || !(await sendFile(reply, path, IMMUTABLE))) return count('miss'), missing(reply, 'this segment');
+    if (!path || !(await sendFile(reply, path, IMMUTABLE))) return (count('miss'), missing(reply, 'this segment'));
     count('segment');
     return reply;
   });

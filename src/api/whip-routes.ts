@@ -162,10 +162,11 @@ export function registerWhipRoutes(
   /** The session behind a resource URL, if the request may act on it (else the reply is sent). */
   function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Session | null {
     const session = sessions.get(req.params.id);
-    if (!session || session.kind !== kind) return fail(reply, 404, 'not_found', 'no such session'), null;
+    if (!session || session.kind !== kind) return (fail(reply, 404, 'not_found', 'no such session'), null);
     if (session.key !== null) {
       const key = bearer(req);
-      if (!key || !sameKey(key, session.key)) return fail(reply, 401, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null;
+      if (!key || !sameKey(key, session.key))
+        return (fail(reply, 401, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null);
     }
     return session;
   }

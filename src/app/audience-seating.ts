@@ -17,7 +17,6 @@ export interface AudienceServing {
   hlsUrl: string;
 }
 
-
 export class AudienceSeating {
   /** Each connected participant's tier; a WebRTC entry holds one of the node's places. */
   private readonly tierOf = new Map<string, AudienceTier>();

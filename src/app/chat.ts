@@ -7,14 +7,7 @@
 // joiner's history holds and what the store returns always agree.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  COMMENT_HISTORY_LIMIT,
-  REACTION_EMOJI,
-  type CommentPage,
-  type CommentView,
-  type ReactionEmoji,
-  type ServerMessage,
-} from '../protocol/messages.js';
+import { COMMENT_HISTORY_LIMIT, REACTION_EMOJI, type CommentPage, type CommentView, type ReactionEmoji, type ServerMessage } from '../protocol/messages.js';
 import type { SpaceEvent } from '../spaces/index.js';
 import type { CommentCursor, CommentRecord, CommentStore } from '../store/comment-store.js';
 import { AppError } from './app-error.js';

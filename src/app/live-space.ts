@@ -12,19 +12,13 @@ import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } f
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { personView, spaceSnapshot } from './space-views.js';
 import { StateBroadcaster } from './state-broadcaster.js';
+import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { GraceTimers } from './grace-timers.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
 import { normaliseCandidate } from '../media/ice-candidate.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
-export interface Connection {
-  send(msg: ServerMessage): void;
-  /** Sends an already-serialised message (used to share one JSON string across a broadcast). */
-  sendRaw(json: string): void;
-  close(code: number, reason: string): void;
-}
-
 export interface LiveSpaceHooks {
   /** Called once the Space has ended (and that is stored, or being retried) and every connection was told. */
   ended(space: Space): void;
@@ -61,7 +55,12 @@ export class LiveSpace {
     storage: SpaceStorage,
   ) {
     this.commands = new SpaceCommands(space, storage, log);
-    this.broadcast = new StateBroadcaster(space, this.connections, () => room.activeSpeaker, () => this.commands.held);
+    this.broadcast = new StateBroadcaster(
+      space,
+      this.connections,
+      () => room.activeSpeaker,
+      () => this.commands.held,
+    );
     this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
     audience.egress.setRecording(space.recording);
     room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
@@ -81,9 +80,7 @@ export class LiveSpace {
       const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
       for (const c of this.connections.values()) c.sendRaw(json);
     });
-    room.on('stageVideo', (viewerId, sourceId, pinned, layer) =>
-      this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned, layer }),
-    );
+    room.on('stageVideo', (viewerId, sourceId, pinned, layer) => this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned, layer }));
     // Nobody is connected yet: people restored after a restart have their grace to come back,
     // and a host who has not joined (a Space started over HTTP, or restored) has the host's.
     for (const p of space.participants()) if (!p.connected) this.startGrace(p.userId);

@@ -131,9 +131,7 @@ export class RecordingService {
       if (endSec > startSec) timeline.push({ userId: t.userId, handle: t.handle, startSec, endSec });
     }
     // The comments of the recording's span, on the same clock as the timeline (deleted ones are gone from the store).
-    const posted = this.comments
-      ? await this.comments.between(spaceId, record.startedAt, record.endedAt ?? Date.now(), RECORDING_COMMENT_LIMIT)
-      : [];
+    const posted = this.comments ? await this.comments.between(spaceId, record.startedAt, record.endedAt ?? Date.now(), RECORDING_COMMENT_LIMIT) : [];
     const comments = posted.map((c) => ({
       id: c.id,
       userId: c.userId,
@@ -167,7 +165,7 @@ export class RecordingService {
   async sweep(nowMs: number): Promise<number> {
     const expired = await this.store.expired(nowMs);
     for (const r of expired) {
-      await rm(this.dirOf(r.id), { recursive: true, force: true });
+      await rm(this.dirOf(r.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       await this.store.delete(r.id);
       this.log.info({ recording: r.id, space: r.spaceId }, 'recording expired and deleted');
     }

@@ -136,7 +136,7 @@ export class SpaceEgress {
     this.unsubscribe();
     this.room.setEncoderTap(false);
     await this.endRun(true);
-    await rm(join(this.settings.root, this.spaceId), { recursive: true, force: true });
+    await rm(join(this.settings.root, this.spaceId), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   private get wanted(): boolean {
@@ -197,17 +197,19 @@ export class SpaceEgress {
     }
     if (e.state === 'failed') this.log.error({ error: e.error }, 'HLS egress failed');
     this.room.setEncoderTap(false);
-    void this.endRun(true).then(() => {
-      this.onRunEnded?.();
-      this.onRunEnded = null;
-      if (e.state !== 'failed' || !this.wanted) return this.evaluate();
-      const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        this.evaluate();
-      }, delay);
-      this.retryTimer.unref();
-    });
+    void this.endRun(true)
+      .then(() => {
+        this.onRunEnded?.();
+        this.onRunEnded = null;
+        if (e.state !== 'failed' || !this.wanted) return this.evaluate();
+        const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.evaluate();
+        }, delay);
+        this.retryTimer.unref();
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'ending an HLS run failed'));
   }
 
   private async endRun(removeFiles: boolean): Promise<void> {
@@ -216,14 +218,14 @@ export class SpaceEgress {
     this.stream = null;
     this.runTag = null;
     if (!stream) {
-      if (runTag && removeFiles) await rm(this.dirOf(runTag), { recursive: true, force: true });
+      if (runTag && removeFiles) await rm(this.dirOf(runTag), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       return;
     }
     await stream.close(false);
     this.sequence = stream.nextSequence();
     this.discontinuity++;
     await Promise.all(this.pendingAdds);
-    if (removeFiles && runTag) await rm(this.dirOf(runTag), { recursive: true, force: true });
+    if (removeFiles && runTag) await rm(this.dirOf(runTag), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   private clearTimers(): void {

@@ -3,7 +3,7 @@
 // broadcast and spliced into each person's message. Bursts of changes are coalesced into one
 // broadcast by the earliest deadline any of them asked for.
 import type { Space } from '../spaces/index.js';
-import type { Connection } from './live-space.js';
+import type { Connection } from './connection.js';
 import { CoalescedFlush } from './coalesced-flush.js';
 import { personView, spaceSnapshot } from './space-views.js';
 

@@ -254,7 +254,7 @@ export class Vp8ClipPlayer {
 
   /** RTCP from the server on this camera's track: a PLI (PSFB, FMT 1) naming our SSRC asks for a keyframe. */
   onRtcp(buf: Buffer): void {
-    for (let at = 0; at + 4 <= buf.length; ) {
+    for (let at = 0; at + 4 <= buf.length;) {
       const fmt = buf[at]! & 0x1f;
       const pt = buf[at + 1]!;
       if (pt === 206 && fmt === 1 && at + 12 <= buf.length && buf.readUInt32BE(at + 8) === this.ssrc) {
@@ -269,7 +269,7 @@ export class Vp8ClipPlayer {
 /** The format fields of a RIFF/WAVE header, or null if it is not one. */
 function wavFormat(buf: Buffer): { format: number; channels: number; rate: number; bits: number } | null {
   if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return null;
-  for (let at = 12; at + 8 <= buf.length; ) {
+  for (let at = 12; at + 8 <= buf.length;) {
     const size = buf.readUInt32LE(at + 4);
     if (buf.toString('ascii', at, at + 4) === 'fmt ' && at + 24 <= buf.length) {
       return { format: buf.readUInt16LE(at + 8), channels: buf.readUInt16LE(at + 10), rate: buf.readUInt32LE(at + 12), bits: buf.readUInt16LE(at + 22) };

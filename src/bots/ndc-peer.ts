@@ -92,8 +92,10 @@ export class NdcPeer {
   private closed = false;
 
   constructor(readonly options: NdcPeerOptions) {
-    this.stageVideo = new StageVideoReceiver(() => this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID), options.logVideo !== false, (buf) =>
-      this.onRtp?.(STAGE_VIDEO_MID, buf),
+    this.stageVideo = new StageVideoReceiver(
+      () => this.tracks.find((t) => t.mid() === STAGE_VIDEO_MID),
+      options.logVideo !== false,
+      (buf) => this.onRtp?.(STAGE_VIDEO_MID, buf),
     );
     options.signalling.on('offer', (msg) => {
       // A fresh offer comes from a new server-side PeerConnection: ours goes, as on a reconnect.

@@ -20,7 +20,15 @@ interface Stream {
 export class ReceiverReports {
   private readonly streams = new Map<string, Stream>();
   private readonly scratch = Buffer.alloc(32);
-  private readonly report: ReceptionReport = { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
+  private readonly report: ReceptionReport = {
+    sourceSsrc: 0,
+    fractionLost: 0,
+    cumulativeLost: 0,
+    extendedHighestSeq: 0,
+    jitter: 0,
+    lastSr: 0,
+    delaySinceLastSr: 0,
+  };
   private phase: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   sent = 0;

@@ -61,7 +61,7 @@ export class SyntheticCamera {
 
   /** RTCP from the server on this layer: a PLI (PSFB, FMT 1) asks for a keyframe. */
   onRtcp(buf: Buffer): void {
-    for (let at = 0; at + 4 <= buf.length; ) {
+    for (let at = 0; at + 4 <= buf.length;) {
       const fmt = buf[at]! & 0x1f;
       const pt = buf[at + 1]!;
       if (pt === 206 && fmt === 1) {

@@ -1,26 +1,23 @@
-// Minimal --flag value / --flag=value parser; positional arguments are kept in order.
+// Command-line flags through node:util's parseArgs in strict mode: every command declares its
+// flags, and an unknown or malformed one is an error (not silently ignored). Values stay text;
+// each command (or the settings table, for `serve`) checks them.
+import { parseArgs } from 'node:util';
+
 export interface ParsedArgs {
   positional: string[];
+  /** Flag name (without dashes) to its text; a boolean flag that is present is 'true'. */
   flags: Record<string, string>;
 }
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [];
+export type FlagKinds = Record<string, 'string' | 'boolean'>;
+
+export function parseCommandLine(argv: string[], kinds: FlagKinds): ParsedArgs {
+  const options = Object.fromEntries(Object.entries(kinds).map(([name, type]) => [name, { type }]));
+  const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-    } else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) {
-      flags[arg.slice(2)] = argv[++i]!;
-    } else {
-      flags[arg.slice(2)] = 'true';
-    }
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'string') flags[name] = value;
+    else if (value === true) flags[name] = 'true';
   }
-  return { positional, flags };
+  return { positional: positionals, flags };
 }

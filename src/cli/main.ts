@@ -1,60 +1,67 @@
 #!/usr/bin/env node
-// The operator's command line: `serve` runs the server, `bot` joins a Space as a voice bot.
-import { parseArgs } from './args.js';
+// The operator's command line. Each command declares its flags once, with their help: the
+// strict parser and USAGE come from the same tables (for `serve`, the settings table).
+import { parseCommandLine, type FlagKinds } from './args.js';
+import { SettingsError, serveFlagOptions, settingsUsage } from '../settings.js';
+
+interface FlagHelp {
+  type: 'string' | 'boolean';
+  help: string;
+}
+
+const LOAD_FLAGS: Record<string, FlagHelp> = {
+  url: { type: 'string', help: 'server (default http://127.0.0.1:8080)' },
+  space: { type: 'string', help: 'join this Space (default: create one)' },
+  speakers: { type: 'string', help: 'speakers on stage, sending 50 packets/s (default 2)' },
+  talking: { type: 'string', help: 'how many talk at once, taking turns (default 1)' },
+  video: { type: 'string', help: 'speakers that also send a camera (default 0)' },
+  listeners: { type: 'string', help: 'listeners (default 10)' },
+  'join-rate': { type: 'string', help: 'listener joins per second (default 20)' },
+  seconds: { type: 'string', help: 'measurement window after the joins (default 10)' },
+};
+
+const SPEAKER_DETECT_FLAGS: Record<string, FlagHelp> = {
+  detector: { type: 'string', help: "ours (default) or reference: Volfin & Cohen's algorithm with Jitsi's parameters" },
+  'decide-every': { type: 'string', help: 'milliseconds between decisions (default 50)' },
+};
+
+const kinds = (flags: Record<string, FlagHelp>): FlagKinds => Object.fromEntries(Object.entries(flags).map(([n, f]) => [n, f.type]));
+const helpLines = (flags: Record<string, FlagHelp>): string =>
+  Object.entries(flags)
+    .map(([n, f]) => `      ${`--${n}${f.type === 'string' ? ' V' : ''}`.padEnd(30)} ${f.help}`)
+    .join('\n');
 
 const USAGE = `usage: spaces <command> [options]
 
 commands:
-  serve                    start the server (SQLite in ./data, no outside services)
-      --port N             HTTP port (default 8080, env SPACES_PORT)
-      --host ADDR          bind address (default 0.0.0.0)
-      --media-port N       the single UDP port for WebRTC media (default 40000)
-      --media-announce IP  public address to announce behind NAT
-      --audible-speakers N people on stage each listener hears at once (default 3)
-      --database-url URL   SQLite file or postgres://… (default ./data/spaces.db)
-  bot SPACE_URL            join a Space as a voice bot (real Opus via libwebrtc)
-      --handle H           account to use (created if missing); guest listener without it
-      --password P
-      --request            ask to speak on joining
-      --accept-invites     accept invitations to speak
-      --wav FILE           speak this 16-bit PCM WAV in a loop while on stage
-      --duration S         leave after S seconds (default: run until Ctrl-C)
-      --report-every S     print a JSON report every S seconds (default 5)
+  serve                    start the server (SQLite in ./data, no outside services); every
+                           setting is a flag or an environment variable (the flag wins):
+${settingsUsage()}
   load                     load generator against a running server (loopback only)
-      --url URL            server (default http://127.0.0.1:8080)
-      --space ID           join this Space (default: create one)
-      --speakers N         speakers on stage, sending 50 packets/s (default 2)
-      --talking N          how many talk at once, taking turns (default 1)
-      --video N            speakers that also send a camera (default 0)
-      --listeners N        listeners (default 10)
-      --join-rate R        listener joins per second (default 20)
-      --seconds S          measurement window after the joins (default 10)
+${helpLines(LOAD_FLAGS)}
   speaker-detect TRACE.json  run the server's dominant-speaker detector over a trace
-      --detector reference run Volfin & Cohen's algorithm (Jitsi parameters) instead
+${helpLines(SPEAKER_DETECT_FLAGS)}
+  bot SPACE_URL            a voice bot (a development tool: bin/spaces bot, or npm run bot)
 `;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
-  const args = parseArgs(rest);
   switch (command) {
     case 'serve': {
+      const args = parseCommandLine(rest, serveFlagOptions());
+      if (args.positional.length > 0) throw new Error(`serve takes no arguments: ${args.positional.join(' ')}`);
       const { serve } = await import('./serve.js');
       await serve(args.flags);
       break;
     }
-    case 'bot': {
-      const { runBot } = await import('./bot.js');
-      await runBot(args);
-      break;
-    }
     case 'load': {
       const { load } = await import('./load.js');
-      await load(args);
+      await load(parseCommandLine(rest, kinds(LOAD_FLAGS)));
       break;
     }
     case 'speaker-detect': {
       const { speakerDetect } = await import('./speaker-detect.js');
-      await speakerDetect(args);
+      await speakerDetect(parseCommandLine(rest, kinds(SPEAKER_DETECT_FLAGS)));
       break;
     }
     default:
@@ -65,5 +72,5 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   process.stderr.write(`error: ${err.message}\n`);
-  process.exit(1);
+  process.exit(err instanceof SettingsError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

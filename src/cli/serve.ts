@@ -5,7 +5,10 @@ import { startServer } from '../server.js';
 export async function serve(flags: Record<string, string>): Promise<void> {
   const config = loadConfig(process.env, flags);
   const server = await startServer(config);
-  const udp = config.mediaWorkers > 1 ? `${server.mediaPort}-${server.mediaPort + config.mediaWorkers - 1} (${config.mediaWorkers} media workers)` : `${server.mediaPort}`;
+  const udp =
+    config.mediaWorkers > 1
+      ? `${server.mediaPort}-${server.mediaPort + config.mediaWorkers - 1} (${config.mediaWorkers} media workers)`
+      : `${server.mediaPort}`;
   process.stdout.write(`\n  Spaces is running: open ${server.url}\n  (media on UDP ${udp}, data in ${config.dataDir})\n\n`);
   let stopping = false;
   const stop = async () => {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { DETECTOR_KINDS, createDetector, type DetectorKind } from '../media/speaker/detector.js';
 import { TraceError, parseTrace, runTrace } from '../media/speaker/trace.js';
-import { parseArgs } from './args.js';
+import { parseCommandLine } from './args.js';
 
 const USAGE = 'usage: spaces speaker-detect TRACE.json [--detector ours|reference] [--decide-every MS]\n';
 
@@ -54,7 +54,7 @@ export async function speakerDetect(args: { positional: string[]; flags: Record<
 
 // Also runnable on its own: tsx src/cli/speaker-detect.ts TRACE.json
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  speakerDetect(parseArgs(process.argv.slice(2))).catch((err: Error) => {
+  speakerDetect(parseCommandLine(process.argv.slice(2), { detector: 'string', 'decide-every': 'string' })).catch((err: Error) => {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(1);
   });

@@ -88,7 +88,7 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
     await this.inFlight;
     await this.pollNow();
     this.removeAllListeners();
-    if (removeFiles) await rm(this.options.dir, { recursive: true, force: true });
+    if (removeFiles) await rm(this.options.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   /** Reads ffmpeg's playlists now (the timer does this every 100 ms). */

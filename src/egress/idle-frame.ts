@@ -22,7 +22,22 @@ export function idleFrame(ffmpegPath: string, width: number, height: number, col
 async function makeFrame(ffmpegPath: string, width: number, height: number, color: string): Promise<Buffer> {
   const { stdout } = await run(
     ffmpegPath,
-    ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `color=c=${color}:s=${width}x${height}:d=1`, '-frames:v', '1', '-c:v', 'libvpx', '-f', 'ivf', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=${color}:s=${width}x${height}:d=1`,
+      '-frames:v',
+      '1',
+      '-c:v',
+      'libvpx',
+      '-f',
+      'ivf',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 },
   );
   const { frames } = readIvf(stdout);

@@ -21,7 +21,6 @@ const MAX_PIPE_BACKLOG = 8 * 1024 * 1024;
 /** When ffmpeg does not exit after its inputs close, kill it. */
 const EXIT_TIMEOUT_MS = 5000;
 
-
 export interface LiveEncoderEvents {
   /** ffmpeg exited; `expected` is false when it died on its own. */
   exit: [code: number | null, expected: boolean, stderrTail: string];
@@ -81,9 +80,7 @@ export class LiveEncoder extends EventEmitter<LiveEncoderEvents> implements Enco
     mkdirSync(options.dir, { recursive: true });
     const idle = await idleFrame(options.ffmpegPath, options.width, options.height);
     const ff = spawnFfmpegHls(options);
-    ff.videoIn.write(
-      writeIvfFileHeader({ fourcc: 'VP80', width: options.width, height: options.height, timebaseDen: 1000, timebaseNum: 1, frameCount: 0 }),
-    );
+    ff.videoIn.write(writeIvfFileHeader({ fourcc: 'VP80', width: options.width, height: options.height, timebaseDen: 1000, timebaseNum: 1, frameCount: 0 }));
     return new LiveEncoder(ff, idle);
   }
 

@@ -7,7 +7,15 @@
 // recording (after a restart) and finishing it read or write the whole of it.
 import { appendFile, copyFile, link, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { RENDITIONS, renderMasterPlaylist, renderRecordingPlaylist, segmentLines, type MasterOptions, type Rendition, type ServedSegment } from './hls-playlist.js';
+import {
+  RENDITIONS,
+  renderMasterPlaylist,
+  renderRecordingPlaylist,
+  segmentLines,
+  type MasterOptions,
+  type Rendition,
+  type ServedSegment,
+} from './hls-playlist.js';
 
 /** The manifest: one line per segment, `{"r":"audio",...segment}`, and `{"final":true}` at the end. */
 const LOG = 'segments.jsonl';

@@ -150,7 +150,8 @@ async function get(run: Run, client: HlsClientResult, url: string, kind: Kind): 
       return text;
     }
     let n = 0;
-    for await (const chunk of res.body) n += (chunk as Uint8Array).byteLength;
+    const reader = res.body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.byteLength;
     run.report.bytes += n;
     return n;
   } catch (err) {
@@ -244,17 +245,35 @@ export async function runHlsAudience(input: HlsAudiencePlan): Promise<HlsAudienc
   const plan = hlsAudiencePlanSchema.parse(input);
   const t0 = performance.now();
   const report: HlsAudienceReport = {
-    clients: plan.clients, variant: plan.variant, bytes: 0, errors: 0, errorSamples: [], perClient: [],
+    clients: plan.clients,
+    variant: plan.variant,
+    bytes: 0,
+    errors: 0,
+    errorSamples: [],
+    perClient: [],
     requests: { master: 0, playlist: 0, init: 0, segment: 0, total: 0 },
-    distinctSegments: 0, distinctInits: 0, segmentsPerClient: summarize([]), keptUp: 0, noSegments: 0, resets: 0,
-    windowSeconds: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 },
+    distinctSegments: 0,
+    distinctInits: 0,
+    segmentsPerClient: summarize([]),
+    keptUp: 0,
+    noSegments: 0,
+    resets: 0,
+    windowSeconds: 0,
+    loopDelayMs: { p50: 0, p99: 0, max: 0 },
   };
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const run: Run = {
-    plan, report, deadline: t0 + plan.seconds * 1000, stopped: false,
-    inflight: new Set(), sleepers: new Set(), slots: plan.maxInFlight, waiting: [],
-    segmentUris: new Set(), initUris: new Set(),
+    plan,
+    report,
+    deadline: t0 + plan.seconds * 1000,
+    stopped: false,
+    inflight: new Set(),
+    sleepers: new Set(),
+    slots: plan.maxInFlight,
+    waiting: [],
+    segmentUris: new Set(),
+    initUris: new Set(),
   };
   // The deadline also cuts requests in flight, so a hung server cannot stretch the run.
   const timer = setTimeout(() => stopRun(run), plan.seconds * 1000);

@@ -31,7 +31,11 @@ function resolve(uri: string, baseUrl: string): string {
   }
 }
 
-const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+const lines = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 
 /** A master playlist; a media playlist given here comes back as its own single variant. */
 export function parseMasterPlaylist(text: string, baseUrl: string): MasterPlaylist {
@@ -117,8 +121,7 @@ export function parseMediaPlaylist(text: string, baseUrl: string): MediaPlaylist
       const d = Number.parseFloat(line.slice(8));
       // A segment without a usable duration is not one a player can schedule: skipped.
       duration = Number.isFinite(d) && d > 0 ? d : null;
-    }
-    else if (line === '#EXT-X-ENDLIST') endList = true;
+    } else if (line === '#EXT-X-ENDLIST') endList = true;
     else if (!line.startsWith('#') && duration !== null) {
       segments.push({ uri: resolve(line, baseUrl), seq: mediaSequence + segments.length, duration, init });
       duration = null;
@@ -137,11 +140,7 @@ export function parseMediaPlaylist(text: string, baseUrl: string): MediaPlaylist
  * is entirely older than lastSeq by more than its own length is a restarted stream
  * (`reset`); a slightly older one is a stale cached copy and brings nothing new.
  */
-export function newSegments(
-  pl: MediaPlaylist,
-  lastSeq: number | null,
-  startBehind: number,
-): { fresh: MediaSegment[]; missed: number; reset: boolean } {
+export function newSegments(pl: MediaPlaylist, lastSeq: number | null, startBehind: number): { fresh: MediaSegment[]; missed: number; reset: boolean } {
   const segs = pl.segments;
   if (segs.length === 0) return { fresh: [], missed: 0, reset: false };
   if (lastSeq === null) return { fresh: segs.slice(-startBehind), missed: 0, reset: false };

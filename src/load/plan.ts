@@ -1,6 +1,7 @@
 // What a load run does, validated: bounded in participants and time, and aimed at this
 // machine only (load tests never target other hosts).
 import { z } from 'zod';
+import { MAX_STAGE } from '../spaces/limits.js';
 
 export const MAX_PARTICIPANTS = 5000;
 export const MAX_SECONDS = 600;
@@ -11,10 +12,10 @@ export const loadPlanSchema = z
     url: z.string().url(),
     /** Join an existing Space, or create one when absent. */
     spaceId: z.string().optional(),
-    speakers: z.number().int().min(0).max(13),
+    speakers: z.number().int().min(0).max(MAX_STAGE),
     /** How many speakers talk at once (they take turns). */
-    talking: z.number().int().min(0).max(13),
-    videoPublishers: z.number().int().min(0).max(13),
+    talking: z.number().int().min(0).max(MAX_STAGE),
+    videoPublishers: z.number().int().min(0).max(MAX_STAGE),
     listeners: z.number().int().min(0).max(MAX_PARTICIPANTS),
     joinRate: z.number().positive().max(1000),
     seconds: z.number().positive().max(MAX_SECONDS),

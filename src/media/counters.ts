@@ -18,5 +18,16 @@ export interface MediaCounters {
 }
 
 export function createCounters(): MediaCounters {
-  return { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, packetsGated: 0, packetsInvalid: 0, rtcpIn: 0, speakerSwitches: 0, retransmissions: 0, keyframeRequests: 0 };
+  return {
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    packetsGated: 0,
+    packetsInvalid: 0,
+    rtcpIn: 0,
+    speakerSwitches: 0,
+    retransmissions: 0,
+    keyframeRequests: 0,
+  };
 }

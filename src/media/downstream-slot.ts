@@ -2,7 +2,7 @@
 // whichever publisher the room maps onto it. Sequence numbers and timestamps are rewritten
 // in place so that the subscriber's jitter buffer sees one continuous stream, across the
 // gaps where a silent publisher was not forwarded and across a change of publisher.
-import { rtpPayloadOffset, rtpSequence, rtpTimestamp, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
+import { rtpPayloadOffset, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from './rtp.js';
 import { TrackSender, type RtpOutlet } from './track-sender.js';
 import { OPUS_PT } from './payload-types.js';
 import { writeSenderReport } from './rtcp.js';

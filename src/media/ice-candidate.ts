@@ -24,7 +24,8 @@ export function normaliseCandidate(input: string): string | null {
   if (line === '') return null;
   const body = line.startsWith('candidate:') ? line.slice('candidate:'.length) : line;
   const f = body.split(' ');
-  if (f.length < 8 || f.length % 2 !== 0) throw new InvalidCandidateError('not an ICE candidate (candidate:foundation component transport priority address port typ type ...)');
+  if (f.length < 8 || f.length % 2 !== 0)
+    throw new InvalidCandidateError('not an ICE candidate (candidate:foundation component transport priority address port typ type ...)');
   const [foundation, component, transport, priority, address, port, typ, type] = f as [string, string, string, string, string, string, string, string];
   if (!FOUNDATION.test(foundation)) throw new InvalidCandidateError('candidate: bad foundation');
   if (!/^\d{1,3}$/.test(component) || Number(component) < 1 || Number(component) > 256) throw new InvalidCandidateError('candidate: bad component id');

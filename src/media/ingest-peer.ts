@@ -19,10 +19,10 @@ import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from './rtp.js
  * Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition
  * root). `onRestart`: a fresh decoder took over, and it cannot start without a keyframe.
  */
-export type H264Transcoder = (handlers: {
-  onFrame(frame: { data: Buffer; keyframe: boolean }): void;
-  onRestart(): void;
-}) => { push(accessUnit: Buffer): void; close(): void };
+export type H264Transcoder = (handlers: { onFrame(frame: { data: Buffer; keyframe: boolean }): void; onRestart(): void }) => {
+  push(accessUnit: Buffer): void;
+  close(): void;
+};
 import type { TransportConfig } from './transport-config.js';
 
 export interface IngestPeerEvents {

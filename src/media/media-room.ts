@@ -127,22 +127,29 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.disconnect(participantId);
     const publisher = this.publishers.get(participantId);
     const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
-    const peer = new Peer(participantId, this.options.transport, this.options.counters, {
-      offer: (sdp, fresh) => this.emit('offer', participantId, sdp, fresh),
-      candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
-      // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
-      micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
-      slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
-      micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
-      connectionState: (state) => {
-        this.log.debug({ peer: participantId, state }, 'peer connection state');
-        this.emit('connectionState', participantId, state);
+    const peer = new Peer(
+      participantId,
+      this.options.transport,
+      this.options.counters,
+      {
+        offer: (sdp, fresh) => this.emit('offer', participantId, sdp, fresh),
+        candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
+        // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
+        micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
+        slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
+        micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
+        connectionState: (state) => {
+          this.log.debug({ peer: participantId, state }, 'peer connection state');
+          this.emit('connectionState', participantId, state);
+        },
+        camMessage: (layer, buf) => this.sessions.ingesting(participantId) || this.onCam(participantId, layer, buf),
+        camChanged: (ssrcs) => this.sessions.ingesting(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
+        videoSwitched: (sourceId) =>
+          this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
       },
-      camMessage: (layer, buf) => this.sessions.ingesting(participantId) || this.onCam(participantId, layer, buf),
-      camChanged: (ssrcs) => this.sessions.ingesting(participantId) || this.stageVideo.configureCamera(peer, ssrcs),
-      videoSwitched: (sourceId) =>
-        this.emit('stageVideo', participantId, sourceId, this.stageVideo.isPinned(participantId), this.stageVideo.layerOf(participantId)),
-    }, this.audible.capacity, this.log);
+      this.audible.capacity,
+      this.log,
+    );
     this.peers.set(participantId, peer);
     for (const pub of this.audible.members) if (pub.id !== participantId) pub.attach(peer.freeSlot()!);
     if (publisher) {
@@ -239,9 +246,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (onStage && !existing) {
       // Subscribers get its audio once it talks and becomes one of the audible speakers:
       // joining the stage changes nothing in their PeerConnections.
-      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice, (p, now) =>
-        this.admitSpeaker(p, now),
-      );
+      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice, (p, now) => this.admitSpeaker(p, now));
       pub.live = !muted;
       if (this.tap) pub.tap = this.tap.audio.bind(this.tap);
       this.publishers.set(participantId, pub);

@@ -75,14 +75,7 @@ export function ntpMiddle(nowMs: number): number {
 }
 
 /** Writes a 28-byte sender report with no report blocks into `out`; returns its length. */
-export function writeSenderReport(
-  out: Buffer,
-  ssrc: number,
-  nowMs: number,
-  rtpTimestamp: number,
-  packetCount: number,
-  octetCount: number,
-): number {
+export function writeSenderReport(out: Buffer, ssrc: number, nowMs: number, rtpTimestamp: number, packetCount: number, octetCount: number): number {
   const { seconds, fraction } = ntpNow(nowMs);
   out[0] = 0x80;
   out[1] = RTCP_SR;

@@ -5,8 +5,7 @@ import { isRtcp, isValidRtp, rtpPayloadOffset, rtpPayloadType, rtpSequence, rtpS
 import { visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
 import { ReceiveStats } from './receive-stats.js';
 import { PacketCache } from './packet-cache.js';
-import { createVp8Descriptor, parseVp8 } from './vp8.js';
-import type { VideoSlot } from './video-slot.js';
+import { createVp8Descriptor, parseVp8, type Vp8Descriptor } from './vp8.js';
 import type { MediaCounters } from './counters.js';
 
 import { VP8_PT } from './payload-types.js';
@@ -16,8 +15,16 @@ const KEYFRAME_REQUEST_INTERVAL_MS = 300;
 /** Gaps larger than this are a restart or a long outage, not loss to repair. */
 const MAX_NACK_GAP = 64;
 
+/** Where a publisher's packets go: the stage-video slots that show this person (VideoSlot). */
+export interface VideoForwardTarget {
+  /** One validated packet with its parsed VP8 descriptor; the slot rewrites a copy of it. */
+  forward(packet: Buffer, desc: Vp8Descriptor, nowMs: number): void;
+  /** What this viewer's link is estimated to take (bits/s): caps the publisher's bitrate. */
+  readonly estimateBps: number;
+}
+
 export class VideoPublisher {
-  readonly slots: VideoSlot[] = [];
+  readonly slots: VideoForwardTarget[] = [];
   readonly cache = new PacketCache();
   private stats = new ReceiveStats(90_000);
   private readonly desc = createVp8Descriptor();
@@ -115,11 +122,11 @@ export class VideoPublisher {
     return this.stats.lastFractionLost;
   }
 
-  attach(slot: VideoSlot): void {
+  attach(slot: VideoForwardTarget): void {
     if (!this.slots.includes(slot)) this.slots.push(slot);
   }
 
-  detach(slot: VideoSlot): void {
+  detach(slot: VideoForwardTarget): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
   }

@@ -91,9 +91,15 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
      * A guest's secret, kept by its client across reloads so that it comes back as the same
      * listener. Never shown to anyone else: others see a public id derived from it.
      */
-    guestSecret: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestSecret: 16 to 64 letters, digits, - or _').optional(),
+    guestSecret: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestSecret: 16 to 64 letters, digits, - or _')
+      .optional(),
     /** The older name of guestSecret. */
-    guestId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestId: 16 to 64 letters, digits, - or _').optional(),
+    guestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestId: 16 to 64 letters, digits, - or _')
+      .optional(),
     rid: requestId,
   }),
   z.object({ type: z.literal('answer'), sdp: z.string().min(1).max(MAX_SDP_CHARS), rid: requestId }),

@@ -73,9 +73,7 @@ export class MediaSession {
       options.signalling.on('candidate', (msg) => {
         // After the answer we are working on, so the remote description is in place. Candidates
         // for a connection we already dropped have nowhere to go.
-        this.offers = this.offers
-          .then(() => this.current?.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid }))
-          .catch(() => undefined);
+        this.offers = this.offers.then(() => this.current?.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.mid })).catch(() => undefined);
       }),
     );
   }

@@ -11,10 +11,7 @@ import type { Participant } from './participant.js';
 import { canModerate, canMute, isModerator, isOnStage, roleMayAttempt } from './permissions.js';
 import type { Roster } from './roster.js';
 
-export type StageAction = Exclude<
-  Action,
-  { action: 'end' } | { action: 'setRecording' } | { action: 'setGuestComments' } | { action: 'deleteComment' }
->;
+export type StageAction = Exclude<Action, { action: 'end' } | { action: 'setRecording' } | { action: 'setGuestComments' } | { action: 'deleteComment' }>;
 
 interface Ctx {
   roster: Roster;

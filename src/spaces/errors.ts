@@ -5,15 +5,7 @@ import type { ErrorCode } from '../protocol/messages.js';
 /** The subset of wire error codes the domain can produce. */
 export type SpaceErrorCode = Extract<
   ErrorCode,
-  | 'not_permitted'
-  | 'not_found'
-  | 'banned'
-  | 'stage_full'
-  | 'cohost_limit'
-  | 'invalid_state'
-  | 'space_ended'
-  | 'space_not_live'
-  | 'unauthenticated'
+  'not_permitted' | 'not_found' | 'banned' | 'stage_full' | 'cohost_limit' | 'invalid_state' | 'space_ended' | 'space_not_live' | 'unauthenticated'
 >;
 
 /**

@@ -6,13 +6,4 @@ export type { SpaceEvent, SpaceEventKind, EndReason } from './events.js';
 export type { Participant, Person } from './participant.js';
 export { DEFAULT_LIMITS, type SpaceLimits } from './limits.js';
 export { REMEMBERED_COMMENTS } from './comments.js';
-export {
-  canDeleteComment,
-  canModerate,
-  canMute,
-  isHostOnly,
-  isModerator,
-  isModeratorOnly,
-  isOnStage,
-  roleMayAttempt,
-} from './permissions.js';
+export { canDeleteComment, canModerate, canMute, isHostOnly, isModerator, isModeratorOnly, isOnStage, roleMayAttempt } from './permissions.js';

@@ -1,5 +1,5 @@
-// Stage and co-host caps. They are per Space so that operators can tune them, but the
-// product defaults match X Spaces.
+// Stage and co-host caps, as on X Spaces. The domain takes them per Space as a parameter
+// (its tests use small ones); the product runs DEFAULT_LIMITS, and no setting changes them.
 export interface SpaceLimits {
   /** Co-hosts at once (the host is not counted). */
   maxCohosts: number;
@@ -13,7 +13,10 @@ export interface SpaceLimits {
  */
 export const MAX_BANS = 10_000;
 
-export const DEFAULT_LIMITS: Readonly<SpaceLimits> = Object.freeze({ maxCohosts: 2, maxStage: 13 });
+/** The most people on stage at once, host and co-hosts included (X's number). */
+export const MAX_STAGE = 13;
+
+export const DEFAULT_LIMITS: Readonly<SpaceLimits> = Object.freeze({ maxCohosts: 2, maxStage: MAX_STAGE });
 
 /**
  * Nonsense limits are a programming or configuration error, not a user's mistake, so they

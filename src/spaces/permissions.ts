@@ -47,25 +47,12 @@ export function canDeleteComment(actor: Role, author: Role | null, self: boolean
 
 /** Only the host creates or dismisses co-hosts, records, decides whether guests may comment, and ends the Space. */
 export function isHostOnly(action: Action['action']): boolean {
-  return (
-    action === 'makeCohost' ||
-    action === 'removeCohost' ||
-    action === 'setRecording' ||
-    action === 'setGuestComments' ||
-    action === 'end'
-  );
+  return action === 'makeCohost' || action === 'removeCohost' || action === 'setRecording' || action === 'setGuestComments' || action === 'end';
 }
 
 /** Actions that need the host or a co-host. */
 export function isModeratorOnly(action: Action['action']): boolean {
-  return (
-    action === 'approve' ||
-    action === 'deny' ||
-    action === 'invite' ||
-    action === 'muteAll' ||
-    action === 'moveToAudience' ||
-    action === 'remove'
-  );
+  return action === 'approve' || action === 'deny' || action === 'invite' || action === 'muteAll' || action === 'moveToAudience' || action === 'remove';
 }
 
 /** Whether `role` may perform `action` at all, before looking at any target. */

@@ -123,9 +123,7 @@ export class Roster {
 
   /** Host first, then co-hosts, then speakers; within each, by when they came on stage. */
   stage(): Participant[] {
-    return this.stageMembers().sort(
-      (a, b) => stageRank(a.role) - stageRank(b.role) || a.stageSeq - b.stageSeq,
-    );
+    return this.stageMembers().sort((a, b) => stageRank(a.role) - stageRank(b.role) || a.stageSeq - b.stageSeq);
   }
 
   /** Listeners by join order; stops early so a capped list of a huge audience is cheap. */

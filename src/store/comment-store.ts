@@ -59,7 +59,11 @@ export class CommentStore {
       const at = iso(before.atMs);
       q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', before.id)])]));
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const hasMore = rows.length > limit;
     return { comments: rows.slice(0, limit).reverse().map(fromRow), hasMore };
   }

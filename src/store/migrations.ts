@@ -38,7 +38,10 @@ const migrations: Record<string, Migration> = {
   '002_recordings': {
     async up(db: Kysely<unknown>) {
       // 0/1 rather than a boolean type: the same column on SQLite and PostgreSQL.
-      await db.schema.alterTable('spaces').addColumn('recording', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('recording', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema
         .createTable('recordings')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -85,7 +88,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('stream_keys_pk', ['space_id', 'user_id'])
         .execute();
-      await db.schema.alterTable('spaces').addColumn('kind', 'text', (c) => c.notNull().defaultTo('space')).execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('space'))
+        .execute();
     },
   },
   '005_live_state': {
@@ -111,12 +117,18 @@ const migrations: Record<string, Migration> = {
         .addColumn('cohost_seq', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('space_members_pk', ['space_id', 'user_id'])
         .execute();
-      await db.schema.alterTable('spaces').addColumn('guest_comments', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('guest_comments', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
     },
   },
   '006_token_version': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('users').addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
 };
@@ -126,6 +138,8 @@ export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort()
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Migrations run on any schema version, so they see the database untyped (as Kysely's docs do).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -26,7 +26,6 @@ export interface RecordingRecord {
   expiresAt: number | null;
 }
 
-
 function fromRow(row: RecordingsTable): RecordingRecord {
   let turns: SpeakerTurn[] = [];
   try {
@@ -92,13 +91,7 @@ export class RecordingStore {
 
   /** The Space's most recent recording. */
   async latestForSpace(spaceId: string): Promise<RecordingRecord | undefined> {
-    const row = await this.db
-      .selectFrom('recordings')
-      .selectAll()
-      .where('space_id', '=', spaceId)
-      .orderBy('started_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('recordings').selectAll().where('space_id', '=', spaceId).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
     return row && fromRow(row);
   }
 

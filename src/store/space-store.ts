@@ -90,7 +90,6 @@ function fromMemberRow(r: SpaceMembersTable): MemberRecord {
   };
 }
 
-
 function fromRow(row: SpacesTable): SpaceRecord {
   return {
     id: row.id,

@@ -19,7 +19,14 @@ export class UserStore {
     try {
       await this.db
         .insertInto('users')
-        .values({ id: user.id, handle: user.handle, handle_key: user.handle.toLowerCase(), password_hash: user.passwordHash, token_version: 0, created_at: new Date().toISOString() })
+        .values({
+          id: user.id,
+          handle: user.handle,
+          handle_key: user.handle.toLowerCase(),
+          password_hash: user.passwordHash,
+          token_version: 0,
+          created_at: new Date().toISOString(),
+        })
         .execute();
     } catch (err) {
       if (/unique|duplicate/i.test(String((err as Error).message))) throw new HandleTakenError(user.handle);

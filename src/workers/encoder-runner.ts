@@ -42,7 +42,9 @@ export class EncoderRunner {
         encoder.onExit((code, expected, detail) => {
           if (this.encoder !== encoder) return; // stopped by us: stop() reports it
           this.encoder = null;
-          this.report(expected ? { state: 'stopped', dir: options.dir } : { state: 'failed', dir: options.dir, error: `encoder exited (${code}): ${detail.slice(-500)}` });
+          this.report(
+            expected ? { state: 'stopped', dir: options.dir } : { state: 'failed', dir: options.dir, error: `encoder exited (${code}): ${detail.slice(-500)}` },
+          );
         });
         this.report({ state: 'running', startedAtMs: encoder.startedAtMs, dir: options.dir });
       },

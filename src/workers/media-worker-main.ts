@@ -143,7 +143,8 @@ class MediaWorker {
 
   private acceptOffer(cmd: Extract<WorkerCommand, { op: 'acceptOffer' }>): void {
     const r = this.room(cmd.room);
-    const answered = cmd.kind === 'ingest' ? r.acceptIngest(cmd.pid, cmd.sdp) : r.acceptPlayback(cmd.pid, cmd.sdp).then((answer) => ({ answer, hasVideo: false }));
+    const answered =
+      cmd.kind === 'ingest' ? r.acceptIngest(cmd.pid, cmd.sdp) : r.acceptPlayback(cmd.pid, cmd.sdp).then((answer) => ({ answer, hasVideo: false }));
     answered.then(
       ({ answer, hasVideo }) => this.send({ ev: 'offerResult', reqId: cmd.reqId, answer, hasVideo, error: null, errorKind: null }),
       (err: Error) => {

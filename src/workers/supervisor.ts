@@ -43,8 +43,13 @@ const MAX_LOG_LINE = 16 * 1024;
 
 const logLine = z.object({ ev: z.literal('log'), line: z.string().max(MAX_LOG_LINE) });
 
-/** A Node.js process with IPC runs our TypeScript through tsx, as the main process does. */
-const EXEC_ARGV = ['--import', import.meta.resolve('tsx')];
+/**
+ * A compiled entry runs on plain node; a TypeScript one (tests and development run the
+ * sources) through tsx, as the main process does.
+ */
+function execArgvFor(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+}
 
 export class Supervisor<Command, Event extends { ev: string }> extends EventEmitter<SupervisorEvents<Event>> {
   private child: ChildProcess | null = null;
@@ -123,7 +128,7 @@ export class Supervisor<Command, Event extends { ev: string }> extends EventEmit
 
   private spawn(): void {
     this.ready = false;
-    const child = fork(this.spec.entry, [], { execArgv: EXEC_ARGV, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = fork(this.spec.entry, [], { execArgv: execArgvFor(this.spec.entry), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child = child;
     const log = this.log.child({ worker: this.spec.name, workerPid: child.pid });
     this.captureOutput(child, log);

@@ -210,7 +210,12 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
   it('lets the host delete a comment, and it vanishes from the other pages', async () => {
     const page = host.page;
     // Nobody else may: the viewer has no menu on the guest's comment.
-    assert.equal(await commentItem(viewer.page, 'Greetings from a guest').getByRole('button', { name: /Comment options/ }).count(), 0);
+    assert.equal(
+      await commentItem(viewer.page, 'Greetings from a guest')
+        .getByRole('button', { name: /Comment options/ })
+        .count(),
+      0,
+    );
     await commentItem(page, 'Hello from the back row').getByRole('button', { name: 'Comment options for bc_viewer' }).click();
     await page.getByRole('menuitem', { name: 'Delete comment' }).click();
     await commentItem(guest.page, 'Hello from the back row').waitFor({ state: 'detached' });
@@ -257,7 +262,9 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
 
   it("blocks a commenter from the Space from their comment's menu", async () => {
     const page = host.page;
-    await commentItem(page, 'Greetings from a guest').getByRole('button', { name: /^Comment options for guest-/ }).click();
+    await commentItem(page, 'Greetings from a guest')
+      .getByRole('button', { name: /^Comment options for guest-/ })
+      .click();
     await page.getByRole('menuitem', { name: 'Block from Space' }).click();
     await guest.page.getByText('You were removed from this Space').waitFor({ timeout: 10_000 });
   });

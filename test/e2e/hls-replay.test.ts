@@ -30,8 +30,7 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
   }
 }
 
-const mediaTime = (page: Page, selector: string) =>
-  page.evaluate((sel) => document.querySelector<HTMLMediaElement>(sel)?.currentTime ?? -1, selector);
+const mediaTime = (page: Page, selector: string) => page.evaluate((sel) => document.querySelector<HTMLMediaElement>(sel)?.currentTime ?? -1, selector);
 
 /** PeerConnections of the page that are not closed. */
 const openPeerConnections = (page: Page) =>
@@ -153,14 +152,19 @@ describe('HLS tier and replay in the browser', () => {
 
     // The chat runs with what is heard: on HLS a comment lands the player's delay after it
     // does on a WebRTC page (the host's), not seconds before the moment it reacts to.
-    const delayMs = await until(async () => Number((await page.locator('main[data-media-delay]').getAttribute('data-media-delay')) ?? 0) || undefined, 10_000, 'the HLS delay');
+    const delayMs = await until(
+      async () => Number((await page.locator('main[data-media-delay]').getAttribute('data-media-delay')) ?? 0) || undefined,
+      10_000,
+      'the HLS delay',
+    );
     const text = 'Bread that takes three days, really?';
     const watch = `(() => { window.__seenAt = 0; const t = ${JSON.stringify(text)};
       const check = () => { if (!window.__seenAt && document.body.innerText.includes(t)) window.__seenAt = Date.now(); };
       new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true }); check(); })()`;
     await Promise.all([page.evaluate(watch), host.page.evaluate(watch)]);
     await ana.signalling.comment(text);
-    const seenAt = (p: Page) => until(async () => (await p.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt)) || undefined, 15_000, 'the comment');
+    const seenAt = (p: Page) =>
+      until(async () => (await p.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt)) || undefined, 15_000, 'the comment');
     const [onWebRtc, onHls] = [await seenAt(host.page), await seenAt(page)];
     report.push(`comment on HLS shown ${onHls - onWebRtc} ms after WebRTC (player delay ${delayMs} ms)`);
     assert.ok(onHls - onWebRtc >= delayMs / 2, `held back on HLS: ${onHls - onWebRtc} ms after the WebRTC page, player delay ${delayMs} ms`);
@@ -221,7 +225,11 @@ describe('HLS tier and replay in the browser', () => {
     await host.page.getByRole('button', { name: 'End Space' }).first().click();
     await host.page.getByRole('dialog').getByRole('button', { name: 'End Space' }).click();
     const page = guest.page;
-    await page.getByText('This Space has ended').or(page.getByRole('button', { name: 'Skip to next speaker' })).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByText('This Space has ended')
+      .or(page.getByRole('button', { name: 'Skip to next speaker' }))
+      .first()
+      .waitFor({ timeout: 15_000 });
     const skip = page.getByRole('button', { name: 'Skip to next speaker', exact: true });
     await skip.waitFor({ timeout: 60_000 });
 
@@ -251,10 +259,13 @@ describe('HLS tier and replay in the browser', () => {
         return t >= benTurn.startSec - 0.3 ? t : undefined;
       },
       15_000,
-      'the player at Ben\'s turn',
+      "the player at Ben's turn",
     );
     assert.ok(afterSkip < benTurn.startSec + 2, `Skip to next speaker seeks to ${benTurn.startSec}s (player at ${afterSkip.toFixed(2)}s)`);
-    await page.locator('ol.turn-list > li[aria-current="true"]').filter({ hasText: `@${ben.handle}` }).waitFor({ timeout: 5000 });
+    await page
+      .locator('ol.turn-list > li[aria-current="true"]')
+      .filter({ hasText: `@${ben.handle}` })
+      .waitFor({ timeout: 5000 });
 
     // From Ben's turn, Ana's next turn is her second one.
     await page.getByRole('button', { name: `Jump to @${ana.handle}` }).click();
@@ -264,10 +275,13 @@ describe('HLS tier and replay in the browser', () => {
         return t >= anaAgain.startSec - 0.3 ? t : undefined;
       },
       15_000,
-      'the player at Ana\'s second turn',
+      "the player at Ana's second turn",
     );
     assert.ok(afterJump < anaAgain.startSec + 2, `Jump to @${ana.handle} seeks to ${anaAgain.startSec}s (player at ${afterJump.toFixed(2)}s)`);
-    await page.locator('ol.turn-list > li[aria-current="true"]').filter({ hasText: `@${ana.handle}` }).waitFor({ timeout: 5000 });
+    await page
+      .locator('ol.turn-list > li[aria-current="true"]')
+      .filter({ hasText: `@${ana.handle}` })
+      .waitFor({ timeout: 5000 });
     // It plays from there.
     await sleep(1500);
     assert.ok((await mediaTime(page, REPLAY_MEDIA)) > afterJump + 0.5, 'the replay plays after the jump');

@@ -311,7 +311,12 @@ describe('stage video in the browser', () => {
     await controls(page).getByRole('button', { name: 'Leave stage' }).click();
     await controls(page).getByRole('button', { name: 'Request to speak' }).waitFor();
     await page.getByLabel('Your camera preview').waitFor({ state: 'detached' });
-    assert.equal(await controls(page).getByRole('button', { name: /camera/i }).count(), 0);
+    assert.equal(
+      await controls(page)
+        .getByRole('button', { name: /camera/i })
+        .count(),
+      0,
+    );
     await until(async () => ((await liveCameraSenders(page)) === 0 ? true : undefined), 5000, 'the camera track stopped');
     await listener.page.locator(`li[data-user-id="${b.userId}"]`).waitFor({ state: 'detached' });
   });

@@ -35,6 +35,18 @@ interface Sample {
   h: number;
 }
 
+/** What the test pages (test/e2e/pages) put on `window` for the test to drive. */
+interface TestPageWindow {
+  publish(url: string, token: string, codec?: string): Promise<void>;
+  view(url: string): Promise<void>;
+  play(url: string): void;
+  stop(): Promise<void>;
+  samples: Sample[];
+  errors: string[];
+  whip: { resourceURL: URL };
+  pc: RTCPeerConnection;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const run = promisify(execFile);
 
@@ -49,10 +61,32 @@ interface FrameReading {
 async function hlsFrameTime(url: string): Promise<FrameReading> {
   const W = 640;
   const H = 360;
-  const { stdout } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-live_start_index', '-1', '-i', url, '-map', '0:v', '-frames:v', '1', '-vf', `scale=${W}:${H},format=gray`, '-f', 'rawvideo', 'pipe:1'], {
-    encoding: 'buffer',
-    timeout: 20_000,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-live_start_index',
+      '-1',
+      '-i',
+      url,
+      '-map',
+      '0:v',
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${W}:${H},format=gray`,
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
+    {
+      encoding: 'buffer',
+      timeout: 20_000,
+    },
+  );
   if (stdout.length < W * H) return { value: null, detail: `ffmpeg gave ${stdout.length} bytes` };
   let mean = 0;
   for (let i = 0; i < W * H; i++) mean += stdout[i]!;
@@ -81,7 +115,9 @@ function startPageServer(): Promise<{ server: Server; url: string }> {
     if (!file) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': file[1] }).end(readFileSync(join(ROOT, file[0])));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),
+  );
 }
 
 describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
@@ -113,10 +149,19 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--autoplay-policy=no-user-gesture-required',
         // Three windows in one browser: none of them may be throttled as a background one.
-        '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+        '--disable-background-timer-throttling',
+        '--disable-renderer-backgrounding',
+        '--disable-backgrounding-occluded-windows',
       ],
     });
     // A window each: a tab in the background would stop painting video, and rVFC with it.
@@ -135,12 +180,12 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
   });
 
   it('a 720p test pattern published with whip.js reaches a whep.js viewer over WebRTC', async () => {
-    await publisher.evaluate(([url, token]) => (window as any).publish(url, token), [`${server.url}/whip/${spaceId}`, key] as const);
+    await publisher.evaluate(([url, token]) => (window as unknown as TestPageWindow).publish(url, token), [`${server.url}/whip/${spaceId}`, key] as const);
     // The encoder's host is now on stage with the camera on, without ever opening the web app.
     await waitFor(() => watcher.state.space?.stage.some((p) => p.role === 'host' && p.camera) ?? false, 10_000, 'host on stage, camera on');
-    await whepViewer.evaluate((url) => (window as any).view(url), `${server.url}/whep/${spaceId}`);
-    await whepViewer.waitForFunction(() => (window as any).samples.length >= 60, undefined, { timeout: 30_000 });
-    const samples: Sample[] = await whepViewer.evaluate(() => (window as any).samples);
+    await whepViewer.evaluate((url) => (window as unknown as TestPageWindow).view(url), `${server.url}/whep/${spaceId}`);
+    await whepViewer.waitForFunction(() => (window as unknown as TestPageWindow).samples.length >= 60, undefined, { timeout: 30_000 });
+    const samples: Sample[] = await whepViewer.evaluate(() => (window as unknown as TestPageWindow).samples);
     const lats = samples.slice(-60).map((s) => s.lat);
     const { w, h } = samples.at(-1)!;
     console.log(`# WHIP -> WHEP latency: median ${median(lats)} ms over ${lats.length} frames (${w}x${h})`);
@@ -160,13 +205,16 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     }
     assert.notEqual(reading.value, null, `the HLS video shows the published pattern (its time cells decode); read: ${[...new Set(seen)].join('; ')}`);
     // Latency as a player shows it: hls.js in Chromium, reading the cells from displayed frames.
-    await hlsViewer.evaluate((u) => (window as any).play(u), `${server.url}/hls/${spaceId}/master.m3u8`);
-    await hlsViewer.waitForFunction(() => (window as any).samples.length >= 30, undefined, { timeout: 30_000 }).catch(() => undefined);
-    const samples: Sample[] = await hlsViewer.evaluate(() => (window as any).samples);
-    const errors: string[] = await hlsViewer.evaluate(() => (window as any).errors);
+    await hlsViewer.evaluate((u) => (window as unknown as TestPageWindow).play(u), `${server.url}/hls/${spaceId}/master.m3u8`);
+    await hlsViewer.waitForFunction(() => (window as unknown as TestPageWindow).samples.length >= 30, undefined, { timeout: 30_000 }).catch(() => undefined);
+    const samples: Sample[] = await hlsViewer.evaluate(() => (window as unknown as TestPageWindow).samples);
+    const errors: string[] = await hlsViewer.evaluate(() => (window as unknown as TestPageWindow).errors);
     const playing: number = await hlsViewer.evaluate(() => document.querySelector('video')!.currentTime);
     assert.ok(playing > 0, `hls.js plays the stream (errors: ${errors.join(', ') || 'none'})`);
-    assert.ok(samples.length >= 30, `hls.js shows the published frames: ${samples.length} readable frames painted, ${playing.toFixed(1)} s played (errors: ${errors.join(', ') || 'none'})`);
+    assert.ok(
+      samples.length >= 30,
+      `hls.js shows the published frames: ${samples.length} readable frames painted, ${playing.toFixed(1)} s played (errors: ${errors.join(', ') || 'none'})`,
+    );
     const lats = samples.slice(-60).map((s) => s.lat);
     console.log(`# WHIP -> HLS (hls.js) latency: median ${median(lats)} ms over ${lats.length} frames (${samples.at(-1)!.w}x${samples.at(-1)!.h})`);
   });
@@ -216,13 +264,13 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
   });
 
   it('DELETE ends the publication: the camera goes off and the viewer gets no more frames', async () => {
-    const resource: string = await publisher.evaluate(() => (window as any).whip.resourceURL.href);
-    await publisher.evaluate(() => (window as any).stop());
+    const resource: string = await publisher.evaluate(() => (window as unknown as TestPageWindow).whip.resourceURL.href);
+    await publisher.evaluate(() => (window as unknown as TestPageWindow).stop());
     await waitFor(() => !(watcher.state.space?.stage.some((p) => p.camera) ?? true), 10_000, 'camera off');
     await sleep(1000);
-    const before = await whepViewer.evaluate(() => (window as any).samples.length);
+    const before = await whepViewer.evaluate(() => (window as unknown as TestPageWindow).samples.length);
     await sleep(1500);
-    const afterCount = await whepViewer.evaluate(() => (window as any).samples.length);
+    const afterCount = await whepViewer.evaluate(() => (window as unknown as TestPageWindow).samples.length);
     assert.equal(afterCount, before, 'no new frames after the DELETE');
     const again = await fetch(resource, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } });
     assert.equal(again.status, 404, 'the session is gone');
@@ -230,28 +278,31 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
 
   it('an H.264-only encoder (as OBS publishes) is taken and transcoded: WHEP viewers get the picture in VP8', async () => {
     await publisher.reload();
-    await publisher.evaluate(([url, token]) => (window as any).publish(url, token, 'h264'), [`${server.url}/whip/${spaceId}`, key] as const);
+    await publisher.evaluate(([url, token]) => (window as unknown as TestPageWindow).publish(url, token, 'h264'), [
+      `${server.url}/whip/${spaceId}`,
+      key,
+    ] as const);
     const sent: string = await publisher.evaluate(async () => {
       await new Promise((r) => setTimeout(r, 1500));
-      const stats = await (window as any).pc.getStats();
+      const stats = await (window as unknown as TestPageWindow).pc.getStats();
       let codec = '';
-      stats.forEach((r: any) => {
-        if (r.type === 'outbound-rtp' && r.kind === 'video') codec = stats.get(r.codecId)?.mimeType ?? '';
+      stats.forEach((r: RTCStats & { kind?: string; codecId?: string }) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') codec = (stats.get(r.codecId ?? '') as { mimeType?: string } | undefined)?.mimeType ?? '';
       });
       return codec;
     });
     assert.equal(sent, 'video/H264', 'the publisher sends H.264');
     await whepViewer.reload();
-    await whepViewer.evaluate((url) => (window as any).view(url), `${server.url}/whep/${spaceId}`);
-    await whepViewer.waitForFunction(() => (window as any).samples.length >= 60, undefined, { timeout: 30_000 });
-    const samples: Sample[] = await whepViewer.evaluate(() => (window as any).samples);
+    await whepViewer.evaluate((url) => (window as unknown as TestPageWindow).view(url), `${server.url}/whep/${spaceId}`);
+    await whepViewer.waitForFunction(() => (window as unknown as TestPageWindow).samples.length >= 60, undefined, { timeout: 30_000 });
+    const samples: Sample[] = await whepViewer.evaluate(() => (window as unknown as TestPageWindow).samples);
     const lats = samples.slice(-60).map((s) => s.lat);
     console.log(`# WHIP (H.264, transcoded) -> WHEP latency: median ${median(lats)} ms over ${lats.length} frames (${samples.at(-1)!.w}x${samples.at(-1)!.h})`);
     const received: string = await whepViewer.evaluate(async () => {
-      const stats = await (window as any).pc.getStats();
+      const stats = await (window as unknown as TestPageWindow).pc.getStats();
       let codec = '';
-      stats.forEach((r: any) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') codec = stats.get(r.codecId)?.mimeType ?? '';
+      stats.forEach((r: RTCStats & { kind?: string; codecId?: string }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') codec = (stats.get(r.codecId ?? '') as { mimeType?: string } | undefined)?.mimeType ?? '';
       });
       return codec;
     });
@@ -262,8 +313,8 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     const restarts = server.codec.status().restarts;
     process.kill(server.codec.pid!, 'SIGKILL');
     await waitFor(() => server.codec.status().restarts === restarts + 1 && server.codec.status().up, 15_000, 'the codec worker back');
-    const after = await whepViewer.evaluate(() => (window as any).samples.length as number);
+    const after = await whepViewer.evaluate(() => (window as unknown as TestPageWindow).samples.length as number);
     // The session is opened again on a fresh ffmpeg, which asks the encoder for a keyframe.
-    await whepViewer.waitForFunction((n) => (window as any).samples.length >= n + 30, after, { timeout: 30_000 });
+    await whepViewer.waitForFunction((n) => (window as unknown as TestPageWindow).samples.length >= n + 30, after, { timeout: 30_000 });
   });
 });

@@ -26,7 +26,23 @@ export function mutatedLines(seed: string, separator = '\r\n'): fc.Arbitrary<str
   const lines = seed.split(separator);
   const garbage = fc.oneof(
     fc.string({ maxLength: 40 }),
-    fc.constantFrom('a=', 'm=', 'm=audio 0 UDP/TLS/RTP/SAVPF', 'a=mid:', 'a=rtpmap:', 'a=fmtp:', 'a=ssrc:', 'a=extmap:', 'a=candidate:', '#EXTINF:', '#EXT-X-MAP:URI="', '#EXT-X-MEDIA-SEQUENCE:-1', 'NaN', '\u0000', '💥'),
+    fc.constantFrom(
+      'a=',
+      'm=',
+      'm=audio 0 UDP/TLS/RTP/SAVPF',
+      'a=mid:',
+      'a=rtpmap:',
+      'a=fmtp:',
+      'a=ssrc:',
+      'a=extmap:',
+      'a=candidate:',
+      '#EXTINF:',
+      '#EXT-X-MAP:URI="',
+      '#EXT-X-MEDIA-SEQUENCE:-1',
+      'NaN',
+      '\u0000',
+      '💥',
+    ),
   );
   const edit = fc.oneof(
     fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
@@ -77,5 +93,8 @@ export function mutatedBytes(seed: Buffer): fc.Arbitrary<Buffer> {
 
 /** Random bytes, or a mutation of one of the seeds. */
 export function packets(...seeds: Buffer[]): fc.Arbitrary<Buffer> {
-  return fc.oneof(fc.uint8Array({ maxLength: 1500 }).map((a) => Buffer.from(a)), ...seeds.map((s) => mutatedBytes(s)));
+  return fc.oneof(
+    fc.uint8Array({ maxLength: 1500 }).map((a) => Buffer.from(a)),
+    ...seeds.map((s) => mutatedBytes(s)),
+  );
 }

@@ -130,7 +130,7 @@ describe('fuzz: the publisher and viewer paths', () => {
   const counters = createCounters();
   const detector = createDetector('ours');
 
-  it('a stage member\'s microphone: validate, measure, gate, fan out, whatever arrives', () => {
+  it("a stage member's microphone: validate, measure, gate, fan out, whatever arrives", () => {
     const pub = new AudioPublisher('p', counters, detector, undefined, (p) => {
       if (p.slots.length === 0) p.attach(new DownstreamSlot('a0', 0x1000, outlet(), 48_000, counters));
     });
@@ -142,13 +142,21 @@ describe('fuzz: the publisher and viewer paths', () => {
       fc.property(fc.oneof(anyOpus, anyRtcp), (buf) => {
         now += 20;
         pub.onMessage(buf, now);
-        pub.writeReceiverReport(scratch, 0x0a0b0c0d, now, { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 });
+        pub.writeReceiverReport(scratch, 0x0a0b0c0d, now, {
+          sourceSsrc: 0,
+          fractionLost: 0,
+          cumulativeLost: 0,
+          extendedHighestSeq: 0,
+          jitter: 0,
+          lastSr: 0,
+          delaySinceLastSr: 0,
+        });
       }),
       { numRuns: RUNS },
     );
   });
 
-  it('a camera, switched to and forwarded to a viewer, and the viewer\'s RTCP (NACK, PLI, receiver reports)', () => {
+  it("a camera, switched to and forwarded to a viewer, and the viewer's RTCP (NACK, PLI, receiver reports)", () => {
     const stage = new StageVideo(counters);
     const sender = { id: 'p', rtcpSsrc: 0x0a0b0c0d, sendToCam: () => undefined };
     stage.configureCamera(sender, { high: 0x55667788, low: 0x55667789 });
@@ -164,18 +172,26 @@ describe('fuzz: the publisher and viewer paths', () => {
         stage.onCameraPacket('p', 'high', buf, now);
         stage.onRemoteCameraPacket('p', 'low', buf, now);
         if (fromViewer) slot.onRtcp(fromViewer, now);
-        if (now % 1000 === 0) stage.sendReports(now, { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 });
+        if (now % 1000 === 0)
+          stage.sendReports(now, { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 });
         void scratch;
       }),
       { numRuns: RUNS },
     );
   });
 
-  it('a WHIP camera\'s H.264 packets are reassembled into access units, or dropped', () => {
+  it("a WHIP camera's H.264 packets are reassembled into access units, or dropped", () => {
     const d = new H264Depacketizer();
     let seq = 0;
     const nal = (type: number, size: number) => Buffer.concat([Buffer.from([0x60 | type]), Buffer.alloc(size, 0xab)]);
-    const seeds = [nal(7, 10), nal(8, 4), nal(5, 100), Buffer.from([0x7c, 0x85, 1, 2, 3]), Buffer.from([0x7c, 0x45, 4, 5]), Buffer.from([0x78, 0, 3, 0x67, 1, 2, 0, 2, 0x68, 9])];
+    const seeds = [
+      nal(7, 10),
+      nal(8, 4),
+      nal(5, 100),
+      Buffer.from([0x7c, 0x85, 1, 2, 3]),
+      Buffer.from([0x7c, 0x45, 4, 5]),
+      Buffer.from([0x78, 0, 3, 0x67, 1, 2, 0, 2, 0x68, 9]),
+    ];
     fc.assert(
       fc.property(packets(...seeds), fc.integer({ min: -3, max: 3 }), fc.boolean(), (payload, step, marker) => {
         seq = (seq + step) & 0xffff;

@@ -75,7 +75,15 @@ export const CLIENT_ANSWER = [
   '',
 ].join('\r\n');
 
-export const TRICKLE_FRAGMENT = ['a=ice-ufrag:AbCd', 'a=ice-pwd:0123456789abcdefghijklmn', 'm=audio 9 RTP/AVP 0', 'a=mid:0', 'a=candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', 'a=end-of-candidates', ''].join('\r\n');
+export const TRICKLE_FRAGMENT = [
+  'a=ice-ufrag:AbCd',
+  'a=ice-pwd:0123456789abcdefghijklmn',
+  'm=audio 9 RTP/AVP 0',
+  'a=mid:0',
+  'a=candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host',
+  'a=end-of-candidates',
+  '',
+].join('\r\n');
 
 /** ffmpeg's media playlist, and a master as our origin serves it. */
 export const MEDIA_PLAYLIST = [

@@ -37,16 +37,49 @@ describe('fuzz: signalling frames against a real server', () => {
     const userId = fc.oneof(fc.string({ maxLength: 80 }), fc.constant(host.state.you!.userId));
     const action = fc.oneof(
       fc.record({ action: fc.constantFrom('approve', 'deny', 'invite', 'mute', 'moveToAudience', 'remove', 'makeCohost', 'removeCohost'), userId }),
-      fc.record({ action: fc.constantFrom('requestToSpeak', 'cancelRequest', 'acceptInvite', 'declineInvite', 'muteAll', 'leaveStage', 'end', 'setRecording', 'setGuestComments', 'setCamera', 'setMicMuted', 'deleteComment') }),
+      fc.record({
+        action: fc.constantFrom(
+          'requestToSpeak',
+          'cancelRequest',
+          'acceptInvite',
+          'declineInvite',
+          'muteAll',
+          'leaveStage',
+          'end',
+          'setRecording',
+          'setGuestComments',
+          'setCamera',
+          'setMicMuted',
+          'deleteComment',
+        ),
+      }),
       fc.jsonValue(),
     );
     const message = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.record({ type: fc.constant('answer'), sdp: fc.oneof(fc.string(), mutatedLines(CLIENT_ANSWER)), rid: fc.string({ maxLength: 8 }) }).map((m) => JSON.stringify(m)),
-      fc.record({ type: fc.constant('candidate'), candidate: fc.oneof(fc.string(), mutatedLines(TRICKLE_FRAGMENT)), mid: fc.constantFrom('mic', 'a0', 'zz', '') }).map((m) => JSON.stringify(m)),
+      fc
+        .record({ type: fc.constant('answer'), sdp: fc.oneof(fc.string(), mutatedLines(CLIENT_ANSWER)), rid: fc.string({ maxLength: 8 }) })
+        .map((m) => JSON.stringify(m)),
+      fc
+        .record({
+          type: fc.constant('candidate'),
+          candidate: fc.oneof(fc.string(), mutatedLines(TRICKLE_FRAGMENT)),
+          mid: fc.constantFrom('mic', 'a0', 'zz', ''),
+        })
+        .map((m) => JSON.stringify(m)),
       fc.record({ type: fc.constant('action'), rid: fc.string({ maxLength: 8 }), body: action }).map((m) => JSON.stringify(m)),
-      fc.record({ type: fc.constantFrom('join', 'pin', 'setTier', 'renegotiate', 'comment', 'react', 'ping'), rid: fc.string({ maxLength: 8 }), spaceId: fc.string(), userId: fc.oneof(userId, fc.constant(null)), tier: fc.string(), text: fc.string({ unit: 'binary', maxLength: 300 }), emoji: fc.string() }).map((m) => JSON.stringify(m)),
+      fc
+        .record({
+          type: fc.constantFrom('join', 'pin', 'setTier', 'renegotiate', 'comment', 'react', 'ping'),
+          rid: fc.string({ maxLength: 8 }),
+          spaceId: fc.string(),
+          userId: fc.oneof(userId, fc.constant(null)),
+          tier: fc.string(),
+          text: fc.string({ unit: 'binary', maxLength: 300 }),
+          emoji: fc.string(),
+        })
+        .map((m) => JSON.stringify(m)),
     );
     const frames = fc.sample(message, { numRuns: FRAMES, seed: 42 });
     const before = JSON.stringify(host.state.space!.stage);
@@ -68,7 +101,10 @@ describe('fuzz: signalling frames against a real server', () => {
 
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; workers: Array<{ restarts: number }> };
     assert.equal(health.status, 'ok');
-    assert.ok(health.workers.every((w) => w.restarts === 0), 'no worker died');
+    assert.ok(
+      health.workers.every((w) => w.restarts === 0),
+      'no worker died',
+    );
     assert.equal(JSON.stringify(host.state.space!.stage), before, 'the stage is as the host left it');
     assert.equal(host.state.space!.state, 'live');
   });

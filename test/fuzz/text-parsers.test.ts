@@ -14,20 +14,25 @@ import { parseMasterPlaylist, parseMediaPlaylist as parseClientMediaPlaylist, Pl
 import { CLIENT_ANSWER, MASTER_PLAYLIST, MEDIA_PLAYLIST, OFFERED_MIDS, TRICKLE_FRAGMENT, WHIP_OFFER } from './seeds.js';
 import { mutatedLines, RUNS, survives } from './fuzz.js';
 
-const text = (seed: string, separator?: string) => fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 200 }), mutatedLines(seed, separator));
+const text = (seed: string, separator?: string) =>
+  fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 200 }), mutatedLines(seed, separator));
 
 describe('fuzz: SDP', () => {
   it('a WHIP/WHEP offer is read or refused with InvalidSdpError/UnsupportedOfferError', () => {
     fc.assert(
       fc.property(text(WHIP_OFFER), fc.boolean(), (sdp, h264) => {
-        survives(() => {
-          const plan = readClientOffer(sdp, h264);
-          for (const s of plan.sections) {
-            assert.ok(Number.isInteger(s.payloadType) && s.payloadType >= 0 && s.payloadType <= 127, `payload type ${s.payloadType}`);
-            assert.ok(s.audioLevelExtId >= 0 && s.audioLevelExtId <= 255);
-            assert.ok(s.ssrc === null || (Number.isInteger(s.ssrc) && s.ssrc >= 0 && s.ssrc <= 0xffffffff), `ssrc ${s.ssrc}`);
-          }
-        }, InvalidSdpError, UnsupportedOfferError);
+        survives(
+          () => {
+            const plan = readClientOffer(sdp, h264);
+            for (const s of plan.sections) {
+              assert.ok(Number.isInteger(s.payloadType) && s.payloadType >= 0 && s.payloadType <= 127, `payload type ${s.payloadType}`);
+              assert.ok(s.audioLevelExtId >= 0 && s.audioLevelExtId <= 255);
+              assert.ok(s.ssrc === null || (Number.isInteger(s.ssrc) && s.ssrc >= 0 && s.ssrc <= 0xffffffff), `ssrc ${s.ssrc}`);
+            }
+          },
+          InvalidSdpError,
+          UnsupportedOfferError,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -74,10 +79,22 @@ describe('fuzz: SDP', () => {
 describe('fuzz: signalling messages', () => {
   it('any JSON value parses to a valid message or an error, without throwing', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ type: fc.constantFrom('join', 'answer', 'candidate', 'action', 'comment', 'react', 'pin', 'setTier', 'leave'), rid: fc.string(), body: fc.jsonValue(), text: fc.string({ unit: 'binary' }), guestSecret: fc.string() })), (value) => {
-        const result = clientMessageSchema.safeParse(value);
-        if (result.success) assert.equal(typeof result.data.type, 'string');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({
+            type: fc.constantFrom('join', 'answer', 'candidate', 'action', 'comment', 'react', 'pin', 'setTier', 'leave'),
+            rid: fc.string(),
+            body: fc.jsonValue(),
+            text: fc.string({ unit: 'binary' }),
+            guestSecret: fc.string(),
+          }),
+        ),
+        (value) => {
+          const result = clientMessageSchema.safeParse(value);
+          if (result.success) assert.equal(typeof result.data.type, 'string');
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -122,9 +139,13 @@ describe('fuzz: HLS playlists', () => {
 // Inputs the fuzzers above found to break a parser, kept as they were found.
 describe('fuzz regressions', () => {
   it('a media playlist with an empty #EXTINF gives no segment with a NaN duration (load generator)', () => {
-    const media = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA-SEQUENCE:41\n#EXT-X-MAP:URI="init-audio.mp4"\na=\n#EXTINF:\naudio-000041.m4s\n#EXTINF:0.980000,\nr2/audio-000000.m4s\n';
+    const media =
+      '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA-SEQUENCE:41\n#EXT-X-MAP:URI="init-audio.mp4"\na=\n#EXTINF:\naudio-000041.m4s\n#EXTINF:0.980000,\nr2/audio-000000.m4s\n';
     const p = parseClientMediaPlaylist(media, 'http://127.0.0.1/hls/s/audio.m3u8');
-    assert.deepEqual(p.segments.map((s) => s.duration), [0.98]);
+    assert.deepEqual(
+      p.segments.map((s) => s.duration),
+      [0.98],
+    );
     assert.equal(p.targetDuration, 1);
   });
 });

@@ -191,7 +191,11 @@ export async function videoColourLog(page: Page): Promise<ColourChange[]> {
 /** Signs a new account up through the app's own form, as a person would. */
 export async function signUp(page: Page, baseUrl: string, handle: string): Promise<void> {
   await page.goto(`${baseUrl}/`);
-  await page.getByRole('link', { name: 'Sign up' }).or(page.getByRole('button', { name: 'Sign up' })).first().click();
+  await page
+    .getByRole('link', { name: 'Sign up' })
+    .or(page.getByRole('button', { name: 'Sign up' }))
+    .first()
+    .click();
   await page.getByLabel('Handle').fill(handle);
   await page.getByLabel('Password').fill('password123');
   await page.getByRole('button', { name: 'Sign up' }).last().click();

@@ -7,20 +7,64 @@ const run = promisify(execFile);
 
 /** Decodes `seconds` of an HLS stream's audio to 8 kHz mono s16 with ffmpeg, as a player would fetch it. */
 export async function hlsAudio(url: string, seconds: number): Promise<Int16Array> {
-  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-3', '-i', url, '-t', String(seconds), '-map', '0:a', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-live_start_index',
+      '-3',
+      '-i',
+      url,
+      '-t',
+      String(seconds),
+      '-map',
+      '0:a',
+      '-ac',
+      '1',
+      '-ar',
+      '8000',
+      '-f',
+      's16le',
+      'pipe:1',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 60_000,
+    },
+  );
   return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.length >> 1);
 }
 
 /** Standard deviation of the luma of one frame of the newest video segments: a flat card is ~0. */
 export async function videoDetail(url: string): Promise<number> {
-  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-live_start_index', '-1', '-i', url, '-map', '0:v', '-frames:v', '1', '-vf', 'scale=160:90,format=gray', '-f', 'rawvideo', 'pipe:1'], {
-    encoding: 'buffer',
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-live_start_index',
+      '-1',
+      '-i',
+      url,
+      '-map',
+      '0:v',
+      '-frames:v',
+      '1',
+      '-vf',
+      'scale=160:90,format=gray',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
+    {
+      encoding: 'buffer',
+      timeout: 60_000,
+    },
+  );
   let sum = 0;
   for (const v of stdout) sum += v;
   const mean = sum / stdout.length;

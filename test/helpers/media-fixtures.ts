@@ -53,9 +53,21 @@ export function colourY4m(colour: string, opts: { width?: number; height?: numbe
   if (existsSync(out)) return out;
   const tmp = `${out}.${process.pid}.tmp.y4m`;
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `color=c=${colour}:s=${width}x${height}:r=${fps}`,
-    '-t', String(seconds), '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', tmp,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${colour}:s=${width}x${height}:r=${fps}`,
+    '-t',
+    String(seconds),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    tmp,
   ]);
   renameSync(tmp, out);
   return out;
@@ -91,11 +103,35 @@ export async function testPatternIvf(opts: TestPatternOptions = {}): Promise<str
   const source = color ? `color=c=${color}:size=${width}x${height}:rate=${fps}` : `testsrc2=size=${width}x${height}:rate=${fps}`;
   return cached({ kind: 'vp8', source, seconds }, 'ivf', (out) =>
     run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', source, '-t', String(seconds),
-      '-c:v', 'libvpx', '-b:v', '800k', '-g', '30', '-keyint_min', '30',
-      '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0', '-lag-in-frames', '0',
-      '-f', 'ivf', out,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      source,
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libvpx',
+      '-b:v',
+      '800k',
+      '-g',
+      '30',
+      '-keyint_min',
+      '30',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-auto-alt-ref',
+      '0',
+      '-lag-in-frames',
+      '0',
+      '-f',
+      'ivf',
+      out,
     ]).then(() => undefined),
   );
 }

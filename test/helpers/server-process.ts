@@ -5,10 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { compiledServerMain } from '../../scripts/build-state.mjs';
 import { descendantsOf } from './processes.js';
 import { GENEROUS_LIMITS_ENV } from './server.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+// The compiled server, as operators run it (npm test builds it first).
+const MAIN = compiledServerMain(fileURLToPath(new URL('../..', import.meta.url)));
+/** Every process of the server's tree (workers inherit NODE_OPTIONS) refuses development dependencies. */
+const PRODUCTION_IMPORTS = `--import=${new URL('./production-imports.mjs', import.meta.url).href}`;
 
 export interface ServerProcess {
   url: string;
@@ -66,11 +70,11 @@ async function waitGone(pids: number[], timeoutMs: number): Promise<number> {
 }
 
 export async function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
-  const args = ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', '--port', String(o.port), '--data-dir', o.dataDir, '--media-port', String(o.mediaPort)];
+  const args = [MAIN, 'serve', '--host', '127.0.0.1', '--port', String(o.port), '--data-dir', o.dataDir, '--media-port', String(o.mediaPort)];
   args.push('--media-workers', String(o.mediaWorkers ?? 1));
   if (o.databaseUrl) args.push('--database-url', o.databaseUrl);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...GENEROUS_LIMITS_ENV, SPACES_MEDIA_BIND_ADDRESS: '127.0.0.1', SPACES_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...o.env },
+    env: { ...process.env, NODE_OPTIONS: PRODUCTION_IMPORTS, ...GENEROUS_LIMITS_ENV, SPACES_MEDIA_BIND_ADDRESS: '127.0.0.1', SPACES_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -34,7 +34,11 @@ export function randomMediaPort(): number {
  * `flags` are the `serve` command's flags (e.g. 'hls-mode': 'always'); `overrides` replace whole
  * fields. With `log`, every line of the server's JSON log (its workers' too) is kept there, at debug level.
  */
-export async function startTestServer(overrides: Partial<Config> = {}, flags: Record<string, string> = {}, opts: { log?: string[] } = {}): Promise<RunningServer & { dataDir: string }> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  flags: Record<string, string> = {},
+  opts: { log?: string[] } = {},
+): Promise<RunningServer & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spaces-test-'));
   // One media worker (in-process) unless a test asks for more; multi-worker.test.ts does.
   const base = loadConfig({}, { port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'media-workers': process.env.SPACES_MEDIA_WORKERS ?? '1', ...flags });

@@ -27,7 +27,12 @@ const LIMITS: AbuseLimits = {
 let handles = 0;
 const handle = (p: string) => `${p}${process.pid % 10000}_${++handles}`.slice(0, 20);
 
-async function post(server: RunningServer, path: string, body: unknown, token?: string): Promise<{ status: number; retryAfter: string | null; body: { code?: string; message?: string; token?: string } }> {
+async function post(
+  server: RunningServer,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; retryAfter: string | null; body: { code?: string; message?: string; token?: string } }> {
   const res = await fetch(server.url + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -54,7 +59,8 @@ describe('abuse limits', () => {
 
   it('sign-ups per address: beyond the hourly limit, 429 with Retry-After and no account', async () => {
     const s = await open();
-    for (let i = 0; i < LIMITS.signUpsPerHour; i++) assert.equal((await post(s, '/api/auth/signup', { handle: handle('su'), password: 'password123' })).status, 201);
+    for (let i = 0; i < LIMITS.signUpsPerHour; i++)
+      assert.equal((await post(s, '/api/auth/signup', { handle: handle('su'), password: 'password123' })).status, 201);
     const refused = await post(s, '/api/auth/signup', { handle: handle('su'), password: 'password123' });
     assert.equal(refused.status, 429);
     assert.equal(refused.body.code, 'rate_limited');
@@ -65,7 +71,8 @@ describe('abuse limits', () => {
     const s = await open({ signInPerMinute: 1000 });
     const h = handle('si');
     assert.equal((await post(s, '/api/auth/signup', { handle: h, password: 'password123' })).status, 201);
-    for (let i = 0; i < LIMITS.signInFreeFailures; i++) assert.equal((await post(s, '/api/auth/signin', { handle: h, password: 'wrong-password' })).status, 401);
+    for (let i = 0; i < LIMITS.signInFreeFailures; i++)
+      assert.equal((await post(s, '/api/auth/signin', { handle: h, password: 'wrong-password' })).status, 401);
     assert.equal((await post(s, '/api/auth/signin', { handle: h, password: 'wrong-password' })).status, 401, 'the failure that starts the wait');
     const locked = await post(s, '/api/auth/signin', { handle: h.toUpperCase(), password: 'password123' });
     assert.equal(locked.status, 429, 'the right password must wait too (and the handle in any case)');
@@ -78,7 +85,8 @@ describe('abuse limits', () => {
   it('sign-in per address: beyond the per-minute limit, 429 with Retry-After, whatever the handle', async () => {
     const s = await open();
     const codes: number[] = [];
-    for (let i = 0; i < LIMITS.signInPerMinute + 2; i++) codes.push((await post(s, '/api/auth/signin', { handle: handle('sa'), password: 'password123' })).status);
+    for (let i = 0; i < LIMITS.signInPerMinute + 2; i++)
+      codes.push((await post(s, '/api/auth/signin', { handle: handle('sa'), password: 'password123' })).status);
     assert.deepEqual(codes.slice(0, LIMITS.signInPerMinute), Array(LIMITS.signInPerMinute).fill(401));
     assert.deepEqual(codes.slice(LIMITS.signInPerMinute), [429, 429]);
   });
@@ -129,7 +137,10 @@ describe('abuse limits', () => {
     }
     assert.deepEqual(results, [...Array(LIMITS.socketsPerAddress).fill('open'), 429, 429]);
     const codes = await Promise.all(sockets.map((ws) => new Promise<number>((r) => ws.once('close', (code) => r(code)))));
-    assert.ok(codes.every((c) => c === 4008), `closed for not joining: ${codes.join(',')}`);
+    assert.ok(
+      codes.every((c) => c === 4008),
+      `closed for not joining: ${codes.join(',')}`,
+    );
     // With them gone, a new one is let in.
     const again = new WebSocket(url);
     await new Promise((r, j) => (again.once('open', r), again.once('unexpected-response', j)));

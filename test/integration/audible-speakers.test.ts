@@ -81,7 +81,10 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
       s.peer.setTalking(false);
       await sleep(400);
       const d = delta(listeners, b, tag);
-      assert.ok(d.every((n) => n >= 30), `every listener hears speaker ${tag}: ${d.join(',')}`);
+      assert.ok(
+        d.every((n) => n >= 30),
+        `every listener hears speaker ${tag}: ${d.join(',')}`,
+      );
     }
     await sleep(1500); // everyone's hangover and pause
   });
@@ -97,14 +100,21 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
       await sleep(1000);
       const heard = [a, b, c, d].map((s, i) => delta(listeners, before[i]!, tagOf(s)));
       assert.deepEqual(heard[3], new Array(LISTENERS).fill(0), 'the fourth voice is not forwarded while three talk');
-      for (const [i, d3] of heard.slice(0, 3).entries()) assert.ok(d3.every((n) => n >= 30), `the three talking are heard (speaker ${tagOf([a, b, c][i]!)}): ${d3.join(',')}`);
+      for (const [i, d3] of heard.slice(0, 3).entries())
+        assert.ok(
+          d3.every((n) => n >= 30),
+          `the three talking are heard (speaker ${tagOf([a, b, c][i]!)}): ${d3.join(',')}`,
+        );
       a.peer.setTalking(false);
       // a's voice gate holds for its hangover, then a is quiet long enough to give up its place.
       await sleep(1500);
       const afterPause = counts(listeners, tagOf(d));
       await sleep(800);
       const gained = delta(listeners, afterPause, tagOf(d));
-      assert.ok(gained.every((n) => n >= 25), `the fourth voice is heard once a place is free: ${gained.join(',')}`);
+      assert.ok(
+        gained.every((n) => n >= 25),
+        `the fourth voice is heard once a place is free: ${gained.join(',')}`,
+      );
       // The speakers themselves hear it too, through the same three slots.
       assert.ok(b.peer.packetsFromTag(tagOf(d)) > 0, 'a speaker hears the fourth voice');
     } finally {
@@ -129,7 +139,10 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
     await sleep(1000);
     newcomer.peer.setTalking(false);
     const d = delta(listeners, b, 20);
-    assert.ok(d.every((n) => n >= 30), `every listener hears the newcomer: ${d.join(',')}`);
+    assert.ok(
+      d.every((n) => n >= 30),
+      `every listener hears the newcomer: ${d.join(',')}`,
+    );
     await host.signalling.act({ action: 'remove', userId: speakers[5]!.state.you!.userId });
     await sleep(500);
     assert.deepEqual(

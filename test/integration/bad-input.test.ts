@@ -68,7 +68,9 @@ describe('bad input', () => {
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await waitFor(() => errorsOf(c.messages).length >= 6, 3000, 'six errors');
     // Valid messages are handled in order through a queue; rejections are immediate, so compare as a multiset.
-    const codes = errorsOf(c.messages).map((e) => e.code).sort();
+    const codes = errorsOf(c.messages)
+      .map((e) => e.code)
+      .sort();
     assert.deepEqual(codes, ['bad_json', 'bad_message', 'bad_message', 'bad_message', 'bad_message', 'not_joined']);
     assert.equal(errorsOf(c.messages).find((e) => e.rid === 'x1')?.code, 'bad_message', 'errors carry the request id when there is one');
     assert.equal(errorsOf(c.messages).find((e) => e.rid === 'x2')?.code, 'not_joined');
@@ -139,10 +141,7 @@ describe('bad input', () => {
 
   it('refuses a forged moderator action with no change of state', async () => {
     const target = host.state.you!.userId;
-    await assert.rejects(
-      listener.signalling.act({ action: 'mute', userId: target }),
-      (err: Error & { code?: string }) => err.code === 'not_permitted',
-    );
+    await assert.rejects(listener.signalling.act({ action: 'mute', userId: target }), (err: Error & { code?: string }) => err.code === 'not_permitted');
     await assert.rejects(listener.signalling.act({ action: 'end' }), (err: Error & { code?: string }) => err.code === 'not_permitted');
     await sleep(100);
     assert.equal(host.state.space!.state, 'live');

@@ -61,20 +61,28 @@ class Cast {
     const { people, ledger } = this;
     const id = (n: string) => people[n]!.state.you!.userId;
     for (const n of ['l1', 'l2', 'l3']) {
-      this.loops.push(loop(stop, (i) => ledger.set(`requested:${n}`, i % 2 === 0, () => people[n]!.signalling.act({ action: i % 2 === 0 ? 'requestToSpeak' : 'cancelRequest' }))));
+      this.loops.push(
+        loop(stop, (i) =>
+          ledger.set(`requested:${n}`, i % 2 === 0, () => people[n]!.signalling.act({ action: i % 2 === 0 ? 'requestToSpeak' : 'cancelRequest' })),
+        ),
+      );
     }
     for (const n of ['s1', 's2']) {
       this.loops.push(loop(stop, (i) => ledger.set(`muted:${n}`, i % 2 === 0, () => people[n]!.signalling.act({ action: 'setMicMuted', muted: i % 2 === 0 }))));
     }
     this.loops.push(
       loop(stop, async (i) => {
-        await ledger.set('role:co', i % 2 === 0 ? 'cohost' : 'speaker', () => people.host!.signalling.act({ action: i % 2 === 0 ? 'makeCohost' : 'removeCohost', userId: id('co') }));
+        await ledger.set('role:co', i % 2 === 0 ? 'cohost' : 'speaker', () =>
+          people.host!.signalling.act({ action: i % 2 === 0 ? 'makeCohost' : 'removeCohost', userId: id('co') }),
+        );
         await ledger.set('guestComments', i % 2 === 1, () => people.host!.signalling.act({ action: 'setGuestComments', on: i % 2 === 1 }));
       }),
     );
     for (const n of ['s1', 'l1']) {
       // Paced under the per-person comment rate, so that most are acknowledged.
-      this.loops.push(loop(stop, (i) => ledger.comment(`chaos ${n} ${i} ${process.pid}`, () => people[n]!.signalling.comment(`chaos ${n} ${i} ${process.pid}`)), 1100));
+      this.loops.push(
+        loop(stop, (i) => ledger.comment(`chaos ${n} ${i} ${process.pid}`, () => people[n]!.signalling.comment(`chaos ${n} ${i} ${process.pid}`)), 1100),
+      );
     }
   }
 
@@ -93,7 +101,11 @@ class Cast {
   async verify(url: string, label: string): Promise<void> {
     const host = this.people.host!;
     const id = (n: string) => this.people[n]!.state.you!.userId;
-    await waitFor(() => Object.values(this.people).every((p) => p.signalling.status === 'connected') && host.state.space?.stage.length === 4, 60_000, `${label}: everyone back`);
+    await waitFor(
+      () => Object.values(this.people).every((p) => p.signalling.status === 'connected') && host.state.space?.stage.length === 4,
+      60_000,
+      `${label}: everyone back`,
+    );
     await sleep(300); // the latest state broadcast
     const space = host.state.space!;
     const actual: Record<string, unknown> = {
@@ -106,7 +118,10 @@ class Cast {
       guestComments: space.guestComments,
     };
     for (const key of this.ledger.keys()) {
-      assert.ok(this.ledger.allowed(key).includes(actual[key]), `${label}: ${key} is ${String(actual[key])}, acknowledged: ${JSON.stringify(this.ledger.allowed(key))}`);
+      assert.ok(
+        this.ledger.allowed(key).includes(actual[key]),
+        `${label}: ${key} is ${String(actual[key])}, acknowledged: ${JSON.stringify(this.ledger.allowed(key))}`,
+      );
     }
     const page = (await (await fetch(`${url}/api/spaces/${this.spaceId}/comments?limit=200`)).json()) as CommentPage;
     const stored = new Set(page.comments.map((c) => c.text));
@@ -255,7 +270,10 @@ describe('chaos: a full disk', () => {
 
     const filler = fill(mount);
     const refusal = async (p: Promise<unknown>) => {
-      const err = await p.then(() => null, (e: unknown) => e);
+      const err = await p.then(
+        () => null,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof SignallingError, `refused, got ${String(err)}`);
       assert.equal(err.code, 'unavailable');
     };
@@ -264,9 +282,16 @@ describe('chaos: a full disk', () => {
     await refusal(listener.signalling.act({ action: 'cancelRequest' }));
     await sleep(200);
     assert.equal(host.state.space!.state, 'live', 'the Space was not ended');
-    assert.deepEqual(host.state.space!.requests.map((p) => p.userId), [listener.state.you!.userId], 'the request still stands: nothing changed');
+    assert.deepEqual(
+      host.state.space!.requests.map((p) => p.userId),
+      [listener.state.you!.userId],
+      'the request still stands: nothing changed',
+    );
     assert.equal(listener.state.you!.role, 'listener');
-    const commented = await listener.signalling.comment('on a full disk').then(() => true, () => false);
+    const commented = await listener.signalling.comment('on a full disk').then(
+      () => true,
+      () => false,
+    );
     assert.equal(commented, false, 'a comment that cannot be stored is refused');
     const failures = /^spaces_store_write_failures_total (\d+)$/m.exec(await (await fetch(`${proc.url}/metrics`)).text());
     assert.ok(Number(failures?.[1]) >= 3, `the failed writes are counted (${failures?.[1]})`);
@@ -280,7 +305,7 @@ describe('chaos: a full disk', () => {
     await sleep(2500); // the departure's write is retried within a few seconds
     await proc.kill9();
     proc = await spawnServer(options);
-    const back = await (await fetch(`${proc.url}/api/spaces/${spaceId}`)).json() as { state: string; stage: Array<{ userId: string; role: string }> };
+    const back = (await (await fetch(`${proc.url}/api/spaces/${spaceId}`)).json()) as { state: string; stage: Array<{ userId: string; role: string }> };
     assert.equal(back.state, 'live');
     await waitFor(() => host.signalling.status === 'connected' && listener.signalling.status === 'connected', 30_000, 'reconnected');
     await waitFor(() => (host.state.space?.stage.length ?? 0) >= 2, 10_000, 'the stage back');
@@ -290,15 +315,26 @@ describe('chaos: a full disk', () => {
     await host.signalling.act({ action: 'end' });
     await proc.kill9();
     proc = await spawnServer(options);
-    const ended = await (await fetch(`${proc.url}/api/spaces/${spaceId}`)).json() as { state: string };
+    const ended = (await (await fetch(`${proc.url}/api/spaces/${spaceId}`)).json()) as { state: string };
     assert.equal(ended.state, 'ended', 'an acknowledged end stays ended after a restart');
   });
 });
 
-describe('chaos: a flood of one Space\'s sockets', () => {
-  it('the limits hold, the flooders are turned away or closed, and the host\'s actions all land', async (t) => {
+describe("chaos: a flood of one Space's sockets", () => {
+  it("the limits hold, the flooders are turned away or closed, and the host's actions all land", async (t) => {
     const server = await startTestServer({
-      limits: { signInPerMinute: 1000, signInFreeFailures: 5, signInMaxWaitSeconds: 60, signUpsPerHour: 1000, spacesPerHour: 100, liveSpacesPerAccount: 10, recordingsPerAccount: 2, socketsPerAddress: 60, joinTimeoutMs: 5000, idleTimeoutMs: 60_000 },
+      limits: {
+        signInPerMinute: 1000,
+        signInFreeFailures: 5,
+        signInMaxWaitSeconds: 60,
+        signUpsPerHour: 1000,
+        spacesPerHour: 100,
+        liveSpacesPerAccount: 10,
+        recordingsPerAccount: 2,
+        socketsPerAddress: 60,
+        joinTimeoutMs: 5000,
+        idleTimeoutMs: 60_000,
+      },
     });
     const sockets: WebSocket[] = [];
     const cast = new Cast();
@@ -332,14 +368,17 @@ describe('chaos: a flood of one Space\'s sockets', () => {
       for (const ws of flooders) ws.send(JSON.stringify({ type: 'join', spaceId: cast.spaceId }));
       await sleep(300);
       // Far over the per-connection rate (a burst of 40, then 200 refusals before the close).
-      for (let round = 0; round < 300; round++) for (const ws of flooders) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'react', emoji: '🔥' }));
+      for (let round = 0; round < 300; round++)
+        for (const ws of flooders) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'react', emoji: '🔥' }));
       // The idle ones go at the join deadline (5 s: long enough that all 120 were tried first).
       await waitFor(() => outcomes.closedFlooding > 0 && outcomes.closedIdle > 0, 20_000, 'flooders and idlers closed');
       await cast.settle();
       await cast.verify(server.url, 'after the flood');
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
       assert.equal(health.status, 'ok');
-      t.diagnostic(`refused ${outcomes.refused}, closed for flooding ${outcomes.closedFlooding}, closed for not joining ${outcomes.closedIdle}; ${cast.ledger.acks} actions acknowledged meanwhile`);
+      t.diagnostic(
+        `refused ${outcomes.refused}, closed for flooding ${outcomes.closedFlooding}, closed for not joining ${outcomes.closedIdle}; ${cast.ledger.acks} actions acknowledged meanwhile`,
+      );
     } finally {
       for (const ws of sockets) ws.terminate();
       cast.close();

@@ -129,7 +129,10 @@ describe('chat and reactions', () => {
       if (!page.nextBefore) break;
       before = page.nextBefore;
     }
-    assert.deepEqual(pages.flat(), all.map((c) => c.id));
+    assert.deepEqual(
+      pages.flat(),
+      all.map((c) => c.id),
+    );
     assert.ok(pages.length >= 2);
     await assert.rejects(hostApi.listComments(spaceId, { before: 'nonsense' }), hasCode('bad_request'));
     await assert.rejects(hostApi.listComments(spaceId, { limit: 0 }), hasCode('bad_request'));
@@ -140,7 +143,10 @@ describe('chat and reactions', () => {
     const chattyApi = await account(server, 'chat_chatty');
     const chatty = await join(server, spaceId, { api: chattyApi, canPublish: false });
     const results = await Promise.allSettled(['one', 'two', 'three', 'four'].map((t) => chatty.signalling.comment(`chatty ${t}`)));
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'],
+    );
     assert.equal(((results[3] as PromiseRejectedResult).reason as Coded).code, 'rate_limited');
 
     // A new connection of the same person (it replaces the first) gets no fresh allowance:
@@ -168,7 +174,7 @@ describe('chat and reactions', () => {
     assert.ok(stored.includes('chatty three'));
   });
 
-  it('a deleted comment vanishes from every view, from GET /comments and from a joiner\'s history', async () => {
+  it("a deleted comment vanishes from every view, from GET /comments and from a joiner's history", async () => {
     await postEventually(listener, 'please delete me');
     await waitFor(() => everyone().every((p) => texts(p).includes('please delete me')), 5000, 'the comment everywhere');
     const target = host.comments.find((c) => c.text === 'please delete me')!;
@@ -182,14 +188,25 @@ describe('chat and reactions', () => {
     await host.signalling.deleteComment(target.id);
     await waitFor(() => everyone().every((p) => !texts(p).includes('please delete me')), 5000, 'gone everywhere');
     for (const p of everyone()) {
-      assert.ok(p.chatLog.some((m) => m.type === 'commentDeleted' && m.id === target.id), `${p.handle} was told`);
+      assert.ok(
+        p.chatLog.some((m) => m.type === 'commentDeleted' && m.id === target.id),
+        `${p.handle} was told`,
+      );
       assert.ok(texts(p).includes(hostComment.text), 'the others stay');
     }
     const page = await hostApi.listComments(spaceId, { limit: 200 });
-    assert.equal(page.comments.some((c) => c.id === target.id), false, 'gone from GET /comments');
+    assert.equal(
+      page.comments.some((c) => c.id === target.id),
+      false,
+      'gone from GET /comments',
+    );
     const late = await join(server, spaceId, { guest: true, canPublish: false });
     await waitFor(() => late.chatLog.length > 0, 5000, 'history');
-    assert.equal(late.comments.some((c) => c.id === target.id), false, 'gone from the history');
+    assert.equal(
+      late.comments.some((c) => c.id === target.id),
+      false,
+      'gone from the history',
+    );
     assert.deepEqual(late.comments, host.comments);
     late.close();
     await assert.rejects(host.signalling.deleteComment(target.id), hasCode('not_found'));
@@ -217,7 +234,13 @@ describe('chat and reactions', () => {
     raw.ws.send(JSON.stringify({ type: 'comment', rid: 'c', text: 'let me in' }));
     await waitFor(() => raw.messages.filter((m) => m.type === 'error').length >= 2, 5000, 'two refusals');
     const errors = raw.messages.filter((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
-    assert.deepEqual(errors.map((e) => [e.rid, e.code]), [['j', 'banned'], ['c', 'not_joined']]);
+    assert.deepEqual(
+      errors.map((e) => [e.rid, e.code]),
+      [
+        ['j', 'banned'],
+        ['c', 'not_joined'],
+      ],
+    );
     raw.ws.close();
 
     await barrier(host, everyone());
@@ -254,7 +277,10 @@ describe('chat and reactions', () => {
 
     const burst: ReactionEmoji[] = [...Array(6).fill('👏'), ...Array(5).fill('❤️')];
     const results = await Promise.allSettled(burst.map((e) => listener.signalling.react(e)));
-    assert.deepEqual(results.map((r) => r.status), [...Array(10).fill('fulfilled'), 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [...Array(10).fill('fulfilled'), 'rejected'],
+    );
     assert.equal(((results[10] as PromiseRejectedResult).reason as Coded).code, 'rate_limited');
     await guest.signalling.react('🔥');
     await guest.signalling.react('🔥');
@@ -300,7 +326,10 @@ describe('chat and reactions', () => {
     await edge.signalling.comment(`  ${'👍'.repeat(280)}  `);
     await barrier(host, [...everyone(), edge]);
     const after = (await hostApi.listComments(spaceId, { limit: 200 })).comments;
-    assert.deepEqual(after.filter((c) => !before.some((b) => b.id === c.id)).map((c) => c.text), ['👍'.repeat(280), `barrier ${barriers}`]);
+    assert.deepEqual(
+      after.filter((c) => !before.some((b) => b.id === c.id)).map((c) => c.text),
+      ['👍'.repeat(280), `barrier ${barriers}`],
+    );
     for (const p of everyone()) assert.ok(!p.comments.some((c) => /ding|two\nlines|evil/.test(c.text)));
     assert.equal(host.state.space!.guestComments, true);
   });
@@ -365,11 +394,20 @@ describe('chat across a restart', () => {
       const back = await joinSpace(server, spaceId, { api: hostAgain, canPublish: false });
       opened.push(back);
       await waitFor(() => back.chatLog.length > 0, 5000, 'history');
-      assert.deepEqual(back.comments.map((c) => c.id), ids);
-      assert.deepEqual(back.comments.map((c) => c.text), ['before the restart', 'me too']);
+      assert.deepEqual(
+        back.comments.map((c) => c.id),
+        ids,
+      );
+      assert.deepEqual(
+        back.comments.map((c) => c.text),
+        ['before the restart', 'me too'],
+      );
       await back.signalling.deleteComment(ids[0]!);
       await waitFor(() => back.comments.length === 1, 5000, 'deleted');
-      assert.deepEqual((await hostAgain.listComments(spaceId)).comments.map((c) => c.id), [ids[1]]);
+      assert.deepEqual(
+        (await hostAgain.listComments(spaceId)).comments.map((c) => c.id),
+        [ids[1]],
+      );
       // The author rules hold for comments the server learnt about from the store, too.
       const lis = await joinSpace(server, spaceId, { api: new ApiClient(server.url, listenerApi.token), canPublish: false });
       opened.push(lis);
@@ -382,7 +420,7 @@ describe('chat across a restart', () => {
 });
 
 describe('comments in the replay', () => {
-  it('a recorded Space\'s recording lists its comments on the recording\'s clock; deleted ones never', async () => {
+  it("a recorded Space's recording lists its comments on the recording's clock; deleted ones never", async () => {
     const server = await startTestServer();
     const opened: TestParticipant[] = [];
     try {
@@ -393,7 +431,7 @@ describe('comments in the replay', () => {
       const listener = await joinSpace(server, spaceId, { api: await account(server, 'chat_rec_lis'), canPublish: false });
       opened.push(listener);
       // Comment once the recording has media, so that the comments fall inside it.
-      for (let i = 0; !((await hostApi.getRecording(spaceId).catch(() => null))?.durationSec! > 0); i++) {
+      for (let i = 0; !(((await hostApi.getRecording(spaceId).catch(() => null))?.durationSec ?? 0) > 0); i++) {
         if (i > 150) throw new Error('the recording never got media');
         await sleep(200);
       }
@@ -406,7 +444,11 @@ describe('comments in the replay', () => {
       await listener.signalling.comment('last word');
       await waitFor(() => texts(host).includes('last word'), 5000, 'last comment');
       const live = await hostApi.getRecording(spaceId);
-      assert.deepEqual(live.comments.map((c) => c.text), ['first, on the record', 'last word'], 'while recording, too');
+      assert.deepEqual(
+        live.comments.map((c) => c.text),
+        ['first, on the record', 'last word'],
+        'while recording, too',
+      );
       await sleep(1500);
       await host.signalling.act({ action: 'end' });
       let rec = await hostApi.getRecording(spaceId);
@@ -415,7 +457,10 @@ describe('comments in the replay', () => {
         rec = await hostApi.getRecording(spaceId);
       }
       assert.equal(rec.state, 'ready');
-      assert.deepEqual(rec.comments.map((c) => c.text), ['first, on the record', 'last word']);
+      assert.deepEqual(
+        rec.comments.map((c) => c.text),
+        ['first, on the record', 'last word'],
+      );
       const [first, last] = rec.comments as [(typeof rec.comments)[0], (typeof rec.comments)[0]];
       assert.deepEqual(
         rec.comments.map(({ atSec: _atSec, ...c }) => c),
@@ -423,7 +468,7 @@ describe('comments in the replay', () => {
         'the same comments as the participants saw',
       );
       assert.ok(first.atSec >= 0 && last.atSec <= rec.durationSec, `inside the recording: ${first.atSec}..${last.atSec} of ${rec.durationSec}`);
-      assert.ok(last.atSec > first.atSec, 'on the recording\'s clock, in order');
+      assert.ok(last.atSec > first.atSec, "on the recording's clock, in order");
     } finally {
       for (const p of opened) p.close();
       await server.close();

@@ -67,7 +67,11 @@ describe('guest identity', () => {
     victim.client.onStatus(() => victim.client.closeCode !== null && closed.push(victim.client.closeCode));
     const attacker = guest();
     await attacker.client.connect();
-    await waitFor(() => attacker.messages.some((m) => m.type === 'state' && m.space.listeners.some((l) => l.userId === you.userId)), 5000, 'the victim in the state');
+    await waitFor(
+      () => attacker.messages.some((m) => m.type === 'state' && m.space.listeners.some((l) => l.userId === you.userId)),
+      5000,
+      'the victim in the state',
+    );
     const stolen = you.userId.slice('guest:'.length);
     // The prefix has a character no secret may have: refused outright.
     const withPrefix = guest(you.userId);
@@ -78,7 +82,9 @@ describe('guest identity', () => {
     assert.equal(victim.client.status, 'connected', 'the victim was not disconnected');
     assert.deepEqual(closed, []);
     // The victim's comment cannot be deleted by the impostor, nor does a new comment come out as theirs.
-    const comment = victim.messages.flatMap((m) => (m.type === 'comments' ? m.comments : m.type === 'comment' ? [m.comment] : [])).find((c) => c.userId === you.userId);
+    const comment = victim.messages
+      .flatMap((m) => (m.type === 'comments' ? m.comments : m.type === 'comment' ? [m.comment] : []))
+      .find((c) => c.userId === you.userId);
     assert.ok(comment, 'the victim has a comment');
     await assert.rejects(impostor.client.deleteComment(comment.id), /cannot delete/);
     await impostor.client.comment('not the victim');

@@ -51,33 +51,36 @@ describe('HLS through the deployment nginx', { skip: !nginxAvailable() && 'nginx
   let host: TestParticipant;
   let spaceId: string;
 
-  before(async () => {
-    const [speech, camera] = await Promise.all([
-      speechWav('Welcome to the Space. Five hundred people are watching through the cache.').then(loadSpeechClip),
-      testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
-    ]);
-    // Every live Space publishes HLS: no listener has to ask for it first.
-    server = await startTestServer({ hls: { ...loadConfig({}, {}).hls, mode: 'always' } });
-    nginx = await startNginx(`127.0.0.1:${server.port}`);
-    // The host signs up, creates the Space and signals through nginx too (/api/ and the /ws
-    // upgrade pass through it); its media goes to the server's UDP port directly.
-    const hostApi = await account(nginx, 'cache_host');
-    spaceId = (await hostApi.createSpace('Behind nginx')).id;
-    host = await joinSpace(nginx, spaceId, { api: hostApi });
-    await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
-    await host.signalling.act({ action: 'setCamera', on: true });
-    host.peer.startSendingClip(speech);
-    host.peer.startCameraClip(camera);
-    // Players join a running stream: wait (at the origin) until it has a few segments.
-    const playlist = `${server.url}/hls/${spaceId}/video.m3u8`;
-    let segments = 0;
-    for (let i = 0; i < 150 && segments < 3; i++) {
-      const res = await fetch(playlist);
-      segments = res.ok ? (await res.text()).split('\n').filter((l) => l.endsWith('.m4s')).length : 0;
-      if (segments < 3) await sleep(200);
-    }
-    assert.ok(segments >= 3, 'the live stream is up before the audience arrives');
-  }, { timeout: 120_000 });
+  before(
+    async () => {
+      const [speech, camera] = await Promise.all([
+        speechWav('Welcome to the Space. Five hundred people are watching through the cache.').then(loadSpeechClip),
+        testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
+      ]);
+      // Every live Space publishes HLS: no listener has to ask for it first.
+      server = await startTestServer({ hls: { ...loadConfig({}, {}).hls, mode: 'always' } });
+      nginx = await startNginx(`127.0.0.1:${server.port}`);
+      // The host signs up, creates the Space and signals through nginx too (/api/ and the /ws
+      // upgrade pass through it); its media goes to the server's UDP port directly.
+      const hostApi = await account(nginx, 'cache_host');
+      spaceId = (await hostApi.createSpace('Behind nginx')).id;
+      host = await joinSpace(nginx, spaceId, { api: hostApi });
+      await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
+      await host.signalling.act({ action: 'setCamera', on: true });
+      host.peer.startSendingClip(speech);
+      host.peer.startCameraClip(camera);
+      // Players join a running stream: wait (at the origin) until it has a few segments.
+      const playlist = `${server.url}/hls/${spaceId}/video.m3u8`;
+      let segments = 0;
+      for (let i = 0; i < 150 && segments < 3; i++) {
+        const res = await fetch(playlist);
+        segments = res.ok ? (await res.text()).split('\n').filter((l) => l.endsWith('.m4s')).length : 0;
+        if (segments < 3) await sleep(200);
+      }
+      assert.ok(segments >= 3, 'the live stream is up before the audience arrives');
+    },
+    { timeout: 120_000 },
+  );
 
   after(async () => {
     host?.close();

@@ -15,150 +15,151 @@ import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 
-for (const mediaWorkers of [1, 2]) describe(`HLS tier and recording (${mediaWorkers} media worker${mediaWorkers > 1 ? 's: the encoder taps worker 0, which hears every publisher through the relay' : ''})`, () => {
-  let server: RunningServer;
-  let hostApi: ApiClient;
-  let host: TestParticipant;
-  let listener: TestParticipant;
-  let second: TestParticipant;
-  let spaceId: string;
-  const tiers: Array<Extract<ServerMessage, { type: 'tier' }>> = [];
-  const secondTiers: Array<Extract<ServerMessage, { type: 'tier' }>> = [];
-  let spaceStartedAt = 0;
-  let secondSpeech: Awaited<ReturnType<typeof loadSpeechClip>>;
-  /** When the listener was told the second speaker had taken over (ms since the epoch). */
-  let handoverAt = 0;
+for (const mediaWorkers of [1, 2])
+  describe(`HLS tier and recording (${mediaWorkers} media worker${mediaWorkers > 1 ? 's: the encoder taps worker 0, which hears every publisher through the relay' : ''})`, () => {
+    let server: RunningServer;
+    let hostApi: ApiClient;
+    let host: TestParticipant;
+    let listener: TestParticipant;
+    let second: TestParticipant;
+    let spaceId: string;
+    const tiers: Array<Extract<ServerMessage, { type: 'tier' }>> = [];
+    const secondTiers: Array<Extract<ServerMessage, { type: 'tier' }>> = [];
+    let spaceStartedAt = 0;
+    let secondSpeech: Awaited<ReturnType<typeof loadSpeechClip>>;
+    /** When the listener was told the second speaker had taken over (ms since the epoch). */
+    let handoverAt = 0;
 
-  before(async () => {
-    const [speech, camera] = await Promise.all([
-      speechWav('Welcome to the Space. We are testing the HLS tier with real speech.').then(loadSpeechClip),
-      testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
-    ]);
-    secondSpeech = await speechWav('Thank you for having me on stage. I moved here from the HLS audience.').then(loadSpeechClip);
-    server = await startTestServer({ mediaWorkers });
-    hostApi = await account(server, 'hls_host');
-    spaceStartedAt = Date.now();
-    spaceId = (await hostApi.createSpace('HLS', undefined, { record: true })).id;
-    host = await joinSpace(server, spaceId, { api: hostApi });
-    listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });
-    listener.signalling.on('tier', (m) => tiers.push(m));
-    const secondApi = await account(server, 'hls_second');
-    second = await joinSpace(server, spaceId, { api: secondApi });
-    second.signalling.on('tier', (m) => secondTiers.push(m));
-    await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
-    await host.signalling.act({ action: 'setCamera', on: true });
-    host.peer.startSendingClip(speech);
-    host.peer.startCameraClip(camera);
-  });
+    before(async () => {
+      const [speech, camera] = await Promise.all([
+        speechWav('Welcome to the Space. We are testing the HLS tier with real speech.').then(loadSpeechClip),
+        testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
+      ]);
+      secondSpeech = await speechWav('Thank you for having me on stage. I moved here from the HLS audience.').then(loadSpeechClip);
+      server = await startTestServer({ mediaWorkers });
+      hostApi = await account(server, 'hls_host');
+      spaceStartedAt = Date.now();
+      spaceId = (await hostApi.createSpace('HLS', undefined, { record: true })).id;
+      host = await joinSpace(server, spaceId, { api: hostApi });
+      listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+      listener.signalling.on('tier', (m) => tiers.push(m));
+      const secondApi = await account(server, 'hls_second');
+      second = await joinSpace(server, spaceId, { api: secondApi });
+      second.signalling.on('tier', (m) => secondTiers.push(m));
+      await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
+      await host.signalling.act({ action: 'setCamera', on: true });
+      host.peer.startSendingClip(speech);
+      host.peer.startCameraClip(camera);
+    });
 
-  after(async () => {
-    host?.close();
-    listener?.close();
-    second?.close();
-    await server?.close();
-  });
+    after(async () => {
+      host?.close();
+      listener?.close();
+      second?.close();
+      await server?.close();
+    });
 
-  it('Low data mode moves a listener to HLS, and the origin serves a master with audio and video variants', async () => {
-    await listener.signalling.setTier('hls');
-    await waitFor(() => tiers.some((t) => t.tier === 'hls'), 5000, 'tier message');
-    const tier = tiers.find((t) => t.tier === 'hls')!;
-    assert.equal(tier.reason, 'requested');
-    assert.equal(tier.hlsUrl, `/hls/${spaceId}/master.m3u8`);
-    const master = await fetch(server.url + tier.hlsUrl);
-    assert.equal(master.status, 200);
-    assert.match(master.headers.get('content-type') ?? '', /mpegurl/);
-    const text = await master.text();
-    assert.match(text, /CODECS="mp4a\.40\.2"\n/, 'an audio-only variant');
-    assert.match(text, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="aud"/, 'a video variant with the shared audio');
-  });
+    it('Low data mode moves a listener to HLS, and the origin serves a master with audio and video variants', async () => {
+      await listener.signalling.setTier('hls');
+      await waitFor(() => tiers.some((t) => t.tier === 'hls'), 5000, 'tier message');
+      const tier = tiers.find((t) => t.tier === 'hls')!;
+      assert.equal(tier.reason, 'requested');
+      assert.equal(tier.hlsUrl, `/hls/${spaceId}/master.m3u8`);
+      const master = await fetch(server.url + tier.hlsUrl);
+      assert.equal(master.status, 200);
+      assert.match(master.headers.get('content-type') ?? '', /mpegurl/);
+      const text = await master.text();
+      assert.match(text, /CODECS="mp4a\.40\.2"\n/, 'an audio-only variant');
+      assert.match(text, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="aud"/, 'a video variant with the shared audio');
+    });
 
-  it('live playlists slide, and segments are cacheable forever while playlists are cacheable for a second', async () => {
-    const url = `${server.url}/hls/${spaceId}/audio.m3u8`;
-    let res: Response | null = null;
-    await waitFor(() => false, 0, '').catch(() => undefined);
-    for (let i = 0; i < 100 && (!res || res.status !== 200); i++) {
-      res = await fetch(url);
-      if (res.status !== 200) await sleep(100);
-    }
-    assert.equal(res!.status, 200, 'the audio playlist appears once the encoder has cut a segment');
-    assert.equal(res!.headers.get('cache-control'), 'public, max-age=1');
-    const playlist = await res!.text();
-    const segment = playlist.split('\n').find((l) => l.endsWith('.m4s'))!;
-    assert.ok(segment, 'the playlist lists segments');
-    assert.match(playlist, /#EXT-X-PROGRAM-DATE-TIME:/);
-    const seg = await fetch(`${server.url}/hls/${spaceId}/${segment}`);
-    assert.equal(seg.status, 200);
-    assert.equal(seg.headers.get('cache-control'), 'public, max-age=31536000, immutable');
-    assert.ok((await seg.arrayBuffer()).byteLength > 0);
-    const bad = await fetch(`${server.url}/hls/${spaceId}/${segment.split('/')[0]}/..%2F..%2Fspaces.db`);
-    assert.equal(bad.status, 404, 'only our own segment names are served');
-  });
+    it('live playlists slide, and segments are cacheable forever while playlists are cacheable for a second', async () => {
+      const url = `${server.url}/hls/${spaceId}/audio.m3u8`;
+      let res: Response | null = null;
+      await waitFor(() => false, 0, '').catch(() => undefined);
+      for (let i = 0; i < 100 && (!res || res.status !== 200); i++) {
+        res = await fetch(url);
+        if (res.status !== 200) await sleep(100);
+      }
+      assert.equal(res!.status, 200, 'the audio playlist appears once the encoder has cut a segment');
+      assert.equal(res!.headers.get('cache-control'), 'public, max-age=1');
+      const playlist = await res!.text();
+      const segment = playlist.split('\n').find((l) => l.endsWith('.m4s'))!;
+      assert.ok(segment, 'the playlist lists segments');
+      assert.match(playlist, /#EXT-X-PROGRAM-DATE-TIME:/);
+      const seg = await fetch(`${server.url}/hls/${spaceId}/${segment}`);
+      assert.equal(seg.status, 200);
+      assert.equal(seg.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.ok((await seg.arrayBuffer()).byteLength > 0);
+      const bad = await fetch(`${server.url}/hls/${spaceId}/${segment.split('/')[0]}/..%2F..%2Fspaces.db`);
+      assert.equal(bad.status, 404, 'only our own segment names are served');
+    });
 
-  it('an HLS player gets continuous audio that carries the speech', async () => {
-    const pcm = await hlsAudio(`${server.url}/hls/${spaceId}/master.m3u8`, 4);
-    assert.ok(pcm.length >= 8000 * 3.5, `about 4 s of audio, got ${(pcm.length / 8000).toFixed(2)} s`);
-    const windows = rmsWindows(pcm, 8000, 100);
-    const loud = windows.filter((w) => w > 300).length;
-    assert.ok(loud >= windows.length * 0.2, `speech in the mix: ${loud}/${windows.length} loud 100 ms windows`);
-  });
+    it('an HLS player gets continuous audio that carries the speech', async () => {
+      const pcm = await hlsAudio(`${server.url}/hls/${spaceId}/master.m3u8`, 4);
+      assert.ok(pcm.length >= 8000 * 3.5, `about 4 s of audio, got ${(pcm.length / 8000).toFixed(2)} s`);
+      const windows = rmsWindows(pcm, 8000, 100);
+      const loud = windows.filter((w) => w > 300).length;
+      assert.ok(loud >= windows.length * 0.2, `speech in the mix: ${loud}/${windows.length} loud 100 ms windows`);
+    });
 
-  it('the video variant shows the speaker\'s camera once the stage video follows them', async () => {
-    await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 10_000, 'the host is the active speaker');
-    let detail = 0;
-    for (let i = 0; i < 10 && detail < 10; i++) {
-      detail = await videoDetail(`${server.url}/hls/${spaceId}/video.m3u8`);
-      if (detail < 10) await sleep(1000);
-    }
-    assert.ok(detail >= 10, `a test pattern, not the flat idle card (luma std dev ${detail.toFixed(1)})`);
-  });
+    it("the video variant shows the speaker's camera once the stage video follows them", async () => {
+      await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 10_000, 'the host is the active speaker');
+      let detail = 0;
+      for (let i = 0; i < 10 && detail < 10; i++) {
+        detail = await videoDetail(`${server.url}/hls/${spaceId}/video.m3u8`);
+        if (detail < 10) await sleep(1000);
+      }
+      assert.ok(detail >= 10, `a test pattern, not the flat idle card (luma std dev ${detail.toFixed(1)})`);
+    });
 
-  it('a listener on HLS who is brought on stage moves to WebRTC, is heard, and becomes the active speaker', async () => {
-    await second.signalling.setTier('hls');
-    await waitFor(() => secondTiers.at(-1)?.tier === 'hls', 5000, 'second listener on HLS');
-    assert.equal(second.peer.state === 'connected', false, 'no PeerConnection while on HLS');
-    await second.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: second.state.you!.userId });
-    await waitFor(() => secondTiers.at(-1)?.tier === 'webrtc', 5000, 'moved to WebRTC');
-    assert.equal(secondTiers.at(-1)!.reason, 'stage');
-    assert.equal(secondTiers.at(-1)!.hlsUrl, null);
-    await waitFor(() => second.peer.state === 'connected', 15_000, 'second speaker connected');
-    host.peer.setClipPaused(true);
-    second.peer.startSendingClip(secondSpeech);
-    const secondId = second.state.you!.userId;
-    await waitFor(() => listener.activeSpeaker === secondId, 10_000, 'the second speaker takes over');
-    handoverAt = Date.now();
-    await sleep(3000);
-  });
+    it('a listener on HLS who is brought on stage moves to WebRTC, is heard, and becomes the active speaker', async () => {
+      await second.signalling.setTier('hls');
+      await waitFor(() => secondTiers.at(-1)?.tier === 'hls', 5000, 'second listener on HLS');
+      assert.equal(second.peer.state === 'connected', false, 'no PeerConnection while on HLS');
+      await second.signalling.act({ action: 'requestToSpeak' });
+      await host.signalling.act({ action: 'approve', userId: second.state.you!.userId });
+      await waitFor(() => secondTiers.at(-1)?.tier === 'webrtc', 5000, 'moved to WebRTC');
+      assert.equal(secondTiers.at(-1)!.reason, 'stage');
+      assert.equal(secondTiers.at(-1)!.hlsUrl, null);
+      await waitFor(() => second.peer.state === 'connected', 15_000, 'second speaker connected');
+      host.peer.setClipPaused(true);
+      second.peer.startSendingClip(secondSpeech);
+      const secondId = second.state.you!.userId;
+      await waitFor(() => listener.activeSpeaker === secondId, 10_000, 'the second speaker takes over');
+      handoverAt = Date.now();
+      await sleep(3000);
+    });
 
-  it('when the Space ends, its recording is a VOD of the right length with the speaker\'s turn on the timeline', async (t) => {
-    // About 30 s of Space in all, as a short real one.
-    await sleep(Math.max(0, 30_000 - (Date.now() - spaceStartedAt)));
-    const endedAt = Date.now();
-    await host.signalling.act({ action: 'end' });
-    const rec = await finishedRecording(hostApi, spaceId);
-    assert.ok(rec, 'the Space has a recording');
-    assert.equal(rec.state, 'ready');
-    const spaceSeconds = (endedAt - spaceStartedAt) / 1000;
-    t.diagnostic(`recording ${rec.durationSec} s, Space ${spaceSeconds.toFixed(2)} s`);
-    assert.ok(Math.abs(rec.durationSec - spaceSeconds) <= 1, `recording ${rec.durationSec}s vs Space ${spaceSeconds.toFixed(1)}s`);
-    const hostId = host.state.you!.userId;
-    const secondId = second.state.you!.userId;
-    assert.deepEqual(
-      rec.timeline.map((t) => t.userId),
-      [hostId, secondId],
-      `the turns: ${JSON.stringify(rec.timeline)}`,
-    );
-    const [first, next] = rec.timeline as [(typeof rec.timeline)[0], (typeof rec.timeline)[0]];
-    assert.ok(first.endSec <= next.startSec + 0.001, 'turns do not overlap');
-    // The recording starts with the Space; the handover happened handoverAt - start seconds in.
-    const expected = (handoverAt - spaceStartedAt) / 1000;
-    assert.ok(Math.abs(next.startSec - expected) <= 1.5, `second turn starts at ${next.startSec}s, the listener saw it at ${expected.toFixed(2)}s`);
-    assert.ok(Math.abs(next.endSec - rec.durationSec) <= 1, 'the last turn runs to the end');
-    const vod = await fetch(server.url + rec.playlistUrl.replace('master', 'audio'));
-    const text = await vod.text();
-    assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/);
-    assert.match(text, /#EXT-X-ENDLIST/);
-    const probed = await probeDuration(server.url + rec.playlistUrl);
-    assert.ok(Math.abs(probed - rec.durationSec) <= 1, `ffprobe says ${probed} s`);
+    it("when the Space ends, its recording is a VOD of the right length with the speaker's turn on the timeline", async (t) => {
+      // About 30 s of Space in all, as a short real one.
+      await sleep(Math.max(0, 30_000 - (Date.now() - spaceStartedAt)));
+      const endedAt = Date.now();
+      await host.signalling.act({ action: 'end' });
+      const rec = await finishedRecording(hostApi, spaceId);
+      assert.ok(rec, 'the Space has a recording');
+      assert.equal(rec.state, 'ready');
+      const spaceSeconds = (endedAt - spaceStartedAt) / 1000;
+      t.diagnostic(`recording ${rec.durationSec} s, Space ${spaceSeconds.toFixed(2)} s`);
+      assert.ok(Math.abs(rec.durationSec - spaceSeconds) <= 1, `recording ${rec.durationSec}s vs Space ${spaceSeconds.toFixed(1)}s`);
+      const hostId = host.state.you!.userId;
+      const secondId = second.state.you!.userId;
+      assert.deepEqual(
+        rec.timeline.map((t) => t.userId),
+        [hostId, secondId],
+        `the turns: ${JSON.stringify(rec.timeline)}`,
+      );
+      const [first, next] = rec.timeline as [(typeof rec.timeline)[0], (typeof rec.timeline)[0]];
+      assert.ok(first.endSec <= next.startSec + 0.001, 'turns do not overlap');
+      // The recording starts with the Space; the handover happened handoverAt - start seconds in.
+      const expected = (handoverAt - spaceStartedAt) / 1000;
+      assert.ok(Math.abs(next.startSec - expected) <= 1.5, `second turn starts at ${next.startSec}s, the listener saw it at ${expected.toFixed(2)}s`);
+      assert.ok(Math.abs(next.endSec - rec.durationSec) <= 1, 'the last turn runs to the end');
+      const vod = await fetch(server.url + rec.playlistUrl.replace('master', 'audio'));
+      const text = await vod.text();
+      assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/);
+      assert.match(text, /#EXT-X-ENDLIST/);
+      const probed = await probeDuration(server.url + rec.playlistUrl);
+      assert.ok(Math.abs(probed - rec.durationSec) <= 1, `ffprobe says ${probed} s`);
+    });
   });
-});

@@ -39,7 +39,14 @@ describe('input hygiene and operations', () => {
     ws.send(JSON.stringify({ type: 'join', rid: 'join', spaceId }));
     await waitFor(() => answers.some((a) => a.type === 'welcome'), 5000, 'welcome');
     const before = log.length;
-    const garbage = ['candidate:', 'candidate:x 1 udp 1 1.2.3.4 99999 typ host', 'hello', 'candidate:1 1 udp 2122260223 not_an_address 5000 typ host', 'candidate:1 1 sctp 1 1.2.3.4 5 typ host', 'a=candidate:1 1 udp 1 1.2.3.4 5 typ gateway'];
+    const garbage = [
+      'candidate:',
+      'candidate:x 1 udp 1 1.2.3.4 99999 typ host',
+      'hello',
+      'candidate:1 1 udp 2122260223 not_an_address 5000 typ host',
+      'candidate:1 1 sctp 1 1.2.3.4 5 typ host',
+      'a=candidate:1 1 udp 1 1.2.3.4 5 typ gateway',
+    ];
     for (const candidate of garbage) ws.send(JSON.stringify({ type: 'candidate', candidate, mid: 'mic' }));
     ws.send(JSON.stringify({ type: 'ping', rid: 'done' }));
     await waitFor(() => answers.some((a) => a.type === 'pong'), 5000, 'the pong');
@@ -53,12 +60,21 @@ describe('input hygiene and operations', () => {
     const mine = lines().slice(before);
     assert.equal(mine.filter((l) => l.level === 40).length, 1, 'one warn line for the connection');
     assert.equal(mine.filter((l) => l.level >= 50).length, 0, 'no error-level line');
-    assert.ok(mine.every((l) => !l.err?.stack), 'no stack trace');
+    assert.ok(
+      mine.every((l) => !l.err?.stack),
+      'no stack trace',
+    );
     ws.close();
   });
 
   it('a WHIP PATCH with a garbage candidate is a 400, and a good one is taken', async () => {
-    const issued = (await (await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, { method: 'POST', headers: { authorization: `Bearer ${hostToken}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { key: string };
+    const issued = (await (
+      await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hostToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { key: string };
     // A real offer from a real (node-datachannel) peer, as an encoder would make it.
     const pc = new nodeDataChannel.PeerConnection('whip-test', { iceServers: [], disableAutoNegotiation: true });
     const audio = new nodeDataChannel.Audio('0', 'SendOnly');
@@ -69,10 +85,19 @@ describe('input hygiene and operations', () => {
     pc.setLocalDescription('offer');
     await waitFor(() => pc.gatheringState() === 'complete', 5000, 'gathered');
     const offer = pc.localDescription()!.sdp;
-    const res = await fetch(`${server.url}/whip/${spaceId}`, { method: 'POST', headers: { authorization: `Bearer ${issued.key}`, 'content-type': 'application/sdp' }, body: offer });
+    const res = await fetch(`${server.url}/whip/${spaceId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.key}`, 'content-type': 'application/sdp' },
+      body: offer,
+    });
     assert.equal(res.status, 201, await res.clone().text());
     const location = res.headers.get('location')!;
-    const patch = (body: string) => fetch(server.url + location, { method: 'PATCH', headers: { authorization: `Bearer ${issued.key}`, 'content-type': 'application/trickle-ice-sdpfrag' }, body });
+    const patch = (body: string) =>
+      fetch(server.url + location, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${issued.key}`, 'content-type': 'application/trickle-ice-sdpfrag' },
+        body,
+      });
     const bad = await patch('a=mid:0\r\na=candidate:this is not a candidate\r\n');
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { code: string }).code, 'invalid_sdp');
@@ -84,9 +109,16 @@ describe('input hygiene and operations', () => {
   });
 
   it("the media workers' and the codec worker's own log lines are in the main JSON log", () => {
-    const workers = new Set(lines().filter((l) => l.worker).map((l) => l.worker));
+    const workers = new Set(
+      lines()
+        .filter((l) => l.worker)
+        .map((l) => l.worker),
+    );
     assert.ok(workers.has('media-0') && workers.has('codec'), `workers seen in the log: ${[...workers].join(', ')}`);
-    assert.ok(lines().some((l) => l.worker === 'media-0' && l.msg === 'media worker listening'), "the worker's own line, as it wrote it");
+    assert.ok(
+      lines().some((l) => l.worker === 'media-0' && l.msg === 'media worker listening'),
+      "the worker's own line, as it wrote it",
+    );
   });
 
   it('the data directory and the database files are private to the service user', () => {

@@ -60,7 +60,10 @@ describe('two media workers', () => {
       s.peer.setTalking(false);
       await sleep(900);
       const got = listeners.map((l, k) => l.peer.packetsFromTag(s.peer.options.tag!) - before[k]!);
-      assert.ok(got.every((n) => n >= 40), `speaker ${i + 1} heard by all: ${got.join(',')}`);
+      assert.ok(
+        got.every((n) => n >= 40),
+        `speaker ${i + 1} heard by all: ${got.join(',')}`,
+      );
       const silent = listeners.map((l, k) => l.peer.packetsFromTag(other.peer.options.tag!) - otherBefore[k]!);
       assert.deepEqual(silent, new Array(LISTENERS).fill(0), 'the silent speaker is not forwarded');
     }
@@ -88,7 +91,10 @@ describe('two media workers', () => {
     await sleep(400);
     const before = listeners.map((l) => l.peer.packetsFromTag(2));
     await sleep(800);
-    assert.deepEqual(listeners.map((l, k) => l.peer.packetsFromTag(2) - before[k]!), new Array(LISTENERS).fill(0));
+    assert.deepEqual(
+      listeners.map((l, k) => l.peer.packetsFromTag(2) - before[k]!),
+      new Array(LISTENERS).fill(0),
+    );
     s2.peer.setTalking(false);
     await s2.signalling.act({ action: 'setMicMuted', muted: false });
   });

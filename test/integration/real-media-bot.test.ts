@@ -111,7 +111,10 @@ describe('a bot that publishes real media', () => {
     assert.ok(isVp8Keyframe(frames[0]!), 'the first frame is a keyframe');
     const clipIndex = new Map(video.frames.map((f, i) => [sha(f.data), i]));
     const indices = frames.map((f) => clipIndex.get(sha(f)));
-    assert.ok(indices.every((i) => i !== undefined), 'every received frame is a clip frame, byte for byte');
+    assert.ok(
+      indices.every((i) => i !== undefined),
+      'every received frame is a clip frame, byte for byte',
+    );
     assert.ok(video.keyframeIndices.includes(indices[0]!), 'and the first is one of its keyframes');
 
     const ivf = join(dir, 'received.ivf');

@@ -73,7 +73,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     const expectSamePlaces = async (label: string) => {
       // Every client reconnects by itself and is welcomed again by the new server.
-      await waitFor(() => Object.values(people).every((p) => (welcomes.get(p) ?? 0) > 0 && p.signalling.status === 'connected'), 60_000, `${label}: everyone back`);
+      await waitFor(
+        () => Object.values(people).every((p) => (welcomes.get(p) ?? 0) > 0 && p.signalling.status === 'connected'),
+        60_000,
+        `${label}: everyone back`,
+      );
       const { host, cohost, speaker, requester, invitee, listener } = people;
       await waitFor(() => host.state.space?.stage.length === 3 && host.state.space.requests.length === 1, 10_000, `${label}: the stage and requests`);
       const stage = host.state.space!.stage.map((p) => [p.userId, p.role, p.muted, p.camera]);
@@ -82,7 +86,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         [cohost.state.you!.userId, 'cohost', false, false],
         [speaker.state.you!.userId, 'speaker', true, true],
       ]);
-      assert.deepEqual(host.state.space!.requests.map((p) => p.userId), [requester.state.you!.userId]);
+      assert.deepEqual(
+        host.state.space!.requests.map((p) => p.userId),
+        [requester.state.you!.userId],
+      );
       assert.equal(speaker.state.you?.muted, true, 'still muted by the host');
       assert.equal(requester.state.you?.requested, true);
       assert.equal(invitee.state.invited, true, 'the invitation still stands');

@@ -87,7 +87,7 @@ describe('Space lifecycle without its host', () => {
     assert.equal((await spaceState(proc.url, id)).state, 'live', 'restored as live');
     await waitFor(() => encodersUnder(proc.child.pid!).length > 0, 15_000, 'the recording resumed');
     let state = await spaceState(proc.url, id);
-    for (const end = Date.now() + GRACE_MS + 10_000; state.state !== 'ended' && Date.now() < end; ) {
+    for (const end = Date.now() + GRACE_MS + 10_000; state.state !== 'ended' && Date.now() < end;) {
       await sleep(200);
       state = await spaceState(proc.url, id);
     }

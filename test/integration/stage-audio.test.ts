@@ -52,7 +52,10 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     host.peer.setTalking(false);
     await sleep(1000); // hangover
     const d1 = delta(b1, 1);
-    assert.ok(d1.every((n) => n >= 40), `every listener hears the host: min ${Math.min(...d1)} packets`);
+    assert.ok(
+      d1.every((n) => n >= 40),
+      `every listener hears the host: min ${Math.min(...d1)} packets`,
+    );
     assert.deepEqual(delta(b2, 2), new Array(LISTENERS).fill(0), 'silent speaker 2 is not forwarded');
     assert.deepEqual(delta(b3, 3), new Array(LISTENERS).fill(0), 'silent speaker 3 is not forwarded');
     // Speakers hear each other, but never themselves.
@@ -82,8 +85,14 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     speakers[1]!.peer.setTalking(false);
     speakers[2]!.peer.setTalking(false);
     await sleep(1000);
-    assert.ok(delta(b2, 2).every((n) => n >= 30), 'everyone hears speaker 2');
-    assert.ok(delta(b3, 3).every((n) => n >= 30), 'everyone hears speaker 3');
+    assert.ok(
+      delta(b2, 2).every((n) => n >= 30),
+      'everyone hears speaker 2',
+    );
+    assert.ok(
+      delta(b3, 3).every((n) => n >= 30),
+      'everyone hears speaker 3',
+    );
   });
 
   it('stops forwarding a speaker the host mutes, even if their client keeps sending', async () => {
@@ -102,7 +111,10 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await sleep(300);
     const b2b = counts(2);
     await sleep(800);
-    assert.ok(delta(b2b, 2).every((n) => n >= 20), 'heard again after unmuting themselves');
+    assert.ok(
+      delta(b2b, 2).every((n) => n >= 20),
+      'heard again after unmuting themselves',
+    );
     s2.peer.setTalking(false);
     await sleep(800);
   });
@@ -121,7 +133,10 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     const b9 = counts(9);
     await sleep(1200);
     newcomer.peer.setTalking(false);
-    assert.ok(delta(b9, 9).every((n) => n >= 30), `every listener hears the newcomer: min ${Math.min(...delta(b9, 9))}`);
+    assert.ok(
+      delta(b9, 9).every((n) => n >= 30),
+      `every listener hears the newcomer: min ${Math.min(...delta(b9, 9))}`,
+    );
     assert.ok(host.peer.packetsFromTag(9) >= 30, 'the host hears the newcomer');
   });
 

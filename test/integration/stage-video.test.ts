@@ -81,7 +81,10 @@ describe('stage video follows the active speaker', () => {
     await waitFor(() => viewer.activeSpeaker === id(speakers[0]!), 8000, 'host takes the floor');
     const from = viewer.peer.videoLog.length;
     await sleep(1000);
-    assert.ok(viewer.peer.videoLog.slice(from).every((r) => r.tag === speakers[2]!.peer.videoTag), 'still the pinned speaker');
+    assert.ok(
+      viewer.peer.videoLog.slice(from).every((r) => r.tag === speakers[2]!.peer.videoTag),
+      'still the pinned speaker',
+    );
     await viewer.signalling.pin(null);
     await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 5000, 'back to the active speaker');
   });
@@ -113,7 +116,10 @@ describe('stage video follows the active speaker', () => {
     const packets = viewer.peer.videoLog.slice(from);
     const firstLow = packets.findIndex((r) => r.tag === lowTag);
     assert.ok(packets[firstLow]!.keyframeStart, 'the low layer starts with a keyframe');
-    assert.ok(packets.slice(firstLow).every((r) => r.tag === lowTag), 'only the low layer after the switch');
+    assert.ok(
+      packets.slice(firstLow).every((r) => r.tag === lowTag),
+      'only the low layer after the switch',
+    );
     const otherFrom = other.peer.videoLog.length;
     await sleep(500);
     assert.ok(

@@ -78,7 +78,7 @@ for (const mediaWorkers of [1, 2]) {
       const speakerBase = heardByspeaker();
       // The worker is down for at least the restart delay and a process start: /healthz says so.
       let down: { code: number; body: Health } | null = null;
-      for (const end = Date.now() + 5000; Date.now() < end && !down; ) {
+      for (const end = Date.now() + 5000; Date.now() < end && !down;) {
         const h = await health();
         if (h.body.status === 'degraded') down = h;
       }

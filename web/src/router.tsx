@@ -1,11 +1,7 @@
 // A tiny router on the History API: `/`, `/s/:spaceId` and `/signin`.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
-export type Route =
-  | { name: 'home' }
-  | { name: 'space'; spaceId: string }
-  | { name: 'signin' }
-  | { name: 'notFound' };
+export type Route = { name: 'home' } | { name: 'space'; spaceId: string } | { name: 'signin' } | { name: 'notFound' };
 
 const listeners = new Set<() => void>();
 

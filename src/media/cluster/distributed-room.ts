@@ -10,8 +10,21 @@ import { EventEmitter } from 'node:events';
 import { MediaUnavailableError, type MediaRoomEvents, type RoomHandle } from '../room-handle.js';
 import { InvalidSdpError } from '../sdp.js';
 import { UnsupportedOfferError } from '../client-offer.js';
-import type { WorkerEvent } from './protocol.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { WorkerCommand, WorkerEvent } from './protocol.js';
+
+/** What a room needs of the pool of media workers (WorkerPool), by worker index. */
+export interface RoomWorkers {
+  /** The worker that speaks for every room on who is talking and taps rooms for HLS. */
+  readonly primary: number | null;
+  isUp(index: number): boolean;
+  /** The least loaded worker that is up, or null when none is. */
+  leastLoaded(): number | null;
+  adjustLoad(index: number, delta: number): void;
+  /** False when the worker is down (the command is not sent). */
+  send(index: number, cmd: WorkerCommand): boolean;
+  broadcast(cmd: WorkerCommand): void;
+  forgetRoom(id: string): void;
+}
 
 let nextReqId = 1;
 
@@ -40,7 +53,7 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
 
   constructor(
     readonly id: string,
-    private readonly pool: WorkerPool,
+    private readonly pool: RoomWorkers,
   ) {
     super();
   }
@@ -170,9 +183,11 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     const pending = this.offers.get(msg.reqId);
     if (!pending) return false;
     this.offers.delete(msg.reqId);
-    if (msg.answer !== null) return pending.resolve({ answer: msg.answer, hasVideo: msg.hasVideo }), true;
+    if (msg.answer !== null) return (pending.resolve({ answer: msg.answer, hasVideo: msg.hasVideo }), true);
     const error = msg.error ?? 'failed';
-    pending.reject(msg.errorKind === 'invalid' ? new InvalidSdpError(error) : msg.errorKind === 'unsupported' ? new UnsupportedOfferError(error) : new Error(error));
+    pending.reject(
+      msg.errorKind === 'invalid' ? new InvalidSdpError(error) : msg.errorKind === 'unsupported' ? new UnsupportedOfferError(error) : new Error(error),
+    );
     return true;
   }
 
@@ -245,9 +260,11 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [pid, worker] of this.placement) this.pool.adjustLoad(worker, -1), this.placement.delete(pid);
+    for (const worker of this.placement.values()) this.pool.adjustLoad(worker, -1);
+    this.placement.clear();
     this.failPending(null);
-    for (const [pid, worker] of this.sessions) this.pool.adjustLoad(worker, -1), this.sessions.delete(pid);
+    for (const worker of this.sessions.values()) this.pool.adjustLoad(worker, -1);
+    this.sessions.clear();
     this.waiting.clear();
     this.pool.broadcast({ op: 'closeRoom', room: this.id });
     this.pool.forgetRoom(this.id);
@@ -257,8 +274,13 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   /** Rejects what is waiting on a worker that is gone (null: on any worker). */
   private failPending(worker: number | null): void {
     const reason = worker === null ? 'the Space closed' : 'the media worker restarted; a new offer follows';
-    for (const [id, p] of this.answers) if (worker === null || p.worker === worker) this.answers.delete(id), p.reject(new MediaUnavailableError(reason));
-    for (const [id, p] of this.offers) if (worker === null || p.worker === worker) this.offers.delete(id), p.reject(new MediaUnavailableError(reason));
+    for (const pending of [this.answers, this.offers] as Array<Map<number, Pending<unknown>>>) {
+      for (const [id, p] of pending) {
+        if (worker !== null && p.worker !== worker) continue;
+        pending.delete(id);
+        p.reject(new MediaUnavailableError(reason));
+      }
+    }
   }
 
   private toPeer(pid: string, fn: (worker: number) => void): void {

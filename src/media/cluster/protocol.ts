@@ -2,6 +2,7 @@
 // checked against these schemas on arrival), and the binary framing of media relayed between
 // workers (over loopback UDP).
 import { z } from 'zod';
+import { MAX_STAGE } from '../../spaces/limits.js';
 import type { MediaCounters } from '../counters.js';
 
 const room = z.string().min(1).max(64);
@@ -21,7 +22,7 @@ export const mediaInitSchema = z.object({
     announcedAddress: z.string().optional(),
     iceServers: z.array(iceServer),
   }),
-  rooms: z.object({ audibleSpeakers: z.number().int().min(1).max(13).optional() }),
+  rooms: z.object({ audibleSpeakers: z.number().int().min(1).max(MAX_STAGE).optional() }),
   /** Where the codec worker listens (HLS taps and H.264 transcoding go there). */
   codecSocket: z.string().min(1),
 });
@@ -82,7 +83,13 @@ export const mediaEventSchema = z.discriminatedUnion('ev', [
     errorKind: z.enum(['invalid', 'unsupported', 'internal']).nullable(),
   }),
   /** Once a second: the counters, loss, peers, and frames the codec link dropped (down, or the codec worker behind). */
-  z.object({ ev: z.literal('stats'), counters, loss: z.object({ downstream: z.number(), upstream: z.number() }), peers: z.number().int(), linkDropped: z.number().int() }),
+  z.object({
+    ev: z.literal('stats'),
+    counters,
+    loss: z.object({ downstream: z.number(), upstream: z.number() }),
+    peers: z.number().int(),
+    linkDropped: z.number().int(),
+  }),
 ]);
 export type WorkerEvent = z.infer<typeof mediaEventSchema>;
 

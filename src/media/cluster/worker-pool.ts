@@ -11,7 +11,7 @@ import type { LossSummary, MediaPlane, WorkerStatus } from '../room-handle.js';
 import type { TransportConfig } from '../transport-config.js';
 import type { RoomSettings } from '../media-server.js';
 import { mediaEventSchema, type WorkerCommand, type WorkerEvent } from './protocol.js';
-import { DistributedRoom } from './distributed-room.js';
+import { DistributedRoom, type RoomWorkers } from './distributed-room.js';
 import { Supervisor } from '../../workers/supervisor.js';
 
 export interface WorkerPoolOptions {
@@ -37,7 +37,7 @@ interface Worker {
   linkDropped: number;
 }
 
-export class WorkerPool implements MediaPlane {
+export class WorkerPool implements MediaPlane, RoomWorkers {
   private readonly workers: Worker[] = [];
   private readonly rooms = new Map<string, DistributedRoom>();
   /** Counters of worker processes that died, so the sums Prometheus reads never go back. */

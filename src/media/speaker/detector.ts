@@ -7,22 +7,9 @@
 // because browsers set it inconsistently (and on coughs and clicks as readily as on words).
 import { FloorDetector, type FloorDetectorOptions } from './floor-detector.js';
 import { VolfinCohenDetector, type VolfinCohenOptions } from './volfin-cohen.js';
+import type { SpeakerDetector } from './speaker-detector.js';
 
-export interface SpeakerDetector {
-  /**
-   * One audio frame's RFC 6464 level (0 loudest..127 silence) and V bit for `speakerId` at
-   * `nowMs`. Muted speakers are simply not fed (or fed 127). Allocates nothing once the
-   * speaker is known.
-   */
-  addLevel(speakerId: string, level: number, voice: boolean, nowMs: number): void;
-  removeSpeaker(speakerId: string): void;
-  /**
-   * Re-evaluates (call every 20–100 ms); returns the dominant speaker id, or null when
-   * nobody has spoken yet.
-   */
-  decide(nowMs: number): string | null;
-  readonly current: string | null;
-}
+export type { SpeakerDetector } from './speaker-detector.js';
 
 export type DetectorKind = 'ours' | 'reference';
 export const DETECTOR_KINDS: readonly DetectorKind[] = ['ours', 'reference'];

@@ -32,7 +32,7 @@
 // Once the dominant speaker is silent, the challenger must also carry on in the silence
 // (`afterSyllables`). Among several challengers, the longest talkspurt wins. A speaker who
 // loses the floor while still talking has to win it back from scratch.
-import type { SpeakerDetector } from './detector.js';
+import type { SpeakerDetector } from './speaker-detector.js';
 
 export interface FloorDetectorOptions {
   /** Nominal frame duration of the levels (ms). */
@@ -198,11 +198,7 @@ class Track {
     if (this.rising) {
       if (db > this.peakDb) this.peakDb = db;
       if (active) this.climbActive++;
-      if (
-        !this.climbCounted &&
-        this.climbActive >= p.syllableFrames &&
-        (Number.isNaN(this.speechDb) || this.peakDb >= this.speechDb - p.softDb)
-      ) {
+      if (!this.climbCounted && this.climbActive >= p.syllableFrames && (Number.isNaN(this.speechDb) || this.peakDb >= this.speechDb - p.softDb)) {
         this.climbCounted = true;
         this.syllableAt[this.syllables % SYLLABLE_RING] = nowMs;
         this.syllables++;

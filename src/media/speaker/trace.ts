@@ -7,7 +7,7 @@
 //    "vad":    {"a": [0, 1, ...],    "b": [...]}}   the V bit (optional: all 0 without it)
 // All arrays have the same length; other keys are ignored.
 import { z } from 'zod';
-import type { SpeakerDetector } from './detector.js';
+import type { SpeakerDetector } from './speaker-detector.js';
 
 const levelArray = z.array(z.number().int().min(0).max(127));
 const vadArray = z.array(z.union([z.literal(0), z.literal(1), z.boolean()]));

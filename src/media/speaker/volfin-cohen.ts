@@ -28,7 +28,7 @@
 // until someone has made a sound (Jitsi nominates a participant at random), and when there
 // is no dominant speaker it nominates the first participant who is active rather than the
 // first one in its map.
-import type { SpeakerDetector } from './detector.js';
+import type { SpeakerDetector } from './speaker-detector.js';
 
 export interface VolfinCohenOptions {
   /** How often the global decision is made (ms). 300 in the paper and in Jitsi. */

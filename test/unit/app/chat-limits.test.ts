@@ -10,7 +10,10 @@ const T = 1_700_000_000_000;
 describe('PersonBuckets', () => {
   it('allows the burst at once, then the sustained rate', () => {
     const b = new PersonBuckets(1, 3);
-    assert.deepEqual([1, 2, 3, 4].map(() => b.take('ann', T)), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => b.take('ann', T)),
+      [true, true, true, false],
+    );
     assert.equal(b.take('ann', T + 999), false);
     assert.equal(b.take('ann', T + 1000), true);
     assert.equal(b.take('ann', T + 1000), false);
@@ -39,7 +42,10 @@ describe('PersonBuckets', () => {
     b.take('bob', T);
     b.prune(T + 1000);
     assert.equal(b.size, 1, 'ann is full again, bob is not');
-    assert.deepEqual([1, 2, 3].map(() => b.take('ann', T + 60_000)), [true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => b.take('ann', T + 60_000)),
+      [true, true, false],
+    );
   });
 
   it('rejects a nonsense configuration', () => {

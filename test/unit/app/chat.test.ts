@@ -71,7 +71,10 @@ describe('chat module', () => {
     const c = await chat.post('ann', 'hello');
     assert.deepEqual(of(sent, 'comment'), [{ type: 'comment', comment: c }]);
     assert.deepEqual(chat.recent(), [c]);
-    assert.deepEqual((await store.latest(space.id, 50)).map((r) => r.id), [c.id]);
+    assert.deepEqual(
+      (await store.latest(space.id, 50)).map((r) => r.id),
+      [c.id],
+    );
     assert.equal(space.commentAuthor(c.id), 'ann');
   });
 
@@ -79,10 +82,19 @@ describe('chat module', () => {
     const { chat, sent, space, service } = await open({ commentRate: 1, commentBurst: 1 });
     await chat.post('ann', 'one');
     await assert.rejects(chat.post('ann', 'two'), (e: unknown) => e instanceof AppError && e.code === 'rate_limited');
-    await assert.rejects(chat.post('bob', ''.padEnd(3, 'x')).then(() => chat.post('bob', 'XXX')), (e: unknown) => e instanceof AppError && /just posted/.test(e.message));
+    await assert.rejects(
+      chat.post('bob', ''.padEnd(3, 'x')).then(() => chat.post('bob', 'XXX')),
+      (e: unknown) => e instanceof AppError && /just posted/.test(e.message),
+    );
     await assert.rejects(chat.post('ghost', 'hi'), (e: unknown) => e instanceof SpaceError && e.code === 'not_found');
-    assert.deepEqual(of(sent, 'comment').map((m) => m.comment.text), ['one', 'xxx']);
-    assert.deepEqual((await store.latest(space.id, 50)).map((r) => r.text), ['one', 'xxx']);
+    assert.deepEqual(
+      of(sent, 'comment').map((m) => m.comment.text),
+      ['one', 'xxx'],
+    );
+    assert.deepEqual(
+      (await store.latest(space.id, 50)).map((r) => r.text),
+      ['one', 'xxx'],
+    );
     assert.equal(service.counters.comments, 2);
     assert.equal(service.counters.rateLimited, 2);
   });
@@ -91,19 +103,32 @@ describe('chat module', () => {
     const { chat, sent, space, live } = await open({ historyLimit: 3 });
     const posted = [];
     for (const t of ['a', 'b', 'c', 'd']) posted.push(await chat.post('ann', t));
-    assert.deepEqual(chat.recent().map((c) => c.text), ['b', 'c', 'd']);
+    assert.deepEqual(
+      chat.recent().map((c) => c.text),
+      ['b', 'c', 'd'],
+    );
     await chat.deleteComment('host', posted[2]!.id);
     assert.deepEqual(of(sent, 'commentDeleted'), [{ type: 'commentDeleted', id: posted[2]!.id }]);
-    assert.deepEqual(chat.recent().map((c) => c.text), ['a', 'b', 'd'], 'refilled from the store');
+    assert.deepEqual(
+      chat.recent().map((c) => c.text),
+      ['a', 'b', 'd'],
+      'refilled from the store',
+    );
     assert.equal(await store.get(space.id, posted[2]!.id), undefined);
     // Refused: nothing changes.
     await assert.rejects(chat.deleteComment('bob', posted[0]!.id), (e: unknown) => e instanceof SpaceError && e.code === 'not_permitted');
     assert.equal(of(sent, 'commentDeleted').length, 1);
     // Through LiveSpace.act directly (any path), the same happens.
-    live.act('host', { action: 'deleteComment', commentId: posted[0]!.id });
+    await live.act('host', { action: 'deleteComment', commentId: posted[0]!.id });
     await chat.deleteComment('ann', posted[1]!.id);
-    assert.deepEqual(chat.recent().map((c) => c.text), ['d']);
-    assert.deepEqual((await store.latest(space.id, 50)).map((r) => r.text), ['d']);
+    assert.deepEqual(
+      chat.recent().map((c) => c.text),
+      ['d'],
+    );
+    assert.deepEqual(
+      (await store.latest(space.id, 50)).map((r) => r.text),
+      ['d'],
+    );
   });
 
   it('a comment the domain forgot is looked up in the store before deciding', async () => {
@@ -121,7 +146,10 @@ describe('chat module', () => {
     await first.chat.post('ann', 'kept');
     const service = new ChatService(store, log);
     const again = await service.open(first.live);
-    assert.deepEqual(again.recent().map((c) => c.text), ['kept']);
+    assert.deepEqual(
+      again.recent().map((c) => c.text),
+      ['kept'],
+    );
   });
 
   it('reactions: counted per emoji into one batch message; over the rate refused; nothing after the end', async () => {
@@ -130,8 +158,14 @@ describe('chat module', () => {
     chat.react('ann', '👏');
     chat.react('bob', '🔥');
     chat.react('ann', '❤️');
-    assert.throws(() => chat.react('ann', '❤️'), (e: unknown) => e instanceof AppError && e.code === 'rate_limited');
-    assert.throws(() => chat.react('ghost', '❤️'), (e: unknown) => e instanceof SpaceError && e.code === 'not_found');
+    assert.throws(
+      () => chat.react('ann', '❤️'),
+      (e: unknown) => e instanceof AppError && e.code === 'rate_limited',
+    );
+    assert.throws(
+      () => chat.react('ghost', '❤️'),
+      (e: unknown) => e instanceof SpaceError && e.code === 'not_found',
+    );
     assert.equal(of(sent, 'reactions').length, 0, 'nothing before the batch closes');
     await new Promise((r) => setTimeout(r, 60));
     assert.deepEqual(of(sent, 'reactions'), [
@@ -146,10 +180,13 @@ describe('chat module', () => {
     ]);
     assert.equal(service.counters.reactions, 4);
     chat.react('bob', '👍');
-    live.act('host', { action: 'end' });
+    await live.act('host', { action: 'end' });
     assert.equal(space.state, 'ended');
     await new Promise((r) => setTimeout(r, 60));
     assert.equal(of(sent, 'reactions').length, 1, 'the pending batch died with the Space');
-    assert.throws(() => chat.react('bob', '👍'), (e: unknown) => e instanceof SpaceError && e.code === 'space_ended');
+    assert.throws(
+      () => chat.react('bob', '👍'),
+      (e: unknown) => e instanceof SpaceError && e.code === 'space_ended',
+    );
   });
 });

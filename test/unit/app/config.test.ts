@@ -1,7 +1,9 @@
-// Server configuration: how many people on stage each listener hears at once.
+// Server configuration: the settings table, its checks, and the command line derived from it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config.js';
+import { SETTINGS, SettingsError, serveFlagOptions, settingsUsage } from '../../../src/settings.js';
+import { parseCommandLine } from '../../../src/cli/args.js';
 
 describe('config: audible speakers', () => {
   it('defaults to 3, and takes the environment or, over it, the flag', () => {
@@ -11,8 +13,70 @@ describe('config: audible speakers', () => {
   });
 
   it('refuses anything but a whole number from 1 to 13', () => {
-    for (const bad of ['0', '14', '2.5', 'three', '-1']) {
-      assert.throws(() => loadConfig({ SPACES_AUDIBLE_SPEAKERS: bad }), /SPACES_AUDIBLE_SPEAKERS must be/);
+    for (const bad of ['0', '14', '2.5', 'three', '-1', '']) {
+      assert.throws(
+        () => loadConfig({ SPACES_AUDIBLE_SPEAKERS: bad }),
+        (e: unknown) => e instanceof SettingsError && /SPACES_AUDIBLE_SPEAKERS/.test(e.message),
+      );
+    }
+  });
+});
+
+describe('config: every setting is checked', () => {
+  it('numbers out of range are refused, each named with where it came from, all at once', () => {
+    assert.throws(
+      () => loadConfig({ SPACES_HLS_SEGMENT_SECONDS: '0', SPACES_SOCKETS_PER_ADDRESS: '0' }, { port: '70000' }),
+      (e: unknown) =>
+        e instanceof SettingsError &&
+        /SPACES_HLS_SEGMENT_SECONDS "0"/.test(e.message) &&
+        /SPACES_SOCKETS_PER_ADDRESS "0"/.test(e.message) &&
+        /--port "70000"/.test(e.message),
+    );
+    for (const [env, bad] of [
+      ['SPACES_MEDIA_WORKERS', '0'],
+      ['SPACES_HLS_FPS', '1000'],
+      ['SPACES_HOST_GRACE_MS', 'soon'],
+      ['SPACES_HLS_MODE', 'sometimes'],
+      ['SPACES_TRUST_PROXY', 'yes please'],
+      ['SPACES_LOG_LEVEL', 'chatty'],
+      ['SPACES_PUBLIC_URL', 'not a url'],
+      ['SPACES_ICE_SERVERS', '{"urls":1}'],
+    ]) {
+      assert.throws(() => loadConfig({ [env!]: bad! }), SettingsError, `${env}=${bad}`);
+    }
+  });
+
+  it('the defaults make the embedded configuration, and derived values follow what they derive from', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8080);
+    assert.equal(c.dataDir, './data');
+    assert.equal(c.databaseUrl, './data/spaces.db');
+    assert.equal(c.publicUrl, 'http://localhost:8080');
+    assert.equal(c.hls.encoding.segmentSeconds, 1);
+    assert.equal(c.trustProxy, false);
+    assert.ok(c.mediaWorkers >= 1);
+    const d = loadConfig({ PORT: '9000', SPACES_DATA_DIR: '/srv/spaces' }, { 'trust-proxy': 'true' });
+    assert.equal(d.port, 9000);
+    assert.equal(d.databaseUrl, '/srv/spaces/spaces.db');
+    assert.equal(d.trustProxy, true);
+    assert.equal(loadConfig({ PORT: '9000', SPACES_PORT: '9100' }).port, 9100);
+  });
+});
+
+describe('the command line', () => {
+  it('refuses an unknown flag, and a value given to a boolean flag', () => {
+    assert.throws(() => parseCommandLine(['--no-such-flag', '1'], serveFlagOptions()), /Unknown option '--no-such-flag'/);
+    assert.throws(() => parseCommandLine(['--trust-proxy=yes'], serveFlagOptions()), /does not take an argument/);
+    const ok = parseCommandLine(['--port', '0', '--trust-proxy', '--hls-mode=off'], serveFlagOptions());
+    assert.deepEqual(ok.flags, { port: '0', 'trust-proxy': 'true', 'hls-mode': 'off' });
+    assert.equal(loadConfig({}, ok.flags).hls.mode, 'off');
+  });
+
+  it('USAGE lists every setting with its flag and its variable', () => {
+    const usage = settingsUsage();
+    for (const s of Object.values(SETTINGS)) {
+      assert.ok(usage.includes(`--${s.flag}`), s.flag);
+      assert.ok(usage.includes(s.env), s.env);
     }
   });
 });

@@ -212,7 +212,9 @@ describe('tokens', () => {
     const forged = `${h}.${b64url({ ...claims, sub: 'user-2' })}.${s}`;
     assert.equal(await tokens.verify(forged), null);
     // Re-signing the forged payload by hand with the real key makes it valid: the check is the signature.
-    const resigned = createHmac('sha256', SECRET).update(`${h}.${b64url({ ...claims, sub: 'user-2' })}`).digest('base64url');
+    const resigned = createHmac('sha256', SECRET)
+      .update(`${h}.${b64url({ ...claims, sub: 'user-2' })}`)
+      .digest('base64url');
     assert.deepEqual(await tokens.verify(`${h}.${b64url({ ...claims, sub: 'user-2' })}.${resigned}`), {
       userId: 'user-2',
       handle: 'Mallory',

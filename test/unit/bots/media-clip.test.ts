@@ -73,15 +73,30 @@ describe('speech clips', () => {
     assert.equal(clip.durationMs, 2000);
     const tone = clip.frames.slice(0, 50);
     const silence = clip.frames.slice(50);
-    assert.ok(tone.every((f) => f.level === 9 && f.voice), 'tone frames at -9 dBov, voiced');
-    assert.ok(silence.every((f) => f.level === 127 && !f.voice), 'silent frames at 127, not voiced');
+    assert.ok(
+      tone.every((f) => f.level === 9 && f.voice),
+      'tone frames at -9 dBov, voiced',
+    );
+    assert.ok(
+      silence.every((f) => f.level === 127 && !f.voice),
+      'silent frames at 127, not voiced',
+    );
     const decoder = new OpusScript(48000, 1, OpusScript.Application.VOIP);
     try {
       const decoded = clip.frames.map((f) => decoder.decode(f.opus));
-      assert.ok(decoded.every((pcm) => pcm.length === 960 * 2), 'every frame decodes to 960 samples');
+      assert.ok(
+        decoded.every((pcm) => pcm.length === 960 * 2),
+        'every frame decodes to 960 samples',
+      );
       // The codec's delay smears the first and last few ms; the middle of each part is clear.
-      assert.ok(decoded.slice(5, 45).every((pcm) => rms(pcm) > 5000), 'the tone decodes loud');
-      assert.ok(decoded.slice(60).every((pcm) => rms(pcm) < 50), 'the silence decodes silent');
+      assert.ok(
+        decoded.slice(5, 45).every((pcm) => rms(pcm) > 5000),
+        'the tone decodes loud',
+      );
+      assert.ok(
+        decoded.slice(60).every((pcm) => rms(pcm) < 50),
+        'the silence decodes silent',
+      );
     } finally {
       decoder.delete();
     }
@@ -99,7 +114,10 @@ describe('speech clips', () => {
     assert.equal(clip.frames.length, 3);
     const once = new OpusClipPlayer(clip, false);
     const levels = [0, 1, 2].map(() => once.next()![17]!);
-    assert.deepEqual(levels, clip.frames.map((f) => (f.voice ? 0x80 : 0) | f.level));
+    assert.deepEqual(
+      levels,
+      clip.frames.map((f) => (f.voice ? 0x80 : 0) | f.level),
+    );
     assert.equal(once.next(), null, 'a clip that does not loop ends');
     assert.ok(once.finished);
 
@@ -162,8 +180,14 @@ describe('VP8 clips', () => {
   it('loops with a continuous 90 kHz timestamp', () => {
     const player = new Vp8ClipPlayer(fakeClip(3, [0]), 42);
     const sent = Array.from({ length: 7 }, () => tick(player));
-    assert.deepEqual(sent.map((s) => s.index), [0, 1, 2, 0, 1, 2, 0]);
-    assert.deepEqual(sent.map((s) => s.key), [true, false, false, true, false, false, true]);
+    assert.deepEqual(
+      sent.map((s) => s.index),
+      [0, 1, 2, 0, 1, 2, 0],
+    );
+    assert.deepEqual(
+      sent.map((s) => s.key),
+      [true, false, false, true, false, false, true],
+    );
     for (let i = 1; i < sent.length; i++) assert.equal((sent[i]!.ts - sent[i - 1]!.ts) >>> 0, 3000, 'one frame at 30 fps');
     assert.equal(sent[0]!.packets, 3, 'a 2500-byte frame in 1100-byte packets');
   });
@@ -196,7 +220,14 @@ describe('VP8 clips', () => {
   it('refuses a clip that does not start with a keyframe', async () => {
     const path = join(dir, 'delta-first.ivf');
     const delta = Buffer.from([0x11, 0, 0]);
-    writeFileSync(path, Buffer.concat([writeIvfFileHeader({ fourcc: 'VP80', width: 64, height: 64, timebaseDen: 30, timebaseNum: 1, frameCount: 1 }), writeIvfFrameHeader(3, 0), delta]));
+    writeFileSync(
+      path,
+      Buffer.concat([
+        writeIvfFileHeader({ fourcc: 'VP80', width: 64, height: 64, timebaseDen: 30, timebaseNum: 1, frameCount: 1 }),
+        writeIvfFrameHeader(3, 0),
+        delta,
+      ]),
+    );
     await assert.rejects(loadVp8Clip(path), /keyframe/);
   });
 });

@@ -23,7 +23,10 @@ describe('H264Depacketizer', () => {
     const d = new H264Depacketizer();
     const sps = nal(7, [1, 2, 3]);
     const pps = nal(8, [4]);
-    const idr = nal(5, Array.from({ length: 50 }, (_, i) => i));
+    const idr = nal(
+      5,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(d.push(stapA(sps, pps), 10, 900, false), null);
     const frags = fuA(idr, 3);
     assert.equal(d.push(frags[0]!, 11, 900, false), null);

@@ -36,7 +36,10 @@ describe('IVF', () => {
       assert.equal(f.pts, frames[i]!.pts);
       assert.ok(f.data.equals(frames[i]!.data), `frame ${i} bytes`);
     });
-    assert.deepEqual(back.frames.map((f) => isVp8Keyframe(f.data)), [true, false, false]);
+    assert.deepEqual(
+      back.frames.map((f) => isVp8Keyframe(f.data)),
+      [true, false, false],
+    );
   });
 
   it('keeps the fourcc and dimensions of another codec', () => {

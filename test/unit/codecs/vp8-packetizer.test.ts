@@ -81,7 +81,10 @@ describe('Vp8Packetizer', () => {
       const pkts = packets(p, f, size);
       assert.equal(pkts.length, Math.ceil(size / room), `fewest packets for ${size} bytes`);
       const sizes = pkts.map((pkt) => pkt.length - 12);
-      assert.ok(sizes.every((s) => s <= maxPayload), `payloads within maxPayload for ${size} bytes`);
+      assert.ok(
+        sizes.every((s) => s <= maxPayload),
+        `payloads within maxPayload for ${size} bytes`,
+      );
       assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `balanced payloads for ${size} bytes`);
       const back = Buffer.concat(pkts.map((pkt) => pkt.subarray(12 + VP8_DESCRIPTOR_BYTES)));
       assert.ok(back.equals(f), `${size} bytes come back unchanged`);

@@ -60,7 +60,11 @@ describe('hlsArgs', () => {
 
   it('writes fMP4 segments, init files and playlists with the names the origin reads', () => {
     const a = hlsArgs(opts);
-    assert.equal(arg(a, '-hls_list_size'), String(FFMPEG_LIST_SIZE), "ffmpeg lists its latest segments only, so reading its playlist costs the same at any hour");
+    assert.equal(
+      arg(a, '-hls_list_size'),
+      String(FFMPEG_LIST_SIZE),
+      'ffmpeg lists its latest segments only, so reading its playlist costs the same at any hour',
+    );
     assert.doesNotMatch(arg(a, '-hls_flags') ?? '', /delete_segments/, 'the origin prunes the files itself');
     assert.equal(arg(a, '-hls_segment_type'), 'fmp4');
     assert.equal(arg(a, '-hls_fmp4_init_filename'), 'init-%v.mp4');

@@ -171,7 +171,10 @@ describe('renderLivePlaylist', () => {
 
   it('target duration is the largest rounded duration, at least 1', () => {
     const target = (durations: number[]) =>
-      tagLines(renderLivePlaylist({ mediaSequence: 0, discontinuitySequence: 0, segments: durations.map((d, i) => seg(i, { duration: d })) }), '#EXT-X-TARGETDURATION:');
+      tagLines(
+        renderLivePlaylist({ mediaSequence: 0, discontinuitySequence: 0, segments: durations.map((d, i) => seg(i, { duration: d })) }),
+        '#EXT-X-TARGETDURATION:',
+      );
     assert.deepEqual(target([]), ['#EXT-X-TARGETDURATION:1'], 'empty window');
     assert.deepEqual(target([0.2, 0.4]), ['#EXT-X-TARGETDURATION:1'], 'never below 1');
     assert.deepEqual(target([1.4, 1.2]), ['#EXT-X-TARGETDURATION:1'], '1.4 rounds to 1');
@@ -183,7 +186,12 @@ describe('renderLivePlaylist', () => {
     const text = renderLivePlaylist({
       mediaSequence: 7,
       discontinuitySequence: 0,
-      segments: [seg(0), seg(1), seg(2, { uri: 'r2/audio-000000.m4s', map: 'r2/init-audio.mp4' }), seg(3, { uri: 'r2/audio-000001.m4s', map: 'r2/init-audio.mp4' })],
+      segments: [
+        seg(0),
+        seg(1),
+        seg(2, { uri: 'r2/audio-000000.m4s', map: 'r2/init-audio.mp4' }),
+        seg(3, { uri: 'r2/audio-000001.m4s', map: 'r2/init-audio.mp4' }),
+      ],
     });
     const lines = text.split('\n');
     assert.deepEqual(tagLines(text, '#EXT-X-MAP:'), ['#EXT-X-MAP:URI="r1/init-audio.mp4"', '#EXT-X-MAP:URI="r2/init-audio.mp4"']);

@@ -113,7 +113,7 @@ describe('HlsStream', () => {
 
   it('serves the segments with the URI prefix, the run’s wall-clock times and map', async () => {
     const dir = await runDir();
-    const { s, events } = stream(dir, { windowSegments: 10 });
+    const { s } = stream(dir, { windowSegments: 10 });
     await ffmpegWrites(dir, 'audio', [1.002667, 0.997333, 1]);
     await s.poll();
     const text = s.playlist('audio')!;
@@ -139,8 +139,18 @@ describe('HlsStream', () => {
     await ffmpegWrites(dir, 'audio', [1, 1]);
     await s.poll();
     assert.deepEqual(events, [
-      { rendition: 'audio', file: join(dir, 'audio-000000.m4s'), initFile: join(dir, 'init-audio.mp4'), served: { uri: 'r7/audio-000000.m4s', duration: 1, wallStartMs: STARTED, map: 'r7/init-audio.mp4' } },
-      { rendition: 'audio', file: join(dir, 'audio-000001.m4s'), initFile: join(dir, 'init-audio.mp4'), served: { uri: 'r7/audio-000001.m4s', duration: 1, wallStartMs: STARTED + 1000, map: 'r7/init-audio.mp4' } },
+      {
+        rendition: 'audio',
+        file: join(dir, 'audio-000000.m4s'),
+        initFile: join(dir, 'init-audio.mp4'),
+        served: { uri: 'r7/audio-000000.m4s', duration: 1, wallStartMs: STARTED, map: 'r7/init-audio.mp4' },
+      },
+      {
+        rendition: 'audio',
+        file: join(dir, 'audio-000001.m4s'),
+        initFile: join(dir, 'init-audio.mp4'),
+        served: { uri: 'r7/audio-000001.m4s', duration: 1, wallStartMs: STARTED + 1000, map: 'r7/init-audio.mp4' },
+      },
     ]);
     await s.poll();
     assert.equal(events.length, 2, 'an unchanged playlist announces nothing');
@@ -193,7 +203,10 @@ describe('HlsStream', () => {
     assert.equal(events.filter((e) => e.rendition === 'audio').length, 4);
     assert.equal(events.filter((e) => e.rendition === 'video').length, 2);
     const v = parseMediaPlaylist(s.playlist('video')!);
-    assert.deepEqual(v.segments.map((x) => x.uri), ['r7/video-000000.m4s', 'r7/video-000001.m4s']);
+    assert.deepEqual(
+      v.segments.map((x) => x.uri),
+      ['r7/video-000000.m4s', 'r7/video-000001.m4s'],
+    );
     assert.equal(v.map, 'r7/init-video.mp4');
     assert.equal(v.mediaSequence, 200);
     assert.equal(v.targetDuration, 2);
@@ -319,7 +332,10 @@ describe('HlsStream', () => {
       await ffmpegWrites(dir, 'audio', durations, { listSize: 5 });
       await s.poll();
     }
-    assert.deepEqual(events.map((e) => e.served.uri), durations.map((_, i) => `r7/${name('audio', i)}`));
+    assert.deepEqual(
+      events.map((e) => e.served.uri),
+      durations.map((_, i) => `r7/${name('audio', i)}`),
+    );
     let at = STARTED;
     for (const [i, e] of events.entries()) {
       assert.equal(e.served.wallStartMs, Math.round(at), `segment ${i} starts on the run clock`);
@@ -330,7 +346,7 @@ describe('HlsStream', () => {
     assert.match(s.playlist('audio')!, /#EXT-X-MEDIA-SEQUENCE:37\n/, 'the served window is the last 3');
   });
 
-  it('segments that scrolled out of ffmpeg\'s list before a poll are counted as missed, and later ones keep their wall-clock start', async () => {
+  it("segments that scrolled out of ffmpeg's list before a poll are counted as missed, and later ones keep their wall-clock start", async () => {
     const dir = await runDir();
     const { s, events } = stream(dir);
     const missed: number[] = [];
@@ -341,7 +357,10 @@ describe('HlsStream', () => {
     await ffmpegWrites(dir, 'audio', Array(10).fill(1), { listSize: 3 });
     await s.poll();
     assert.deepEqual(missed, [5]);
-    assert.deepEqual(events.map((e) => e.served.uri.slice(3)), [name('audio', 0), name('audio', 1), name('audio', 7), name('audio', 8), name('audio', 9)]);
+    assert.deepEqual(
+      events.map((e) => e.served.uri.slice(3)),
+      [name('audio', 0), name('audio', 1), name('audio', 7), name('audio', 8), name('audio', 9)],
+    );
     assert.equal(events[2]!.served.wallStartMs, STARTED + 7000);
     assert.deepEqual(s.nextSequence(), { audio: 10, video: 0 });
   });

@@ -98,7 +98,12 @@ describe('Recorder', () => {
   it('uses its own URIs, not the live ones, with the served duration and wall-clock time', async () => {
     const { rec, segment, init } = await setup();
     const r = await Recorder.open(rec);
-    await r.add('video', 'r9', await segment('video', 3), init('video'), { uri: 'r9/video-000003.m4s', duration: 0.96, wallStartMs: 12345, map: 'r9/init-video.mp4' });
+    await r.add('video', 'r9', await segment('video', 3), init('video'), {
+      uri: 'r9/video-000003.m4s',
+      duration: 0.96,
+      wallStartMs: 12345,
+      map: 'r9/init-video.mp4',
+    });
     assert.deepEqual(r.segments('video'), [{ uri: 'r9-video-000003.m4s', duration: 0.96, wallStartMs: 12345, map: 'r9-init-video.mp4' }]);
     assert.deepEqual(r.segments('audio'), []);
   });
@@ -328,7 +333,10 @@ describe('Recorder', () => {
     assert.equal(again.segments('audio').length, 2);
     await again.add('audio', 'rA', await segment('audio', 2), init('audio'), served(2));
     const third = await Recorder.open(rec);
-    assert.deepEqual(third.segments('audio').map((s) => s.uri), ['rA-audio-000000.m4s', 'rA-audio-000001.m4s', 'rA-audio-000002.m4s']);
+    assert.deepEqual(
+      third.segments('audio').map((s) => s.uri),
+      ['rA-audio-000000.m4s', 'rA-audio-000001.m4s', 'rA-audio-000002.m4s'],
+    );
   });
 
   it('opens a recording made before the log (segments.json) and carries on with a log', async () => {
@@ -340,6 +348,9 @@ describe('Recorder', () => {
     assert.equal(r.segments('audio').length, 1);
     await r.add('audio', 'rB', await segment('audio', 1), init('audio'), served(1));
     const again = await Recorder.open(rec);
-    assert.deepEqual(again.segments('audio').map((s) => s.uri), ['rA-audio-000000.m4s', 'rB-audio-000001.m4s']);
+    assert.deepEqual(
+      again.segments('audio').map((s) => s.uri),
+      ['rA-audio-000000.m4s', 'rB-audio-000001.m4s'],
+    );
   });
 });

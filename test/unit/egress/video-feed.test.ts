@@ -122,7 +122,7 @@ describe('VideoFeed', () => {
     const h = harness();
     h.feed.source('alice');
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     let pendingKeyframe = false;
     for (let i = 0; i < 3000; i++) {
       const before = h.requests();

@@ -63,7 +63,10 @@ describe('playlist parsing', () => {
     );
     assert.deepEqual(playlistsFor(videoOnly, 'audio'), ['http://127.0.0.1:1/hls/s1/a/x.m3u8']);
     // Muxed variants without rendition groups: video chooses by codec when RESOLUTION is absent.
-    const muxed = parseMasterPlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=5,CODECS="mp4a.40.2"\na.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=9,CODECS="avc1.42e01e,mp4a.40.2"\nv.m3u8\n', base);
+    const muxed = parseMasterPlaylist(
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=5,CODECS="mp4a.40.2"\na.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=9,CODECS="avc1.42e01e,mp4a.40.2"\nv.m3u8\n',
+      base,
+    );
     assert.deepEqual(playlistsFor(muxed, 'video'), ['http://127.0.0.1:1/hls/s1/v.m3u8']);
     // A media playlist where a master was expected plays as its own only variant.
     assert.deepEqual(playlistsFor(parseMasterPlaylist(mediaPlaylist('a', 0, 2), base), 'video'), [base]);
@@ -228,7 +231,10 @@ describe('audience runs against a moving playlist', () => {
     assert.equal(r.keptUp, 20, 'every client got each new segment');
     assert.equal(r.noSegments, 0);
     assert.equal(r.perClient.length, 20);
-    assert.ok(r.perClient.every((c) => c.segments >= 6), 'three per playlist at the start alone');
+    assert.ok(
+      r.perClient.every((c) => c.segments >= 6),
+      'three per playlist at the start alone',
+    );
     assert.ok(r.requests.playlist >= 2 * 20 * 2, 'each client reloaded both playlists');
   });
 

@@ -45,7 +45,10 @@ describe('pacing', () => {
       finished++;
       return i;
     });
-    assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : -1)), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : -1)),
+      [0, 1, 2, 3, 4],
+    );
     assert.deepEqual(started, [0, 1, 2, 3, 4], 'started in order');
     assert.equal(finishedWhenLastStarted, 0, 'the last join started while the first was still running');
   });
@@ -55,7 +58,10 @@ describe('pacing', () => {
       if (i === 1) throw new Error('refused');
       return i;
     });
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
   });
 });
 

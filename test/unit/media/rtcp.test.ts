@@ -29,8 +29,7 @@ function collect(buf: Buffer): { count: number; events: Event[] } {
   const events: Event[] = [];
   const v: RtcpVisitor = {
     senderReport: (ssrc, ntpMiddle, rtpTimestamp) => events.push({ kind: 'sr', ssrc, ntpMiddle, rtpTimestamp }),
-    reportBlock: (sourceSsrc, fractionLost, cumulativeLost, jitter) =>
-      events.push({ kind: 'block', sourceSsrc, fractionLost, cumulativeLost, jitter }),
+    reportBlock: (sourceSsrc, fractionLost, cumulativeLost, jitter) => events.push({ kind: 'block', sourceSsrc, fractionLost, cumulativeLost, jitter }),
     pli: (mediaSsrc) => events.push({ kind: 'pli', mediaSsrc }),
     nack: (mediaSsrc, pid, blp) => events.push({ kind: 'nack', mediaSsrc, pid, blp }),
   };
@@ -294,7 +293,15 @@ describe('malformed input', () => {
 
   it('random bytes never throw and never read outside the buffer', () => {
     const next = prng(0xc0ffee);
-    const valid = Buffer.concat([sr(), rr(), pli(), nack(1, [[1, 2], [3, 4]])]);
+    const valid = Buffer.concat([
+      sr(),
+      rr(),
+      pli(),
+      nack(1, [
+        [1, 2],
+        [3, 4],
+      ]),
+    ]);
     let visited = 0;
     for (let n = 0; n < 5000; n++) {
       let buf: Buffer;

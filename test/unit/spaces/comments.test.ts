@@ -5,19 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Action } from '../../../src/protocol/messages.js';
 import { REMEMBERED_COMMENTS, canDeleteComment, type Space, type SpaceErrorCode } from '../../../src/spaces/index.js';
-import {
-  HOST,
-  T0,
-  addCohost,
-  addListener,
-  addRequester,
-  addSpeaker,
-  assertRejected,
-  liveSpace,
-  person,
-  scheduledSpace,
-  snapshot,
-} from './helpers.js';
+import { HOST, T0, addCohost, addListener, addRequester, addSpeaker, assertRejected, liveSpace, person, scheduledSpace, snapshot } from './helpers.js';
 
 type Outcome = 'ok' | SpaceErrorCode;
 
@@ -146,14 +134,15 @@ const AUTHOR_KINDS: AuthorKind[] = ['host', 'self', 'otherCohost', 'speaker', 'l
 type ActorKind = 'host' | 'cohost' | 'speaker' | 'listener' | 'guest';
 const ACTOR_IDS: Record<ActorKind, string> = { host: HOST, cohost: 'co1', speaker: 'spk', listener: 'lis', guest: 'guest' };
 
-const P = 'not_permitted', N = 'not_found';
+const P = 'not_permitted',
+  N = 'not_found';
 const DELETE_MATRIX: Record<ActorKind, Record<AuthorKind, Outcome>> = {
   //        host       self        otherCohost     speaker        listener        guest        departed        removed        missing  deleted
-  host:     { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', departed: 'ok', removed: 'ok', missing: N, deleted: N },
-  cohost:   { host: P, self: 'ok', otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', departed: 'ok', removed: 'ok', missing: N, deleted: N },
-  speaker:  { host: P, self: 'ok', otherCohost: P, speaker: P, listener: P, guest: P, departed: P, removed: P, missing: N, deleted: N },
+  host: { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', departed: 'ok', removed: 'ok', missing: N, deleted: N },
+  cohost: { host: P, self: 'ok', otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', departed: 'ok', removed: 'ok', missing: N, deleted: N },
+  speaker: { host: P, self: 'ok', otherCohost: P, speaker: P, listener: P, guest: P, departed: P, removed: P, missing: N, deleted: N },
   listener: { host: P, self: 'ok', otherCohost: P, speaker: P, listener: P, guest: P, departed: P, removed: P, missing: N, deleted: N },
-  guest:    { host: P, self: 'ok', otherCohost: P, speaker: P, listener: P, guest: P, departed: P, removed: P, missing: N, deleted: N },
+  guest: { host: P, self: 'ok', otherCohost: P, speaker: P, listener: P, guest: P, departed: P, removed: P, missing: N, deleted: N },
 };
 
 /** Posts the comment `target` for the author kind (from the actor's point of view) and returns its id and author. */
@@ -218,7 +207,7 @@ describe('deleteComment: every actor x every author', () => {
     assert.equal(canDeleteComment('speaker', null, false), false);
   });
 
-  it('a co-host demoted to speaker can no longer delete a listener\'s comment; the host can delete the ex-co-host\'s', () => {
+  it("a co-host demoted to speaker can no longer delete a listener's comment; the host can delete the ex-co-host's", () => {
     const space = room();
     space.comment('lis', 'c1', T0);
     space.comment('co1', 'c2', T0);
@@ -227,7 +216,7 @@ describe('deleteComment: every actor x every author', () => {
     space.act(HOST, del('c2'), T0);
   });
 
-  it('after a host handover, the new host may delete the old host\'s comments', () => {
+  it("after a host handover, the new host may delete the old host's comments", () => {
     const space = room();
     space.comment(HOST, 'h1', T0);
     space.leave(HOST, T0);
@@ -255,7 +244,7 @@ describe('the memory of authors', () => {
     assert.equal(space.act('co1', del('c0'), T0).length, 1);
   });
 
-  it('rememberComment never overrides what the domain knows (a client cannot pass off a comment as someone else\'s)', () => {
+  it("rememberComment never overrides what the domain knows (a client cannot pass off a comment as someone else's)", () => {
     const space = room();
     space.comment(HOST, 'h1', T0);
     space.rememberComment('h1', 'lis');

@@ -3,20 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Space } from '../../../src/spaces/index.js';
-import {
-  HOST,
-  T0,
-  act,
-  addCohost,
-  addInvitee,
-  addListener,
-  addRequester,
-  addSpeaker,
-  assertRejected,
-  liveSpace,
-  person,
-  roleOf,
-} from './helpers.js';
+import { HOST, T0, act, addCohost, addInvitee, addListener, addRequester, addSpeaker, assertRejected, liveSpace, person, roleOf } from './helpers.js';
 
 /** A live Space whose stage holds exactly `n` people (host + speakers). */
 function stageOf(n: number): Space {
@@ -99,9 +86,7 @@ describe('bans', () => {
     const space = liveSpace();
     addListener(space, 'troll');
     addListener(space, 'friend');
-    assert.deepEqual(act(space, HOST, { action: 'remove', userId: 'troll' }), [
-      { kind: 'removed', userId: 'troll', by: HOST },
-    ]);
+    assert.deepEqual(act(space, HOST, { action: 'remove', userId: 'troll' }), [{ kind: 'removed', userId: 'troll', by: HOST }]);
     assertRejected(space, 'banned', () => space.join(person('troll'), T0 + 1));
     space.leave('friend');
     assert.deepEqual(space.join(person('friend'), T0 + 2), [{ kind: 'joined', userId: 'friend' }]);
@@ -117,7 +102,10 @@ describe('bans', () => {
     const space = liveSpace();
     addSpeaker(space, 'spk');
     act(space, HOST, { action: 'remove', userId: 'spk' });
-    assert.deepEqual(space.stage().map((p) => p.userId), [HOST]);
+    assert.deepEqual(
+      space.stage().map((p) => p.userId),
+      [HOST],
+    );
     assert.equal(space.stageCount, 1);
   });
 });
@@ -213,9 +201,7 @@ describe('microphones: only their owner can unmute them', () => {
     // Muting is the only moderator microphone action, and it only ever mutes.
     assert.deepEqual(act(space, HOST, { action: 'mute', userId: 'spk' }), []);
     assert.equal(space.participant('spk')?.muted, true);
-    assert.deepEqual(act(space, 'spk', { action: 'setMicMuted', muted: false }), [
-      { kind: 'muteChanged', userId: 'spk', muted: false, by: 'spk' },
-    ]);
+    assert.deepEqual(act(space, 'spk', { action: 'setMicMuted', muted: false }), [{ kind: 'muteChanged', userId: 'spk', muted: false, by: 'spk' }]);
   });
 
   it('listeners have no microphone to mute or unmute', () => {
@@ -229,9 +215,7 @@ describe('microphones: only their owner can unmute them', () => {
     const space = liveSpace();
     addCohost(space, 'co');
     addSpeaker(space, 'spk');
-    assert.deepEqual(act(space, 'co', { action: 'muteAll' }), [
-      { kind: 'muteChanged', userId: 'spk', muted: true, by: 'co' },
-    ]);
+    assert.deepEqual(act(space, 'co', { action: 'muteAll' }), [{ kind: 'muteChanged', userId: 'spk', muted: true, by: 'co' }]);
     assert.equal(space.participant(HOST)?.muted, false);
     assert.deepEqual(act(space, 'co', { action: 'muteAll' }), []);
   });

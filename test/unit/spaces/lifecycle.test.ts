@@ -61,8 +61,14 @@ describe('scheduled -> live -> ended', () => {
 
   it('restores an ended Space from storage', () => {
     const space = new Space({
-      id: 'x', title: 't', hostId: HOST, hostHandle: '@host', state: 'ended',
-      startedAt: T0, endedAt: T0 + 100, endReason: 'host_left',
+      id: 'x',
+      title: 't',
+      hostId: HOST,
+      hostHandle: '@host',
+      state: 'ended',
+      startedAt: T0,
+      endedAt: T0 + 100,
+      endReason: 'host_left',
     });
     assert.equal(space.endReason, 'host_left');
     assertRejected(space, 'space_ended', () => space.join(person(HOST), T0 + 200));
@@ -79,7 +85,10 @@ describe('join rules per state', () => {
     assert.equal(host?.role, 'host');
     assert.equal(host?.connected, true);
     assert.equal(host?.muted, false);
-    assert.deepEqual(space.stage().map((p) => p.userId), [HOST]);
+    assert.deepEqual(
+      space.stage().map((p) => p.userId),
+      [HOST],
+    );
   });
 
   it('live: the host joins on stage, everyone else as a listener (guests too)', () => {
@@ -91,7 +100,10 @@ describe('join rules per state', () => {
     assert.equal(roleOf(space, HOST), 'host');
     assert.equal(roleOf(space, 'early'), 'listener');
     assert.equal(space.participant('g')?.guest, true);
-    assert.deepEqual(space.stage().map((p) => p.userId), [HOST]);
+    assert.deepEqual(
+      space.stage().map((p) => p.userId),
+      [HOST],
+    );
     assert.equal(space.listenerCount, 2);
   });
 
@@ -128,7 +140,10 @@ describe('reconnects', () => {
     assert.equal(p?.connected, true);
     assert.equal(p?.role, 'speaker');
     assert.equal(p?.muted, true);
-    assert.deepEqual(space.stage().map((q) => q.userId), before.stage);
+    assert.deepEqual(
+      space.stage().map((q) => q.userId),
+      before.stage,
+    );
   });
 
   it('a second tab of a connected participant changes nothing', () => {
@@ -145,8 +160,14 @@ describe('reconnects', () => {
     addListener(space, 'b');
     space.disconnect('a');
     space.join(person('a'), T0 + 1);
-    assert.deepEqual(space.requests().map((p) => p.userId), ['a']);
-    assert.deepEqual(space.listeners().map((p) => p.userId), ['a', 'b']);
+    assert.deepEqual(
+      space.requests().map((p) => p.userId),
+      ['a'],
+    );
+    assert.deepEqual(
+      space.listeners().map((p) => p.userId),
+      ['a', 'b'],
+    );
   });
 
   it('disconnect and leave of unknown people are no-ops', () => {
@@ -173,7 +194,13 @@ describe('the host leaving', () => {
     assert.equal(space.hostId, 'first');
     assert.equal(space.hostHandle, '@first');
     assert.equal(space.state, 'live');
-    assert.deepEqual(space.stage().map((p) => [p.userId, p.role]), [['first', 'host'], ['veteran', 'cohost']]);
+    assert.deepEqual(
+      space.stage().map((p) => [p.userId, p.role]),
+      [
+        ['first', 'host'],
+        ['veteran', 'cohost'],
+      ],
+    );
     // The new host has every host power, the old host comes back as a listener.
     act(space, 'first', { action: 'removeCohost', userId: 'veteran' });
     space.join(person(HOST), T0 + 6);
@@ -287,7 +314,10 @@ describe('ordering', () => {
     act(space, 's1', { action: 'leaveStage' });
     act(space, 's1', { action: 'requestToSpeak' });
     act(space, HOST, { action: 'approve', userId: 's1' });
-    assert.deepEqual(space.stage().map((p) => p.userId), [HOST, 'c1', 's2', 's3', 's1']);
+    assert.deepEqual(
+      space.stage().map((p) => p.userId),
+      [HOST, 'c1', 's2', 's3', 's1'],
+    );
     assert.equal(space.stageCount, 5);
   });
 
@@ -298,9 +328,15 @@ describe('ordering', () => {
     addRequester(space, 'c');
     act(space, 'a', { action: 'cancelRequest' });
     act(space, 'a', { action: 'requestToSpeak' });
-    assert.deepEqual(space.requests().map((p) => p.userId), ['b', 'c', 'a']);
+    assert.deepEqual(
+      space.requests().map((p) => p.userId),
+      ['b', 'c', 'a'],
+    );
     act(space, HOST, { action: 'deny', userId: 'c' });
-    assert.deepEqual(space.requests().map((p) => p.userId), ['b', 'a']);
+    assert.deepEqual(
+      space.requests().map((p) => p.userId),
+      ['b', 'a'],
+    );
   });
 
   it('listeners: by join order, with a limit, and listenerCount is exact', () => {
@@ -308,14 +344,23 @@ describe('ordering', () => {
     for (const id of ['l1', 'l2', 'l3', 'l4']) addListener(space, id);
     addSpeaker(space, 'spk');
     act(space, HOST, { action: 'moveToAudience', userId: 'spk' });
-    assert.deepEqual(space.listeners().map((p) => p.userId), ['l1', 'l2', 'l3', 'l4', 'spk']);
-    assert.deepEqual(space.listeners(2).map((p) => p.userId), ['l1', 'l2']);
+    assert.deepEqual(
+      space.listeners().map((p) => p.userId),
+      ['l1', 'l2', 'l3', 'l4', 'spk'],
+    );
+    assert.deepEqual(
+      space.listeners(2).map((p) => p.userId),
+      ['l1', 'l2'],
+    );
     assert.deepEqual(space.listeners(0), []);
     assert.equal(space.listenerCount, 5);
     // Leaving and rejoining is a new arrival: to the back.
     space.leave('l1');
     space.join(person('l1'), T0);
-    assert.deepEqual(space.listeners().map((p) => p.userId), ['l2', 'l3', 'l4', 'spk', 'l1']);
+    assert.deepEqual(
+      space.listeners().map((p) => p.userId),
+      ['l2', 'l3', 'l4', 'spk', 'l1'],
+    );
   });
 
   it('participants() lists everyone', () => {
@@ -337,7 +382,10 @@ describe('camera', () => {
     assert.equal(space.participant('a')?.camera, true);
     space.act('h', { action: 'moveToAudience', userId: 'a' }, 6);
     assert.equal(space.participant('a')?.camera, false);
-    assert.throws(() => space.act('a', { action: 'setCamera', on: true }, 7), (e: { code?: string }) => e.code === 'invalid_state');
+    assert.throws(
+      () => space.act('a', { action: 'setCamera', on: true }, 7),
+      (e: { code?: string }) => e.code === 'invalid_state',
+    );
     assert.equal(space.participant('a')?.camera, false);
   });
 });

@@ -5,17 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { actionSchema, type Action } from '../../../src/protocol/messages.js';
 import { Space, SpaceError, type SpaceErrorCode, type SpaceEvent } from '../../../src/spaces/index.js';
-import {
-  HOST,
-  T0,
-  addCohost,
-  addListener,
-  addRequester,
-  addSpeaker,
-  assertRejected,
-  liveSpace,
-  scheduledSpace,
-} from './helpers.js';
+import { HOST, T0, addCohost, addListener, addRequester, addSpeaker, assertRejected, liveSpace, scheduledSpace } from './helpers.js';
 
 type ActorKind = 'host' | 'cohost' | 'speaker' | 'listener' | 'guest' | 'nonParticipant';
 type Outcome = 'ok' | SpaceErrorCode;
@@ -86,10 +76,8 @@ const LISTENER_SELF = {
   nonParticipant: 'not_found',
 } as const;
 
-const requestFirst = (space: Space, actorId: string) =>
-  attempt(() => space.act(actorId, { action: 'requestToSpeak' }, T0));
-const inviteFirst = (space: Space, actorId: string) =>
-  attempt(() => space.act(HOST, { action: 'invite', userId: actorId }, T0));
+const requestFirst = (space: Space, actorId: string) => attempt(() => space.act(actorId, { action: 'requestToSpeak' }, T0));
+const inviteFirst = (space: Space, actorId: string) => attempt(() => space.act(HOST, { action: 'invite', userId: actorId }, T0));
 
 const ROWS: Row[] = [
   {
@@ -98,7 +86,10 @@ const ROWS: Row[] = [
     expect: { ...LISTENER_SELF, guest: 'unauthenticated' },
     verify: (space, a, events) => {
       assert.equal(space.participant(a)?.requested, true);
-      assert.deepEqual(space.requests().map((p) => p.userId), ['req', a]);
+      assert.deepEqual(
+        space.requests().map((p) => p.userId),
+        ['req', a],
+      );
       assert.deepEqual(events, [{ kind: 'requestChanged', userId: a, requested: true }]);
     },
   },
@@ -109,7 +100,10 @@ const ROWS: Row[] = [
     expect: LISTENER_SELF,
     verify: (space, a, events) => {
       assert.equal(space.participant(a)?.requested, false);
-      assert.deepEqual(space.requests().map((p) => p.userId), ['req']);
+      assert.deepEqual(
+        space.requests().map((p) => p.userId),
+        ['req'],
+      );
       assert.deepEqual(events, [{ kind: 'requestChanged', userId: a, requested: false }]);
     },
   },
@@ -198,7 +192,10 @@ const ROWS: Row[] = [
     action: () => ({ action: 'muteAll' }),
     expect: MODERATORS_ONLY,
     verify: (space, a, events) => {
-      const muted = space.stage().filter((p) => p.muted).map((p) => p.userId);
+      const muted = space
+        .stage()
+        .filter((p) => p.muted)
+        .map((p) => p.userId);
       // A co-host's "mute all" spares the host; nobody's spares themselves from their own.
       const expected = a === HOST ? ['co1', 'spk1', 'spk2'] : ['spk1', 'spk2'];
       assert.deepEqual(muted, expected);

@@ -6,20 +6,7 @@ import assert from 'node:assert/strict';
 import type { Action } from '../../../src/protocol/messages.js';
 import type { Space, SpaceErrorCode } from '../../../src/spaces/index.js';
 import { MAX_BANS } from '../../../src/spaces/limits.js';
-import {
-  HOST,
-  T0,
-  act,
-  addCohost,
-  addInvitee,
-  addListener,
-  addRequester,
-  addSpeaker,
-  assertRejected,
-  liveSpace,
-  person,
-  snapshot,
-} from './helpers.js';
+import { HOST, T0, act, addCohost, addInvitee, addListener, addRequester, addSpeaker, assertRejected, liveSpace, person, snapshot } from './helpers.js';
 
 type Outcome = 'ok' | SpaceErrorCode;
 
@@ -43,41 +30,52 @@ function targetRoom(): Space {
 
 function targetId(kind: TargetKind, actorId: string): string {
   switch (kind) {
-    case 'host': return HOST;
-    case 'self': return actorId;
-    case 'otherCohost': return 'co2';
-    case 'speaker': return 'spk';
-    case 'listener': return 'lis';
-    case 'guest': return 'guest';
-    case 'requester': return 'req';
-    case 'invitee': return 'inv';
-    case 'missing': return 'ghost';
+    case 'host':
+      return HOST;
+    case 'self':
+      return actorId;
+    case 'otherCohost':
+      return 'co2';
+    case 'speaker':
+      return 'spk';
+    case 'listener':
+      return 'lis';
+    case 'guest':
+      return 'guest';
+    case 'requester':
+      return 'req';
+    case 'invitee':
+      return 'inv';
+    case 'missing':
+      return 'ghost';
   }
 }
 
 type TargetAction = 'approve' | 'deny' | 'invite' | 'mute' | 'moveToAudience' | 'remove' | 'makeCohost' | 'removeCohost';
-const I = 'invalid_state', P = 'not_permitted', N = 'not_found';
+const I = 'invalid_state',
+  P = 'not_permitted',
+  N = 'not_found';
 const TARGET_MATRIX: Record<'host' | 'cohost', Record<TargetAction, Record<TargetKind, Outcome>>> = {
   host: {
     //               host self otherCohost speaker listener guest requester invitee missing
-    approve:        { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
-    deny:           { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
-    invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
-    mute:           { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    approve: { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    deny: { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    invite: { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
+    mute: { host: 'ok', self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
     moveToAudience: { host: P, self: P, otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
-    remove:         { host: I, self: I, otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
-    makeCohost:     { host: I, self: I, otherCohost: I, speaker: 'ok', listener: 'ok', guest: P, requester: 'ok', invitee: 'ok', missing: N },
-    removeCohost:   { host: I, self: I, otherCohost: 'ok', speaker: I, listener: I, guest: I, requester: I, invitee: I, missing: N },
+    remove: { host: I, self: I, otherCohost: 'ok', speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
+    makeCohost: { host: I, self: I, otherCohost: I, speaker: 'ok', listener: 'ok', guest: P, requester: 'ok', invitee: 'ok', missing: N },
+    removeCohost: { host: I, self: I, otherCohost: 'ok', speaker: I, listener: I, guest: I, requester: I, invitee: I, missing: N },
   },
   cohost: {
-    approve:        { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
-    deny:           { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
-    invite:         { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
-    mute:           { host: P, self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
+    approve: { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    deny: { host: I, self: I, otherCohost: I, speaker: I, listener: I, guest: I, requester: 'ok', invitee: I, missing: N },
+    invite: { host: I, self: I, otherCohost: I, speaker: I, listener: 'ok', guest: P, requester: 'ok', invitee: I, missing: N },
+    mute: { host: P, self: 'ok', otherCohost: 'ok', speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
     moveToAudience: { host: P, self: P, otherCohost: P, speaker: 'ok', listener: I, guest: I, requester: I, invitee: I, missing: N },
-    remove:         { host: P, self: I, otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
-    makeCohost:     { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
-    removeCohost:   { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
+    remove: { host: P, self: I, otherCohost: P, speaker: 'ok', listener: 'ok', guest: 'ok', requester: 'ok', invitee: 'ok', missing: 'ok' },
+    makeCohost: { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
+    removeCohost: { host: P, self: P, otherCohost: P, speaker: P, listener: P, guest: P, requester: P, invitee: P, missing: P },
   },
 };
 
@@ -144,7 +142,11 @@ describe('permission matrix: moderator actions x every target', () => {
     }
   }
 
-  for (const [kind, actorId] of [['speaker', 'spk'], ['listener', 'lis'], ['guest', 'guest']] as const) {
+  for (const [kind, actorId] of [
+    ['speaker', 'spk'],
+    ['listener', 'lis'],
+    ['guest', 'guest'],
+  ] as const) {
     it(`${kind}: every targeted moderator action on any target -> not_permitted (role before target)`, () => {
       const space = targetRoom();
       for (const action of Object.keys(TARGET_MATRIX.host) as TargetAction[]) {

@@ -106,7 +106,10 @@ describe('Space transactions', () => {
     assert.equal(space.isBanned('a'), true);
     space.rollback();
     assert.deepEqual(snapshot(space), before);
-    assert.deepEqual(space.listeners().map((p) => p.userId), ['a', 'b', 'c']);
+    assert.deepEqual(
+      space.listeners().map((p) => p.userId),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('refuses a second begin() before commit or rollback', () => {
@@ -147,17 +150,29 @@ describe('stored live state', () => {
     space.act(HOST, { action: 'mute', userId: 'sp' }, T0);
     space.act('sp2', { action: 'setCamera', on: true }, T0);
     const back = restored(space);
-    assert.deepEqual(back.stage().map((p) => [p.userId, p.role, p.muted, p.camera]), space.stage().map((p) => [p.userId, p.role, p.muted, p.camera]));
-    assert.deepEqual(back.requests().map((p) => p.userId), ['req']);
+    assert.deepEqual(
+      back.stage().map((p) => [p.userId, p.role, p.muted, p.camera]),
+      space.stage().map((p) => [p.userId, p.role, p.muted, p.camera]),
+    );
+    assert.deepEqual(
+      back.requests().map((p) => p.userId),
+      ['req'],
+    );
     assert.equal(back.participant('inv')?.invited, true);
     assert.equal(back.participant('plain'), undefined, 'a plain listener just joins again');
-    assert.ok([...back.participants()].every((p) => !p.connected), 'nobody is connected after a restart');
+    assert.ok(
+      [...back.participants()].every((p) => !p.connected),
+      'nobody is connected after a restart',
+    );
     // They come back in the same role, and the orders hold against newcomers.
     assert.deepEqual(back.join(person('sp'), T0 + 5), [{ kind: 'reconnected', userId: 'sp' }]);
     assert.equal(back.participant('sp')?.role, 'speaker');
     assert.equal(back.participant('sp')?.muted, true);
     addRequester(back, 'late');
-    assert.deepEqual(back.requests().map((p) => p.userId), ['req', 'late']);
+    assert.deepEqual(
+      back.requests().map((p) => p.userId),
+      ['req', 'late'],
+    );
     back.act(HOST, { action: 'makeCohost', userId: 'sp2' }, T0 + 6);
     back.join(person(HOST), T0 + 7);
     back.leave(HOST, T0 + 8);

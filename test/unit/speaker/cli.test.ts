@@ -29,7 +29,10 @@ describe('spaces speaker-detect', () => {
     const r = cli(good);
     assert.equal(r.code, 0, r.stderr);
     const decisions = JSON.parse(r.stdout) as Array<{ atMs: number; speaker: string }>;
-    assert.deepEqual(decisions.map((d) => d.speaker), ['a', 'b']);
+    assert.deepEqual(
+      decisions.map((d) => d.speaker),
+      ['a', 'b'],
+    );
     assert.ok(decisions.every((d) => Number.isInteger(d.atMs)));
     assert.ok(decisions[0]!.atMs >= 500 && decisions[1]!.atMs >= 4000);
   });
@@ -38,7 +41,10 @@ describe('spaces speaker-detect', () => {
     const r = cli(good, '--detector', 'reference');
     assert.equal(r.code, 0, r.stderr);
     const decisions = JSON.parse(r.stdout) as Array<{ atMs: number; speaker: string }>;
-    assert.deepEqual(decisions.map((d) => d.speaker), ['a', 'b']);
+    assert.deepEqual(
+      decisions.map((d) => d.speaker),
+      ['a', 'b'],
+    );
     assert.ok(decisions.every((d) => d.atMs % 300 === 0));
   });
 

@@ -71,7 +71,13 @@ describe('our detector: the server API', () => {
   it('decides cheaply for 13 speakers', () => {
     const det = createDetector('ours');
     const ids = Array.from({ length: 13 }, (_, i) => `speaker-${i}`);
-    const chans = ids.map((_, i) => new Channel(60 + i, 0, i + 1).until(1000 + i * 500).speech(3000).until(20_000).levels);
+    const chans = ids.map(
+      (_, i) =>
+        new Channel(60 + i, 0, i + 1)
+          .until(1000 + i * 500)
+          .speech(3000)
+          .until(20_000).levels,
+    );
     const t0 = performance.now();
     // 10 minutes: levels every 20 ms, a decision every 60 ms.
     for (let t = 0, f = 0; t < 600_000; t += 20, f++) {

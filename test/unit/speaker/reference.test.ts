@@ -16,7 +16,10 @@ describe('reference detector (Volfin & Cohen, Jitsi parameters)', () => {
 
   it('names a lone talker at its first decision after they start', () => {
     const d = run({ a: new Channel().until(1000).speech(3000), b: new Channel() });
-    assert.deepEqual(d.map((x) => x.speaker), ['a']);
+    assert.deepEqual(
+      d.map((x) => x.speaker),
+      ['a'],
+    );
     assert.ok(d[0]!.atMs >= 1000 && d[0]!.atMs <= 1600, `named at ${d[0]!.atMs}`);
   });
 
@@ -36,20 +39,29 @@ describe('reference detector (Volfin & Cohen, Jitsi parameters)', () => {
 
   it('hands the floor to a new long turn within a second', () => {
     const d = run({ a: new Channel().until(500).speech(3000), b: new Channel().until(4500).speech(3000) });
-    assert.deepEqual(d.map((x) => x.speaker), ['a', 'b']);
+    assert.deepEqual(
+      d.map((x) => x.speaker),
+      ['a', 'b'],
+    );
     assert.ok(d[1]!.atMs - 4500 <= 1000, `switched at ${d[1]!.atMs}`);
   });
 
   it('keeps the floor against a click while the speaker talks', () => {
     const d = run({ a: new Channel().until(500).speech(5000), b: new Channel().until(2000).typing(100, 200, 20) });
-    assert.deepEqual(d.map((x) => x.speaker), ['a']);
+    assert.deepEqual(
+      d.map((x) => x.speaker),
+      ['a'],
+    );
   });
 
   it('copes with a noisier, quieter microphone', () => {
     // b: 6 dB quieter microphone over steady background noise. (Its sub-band thresholds are
     // absolute: a microphone 15 dB down, whose speech peaks near -45 dBov, never wins.)
     const d = run({ a: new Channel(80).until(500).speech(3000), b: new Channel(55, -6).until(4500).speech(3000) });
-    assert.deepEqual(d.map((x) => x.speaker), ['a', 'b']);
+    assert.deepEqual(
+      d.map((x) => x.speaker),
+      ['a', 'b'],
+    );
   });
 
   it('lets a speaker who stops sending fall silent, and forgets one who leaves', () => {

@@ -136,9 +136,17 @@ export function scenarios(): Scenario[] {
   ];
   // Coughs come at any time; backchannels answer speech, so they come during it, in its
   // pauses, or just after it ends.
-  for (const [where, at] of [['over the speech', 2000], ['in a pause', 3600], ['long after the speaker has finished', 9000]] as const) {
+  for (const [where, at] of [
+    ['over the speech', 2000],
+    ['in a pause', 3600],
+    ['long after the speaker has finished', 9000],
+  ] as const) {
     for (const peak of [10, 25, 40]) {
-      list.push({ name: `a cough ${where} (level ${peak}) does not switch`, trace: () => traceOf({ a: talker(), b: new Channel().until(at).cough(350, peak) }), expect: ['a'] });
+      list.push({
+        name: `a cough ${where} (level ${peak}) does not switch`,
+        trace: () => traceOf({ a: talker(), b: new Channel().until(at).cough(350, peak) }),
+        expect: ['a'],
+      });
     }
   }
   for (const [where, at] of [

@@ -11,7 +11,6 @@ import { createTestDatabase } from '../../helpers/postgres.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { CommentStore, type CommentRecord } from '../../../src/store/comment-store.js';
 
-
 interface Backend {
   url: string;
   cleanup(): Promise<void>;
@@ -60,7 +59,7 @@ function commentSuite(dialect: string, makeBackend: () => Promise<Backend>): voi
       assert.deepEqual(await store.latest(s, 50), [c]);
     });
 
-    it('get is per Space: another Space\'s comment id is not found', async () => {
+    it("get is per Space: another Space's comment id is not found", async () => {
       const a = spaceId();
       const b = spaceId();
       await store.add(comment(a, `${a}-x`, T0));
@@ -73,8 +72,14 @@ function commentSuite(dialect: string, makeBackend: () => Promise<Backend>): voi
       // Inserted out of order; b1 and b2 share a millisecond.
       const rows = [comment(s, 'd', T0 + 3000), comment(s, 'b2', T0 + 1000), comment(s, 'a', T0), comment(s, 'b1', T0 + 1000), comment(s, 'e', T0 + 4000)];
       for (const r of rows) await store.add(r);
-      assert.deepEqual((await store.latest(s, 50)).map((c) => c.id), ['a', 'b1', 'b2', 'd', 'e']);
-      assert.deepEqual((await store.latest(s, 3)).map((c) => c.id), ['b2', 'd', 'e']);
+      assert.deepEqual(
+        (await store.latest(s, 50)).map((c) => c.id),
+        ['a', 'b1', 'b2', 'd', 'e'],
+      );
+      assert.deepEqual(
+        (await store.latest(s, 3)).map((c) => c.id),
+        ['b2', 'd', 'e'],
+      );
     });
 
     it('page walks back through every comment exactly once, across a tie at a page boundary', async () => {
@@ -97,15 +102,24 @@ function commentSuite(dialect: string, makeBackend: () => Promise<Backend>): voi
       }
       assert.deepEqual(seen, [['k0'], ['k1', 'k2'], ['k3', 'k4'], ['k5', 'k6']]);
       // A cursor with an empty id means "strictly before this time".
-      assert.deepEqual((await store.page(s, 10, { atMs: T0 + 2000, id: '' })).comments.map((c) => c.id), ['k0', 'k1']);
+      assert.deepEqual(
+        (await store.page(s, 10, { atMs: T0 + 2000, id: '' })).comments.map((c) => c.id),
+        ['k0', 'k1'],
+      );
       assert.deepEqual(await store.page(s, 10, { atMs: T0, id: '' }), { comments: [], hasMore: false });
     });
 
-    it('between: the recording\'s span, inclusive at both ends, oldest first, limited', async () => {
+    it("between: the recording's span, inclusive at both ends, oldest first, limited", async () => {
       const s = spaceId();
       for (let i = 0; i < 6; i++) await store.add(comment(s, `r${i}`, T0 + i * 1000));
-      assert.deepEqual((await store.between(s, T0 + 1000, T0 + 4000, 100)).map((c) => c.id), ['r1', 'r2', 'r3', 'r4']);
-      assert.deepEqual((await store.between(s, T0 + 1000, T0 + 4000, 2)).map((c) => c.id), ['r1', 'r2']);
+      assert.deepEqual(
+        (await store.between(s, T0 + 1000, T0 + 4000, 100)).map((c) => c.id),
+        ['r1', 'r2', 'r3', 'r4'],
+      );
+      assert.deepEqual(
+        (await store.between(s, T0 + 1000, T0 + 4000, 2)).map((c) => c.id),
+        ['r1', 'r2'],
+      );
       assert.deepEqual(await store.between(s, T0 + 10_000, T0 + 20_000, 100), []);
     });
 
@@ -117,9 +131,18 @@ function commentSuite(dialect: string, makeBackend: () => Promise<Backend>): voi
       assert.equal(await store.delete(s, `${s}-d1`), true);
       assert.equal(await store.delete(s, `${s}-d1`), false);
       assert.equal(await store.get(s, `${s}-d1`), undefined);
-      assert.deepEqual((await store.latest(s, 50)).map((c) => c.id), [`${s}-d0`, `${s}-d2`]);
-      assert.deepEqual((await store.between(s, T0, T0 + 10, 100)).map((c) => c.id), [`${s}-d0`, `${s}-d2`]);
-      assert.deepEqual((await store.page(s, 1, { atMs: T0 + 2, id: `${s}-d2` })).comments.map((c) => c.id), [`${s}-d0`]);
+      assert.deepEqual(
+        (await store.latest(s, 50)).map((c) => c.id),
+        [`${s}-d0`, `${s}-d2`],
+      );
+      assert.deepEqual(
+        (await store.between(s, T0, T0 + 10, 100)).map((c) => c.id),
+        [`${s}-d0`, `${s}-d2`],
+      );
+      assert.deepEqual(
+        (await store.page(s, 1, { atMs: T0 + 2, id: `${s}-d2` })).comments.map((c) => c.id),
+        [`${s}-d0`],
+      );
     });
 
     it('ids are unique: the same id again is refused', async () => {

@@ -13,7 +13,6 @@ import { MIGRATION_NAMES } from '../../../src/store/migrations.js';
 import { HandleTakenError, UserStore } from '../../../src/store/user-store.js';
 import { SpaceStore, type MemberRecord, type SpaceChange, type SpaceRecord } from '../../../src/store/space-store.js';
 
-
 interface Backend {
   /** The URL openDatabase takes. */
   url: string;
@@ -80,10 +79,7 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
     describe('migrations', () => {
       it('create the tables and record the migration once', async () => {
         const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-        assert.deepEqual(
-          rows.rows.map((r) => r.name).sort(),
-          [...MIGRATION_NAMES],
-        );
+        assert.deepEqual(rows.rows.map((r) => r.name).sort(), [...MIGRATION_NAMES]);
         assert.deepEqual(MIGRATION_NAMES.slice(0, 3), ['001_initial', '002_recordings', '003_comments']);
         for (const table of ['users', 'spaces', 'space_bans', 'recordings', 'comments'] as const) {
           const count = await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow();
@@ -183,9 +179,7 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
         // Far in the future of every other test's Spaces, so that these sort first/last predictably.
         const far = Date.UTC(2090, 0, 1);
         const tag = uid('order');
-        const sched = [3, 1, 2].map((k) =>
-          space({ id: `${tag}_s${k}`, state: 'scheduled', scheduledFor: far + k * 60_000, startedAt: null }),
-        );
+        const sched = [3, 1, 2].map((k) => space({ id: `${tag}_s${k}`, state: 'scheduled', scheduledFor: far + k * 60_000, startedAt: null }));
         const live = [2, 3, 1].map((k) => space({ id: `${tag}_l${k}`, state: 'live', startedAt: far + k * 60_000 }));
         for (const s of [...sched, ...live]) await spaces.create(s);
         await spaces.create(space({ id: `${tag}_e`, state: 'ended', startedAt: far + 10 * 60_000, endedAt: far + 11 * 60_000 }));
@@ -273,7 +267,9 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
         const s = space();
         await spaces.create(s);
         await spaces.commit(change(s.id, { upsert: [member('a'), member('b', { role: 'listener', requested: true, requestSeq: 5, stageSeq: 0 })] }));
-        await spaces.commit(change(s.id, { upsert: [member('a', { muted: true, camera: true })], remove: ['b'], bans: ['c'], space: { ...s, guestComments: false } }));
+        await spaces.commit(
+          change(s.id, { upsert: [member('a', { muted: true, camera: true })], remove: ['b'], bans: ['c'], space: { ...s, guestComments: false } }),
+        );
         assert.deepEqual(await spaces.members(s.id), [member('a', { muted: true, camera: true })]);
         assert.deepEqual(await spaces.bans(s.id), ['c']);
         assert.equal((await spaces.get(s.id))?.guestComments, false);

@@ -23,24 +23,42 @@ describe('commentsHeardBy', () => {
 
   it('holds a new comment from someone else for the delay, and says when it is due', () => {
     const r = commentsHeardBy(list, arrived, 2500, 'me', 10_100);
-    assert.deepEqual(r.shown.map((c) => c.id), ['old', 'mine']);
+    assert.deepEqual(
+      r.shown.map((c) => c.id),
+      ['old', 'mine'],
+    );
     assert.equal(r.nextAt, 12_500);
   });
 
   it('shows it once the delay has passed', () => {
     const r = commentsHeardBy(list, arrived, 2500, 'me', 12_500);
-    assert.deepEqual(r.shown.map((c) => c.id), ['old', 'mine', 'new']);
+    assert.deepEqual(
+      r.shown.map((c) => c.id),
+      ['old', 'mine', 'new'],
+    );
     assert.equal(r.nextAt, null);
   });
 
   it('a comment with no recorded arrival counts as history: shown at once', () => {
     const r = commentsHeardBy([comment('unknown', 'bob')], new Map(), 2500, 'me', 1000);
-    assert.deepEqual(r.shown.map((c) => c.id), ['unknown']);
+    assert.deepEqual(
+      r.shown.map((c) => c.id),
+      ['unknown'],
+    );
   });
 
   it('a deleted comment is simply not in the list: nothing holds it', () => {
-    const r = commentsHeardBy(list.filter((c) => c.id !== 'new'), arrived, 2500, 'me', 10_100);
-    assert.deepEqual(r.shown.map((c) => c.id), ['old', 'mine']);
+    const r = commentsHeardBy(
+      list.filter((c) => c.id !== 'new'),
+      arrived,
+      2500,
+      'me',
+      10_100,
+    );
+    assert.deepEqual(
+      r.shown.map((c) => c.id),
+      ['old', 'mine'],
+    );
     assert.equal(r.nextAt, null);
   });
 });

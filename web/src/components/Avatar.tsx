@@ -21,11 +21,7 @@ export function Avatar({ handle, size = 'md', level, dim }: Props) {
     '--level': speaking ? Math.max(0.15, level) : 0,
   } as CSSProperties;
   return (
-    <span
-      className={`avatar avatar-${size}${speaking ? ' is-speaking' : ''}${dim ? ' is-dim' : ''}`}
-      style={style}
-      aria-hidden="true"
-    >
+    <span className={`avatar avatar-${size}${speaking ? ' is-speaking' : ''}${dim ? ' is-dim' : ''}`} style={style} aria-hidden="true">
       <span className="avatar-ring" />
       {/* Initials are drawn by CSS so that they add no text to the person's row. */}
       <span className="avatar-face" data-initials={initials(handle)} />

@@ -5,19 +5,7 @@ import { isModerator, isOnStage } from '../lib/permissions.js';
 import { Link, signInPath, spacePath } from '../router.js';
 import type { CameraState } from '../state/camera.js';
 import type { MicState } from '../state/microphone.js';
-import {
-  CameraIcon,
-  CameraOffIcon,
-  HandIcon,
-  LeaveIcon,
-  LowDataIcon,
-  MicIcon,
-  MicOffIcon,
-  MuteAllIcon,
-  RecordIcon,
-  StageDownIcon,
-  StopIcon,
-} from './Icons.js';
+import { CameraIcon, CameraOffIcon, HandIcon, LeaveIcon, LowDataIcon, MicIcon, MicOffIcon, MuteAllIcon, RecordIcon, StageDownIcon, StopIcon } from './Icons.js';
 
 interface Props {
   spaceId: string;

@@ -7,15 +7,7 @@
 import type { CSSProperties } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { roleLabel } from '../lib/format.js';
-import {
-  byStageOrder,
-  canIssueStreamKey,
-  menuItemsFor,
-  viewItemsFor,
-  type MenuItem,
-  type PersonAction,
-  type ViewAction,
-} from '../lib/permissions.js';
+import { byStageOrder, canIssueStreamKey, menuItemsFor, viewItemsFor, type MenuItem, type PersonAction, type ViewAction } from '../lib/permissions.js';
 import { Avatar } from './Avatar.js';
 import { CameraIcon, MicOffIcon, PinIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';
@@ -117,7 +109,13 @@ function StagePerson({ person, isYou, level, active, pinned, compact, items, onS
         {!compact && <PersonMenu handle={person.handle} items={items} onSelect={onSelect} className="stage-menu" />}
       </div>
       <span className="stage-handle">
-        {active && <span className="active-bars" aria-hidden="true"><i /><i /><i /></span>}
+        {active && (
+          <span className="active-bars" aria-hidden="true">
+            <i />
+            <i />
+            <i />
+          </span>
+        )}
         {person.handle}
       </span>
       <span className="stage-meta">

@@ -45,8 +45,23 @@ interface Props {
 }
 
 export function StageVideo(props: Props) {
-  const { track, hlsUrl = null, onHlsDelay, hlsAudioOnly = false, broadcast = false, children, showing, layer = 'high', pinnedId, activeSpeaker, people, you, speaking, preview, onPin } =
-    props;
+  const {
+    track,
+    hlsUrl = null,
+    onHlsDelay,
+    hlsAudioOnly = false,
+    broadcast = false,
+    children,
+    showing,
+    layer = 'high',
+    pinnedId,
+    activeSpeaker,
+    people,
+    you,
+    speaking,
+    preview,
+    onPin,
+  } = props;
   const video = useRef<HTMLVideoElement>(null);
   const hls = hlsUrl !== null;
   const ready = useFirstFrame(video, hls ? null : track, showing);
@@ -102,16 +117,7 @@ export function StageVideo(props: Props) {
         style={{ '--hue': person ? hueFor(person.handle) : 255 } as CSSProperties}
       >
         {/* Kept mounted on HLS too, so the WebRTC track is in place the moment HLS hands over. */}
-        <video
-          ref={video}
-          className="stage-video-media"
-          autoPlay
-          playsInline
-          muted
-          hidden={hls}
-          aria-hidden={playing ? undefined : true}
-          data-stage-video=""
-        />
+        <video ref={video} className="stage-video-media" autoPlay playsInline muted hidden={hls} aria-hidden={playing ? undefined : true} data-stage-video="" />
         {hlsUrl !== null && <HlsStageMedia key={hlsUrl} url={hlsUrl} audioOnly={hlsAudioOnly} onPlaying={setHlsPlaying} onDelay={onHlsDelay} />}
         {!playing && (
           <div className="stage-video-empty">

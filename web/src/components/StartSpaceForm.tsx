@@ -99,7 +99,14 @@ export function StartSpaceForm() {
         </p>
       </div>
       <div className="check-field">
-        <input id="space-record" name="record" type="checkbox" checked={record} onChange={(e) => setRecord(e.target.checked)} aria-describedby="space-record-hint" />
+        <input
+          id="space-record"
+          name="record"
+          type="checkbox"
+          checked={record}
+          onChange={(e) => setRecord(e.target.checked)}
+          aria-describedby="space-record-hint"
+        />
         <label htmlFor="space-record">Record Space</label>
         <p id="space-record-hint" className="field-hint">
           Keep a replay with a speaker timeline. Everyone sees REC while it records.

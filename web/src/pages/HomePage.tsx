@@ -52,8 +52,7 @@ export function HomePage() {
           <div className="hero-copy">
             <h1 id="hero-heading">Live conversations, on your own server.</h1>
             <p className="hero-sub">
-              {user ? `Hi ${user.handle}. ` : ''}Host a room or go live with video, bring people up to talk, and let anyone
-              listen in — no app to install.
+              {user ? `Hi ${user.handle}. ` : ''}Host a room or go live with video, bring people up to talk, and let anyone listen in — no app to install.
             </p>
           </div>
           <div className="hero-card">

@@ -113,9 +113,7 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
   return (
     <div className={`page page-space${session.phase === 'live' ? ' has-control-bar' : ''}`}>
       {header}
-      {(session.phase === 'live' || session.phase === 'connecting') && (
-        <StatusBanner status={session.status} onRejoin={session.reconnect} />
-      )}
+      {(session.phase === 'live' || session.phase === 'connecting') && <StatusBanner status={session.status} onRejoin={session.reconnect} />}
       {body}
     </div>
   );
@@ -254,7 +252,8 @@ function LiveSpace({ session, spaceId }: { session: SpaceSession; spaceId: strin
               onGuestComments={
                 isHost
                   ? async (on) => {
-                      if (await act({ action: 'setGuestComments', on })) toast(on ? 'Guests can comment' : 'Only people with an account can comment now', 'success');
+                      if (await act({ action: 'setGuestComments', on }))
+                        toast(on ? 'Guests can comment' : 'Only people with an account can comment now', 'success');
                     }
                   : undefined
               }

@@ -6,11 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Action, CommentView, PersonView, ReactionEmoji, SpaceSnapshot, SpaceSummary } from '../../../src/protocol/messages.js';
 import type { ApiClient } from '../../../src/sdk/api.js';
 import { MediaSession, STAGE_VIDEO_MID } from '../../../src/sdk/media-session.js';
-import {
-  SignallingClient,
-  type ConnectionStatus,
-  type WebSocketLike,
-} from '../../../src/sdk/signalling.js';
+import { SignallingClient, type ConnectionStatus, type WebSocketLike } from '../../../src/sdk/signalling.js';
 import { errorCode, errorText } from '../lib/errors.js';
 import { getGuestId } from '../lib/guest.js';
 import { isOnStage } from '../lib/permissions.js';
@@ -378,13 +374,17 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
     const client = clientRef.current;
     if (!client) return false;
     setTierPending(true);
-    const ok = await sendRequest(client, (c) => c.setTier(on ? 'hls' : 'webrtc'), (text) => notifyRef.current(text, 'error'));
+    const ok = await sendRequest(
+      client,
+      (c) => c.setTier(on ? 'hls' : 'webrtc'),
+      (text) => notifyRef.current(text, 'error'),
+    );
     setTierPending(false);
     // The server answers a tier change with `tier` before its ack; none means it kept us on HLS.
     const tierCtl = tierRef.current;
     if (ok && !on && tierCtl?.current.tier === 'hls') {
       tierCtl.keptOnHls();
-      notifyRef.current("Lots of people are listening, so you stay on the broadcast stream for now.");
+      notifyRef.current('Lots of people are listening, so you stay on the broadcast stream for now.');
       return false;
     }
     return ok;
@@ -410,7 +410,11 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): Space
   const deleteComment = useCallback(async (id: string) => {
     const client = clientRef.current;
     if (!client) return false;
-    return sendRequest(client, (c) => c.deleteComment(id), (text) => notifyRef.current(text, 'error'));
+    return sendRequest(
+      client,
+      (c) => c.deleteComment(id),
+      (text) => notifyRef.current(text, 'error'),
+    );
   }, []);
 
   const react = useCallback((emoji: ReactionEmoji) => {

@@ -1,10 +1,12 @@
-// `spaces bot`: a voice bot for testing a deployment. Prints JSON reports on stdout.
-import type { ParsedArgs } from './args.js';
+// `spaces bot` (or `npm run bot --`): a voice bot for testing a deployment. Prints JSON
+// reports on stdout. A tool, not part of the server: it needs libwebrtc (@roamhq/wrtc, a
+// development dependency) and runs from the sources through tsx.
+import { parseCommandLine, type ParsedArgs } from '../src/cli/args.js';
 
 export async function runBot(args: ParsedArgs): Promise<void> {
   const spaceUrl = args.positional[0];
   if (!spaceUrl) throw new Error('bot needs a Space URL, e.g. spaces bot http://localhost:8080/s/abc');
-  const { VoiceBot } = await import('../bots/voice-bot.js');
+  const { VoiceBot } = await import('./voice-bot.js');
   const f = args.flags;
   const bot = new VoiceBot({
     spaceUrl,
@@ -36,3 +38,20 @@ export async function runBot(args: ParsedArgs): Promise<void> {
   process.on('SIGINT', finish);
   process.on('SIGTERM', finish);
 }
+
+const BOT_FLAGS = {
+  handle: 'string',
+  password: 'string',
+  request: 'boolean',
+  'accept-invites': 'boolean',
+  wav: 'string',
+  duration: 'string',
+  'report-every': 'string',
+} as const;
+
+Promise.resolve()
+  .then(() => runBot(parseCommandLine(process.argv.slice(2), BOT_FLAGS)))
+  .catch((err: Error) => {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  });

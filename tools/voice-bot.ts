@@ -3,11 +3,11 @@
 // it receives. Operators use it to test a deployment.
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
-import { ApiClient } from '../sdk/api.js';
-import { SignallingClient, type WebSocketLike } from '../sdk/signalling.js';
-import { MediaSession } from '../sdk/media-session.js';
-import type { PersonView, SpaceSnapshot } from '../protocol/messages.js';
-import { BOT_SAMPLE_RATE, readWavAs48kMono } from './wav.js';
+import { ApiClient } from '../src/sdk/api.js';
+import { SignallingClient, type WebSocketLike } from '../src/sdk/signalling.js';
+import { MediaSession } from '../src/sdk/media-session.js';
+import type { PersonView, SpaceSnapshot } from '../src/protocol/messages.js';
+import { BOT_SAMPLE_RATE, readWavAs48kMono } from '../src/bots/wav.js';
 
 export interface VoiceBotOptions {
   /** Space URL as shared (http://host:port/s/ID). */
