@@ -74,7 +74,14 @@ export async function spawnServer(o: ServerProcessOptions): Promise<ServerProces
   args.push('--media-workers', String(o.mediaWorkers ?? 1));
   if (o.databaseUrl) args.push('--database-url', o.databaseUrl);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_OPTIONS: PRODUCTION_IMPORTS, ...GENEROUS_LIMITS_ENV, SPACES_MEDIA_BIND_ADDRESS: '127.0.0.1', SPACES_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...o.env },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: PRODUCTION_IMPORTS,
+      ...GENEROUS_LIMITS_ENV,
+      SPACES_MEDIA_BIND_ADDRESS: '127.0.0.1',
+      SPACES_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ...o.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
