@@ -25,24 +25,30 @@ export function isStale(output, sources) {
   return statSync(output).mtimeMs < newestMtime(sources);
 }
 
-/** The two builds, relative to the package root: the file each writes last, and its sources. */
+/**
+ * The two builds, relative to the package root: the file each writes last, and its sources
+ * (the web app's: its own tree and the parts of src/ that web/src imports).
+ */
 export const BUILDS = {
   server: { output: 'dist/server/.built', sources: ['src', 'tsconfig.build.json', 'tsconfig.base.json'] },
-  web: { output: 'dist/web/index.html', sources: ['web', 'src/sdk', 'src/protocol', 'src/spaces'] },
+  web: { output: 'dist/web/index.html', sources: ['web', 'src/sdk', 'src/protocol', 'tsconfig.base.json'] },
 };
+
+/** Whether build `name` ('server' or 'web') under `root` is missing or older than its sources. */
+function buildIsStale(root, name) {
+  const { output, sources } = BUILDS[name];
+  return isStale(
+    join(root, output),
+    sources.map((s) => join(root, s)),
+  );
+}
 
 /**
  * The compiled server's entry, for tests and benchmarks that run it as a process; throws
  * when it is missing or older than the sources, rather than test yesterday's server.
  */
 export function compiledServerMain(root) {
-  const { output, sources } = BUILDS.server;
-  if (
-    isStale(
-      join(root, output),
-      sources.map((s) => join(root, s)),
-    )
-  ) {
+  if (buildIsStale(root, 'server')) {
     throw new Error('the compiled server is missing or older than src/: run `npm run build:server` (npm test does)');
   }
   return join(root, 'dist/server/cli/main.js');
@@ -57,15 +63,8 @@ const BUILD_TOOLS = { server: 'node_modules/typescript', web: 'node_modules/vite
  */
 export function ensureBuilt(root, names = ['server', 'web']) {
   for (const name of names) {
-    const build = BUILDS[name];
-    const output = join(root, build.output);
-    if (
-      !isStale(
-        output,
-        build.sources.map((s) => join(root, s)),
-      )
-    )
-      continue;
+    if (!buildIsStale(root, name)) continue;
+    const output = join(root, BUILDS[name].output);
     if (!existsSync(join(root, BUILD_TOOLS[name]))) {
       if (existsSync(output)) continue; // a shipped build whose sources were touched: use it
       console.error(`The ${name} is not built and its build tools are not installed: run \`npm ci\` (with the development dependencies), then \`npm start\`.`);

@@ -6,23 +6,15 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { MAX_STAGE } from './spaces/limits.js';
 
-/** A whole number in [min, max], from the text of a flag or a variable. */
-const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+/** A number in [min, max] from the text of a flag or a variable, which must match `pattern`. */
+const numeric = (pattern: RegExp, message: string, min: number, max: number) =>
+  z.string().trim().regex(pattern, message).transform(Number).pipe(z.number().min(min).max(max));
+
+/** A whole number in [min, max]. */
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => numeric(/^-?\d+$/, 'must be a whole number', min, max);
 
 /** A number (fractions allowed) in [min, max]. */
-const decimal = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
+const decimal = (min: number, max: number) => numeric(/^-?\d+(\.\d+)?$/, 'must be a number', min, max);
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const text = z.string();

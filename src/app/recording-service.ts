@@ -3,7 +3,7 @@
 // A recording stays open across server restarts while its Space is live, and is finished
 // (VOD playlists, duration, expiry) when the Space ends.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { removeTree } from '../egress/remove-tree.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Recorder } from '../egress/recorder.js';
@@ -165,7 +165,7 @@ export class RecordingService {
   async sweep(nowMs: number): Promise<number> {
     const expired = await this.store.expired(nowMs);
     for (const r of expired) {
-      await rm(this.dirOf(r.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      await removeTree(this.dirOf(r.id));
       await this.store.delete(r.id);
       this.log.info({ recording: r.id, space: r.spaceId }, 'recording expired and deleted');
     }

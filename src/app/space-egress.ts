@@ -3,7 +3,7 @@
 // to always publish HLS),
 // follows each encoder run's output, serves the live playlists, hands finished segments to
 // the recording, and records the speaker timeline from the detector's decisions.
-import { rm } from 'node:fs/promises';
+import { removeTree } from '../egress/remove-tree.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RoomHandle } from '../media/room-handle.js';
@@ -136,7 +136,7 @@ export class SpaceEgress {
     this.unsubscribe();
     this.room.setEncoderTap(false);
     await this.endRun(true);
-    await rm(join(this.settings.root, this.spaceId), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    await removeTree(join(this.settings.root, this.spaceId));
   }
 
   private get wanted(): boolean {
@@ -218,14 +218,14 @@ export class SpaceEgress {
     this.stream = null;
     this.runTag = null;
     if (!stream) {
-      if (runTag && removeFiles) await rm(this.dirOf(runTag), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      if (runTag && removeFiles) await removeTree(this.dirOf(runTag));
       return;
     }
     await stream.close(false);
     this.sequence = stream.nextSequence();
     this.discontinuity++;
     await Promise.all(this.pendingAdds);
-    if (removeFiles && runTag) await rm(this.dirOf(runTag), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    if (removeFiles && runTag) await removeTree(this.dirOf(runTag));
   }
 
   private clearTimers(): void {

@@ -4,7 +4,7 @@
 import type { Track } from 'node-datachannel';
 import { ReceiveStats } from '../media/receive-stats.js';
 import { rtpSequence, rtpSsrc, rtpTimestamp } from '../media/rtp.js';
-import { writeReceiverReport, type ReceptionReport } from '../media/rtcp.js';
+import { emptyReceptionReport, writeReceiverReport, type ReceptionReport } from '../media/rtcp.js';
 
 /** libwebrtc's RTCP interval for audio. */
 export const AUDIO_REPORT_INTERVAL_MS = 5000;
@@ -20,15 +20,7 @@ interface Stream {
 export class ReceiverReports {
   private readonly streams = new Map<string, Stream>();
   private readonly scratch = Buffer.alloc(32);
-  private readonly report: ReceptionReport = {
-    sourceSsrc: 0,
-    fractionLost: 0,
-    cumulativeLost: 0,
-    extendedHighestSeq: 0,
-    jitter: 0,
-    lastSr: 0,
-    delaySinceLastSr: 0,
-  };
+  private readonly report: ReceptionReport = emptyReceptionReport();
   private phase: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   sent = 0;

@@ -5,7 +5,8 @@
 // keeps only the window and what is still on disk, so each new segment costs the same at
 // hour three as at minute one.
 import { EventEmitter } from 'node:events';
-import { readFile, rm, stat, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { FFMPEG_PLAYLIST } from './ffmpeg-hls.js';
 import { RENDITIONS, parseMediaPlaylist, renderLivePlaylist, type Rendition, type ServedSegment } from './hls-playlist.js';
@@ -88,7 +89,7 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
     await this.inFlight;
     await this.pollNow();
     this.removeAllListeners();
-    if (removeFiles) await rm(this.options.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    if (removeFiles) await removeTree(this.options.dir);
   }
 
   /** Reads ffmpeg's playlists now (the timer does this every 100 ms). */

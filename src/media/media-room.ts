@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { Peer, type Layer } from './peer.js';
 import { AudioPublisher } from './audio-publisher.js';
 import { AudibleSpeakers } from './audible-speakers.js';
-import { visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
+import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
@@ -72,15 +72,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private closed = false;
   private readonly log: Logger;
   private readonly scratch = Buffer.alloc(64);
-  private readonly report: ReceptionReport = {
-    sourceSsrc: 0,
-    fractionLost: 0,
-    cumulativeLost: 0,
-    extendedHighestSeq: 0,
-    jitter: 0,
-    lastSr: 0,
-    delaySinceLastSr: 0,
-  };
+  private readonly report: ReceptionReport = emptyReceptionReport();
 
   constructor(
     readonly id: string,

@@ -99,6 +99,11 @@ export interface ReceptionReport {
   delaySinceLastSr: number;
 }
 
+/** A zeroed report block: the one object a sender fills in place before each report it writes. */
+export function emptyReceptionReport(): ReceptionReport {
+  return { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
+}
+
 /** Writes a 32-byte receiver report with one block into `out`; returns its length. */
 export function writeReceiverReport(out: Buffer, senderSsrc: number, r: ReceptionReport): number {
   out[0] = 0x81;

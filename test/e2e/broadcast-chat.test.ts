@@ -13,23 +13,12 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { launchUser, signUp, videoCentreColour, type BrowserUser } from '../helpers/browser.js';
 import { colourY4m, silenceWav } from '../helpers/media-fixtures.js';
-import { sleep } from '../helpers/clients.js';
+import { sleep, until } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import type { SpaceList } from '../../src/sdk/api.js';
 
 const STAGE_VIDEO = 'section[aria-label="Stage video"] video[data-stage-video]';
 const HLS_MEDIA = 'video[data-hls-player]';
-
-/** Polls `fn` until it returns something other than undefined. */
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const controls = (page: Page) => page.getByRole('toolbar', { name: 'Your controls' });
 const comments = (page: Page) => page.getByRole('region', { name: 'Comments' });

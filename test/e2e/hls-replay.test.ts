@@ -11,24 +11,13 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { inboundAudio, launchUser, signUp, type BrowserUser } from '../helpers/browser.js';
 import { silenceWav, speechWav } from '../helpers/media-fixtures.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { loadSpeechClip, type SpeechClip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
 import type { RecordingView } from '../../src/protocol/messages.js';
 
 const HLS_MEDIA = 'video[data-hls-player]';
 const REPLAY_MEDIA = 'video[data-replay-player]';
-
-/** Polls `fn` until it returns something other than undefined. */
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const mediaTime = (page: Page, selector: string) => page.evaluate((sel) => document.querySelector<HTMLMediaElement>(sel)?.currentTime ?? -1, selector);
 

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { launchUser, videoColourLog, watchVideoColours, type BrowserUser, type ColourChange, type Rgb, signUp } from '../helpers/browser.js';
 import { colourY4m, silenceWav, speechWav } from '../helpers/media-fixtures.js';
-import { sleep } from '../helpers/clients.js';
+import { sleep, until } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 
 const PALETTE: Record<string, Rgb> = { red: [255, 0, 0], green: [0, 255, 0], blue: [0, 0, 255] };
@@ -32,16 +32,6 @@ interface Speaker {
 const controls = (page: Page) => page.getByRole('toolbar', { name: 'Your controls' });
 
 /** Polls `fn` until it returns a value other than undefined. */
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 /** Records when the page's active speaker and stage-video source change (Date.now()). */
 async function watchStageState(page: Page): Promise<void> {
   await page.evaluate(() => {

@@ -7,14 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { CHROMIUM } from '../helpers/browser.js';
+import { newestVideoFrameGray } from '../helpers/hls.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 
@@ -48,7 +47,6 @@ interface TestPageWindow {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const run = promisify(execFile);
 
 interface FrameReading {
   /** The time the cells carry, or null when they do not decode to a recent time. */
@@ -61,32 +59,7 @@ interface FrameReading {
 async function hlsFrameTime(url: string): Promise<FrameReading> {
   const W = 640;
   const H = 360;
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-live_start_index',
-      '-1',
-      '-i',
-      url,
-      '-map',
-      '0:v',
-      '-frames:v',
-      '1',
-      '-vf',
-      `scale=${W}:${H},format=gray`,
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ],
-    {
-      encoding: 'buffer',
-      timeout: 20_000,
-    },
-  );
+  const stdout = await newestVideoFrameGray(url, W, H, 20_000);
   if (stdout.length < W * H) return { value: null, detail: `ffmpeg gave ${stdout.length} bytes` };
   let mean = 0;
   for (let i = 0; i < W * H; i++) mean += stdout[i]!;

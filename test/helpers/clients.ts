@@ -33,6 +33,17 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'c
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls an async probe (a page, a server) until it gives a value, or fails after `timeoutMs`. */
+export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string, pollMs = 50): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
 /**
  * Waits until every peer is connected and the speakers are on stage, then has the speakers
  * send silence, and gives the server time to learn each speaker's SSRC before measuring.

@@ -38,12 +38,16 @@ export async function hlsAudio(url: string, seconds: number): Promise<Int16Array
   return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.length >> 1);
 }
 
-/** Standard deviation of the luma of one frame of the newest video segments: a flat card is ~0. */
-export async function videoDetail(url: string): Promise<number> {
+/**
+ * The first frame of an HLS stream's newest video segment, scaled to width×height and decoded
+ * to 8-bit grey pixels (one byte each), as a player joining at the live edge would show it.
+ */
+export async function newestVideoFrameGray(url: string, width: number, height: number, timeoutMs = 60_000): Promise<Buffer> {
   const { stdout } = await run(
     'ffmpeg',
     [
       '-hide_banner',
+      '-nostdin',
       '-loglevel',
       'error',
       '-live_start_index',
@@ -55,22 +59,25 @@ export async function videoDetail(url: string): Promise<number> {
       '-frames:v',
       '1',
       '-vf',
-      'scale=160:90,format=gray',
+      `scale=${width}:${height},format=gray`,
       '-f',
       'rawvideo',
       'pipe:1',
     ],
-    {
-      encoding: 'buffer',
-      timeout: 60_000,
-    },
+    { encoding: 'buffer', timeout: timeoutMs },
   );
+  return stdout;
+}
+
+/** Standard deviation of the luma of one frame of the newest video segments: a flat card is ~0. */
+export async function videoDetail(url: string): Promise<number> {
+  const pixels = await newestVideoFrameGray(url, 160, 90);
   let sum = 0;
-  for (const v of stdout) sum += v;
-  const mean = sum / stdout.length;
+  for (const v of pixels) sum += v;
+  const mean = sum / pixels.length;
   let sq = 0;
-  for (const v of stdout) sq += (v - mean) ** 2;
-  return Math.sqrt(sq / stdout.length);
+  for (const v of pixels) sq += (v - mean) ** 2;
+  return Math.sqrt(sq / pixels.length);
 }
 
 export function rmsWindows(pcm: Int16Array, rate: number, windowMs: number): number[] {

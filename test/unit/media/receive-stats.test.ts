@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReceiveStats } from '../../../src/media/receive-stats.js';
-import type { ReceptionReport } from '../../../src/media/rtcp.js';
+import { emptyReceptionReport, type ReceptionReport } from '../../../src/media/rtcp.js';
 
 const CLOCK = 48_000;
 const FRAME_MS = 20;
@@ -11,7 +11,7 @@ const FRAME_TS = (CLOCK * FRAME_MS) / 1000; // 960
 const T0 = 1_700_000_000_000;
 
 function blank(): ReceptionReport {
-  return { sourceSsrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
+  return emptyReceptionReport();
 }
 
 /** Feeds packets by sequence number, each perfectly paced: packet k of the stream at T0 + 20k ms. */
