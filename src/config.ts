@@ -1,9 +1,10 @@
 // Server configuration: embedded defaults (SQLite in ./data, no outside services),
 // overridden by environment variables, then by command-line flags. Every setting, with its
 // check and its help, is in settings.ts; this module shapes them into the Config the server takes.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from './package-files.js';
-import { SETTINGS, SettingsError, defaultMediaWorkers, readSettings } from './settings.js';
+import { SETTINGS, SettingsError, readSettings } from './settings.js';
 import { z } from 'zod';
 import type { IceServerConfig } from './protocol/messages.js';
 import type { EncodingOptions } from './egress/encoding.js';
@@ -86,58 +87,58 @@ export interface AbuseLimits {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string> = {}): Config {
   const v = readSettings(env, flags);
   const port = v.port ?? readPortFallback(env.PORT);
-  const dataDir = v.dataDir!;
+  const dataDir = v.dataDir;
   const displayHost = v.host === '0.0.0.0' || v.host === '::' ? 'localhost' : v.host;
   return {
-    host: v.host!,
+    host: v.host,
     port,
     publicUrl: v.publicUrl ?? `http://${displayHost}:${port}`,
     dataDir,
     databaseUrl: v.databaseUrl ?? `${dataDir}/spaces.db`,
     jwtSecret: v.jwtSecret || null,
     media: {
-      udpPort: v.mediaPort!,
+      udpPort: v.mediaPort,
       ...(v.mediaBind ? { bindAddress: v.mediaBind } : {}),
       ...(v.mediaAnnounce ? { announcedAddress: v.mediaAnnounce } : {}),
-      iceServers: parseIceServers(v.iceServers!),
+      iceServers: parseIceServers(v.iceServers),
     },
-    mediaWorkers: v.mediaWorkers ?? defaultMediaWorkers(),
-    audibleSpeakers: v.audibleSpeakers!,
-    hostGraceMs: v.hostGraceMs!,
-    reconnectGraceMs: v.reconnectGraceMs!,
-    messageRate: v.messageRate!,
-    messageBurst: v.messageBurst!,
-    logLevel: v.logLevel!,
+    mediaWorkers: v.mediaWorkers ?? availableParallelism(), // one per core
+    audibleSpeakers: v.audibleSpeakers,
+    hostGraceMs: v.hostGraceMs,
+    reconnectGraceMs: v.reconnectGraceMs,
+    messageRate: v.messageRate,
+    messageBurst: v.messageBurst,
+    logLevel: v.logLevel,
     webDir: v.webDir ?? join(packageRoot, 'dist/web'),
-    webrtcCapacity: v.webrtcCapacity!,
+    webrtcCapacity: v.webrtcCapacity,
     hls: {
-      mode: v.hlsMode!,
-      baseUrl: v.hlsBaseUrl!.replace(/\/$/, ''),
+      mode: v.hlsMode,
+      baseUrl: v.hlsBaseUrl.replace(/\/$/, ''),
       encoding: {
-        ffmpegPath: v.ffmpeg!,
-        width: v.hlsWidth!,
-        height: v.hlsHeight!,
-        fps: v.hlsFps!,
-        videoKbps: v.hlsVideoKbps!,
-        audioKbps: v.hlsAudioKbps!,
-        segmentSeconds: v.hlsSegmentSeconds!,
+        ffmpegPath: v.ffmpeg,
+        width: v.hlsWidth,
+        height: v.hlsHeight,
+        fps: v.hlsFps,
+        videoKbps: v.hlsVideoKbps,
+        audioKbps: v.hlsAudioKbps,
+        segmentSeconds: v.hlsSegmentSeconds,
       },
-      windowSegments: v.hlsWindow!,
-      lingerMs: v.hlsLingerMs!,
+      windowSegments: v.hlsWindow,
+      lingerMs: v.hlsLingerMs,
     },
-    recordingRetentionDays: v.recordingRetentionDays!,
-    trustProxy: v.trustProxy!,
+    recordingRetentionDays: v.recordingRetentionDays,
+    trustProxy: v.trustProxy,
     limits: {
-      signInPerMinute: v.signInPerMinute!,
-      signInFreeFailures: v.signInFreeFailures!,
-      signInMaxWaitSeconds: v.signInMaxWaitSeconds!,
-      signUpsPerHour: v.signUpsPerHour!,
-      spacesPerHour: v.spacesPerHour!,
-      liveSpacesPerAccount: v.liveSpacesPerAccount!,
-      recordingsPerAccount: v.recordingsPerAccount!,
-      socketsPerAddress: v.socketsPerAddress!,
-      joinTimeoutMs: v.joinTimeoutMs!,
-      idleTimeoutMs: v.idleTimeoutMs!,
+      signInPerMinute: v.signInPerMinute,
+      signInFreeFailures: v.signInFreeFailures,
+      signInMaxWaitSeconds: v.signInMaxWaitSeconds,
+      signUpsPerHour: v.signUpsPerHour,
+      spacesPerHour: v.spacesPerHour,
+      liveSpacesPerAccount: v.liveSpacesPerAccount,
+      recordingsPerAccount: v.recordingsPerAccount,
+      socketsPerAddress: v.socketsPerAddress,
+      joinTimeoutMs: v.joinTimeoutMs,
+      idleTimeoutMs: v.idleTimeoutMs,
     },
   };
 }

@@ -2,7 +2,6 @@
 // its schema (checked at start, so that a mistake is said at once and not found in production),
 // its default and its help line. The configuration loader, the command line's strict parser and
 // its USAGE text are all derived from this table, so they cannot disagree.
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { MAX_STAGE } from './spaces/limits.js';
 
@@ -20,23 +19,25 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const text = z.string();
 const port = int(0, 65535);
 
-export interface Setting<S extends z.ZodType = z.ZodType> {
+export interface Setting<S extends z.ZodType = z.ZodType, D extends string | undefined = string | undefined> {
   /** The command-line flag, without its dashes. */
   flag: string;
   env: string;
   schema: S;
   /** The default, as text (parsed by the schema like any value); undefined: derived from others. */
-  default: string | undefined;
+  default: D;
   /** For a boolean setting, the flag alone means true. */
   boolean?: true;
   help: string;
 }
 
+function setting<S extends z.ZodType>(flag: string, env: string, schema: S, def: string | number, help: string): Setting<S, string>;
+function setting<S extends z.ZodType>(flag: string, env: string, schema: S, def: undefined, help: string): Setting<S, undefined>;
 function setting<S extends z.ZodType>(flag: string, env: string, schema: S, def: string | number | undefined, help: string): Setting<S> {
   return { flag, env, schema, default: def === undefined ? undefined : String(def), help };
 }
 
-function flagSetting(flag: string, env: string, help: string): Setting<typeof bool> {
+function flagSetting(flag: string, env: string, help: string): Setting<typeof bool, string> {
   return { flag, env, schema: bool, default: 'false', boolean: true, help };
 }
 
@@ -108,7 +109,12 @@ export const SETTINGS = {
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
-export type SettingValues = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> | undefined };
+/** Each setting's checked value; one without a default (derived from others) may be undefined. */
+export type SettingValues = {
+  [K in SettingName]: (typeof SETTINGS)[K]['default'] extends string
+    ? z.output<(typeof SETTINGS)[K]['schema']>
+    : z.output<(typeof SETTINGS)[K]['schema']> | undefined;
+};
 
 /** A setting the operator got wrong: every one is listed, with where it came from. */
 export class SettingsError extends Error {}
@@ -150,9 +156,4 @@ export function settingsUsage(): string {
       return `      ${flag.padEnd(30)} ${s.help}${def}\n      ${''.padEnd(30)} env ${s.env}`;
     })
     .join('\n');
-}
-
-/** The default for media workers: one per core. */
-export function defaultMediaWorkers(): number {
-  return availableParallelism();
 }

@@ -6,10 +6,8 @@
 // A missing, unreadable or invalid trace is reported on stderr with exit code 2.
 // The detectors use levels only: an "audio" key in the trace is ignored like any other.
 import { readFile } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
 import { DETECTOR_KINDS, createDetector, type DetectorKind } from '../media/speaker/detector.js';
 import { TraceError, parseTrace, runTrace } from '../media/speaker/trace.js';
-import { parseCommandLine } from './args.js';
 
 const USAGE = 'usage: spaces speaker-detect TRACE.json [--detector ours|reference] [--decide-every MS]\n';
 
@@ -50,12 +48,4 @@ export async function speakerDetect(args: { positional: string[]; flags: Record<
     throw err;
   }
   process.stdout.write(`${JSON.stringify(decisions)}\n`);
-}
-
-// Also runnable on its own: tsx src/cli/speaker-detect.ts TRACE.json
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  speakerDetect(parseCommandLine(process.argv.slice(2), { detector: 'string', 'decide-every': 'string' })).catch((err: Error) => {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(1);
-  });
 }
