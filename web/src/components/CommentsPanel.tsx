@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { COMMENT_MAX_CHARS, type CommentView, type PersonView } from '../../../src/protocol/messages.js';
 import { formatClockTime, roleLabel } from '../lib/format.js';
-import { commentItemsFor, type CommentAction } from '../lib/permissions.js';
+import { commentItemsFor, type CommentAction } from '../lib/menus.js';
 import { signInPath, spacePath, Link } from '../router.js';
 import { commentLength } from '../state/chat.js';
 import { Avatar } from './Avatar.js';

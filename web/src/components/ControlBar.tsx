@@ -1,7 +1,7 @@
 // Your own controls, in a bar at the bottom: talk, show your camera, ask to talk, save data,
 // moderate everyone, record, leave.
 import type { PersonView } from '../../../src/protocol/messages.js';
-import { isModerator, isOnStage } from '../lib/permissions.js';
+import { isModerator, isOnStage } from '../lib/menus.js';
 import { Link, signInPath, spacePath } from '../router.js';
 import type { CameraState } from '../state/camera.js';
 import type { MicState } from '../state/microphone.js';

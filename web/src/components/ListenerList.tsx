@@ -1,7 +1,7 @@
 // The audience: the exact listener count and a compact list of (the first) listeners.
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { listeningText, watchingText } from '../lib/format.js';
-import { canInvite, menuItemsFor, type PersonAction } from '../lib/permissions.js';
+import { canInvite, menuItemsFor, type PersonAction } from '../lib/menus.js';
 import { Avatar } from './Avatar.js';
 import { HandIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';

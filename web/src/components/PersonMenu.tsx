@@ -3,7 +3,7 @@
 // use it too, under their own name.
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
-import type { MenuItem } from '../lib/permissions.js';
+import type { MenuItem } from '../lib/menus.js';
 import { MoreIcon } from './Icons.js';
 
 interface Props<A extends string> {

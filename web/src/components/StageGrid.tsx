@@ -7,7 +7,7 @@
 import type { CSSProperties } from 'react';
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { roleLabel } from '../lib/format.js';
-import { byStageOrder, canIssueStreamKey, menuItemsFor, viewItemsFor, type MenuItem, type PersonAction, type ViewAction } from '../lib/permissions.js';
+import { byStageOrder, canIssueStreamKey, menuItemsFor, viewItemsFor, type MenuItem, type PersonAction, type ViewAction } from '../lib/menus.js';
 import { Avatar } from './Avatar.js';
 import { CameraIcon, MicOffIcon, PinIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';

@@ -22,7 +22,7 @@ import { StatusBanner } from '../components/StatusBanner.js';
 import { StreamKeyDialog } from '../components/StreamKeyDialog.js';
 import { TapToListen } from '../components/TapToListen.js';
 import { watchingText } from '../lib/format.js';
-import { isModerator, isOnStage, type CommentAction, type PersonAction } from '../lib/permissions.js';
+import { isModerator, isOnStage, type CommentAction, type PersonAction } from '../lib/menus.js';
 import { Link, navigate } from '../router.js';
 import { useAuth } from '../state/auth.js';
 import { takeGoLive } from '../state/goLive.js';

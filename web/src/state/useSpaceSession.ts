@@ -9,7 +9,7 @@ import { MediaSession, STAGE_VIDEO_MID } from '../../../src/sdk/media-session.js
 import { SignallingClient, type ConnectionStatus, type WebSocketLike } from '../../../src/sdk/signalling.js';
 import { errorCode, errorText } from '../lib/errors.js';
 import { getGuestId } from '../lib/guest.js';
-import { isOnStage } from '../lib/permissions.js';
+import { isOnStage } from '../lib/menus.js';
 import { CameraController, type CameraState } from './camera.js';
 import { chatErrorText, ReactionThrottle, withComment, withoutComment, type ReactionBatch } from './chat.js';
 import { MicController, type MicState } from './microphone.js';

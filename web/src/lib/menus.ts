@@ -1,6 +1,16 @@
-// What a viewer may do to another person, mirroring the domain's rules (DESIGN §1).
-// The server decides in the end; this only decides which controls to show.
+// Which controls the page offers on a person, a comment or the stage video: the menus' items,
+// labels and order. Who may do what is the domain's rule (src/spaces/permissions.ts), imported
+// here rather than restated, so the page can never offer what the server would refuse (nor hide
+// what it allows). The server decides in the end; this only decides which controls to show.
 import type { PersonView, Role } from '../../../src/protocol/messages.js';
+import {
+  canDeleteComment,
+  canModerate,
+  canMute,
+  isModerator as isModeratorRole,
+  isOnStage as isOnStageRole,
+  stageRank,
+} from '../../../src/spaces/permissions.js';
 
 export type PersonAction = 'mute' | 'moveToAudience' | 'makeCohost' | 'removeCohost' | 'remove';
 
@@ -15,28 +25,27 @@ export interface MenuItem<A extends string = PersonAction> {
   separated?: boolean;
 }
 
+/** The domain's isOnStage, for a viewer the page may not know yet (null: not on stage). */
 export function isOnStage(role: Role | undefined | null): boolean {
-  return role === 'host' || role === 'cohost' || role === 'speaker';
+  return !!role && isOnStageRole(role);
 }
 
+/** The domain's isModerator, for a viewer the page may not know yet (null: not a moderator). */
 export function isModerator(role: Role | undefined | null): boolean {
-  return role === 'host' || role === 'cohost';
+  return !!role && isModeratorRole(role);
 }
 
 /** Items of the "Actions for HANDLE" menu, in display order. Empty: no menu at all. */
 export function menuItemsFor(viewer: PersonView | null, target: PersonView): MenuItem[] {
   if (!viewer || viewer.userId === target.userId || !isModerator(viewer.role)) return [];
-  const viewerIsHost = viewer.role === 'host';
-  // A co-host cannot act on the host or on other co-hosts, except to mute a co-host
-  // (the server's rule: the host outranks co-hosts, so nobody but the host mutes the host).
-  const mayManage = viewerIsHost ? target.role !== 'host' : !isModerator(target.role);
-  const mayMute = viewerIsHost || target.role !== 'host';
+  const mayManage = canModerate(viewer.role, target.role);
   const items: MenuItem[] = [];
   if (isOnStage(target.role)) {
-    if (mayMute) items.push({ action: 'mute', label: 'Mute' });
+    if (canMute(viewer.role, target.role, false)) items.push({ action: 'mute', label: 'Mute' });
     if (mayManage) items.push({ action: 'moveToAudience', label: 'Move to audience' });
   }
-  if (viewerIsHost && !target.guest) {
+  // Guests cannot be co-hosts (nor speak); only the host makes and dismisses co-hosts.
+  if (viewer.role === 'host' && !target.guest) {
     if (target.role === 'cohost') items.push({ action: 'removeCohost', label: 'Remove co-host' });
     else if (target.role !== 'host') items.push({ action: 'makeCohost', label: 'Make co-host' });
   }
@@ -58,21 +67,12 @@ export function canInvite(viewer: PersonView | null, target: PersonView): boolea
   return !!viewer && isModerator(viewer.role) && target.role === 'listener' && !target.guest && viewer.userId !== target.userId;
 }
 
-const RANK: Record<Role, number> = { host: 0, cohost: 1, speaker: 2, listener: 3 };
-
-/** Host first, then co-hosts, then speakers; stable within a role. */
+/** Host first, then co-hosts, then speakers (the domain's stage order); stable within a role. */
 export function byStageOrder(people: PersonView[]): PersonView[] {
   return people
     .map((p, i) => ({ p, i }))
-    .sort((a, b) => RANK[a.p.role] - RANK[b.p.role] || a.i - b.i)
+    .sort((a, b) => stageRank(a.p.role) - stageRank(b.p.role) || a.i - b.i)
     .map((x) => x.p);
-}
-
-/** Whether a moderator outranks someone of this role, as for removing them (the server's canModerate). */
-function outranks(viewer: Role, target: Role): boolean {
-  if (viewer === 'host') return target !== 'host';
-  if (viewer === 'cohost') return !isModerator(target);
-  return false;
 }
 
 export type CommentAction = 'delete' | 'block';
@@ -86,7 +86,7 @@ export type CommentAction = 'delete' | 'block';
 export function commentItemsFor(viewer: PersonView | null, authorId: string, author: PersonView | null): MenuItem<CommentAction>[] {
   if (!viewer) return [];
   if (viewer.userId === authorId) return [{ action: 'delete', label: 'Delete comment', danger: true }];
-  if (!outranks(viewer.role, author?.role ?? 'listener')) return [];
+  if (!canDeleteComment(viewer.role, author?.role ?? null, false)) return [];
   return [
     { action: 'delete', label: 'Delete comment', danger: true },
     { action: 'block', label: 'Block from Space', danger: true },
