@@ -41,6 +41,15 @@ export function chatErrorText(err: unknown): string {
   return errorText(err);
 }
 
+/** A refused comment or reaction, said in the chat's own words (rate limits, guests, length). */
+export async function inChatWords(request: Promise<void>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    throw new Error(chatErrorText(err));
+  }
+}
+
 /**
  * Keeps a person's own reactions under the server's limit (5 a second, 10 at once), so that
  * tapping away at an emoji never turns into a stream of refusals.

@@ -1,6 +1,5 @@
 // Requests to the server from the Space page: refused up front while offline (they would only
 // time out), and any error turned into a sentence for a toast.
-import type { Action } from '../../../src/protocol/messages.js';
 import type { SignallingClient } from '../../../src/sdk/signalling.js';
 import { errorText } from '../lib/errors.js';
 
@@ -23,9 +22,4 @@ export async function sendRequest(
     onError(errorText(err));
     return false;
   }
-}
-
-/** Sends an action (see sendRequest). */
-export function actOn(client: SignallingClient, action: Action, onError: (text: string) => void): Promise<boolean> {
-  return sendRequest(client, (c) => c.act(action), onError);
 }
