@@ -172,6 +172,37 @@ describe('SpaceSessionController against a real server', () => {
     );
   });
 
+  it('pinning shows in the pinned slice at once; a pin the server refuses is undone', async () => {
+    const annId = ann.session.me.getSnapshot().me!.userId;
+    const stageVideo = host.session.stageVideo.getSnapshot();
+    assert.equal(await host.session.pin(annId), true);
+    assert.equal(host.session.pinned.getSnapshot(), annId);
+    assert.equal(await host.session.pin('nobody-here'), false, 'only someone on stage can be pinned');
+    assert.equal(host.session.pinned.getSnapshot(), annId, 'back to the pin the server holds');
+    assert.equal(await host.session.pin(null), true);
+    assert.equal(host.session.pinned.getSnapshot(), null);
+    assert.equal(host.session.stageVideo.getSnapshot(), stageVideo, 'no camera is on: the stage video did not change');
+  });
+
+  it('reactions reach the listeners of every session and change no slice', async () => {
+    const chat = ann.session.chat.getSnapshot();
+    const stage = ann.session.stage.getSnapshot();
+    let stop = () => {};
+    const batch = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for a reactions batch')), 15_000);
+      const off = ann.session.onReactions((items) => {
+        clearTimeout(timer);
+        resolve(items);
+      });
+      stop = off;
+    });
+    host.session.react('🔥');
+    assert.deepEqual(await batch, [{ emoji: '🔥', count: 1 }]);
+    stop();
+    assert.equal(ann.session.chat.getSnapshot(), chat);
+    assert.equal(ann.session.stage.getSnapshot(), stage);
+  });
+
   it('a refused request becomes a notice, in the chat its own words', async () => {
     const before = ann.notices.length;
     assert.equal(await ann.session.act({ action: 'setRecording', on: true }), false, 'only the host records');
