@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs every test file under test/ (unit, integration, e2e) with node:test through tsx.
+// Runs every test file under test/ (unit, store, fuzz, integration, e2e) with node:test through tsx.
+// test/unit needs nothing running; test/store needs PostgreSQL on 127.0.0.1:5432 (and SQLite).
 // Node 20's test runner takes no globs, so we list the files ourselves.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/fuzz', 'test/integration', 'test/e2e'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/store', 'test/fuzz', 'test/integration', 'test/e2e'];
 const files = [];
 function walk(dir) {
   let entries;

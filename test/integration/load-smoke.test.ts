@@ -2,6 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
+import { ZodError } from 'zod';
 import { runLoad } from '../../src/load/load-generator.js';
 import type { RunningServer } from '../../src/server.js';
 
@@ -29,11 +30,23 @@ describe('load generator smoke run', () => {
     assert.equal(report.silent, 0, 'every listener heard audio');
     assert.equal(report.joinMs.count, 6, 'a join time for every listener');
     assert.ok(report.joinMs.min > 0);
-    assert.ok(report.listenerPps.min > 20, `a talking speaker is ~50 packets/s, got min ${report.listenerPps.min}`);
+    // How many packets a second arrive is a measure of the machine (bench:capacity), not of the generator.
+    assert.ok(report.listenerPps.min > 0, `every listener measured a packet rate, got min ${report.listenerPps.min}`);
     assert.equal(report.lossPercent, 0, 'loopback loses nothing');
   });
 
-  it('refuses to target another machine', async () => {
-    await assert.rejects(runLoad({ url: 'http://10.1.2.3:8080', speakers: 1, talking: 1, videoPublishers: 0, listeners: 1, joinRate: 1, seconds: 1 }));
+  it('refuses to target another machine, for that reason and no other', async () => {
+    const plan = { speakers: 1, talking: 1, videoPublishers: 0, listeners: 1, joinRate: 1, seconds: 1 };
+    const refusal = (err: unknown) => {
+      assert.ok(err instanceof ZodError, `a plan refused before anything is sent, got ${String(err)}`);
+      assert.deepEqual(
+        err.issues.map((i) => i.message),
+        ['load runs only against this machine (loopback addresses)'],
+      );
+      return true;
+    };
+    for (const url of ['http://10.1.2.3:8080', 'http://example.com', 'http://127.0.0.1.example.com:8080', 'http://[::2]:8080']) {
+      await assert.rejects(runLoad({ url, ...plan }), refusal, url);
+    }
   });
 });

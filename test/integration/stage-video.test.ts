@@ -29,9 +29,9 @@ describe('stage video follows the active speaker', () => {
     }
     viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
     opened.push(...speakers, viewer);
-    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 15_000, 'connected');
+    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 30_000, 'connected');
     for (const s of speakers) {
-      await waitFor(() => s.state.you?.role !== 'listener', 3000, 'on stage');
+      await waitFor(() => s.state.you?.role !== 'listener', 30_000, 'on stage');
       await s.signalling.act({ action: 'setCamera', on: true });
       s.peer.startSending();
       s.peer.startVideo();
@@ -50,9 +50,9 @@ describe('stage video follows the active speaker', () => {
     const s = speakers[i]!;
     const from = viewer.peer.videoLog.length;
     for (const other of speakers) other.peer.setTalking(other === s);
-    await waitFor(() => viewer.activeSpeaker === id(s), 8000, `speaker ${i + 1} becomes the active speaker`);
-    await waitFor(() => viewer.stageVideo.userId === id(s), 5000, `stage video switches to speaker ${i + 1}`);
-    await waitFor(() => viewer.peer.videoFrom(from, s.peer.videoTag).length >= 20, 5000, 'frames of the new speaker');
+    await waitFor(() => viewer.activeSpeaker === id(s), 30_000, `speaker ${i + 1} becomes the active speaker`);
+    await waitFor(() => viewer.stageVideo.userId === id(s), 30_000, `stage video switches to speaker ${i + 1}`);
+    await waitFor(() => viewer.peer.videoFrom(from, s.peer.videoTag).length >= 20, 30_000, 'frames of the new speaker');
     const packets = viewer.peer.videoLog.slice(from);
     const firstOfNew = packets.findIndex((r) => r.tag === s.peer.videoTag);
     assert.ok(packets[firstOfNew]!.keyframeStart, 'the new source starts with a keyframe');
@@ -76,43 +76,44 @@ describe('stage video follows the active speaker', () => {
 
   it('keeps a pinned speaker on this viewer, whoever talks, until unpinned', async () => {
     await viewer.signalling.pin(id(speakers[2]!));
-    await waitFor(() => viewer.stageVideo.userId === id(speakers[2]!) && viewer.stageVideo.pinned, 5000, 'pinned video');
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[2]!) && viewer.stageVideo.pinned, 30_000, 'pinned video');
     for (const other of speakers) other.peer.setTalking(other === speakers[0]);
-    await waitFor(() => viewer.activeSpeaker === id(speakers[0]!), 8000, 'host takes the floor');
+    await waitFor(() => viewer.activeSpeaker === id(speakers[0]!), 30_000, 'host takes the floor');
     const from = viewer.peer.videoLog.length;
-    await sleep(1000);
+    // A second of video (30 packets) after the host took the floor: all of it the pinned speaker's.
+    await waitFor(() => viewer.peer.videoLog.length >= from + 30, 30_000, 'video after the floor changed');
     assert.ok(
       viewer.peer.videoLog.slice(from).every((r) => r.tag === speakers[2]!.peer.videoTag),
       'still the pinned speaker',
     );
     await viewer.signalling.pin(null);
-    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 5000, 'back to the active speaker');
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 30_000, 'back to the active speaker');
   });
 
   it('shows no video while the active speaker has the camera off', async () => {
     const host = speakers[0]!;
     await host.signalling.act({ action: 'setCamera', on: false });
-    await waitFor(() => viewer.stageVideo.userId === null, 5000, 'slot empty');
+    await waitFor(() => viewer.stageVideo.userId === null, 30_000, 'slot empty');
     await sleep(300);
     const from = viewer.peer.videoLog.length;
     await sleep(800);
     assert.equal(viewer.peer.videoLog.length - from, 0, 'no video packets');
     await host.signalling.act({ action: 'setCamera', on: true });
-    await waitFor(() => viewer.stageVideo.userId === id(host), 5000, 'video again');
+    await waitFor(() => viewer.stageVideo.userId === id(host), 30_000, 'video again');
     for (const s of speakers) s.peer.setTalking(false);
   });
 
   it('moves a viewer on a lossy link to the low layer, from a keyframe, and only that viewer', async () => {
     const speaker = speakers[1]!;
     for (const s of speakers) s.peer.setTalking(s === speaker);
-    await waitFor(() => viewer.stageVideo.userId === id(speaker), 8000, 'speaker 2 on the stage video');
+    await waitFor(() => viewer.stageVideo.userId === id(speaker), 30_000, 'speaker 2 on the stage video');
     const other = await joinSpace(server, viewer.state.space!.id, { guest: true, canPublish: false });
     opened.push(other);
-    await waitFor(() => other.stageVideo.userId === id(speaker), 8000, 'second viewer sees speaker 2');
+    await waitFor(() => other.stageVideo.userId === id(speaker), 30_000, 'second viewer sees speaker 2');
     const lowTag = (speaker.peer.videoTag | LOW_LAYER_TAG_BIT) >>> 0;
     const from = viewer.peer.videoLog.length;
     viewer.peer.reportVideoLoss(0.3);
-    await waitFor(() => viewer.peer.videoFrom(from, lowTag).length >= 10, 10_000, 'low layer at the lossy viewer');
+    await waitFor(() => viewer.peer.videoFrom(from, lowTag).length >= 10, 30_000, 'low layer at the lossy viewer');
     const packets = viewer.peer.videoLog.slice(from);
     const firstLow = packets.findIndex((r) => r.tag === lowTag);
     assert.ok(packets[firstLow]!.keyframeStart, 'the low layer starts with a keyframe');
@@ -121,9 +122,9 @@ describe('stage video follows the active speaker', () => {
       'only the low layer after the switch',
     );
     const otherFrom = other.peer.videoLog.length;
-    await sleep(500);
+    await waitFor(() => other.peer.videoLog.length >= otherFrom + 15, 30_000, 'video at the other viewer');
     assert.ok(
-      other.peer.videoLog.slice(otherFrom).every((r) => r.tag === speaker.peer.videoTag) && other.peer.videoLog.length > otherFrom,
+      other.peer.videoLog.slice(otherFrom).every((r) => r.tag === speaker.peer.videoTag),
       'the other viewer keeps the high layer',
     );
     viewer.peer.reportVideoLoss(0);
@@ -133,9 +134,9 @@ describe('stage video follows the active speaker', () => {
     // The receiver's SRTP replay protection discards a copy of a packet it already has, so
     // the repair is observed at the server: the packet was found, rewritten and resent.
     for (const s of speakers) s.peer.setTalking(s === speakers[0]);
-    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 8000, 'host on the stage video');
+    await waitFor(() => viewer.stageVideo.userId === id(speakers[0]!), 30_000, 'host on the stage video');
     const start = viewer.peer.videoLog.length;
-    await waitFor(() => viewer.peer.videoLog.length > start + 10, 3000, 'video flowing');
+    await waitFor(() => viewer.peer.videoLog.length > start + 10, 30_000, 'video flowing');
     const retransmissions = async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
       return Number(text.match(/^spaces_rtp_retransmissions_total (\d+)/m)![1]);
@@ -156,7 +157,7 @@ describe('stage video follows the active speaker', () => {
 
   it('sends congestion feedback (REMB) to publishers whose camera is being watched', async () => {
     const shown = speakers.find((s) => s.state.you!.userId === viewer.stageVideo.userId)!;
-    await waitFor(() => shown.peer.cameras[0]!.lastRembBps > 0, 3000, 'REMB at the shown publisher');
+    await waitFor(() => shown.peer.cameras[0]!.lastRembBps > 0, 30_000, 'REMB at the shown publisher');
     assert.ok(shown.peer.cameras[0]!.lastRembBps >= 150_000);
   });
 
@@ -164,7 +165,7 @@ describe('stage video follows the active speaker', () => {
     const spaceId = viewer.state.space!.id;
     const late = await joinSpace(server, spaceId, { guest: true, canPublish: false });
     opened.push(late);
-    await waitFor(() => late.activeSpeaker !== null, 2000, 'active speaker on join');
+    await waitFor(() => late.activeSpeaker !== null, 30_000, 'active speaker on join');
     assert.equal(late.activeSpeaker, viewer.activeSpeaker);
   });
 });
@@ -191,25 +192,22 @@ describe('13 cameras on stage', () => {
     }
     const viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
     opened.push(viewer);
-    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 20_000, 'connected');
+    await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 30_000, 'connected');
     const stage = opened.slice(0, 13);
     for (const s of stage) {
-      await waitFor(() => s.state.you?.role !== 'listener', 3000, 'on stage');
+      await waitFor(() => s.state.you?.role !== 'listener', 30_000, 'on stage');
       await s.signalling.act({ action: 'setCamera', on: true });
       s.peer.startSending();
       s.peer.startVideo();
     }
     stage[5]!.peer.setTalking(true);
-    await waitFor(() => viewer.stageVideo.userId === stage[5]!.state.you!.userId, 10_000, 'a speaker on the stage video');
+    await waitFor(() => viewer.stageVideo.userId === stage[5]!.state.you!.userId, 30_000, 'a speaker on the stage video');
     const from = viewer.peer.videoLog.length;
-    const t0 = performance.now();
-    await sleep(2000);
+    // Two seconds' worth of one stream (~31 packets/s here): every packet from the one shown
+    // camera, none of the other twelve (a packet rate would measure the machine, not this).
+    await waitFor(() => viewer.peer.videoLog.length >= from + 60, 30_000, 'the stage video flowing');
     const got = viewer.peer.videoLog.slice(from);
-    const seconds = (performance.now() - t0) / 1000;
     const tags = new Set(got.map((r) => r.tag));
     assert.deepEqual([...tags], [stage[5]!.peer.videoTag], 'one source');
-    // One 30 fps stream is ~31 packets/s here (keyframes have 3); thirteen would be ~400.
-    assert.ok(got.length / seconds < 60, `one stream's worth of packets: ${(got.length / seconds).toFixed(1)}/s`);
-    assert.ok(got.length / seconds > 15, 'and the stream is flowing');
   });
 });

@@ -1,6 +1,9 @@
 // State broadcasts under a join storm: listeners arriving and leaving only change the audience,
 // which everyone learns of lazily (at most once a second for a large audience), while a change
 // of the stage or of the requests still goes out at once. Real server, real WebSockets.
+// How many broadcasts a storm makes depends on the pace of the joins, which a busy machine
+// changes; test/unit/app/state-broadcaster.test.ts counts them on mock timers, against what
+// the old flat 30 ms coalescing would send. Here: nobody is left out, and requests get through.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -42,7 +45,7 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
       createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     });
 
-  it('tells everyone of every listener in the end, in far fewer broadcasts than joins', async () => {
+  it('tells everyone of every listener in the end, in fewer broadcasts than joins', async () => {
     const before = statesAtHost;
     await Promise.all(
       Array.from({ length: GUESTS }, async () => {
@@ -51,9 +54,10 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
         guestIds.set(g, (await g.connect()).you.userId);
       }),
     );
-    await waitFor(() => host.state.space?.listenerCount === GUESTS, 5000, `the host's state to count ${GUESTS} listeners`);
+    // At most a second after the last join (the longest an audience change waits); the limit bounds a hang.
+    await waitFor(() => host.state.space?.listenerCount === GUESTS, 30_000, `the host's state to count ${GUESTS} listeners`);
     const broadcasts = statesAtHost - before;
-    // How far they coalesce depends on the pace of the joins (the unit tests pin the delays down).
+    // Coalesced at all (the unit test pins down how far).
     assert.ok(broadcasts < GUESTS, `${broadcasts} state broadcasts for ${GUESTS} joins`);
   });
 
@@ -70,12 +74,12 @@ describe(`state broadcasts while ${GUESTS} listeners join`, () => {
     // Churn: listeners leave while someone asks to speak.
     for (const g of guests.slice(60, 90)) g.close();
     await asking.act({ action: 'requestToSpeak' });
-    await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === welcome.you.userId), 3000, 'the request at the host');
+    await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === welcome.you.userId), 30_000, 'the request at the host');
     // Their places are held for the reconnect grace period, shown as not connected.
     const left = new Set(guests.slice(60, 90).map((g) => guestIds.get(g)!));
     await waitFor(
       () => (host.state.space?.listeners ?? []).filter((l) => left.has(l.userId) && !l.connected).length === left.size,
-      5000,
+      30_000,
       'the leavers shown as gone',
     );
   });

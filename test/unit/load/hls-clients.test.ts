@@ -143,7 +143,12 @@ describe('audience bounds', () => {
   });
 });
 
-/** A live stream in miniature: the window moves on by one segment every second. */
+/**
+ * A live stream in miniature: the window moves on by one segment every second, or, with
+ * `reloadsPerSegment`, each time a playlist has been loaded that many more times (a stream
+ * paced by its audience's reloads rather than the clock, which a busy machine cannot outrun),
+ * and ends by itself once its edge reaches `endAtEdge`.
+ */
 class FakeOrigin {
   server: Server;
   readonly t0 = Date.now();
@@ -153,6 +158,9 @@ class FakeOrigin {
   hang = false;
   endList = false;
   delayMs = 0;
+  reloadsPerSegment: number | null = null;
+  endAtEdge: number | null = null;
+  private readonly loads = new Map<string, number>();
   open = 0;
   maxOpen = 0;
 
@@ -172,7 +180,10 @@ class FakeOrigin {
   private respond(path: string, res: ServerResponse) {
     this.open--;
     const name = path.replace('/hls/s1/', '');
-    const edge = Math.floor((Date.now() - this.t0) / 1000) + 4;
+    const loads = this.loads.get(name) ?? 0;
+    if (name.endsWith('.m3u8')) this.loads.set(name, loads + 1);
+    const edge = (this.reloadsPerSegment === null ? Math.floor((Date.now() - this.t0) / 1000) : Math.floor(loads / this.reloadsPerSegment)) + 4;
+    if (this.endAtEdge !== null && edge >= this.endAtEdge) this.endList = true;
     let body: string | null = null;
     if (this.missing(name)) body = null;
     else if (name === 'master.m3u8') body = MASTER;
@@ -211,14 +222,20 @@ describe('audience runs against a moving playlist', () => {
   after(async () => origin.close());
 
   it('follows the live edge: init once per playlist, every new segment, counted like the server counts', async () => {
-    origin.requests.clear();
-    origin.bytes = 0;
-    // The stream ends well before the deadline, so no request is cut halfway and the
-    // client's counts can be compared with the server's exactly.
-    const end = setTimeout(() => (origin.endList = true), 3500);
-    const r = await runHlsAudience({ masterUrl: origin.masterUrl, clients: 20, variant: 'video', seconds: 20, rampSeconds: 0.5 });
-    clearTimeout(end);
-    origin.endList = false;
+    // A stream of its own, paced by reloads: a segment more for every 20 loads of a playlist
+    // (one round of the 20 clients), ended after three, so it ends long before the deadline
+    // (which only bounds a hang): no request is cut halfway, and the clients' counts can be
+    // compared with the server's exactly, however slowly the machine runs them.
+    const origin = new FakeOrigin();
+    origin.reloadsPerSegment = 20;
+    origin.endAtEdge = 7;
+    await origin.listen();
+    let r: Awaited<ReturnType<typeof runHlsAudience>>;
+    try {
+      r = await runHlsAudience({ masterUrl: origin.masterUrl, clients: 20, variant: 'video', seconds: 60, rampSeconds: 0.5 });
+    } finally {
+      await origin.close();
+    }
     assert.equal(r.errors, 0, r.errorSamples.join('; '));
     assert.equal(r.requests.total, origin.total(/./), 'every request the server saw was counted');
     assert.equal(r.bytes, origin.bytes);
@@ -254,21 +271,34 @@ describe('audience runs against a moving playlist', () => {
   });
 
   it('retries a master playlist that is not there yet', async () => {
-    origin.missing = (name) => name === 'master.m3u8';
-    setTimeout(() => (origin.missing = () => false), 1500);
-    const r = await runHlsAudience({ masterUrl: origin.masterUrl, clients: 5, seconds: 3.5, rampSeconds: 0, jitter: 0 });
-    assert.ok(r.requests.master >= 10, 'two tries each at least');
-    assert.equal(r.errors, r.requests.master - 5, 'every try but the last failed');
-    assert.equal(r.noSegments, 0);
+    // The first ten tries find no master playlist (two each, on average); the stream, paced by
+    // reloads, ends by itself, so the deadline only bounds a hang.
+    const late = new FakeOrigin();
+    late.reloadsPerSegment = 5;
+    late.endAtEdge = 6;
+    let refused = 0;
+    late.missing = (name) => name === 'master.m3u8' && refused++ < 10;
+    await late.listen();
+    try {
+      const r = await runHlsAudience({ masterUrl: late.masterUrl, clients: 5, seconds: 60, rampSeconds: 0, jitter: 0 });
+      assert.equal(r.requests.master, 15, 'ten refused tries, then one that worked for each client');
+      assert.equal(r.errors, 10, 'every refused try counted as an error');
+      assert.equal(r.noSegments, 0);
+    } finally {
+      await late.close();
+    }
   });
 
   it('keeps at most maxInFlight requests open, however many clients wait', async () => {
     // A server of its own: requests the last test's deadline cut can still arrive at the shared one.
     const slow = new FakeOrigin();
     slow.delayMs = 50;
+    // Paced by reloads and ended by itself: the clients get past the master playlist however slow the machine.
+    slow.reloadsPerSegment = 30;
+    slow.endAtEdge = 6;
     await slow.listen();
     try {
-      const r = await runHlsAudience({ masterUrl: slow.masterUrl, clients: 30, seconds: 2, rampSeconds: 0, maxInFlight: 4 });
+      const r = await runHlsAudience({ masterUrl: slow.masterUrl, clients: 30, seconds: 60, rampSeconds: 0, maxInFlight: 4 });
       assert.ok(r.requests.total > 30, 'the clients got past the master playlist');
       assert.equal(slow.maxOpen, 4);
     } finally {

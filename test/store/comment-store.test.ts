@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase } from '../../helpers/postgres.js';
-import { openDatabase, type Db } from '../../../src/store/database.js';
-import { CommentStore, type CommentRecord } from '../../../src/store/comment-store.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { CommentStore, type CommentRecord } from '../../src/store/comment-store.js';
 
 interface Backend {
   url: string;

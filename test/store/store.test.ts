@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { createTestDatabase } from '../../helpers/postgres.js';
-import { openDatabase, type Db } from '../../../src/store/database.js';
-import { MIGRATION_NAMES } from '../../../src/store/migrations.js';
-import { HandleTakenError, UserStore } from '../../../src/store/user-store.js';
-import { SpaceStore, type MemberRecord, type SpaceChange, type SpaceRecord } from '../../../src/store/space-store.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { MIGRATION_NAMES } from '../../src/store/migrations.js';
+import { HandleTakenError, UserStore } from '../../src/store/user-store.js';
+import { SpaceStore, type MemberRecord, type SpaceChange, type SpaceRecord } from '../../src/store/space-store.js';
 
 interface Backend {
   /** The URL openDatabase takes. */
