@@ -7,13 +7,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startTestServer } from '../../helpers/server.js';
-import { account } from '../../helpers/clients.js';
-import type { ApiClient } from '../../../src/sdk/api.js';
-import type { WebSocketLike } from '../../../src/sdk/signalling.js';
-import type { RunningServer } from '../../../src/server.js';
-import { SpaceSessionController, withoutMedia } from '../../../web/src/state/session/controller.js';
-import type { Slice } from '../../../web/src/state/session/slice.js';
+import { startTestServer } from '../helpers/server.js';
+import { account } from '../helpers/clients.js';
+import type { ApiClient } from '../../src/sdk/api.js';
+import type { WebSocketLike } from '../../src/sdk/signalling.js';
+import type { RunningServer } from '../../src/server.js';
+import { SpaceSessionController, withoutMedia } from '../../web/src/state/session/controller.js';
+import type { Slice } from '../../web/src/state/session/slice.js';
 
 /** Resolves once `check` holds for the slice's value (now or after a change); rejects after `timeoutMs` (a hang guard, not a measurement). */
 function when<T>(slice: Slice<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
