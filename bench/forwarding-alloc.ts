@@ -13,7 +13,7 @@ import { AudioPublisher } from '../src/media/audio-publisher.js';
 import { DownstreamSlot } from '../src/media/downstream-slot.js';
 import { createCounters } from '../src/media/counters.js';
 import { createDetector } from '../src/media/speaker/detector.js';
-import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/media/rtp.js';
+import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/wire/rtp.js';
 
 const SUBSCRIBERS = 200;
 const PACKETS = 50_000;

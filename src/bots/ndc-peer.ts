@@ -6,7 +6,7 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
-import { rtpPayloadOffset } from '../media/rtp.js';
+import { rtpPayloadOffset } from '../wire/rtp.js';
 import { closePeerConnection, keepTrack } from '../media/peer-connection.js';
 import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
 import { ReceiverReports } from './receiver-reports.js';

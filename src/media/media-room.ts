@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { Peer, type Layer } from './peer.js';
 import { AudioPublisher } from './audio-publisher.js';
 import { AudibleSpeakers } from './audible-speakers.js';
-import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
+import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from '../wire/rtcp.js';
 import type { DownstreamSlot } from './downstream-slot.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';

@@ -11,7 +11,7 @@ import type { DownstreamSlot } from './downstream-slot.js';
 import type { StageVideo } from './stage-video.js';
 import type { MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport-config.js';
-import type { ReceptionReport, RtcpVisitor } from './rtcp.js';
+import type { ReceptionReport, RtcpVisitor } from '../wire/rtcp.js';
 import type { Layer } from './peer.js';
 import type { Logger } from 'pino';
 

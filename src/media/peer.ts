@@ -6,7 +6,7 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import type { Logger } from 'pino';
 import { DownstreamSlot } from './downstream-slot.js';
 import { VideoSlot } from './video-slot.js';
-import { OPUS_PT, VP8_PT } from './payload-types.js';
+import { OPUS_PT, VP8_PT } from '../wire/payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
 import { closePeerConnection, describeLocal, keepTrack, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
 import type { MediaCounters } from './counters.js';
@@ -18,7 +18,6 @@ export const CAM_MID = 'cam';
 export const CAM_LOW_MID = 'caml';
 export type Layer = 'high' | 'low';
 export const VIDEO_SLOT_MID = 'v0';
-export { OPUS_PT } from './payload-types.js';
 export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
 

@@ -9,7 +9,7 @@ import type { Layer } from './peer.js';
 import { VideoPublisher } from './video-publisher.js';
 import type { VideoSlot } from './video-slot.js';
 import type { MediaCounters } from './counters.js';
-import type { ReceptionReport } from './rtcp.js';
+import type { ReceptionReport } from '../wire/rtcp.js';
 
 /** Below this estimate a viewer moves to the low layer; above the second one it moves back. */
 const LOW_LAYER_BELOW_BPS = 500_000;

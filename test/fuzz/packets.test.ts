@@ -6,9 +6,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { findHeaderExtension, isRtcp, isValidRtp, readAudioLevel, rtpPayloadBounds, rtpPayloadOffset } from '../../src/media/rtp.js';
-import { emptyReceptionReport, visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, writeSenderReport } from '../../src/media/rtcp.js';
-import { createVp8Descriptor, parseVp8, readPictureId } from '../../src/media/vp8.js';
+import { findHeaderExtension, isRtcp, isValidRtp, readAudioLevel, rtpPayloadBounds, rtpPayloadOffset } from '../../src/wire/rtp.js';
+import { emptyReceptionReport, visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, writeSenderReport } from '../../src/wire/rtcp.js';
+import { createVp8Descriptor, parseVp8, readPictureId } from '../../src/wire/vp8.js';
 import { AudioPublisher } from '../../src/media/audio-publisher.js';
 import { DownstreamSlot } from '../../src/media/downstream-slot.js';
 import { VideoSlot } from '../../src/media/video-slot.js';

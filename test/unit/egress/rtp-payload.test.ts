@@ -2,8 +2,8 @@
 // CSRCs and header extension, before the padding; null for anything malformed.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rtpPayloadBounds as payloadBounds } from '../../../src/media/rtp.js';
-import { prng, randomBuffer } from '../media/buffers.js';
+import { rtpPayloadBounds as payloadBounds } from '../../../src/wire/rtp.js';
+import { prng, randomBuffer } from '../wire/buffers.js';
 
 const header = (b0 = 0x80) => Buffer.from([b0, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
 

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AudibleSpeakers, STILL_TALKING_MS } from '../../../src/media/audible-speakers.js';
-import { prng } from './buffers.js';
+import { prng } from '../wire/buffers.js';
 
 interface TestVoice {
   name: string;

@@ -8,7 +8,7 @@ import { DownstreamSlot } from '../../../src/media/downstream-slot.js';
 import type { RtpOutlet } from '../../../src/media/track-sender.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { createDetector } from '../../../src/media/speaker/detector.js';
-import { prng } from './buffers.js';
+import { prng } from '../wire/buffers.js';
 
 function outlet(): RtpOutlet & { sent: Buffer[] } {
   const o = { sent: [] as Buffer[], isOpen: () => true, sendMessageBinary: (b: Buffer) => (o.sent.push(Buffer.from(b)), true) };

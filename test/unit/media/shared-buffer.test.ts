@@ -8,8 +8,8 @@ import { VideoSlot, type RtpOutlet } from '../../../src/media/video-slot.js';
 import { VideoPublisher } from '../../../src/media/video-publisher.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
-import { createVp8Descriptor, parseVp8 } from '../../../src/media/vp8.js';
-import { rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../../src/media/rtp.js';
+import { createVp8Descriptor, parseVp8 } from '../../../src/wire/vp8.js';
+import { rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../../src/wire/rtp.js';
 
 /** An outlet that records what was sent, and can be closed for a while; like node-datachannel, sending on it while closed throws. */
 function outlet(): RtpOutlet & { open: boolean; sent: Buffer[] } {
