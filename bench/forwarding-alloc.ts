@@ -9,8 +9,8 @@
 // measured (node-datachannel's binding copies each sent packet into C++ memory either way).
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { Track } from 'node-datachannel';
-import { AudioPublisher } from '../src/media/audio-publisher.js';
-import { DownstreamSlot } from '../src/media/downstream-slot.js';
+import { AudioPublisher } from '../src/media/forwarding/audio-publisher.js';
+import { DownstreamSlot } from '../src/media/forwarding/downstream-slot.js';
 import { createCounters } from '../src/media/counters.js';
 import { createDetector } from '../src/media/speaker/detector.js';
 import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/wire/rtp.js';

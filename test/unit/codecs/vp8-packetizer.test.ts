@@ -1,5 +1,5 @@
 // The VP8 packetizer against RFC 7741 and against the SFU's own descriptor parser: what it
-// writes must be what src/media/vp8.ts reads, and the payloads must put the frame back
+// writes must be what src/wire/vp8.ts reads, and the payloads must put the frame back
 // together byte for byte.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

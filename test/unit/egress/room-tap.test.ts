@@ -1,8 +1,8 @@
-// The room tap's outlet (src/media/room-tap.ts): the stage-video slot sends RTP and RTCP to
+// The room tap's outlet (src/media/room/room-tap.ts): the stage-video slot sends RTP and RTCP to
 // its outlet; a tap takes the RTP and drops the RTCP, and is always open.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from '../../../src/media/room-tap.js';
+import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from '../../../src/media/room/room-tap.js';
 
 describe('tapOutlet', () => {
   function tap() {

@@ -1,4 +1,4 @@
-// payloadBounds (src/media/rtp.ts): where an RTP packet's payload lies, after the
+// payloadBounds (src/wire/rtp.ts): where an RTP packet's payload lies, after the
 // CSRCs and header extension, before the padding; null for anything malformed.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

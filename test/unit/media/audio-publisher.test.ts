@@ -3,9 +3,9 @@
 // the first packet of a talkspurt already reaches the slots it is given.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AudioPublisher } from '../../../src/media/audio-publisher.js';
-import { DownstreamSlot } from '../../../src/media/downstream-slot.js';
-import type { RtpOutlet } from '../../../src/media/track-sender.js';
+import { AudioPublisher } from '../../../src/media/forwarding/audio-publisher.js';
+import { DownstreamSlot } from '../../../src/media/forwarding/downstream-slot.js';
+import type { RtpOutlet } from '../../../src/media/forwarding/track-sender.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { createDetector } from '../../../src/media/speaker/detector.js';
 import { prng } from '../wire/buffers.js';

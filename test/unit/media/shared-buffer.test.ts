@@ -3,9 +3,9 @@
 // yet, or waiting for a keyframe) must not shift what the next subscriber sends.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DownstreamSlot } from '../../../src/media/downstream-slot.js';
-import { VideoSlot, type RtpOutlet } from '../../../src/media/video-slot.js';
-import { VideoPublisher } from '../../../src/media/video-publisher.js';
+import { DownstreamSlot } from '../../../src/media/forwarding/downstream-slot.js';
+import { VideoSlot, type RtpOutlet } from '../../../src/media/forwarding/video-slot.js';
+import { VideoPublisher } from '../../../src/media/forwarding/video-publisher.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
 import { createVp8Descriptor, parseVp8 } from '../../../src/wire/vp8.js';

@@ -2,11 +2,11 @@
 // whichever publisher the room maps onto it. Sequence numbers and timestamps are rewritten
 // in place so that the subscriber's jitter buffer sees one continuous stream, across the
 // gaps where a silent publisher was not forwarded and across a change of publisher.
-import { rtpPayloadOffset, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../wire/rtp.js';
+import { rtpPayloadOffset, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../../wire/rtp.js';
 import { TrackSender, type RtpOutlet } from './track-sender.js';
-import { OPUS_PT } from '../wire/payload-types.js';
-import { writeSenderReport } from '../wire/rtcp.js';
-import type { MediaCounters } from './counters.js';
+import { OPUS_PT } from '../../wire/payload-types.js';
+import { writeSenderReport } from '../../wire/rtcp.js';
+import type { MediaCounters } from '../counters.js';
 
 export interface SlotSource {
   readonly id: string;

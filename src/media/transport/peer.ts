@@ -4,12 +4,12 @@
 // answer is awaited, further changes just mark the peer for one more round.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import type { Logger } from 'pino';
-import { DownstreamSlot } from './downstream-slot.js';
-import { VideoSlot } from './video-slot.js';
-import { OPUS_PT, VP8_PT } from '../wire/payload-types.js';
+import { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import { VideoSlot } from '../forwarding/video-slot.js';
+import { OPUS_PT, VP8_PT } from '../../wire/payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
 import { closePeerConnection, describeLocal, keepTrack, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
-import type { MediaCounters } from './counters.js';
+import type { MediaCounters } from '../counters.js';
 import type { TransportConfig } from './transport-config.js';
 
 export const MIC_MID = 'mic';

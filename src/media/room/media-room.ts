@@ -3,23 +3,23 @@
 // ids; roles, accounts and permissions live in the Spaces domain above it.
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
-import { Peer, type Layer } from './peer.js';
-import { AudioPublisher } from './audio-publisher.js';
-import { AudibleSpeakers } from './audible-speakers.js';
-import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from '../wire/rtcp.js';
-import type { DownstreamSlot } from './downstream-slot.js';
-import type { MediaCounters } from './counters.js';
-import type { TransportConfig } from './transport-config.js';
-import type { VoiceActivityConfig } from './voice-activity.js';
-import { InvalidSdpError } from './sdp.js';
-import { StageVideo } from './stage-video.js';
-import { createDetector, type SpeakerDetector } from './speaker/detector.js';
+import { Peer, type Layer } from '../transport/peer.js';
+import { AudioPublisher } from '../forwarding/audio-publisher.js';
+import { AudibleSpeakers } from '../forwarding/audible-speakers.js';
+import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from '../../wire/rtcp.js';
+import type { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import type { MediaCounters } from '../counters.js';
+import type { TransportConfig } from '../transport/transport-config.js';
+import type { VoiceActivityConfig } from '../forwarding/voice-activity.js';
+import { InvalidSdpError } from '../transport/sdp.js';
+import { StageVideo } from '../forwarding/stage-video.js';
+import { createDetector, type SpeakerDetector } from '../speaker/detector.js';
 import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from './room-tap.js';
-import type { H264Transcoder } from './ingest-peer.js';
+import type { H264Transcoder } from '../transport/ingest-peer.js';
 import { OfferedSessions } from './offered-sessions.js';
 import type { MediaRoomEvents } from './room-handle.js';
 import { SpeakingLevels } from './speaking-levels.js';
-import { VideoSlot } from './video-slot.js';
+import { VideoSlot } from '../forwarding/video-slot.js';
 
 /** How many people on stage every subscriber hears at once: the most recent talkers (Jitsi's N = 3). */
 export const AUDIBLE_SPEAKERS = 3;

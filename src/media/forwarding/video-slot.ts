@@ -4,12 +4,12 @@
 // the viewer's decoder sees one continuous stream and never a delta frame without its
 // keyframe. It also repairs loss (NACK from the source's cache) and relays PLI.
 import { TrackSender, type RtpOutlet } from './track-sender.js';
-import { rtpPayloadOffset, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../wire/rtp.js';
-import { visitRtcp, writeSenderReport, type RtcpVisitor } from '../wire/rtcp.js';
-import { createVp8Descriptor, parseVp8, writePictureId, type Vp8Descriptor } from '../wire/vp8.js';
+import { rtpPayloadOffset, writeRtpPayloadType, writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../../wire/rtp.js';
+import { visitRtcp, writeSenderReport, type RtcpVisitor } from '../../wire/rtcp.js';
+import { createVp8Descriptor, parseVp8, writePictureId, type Vp8Descriptor } from '../../wire/vp8.js';
 import type { VideoPublisher } from './video-publisher.js';
-import type { MediaCounters } from './counters.js';
-import { VP8_PT } from '../wire/payload-types.js';
+import type { MediaCounters } from '../counters.js';
+import { VP8_PT } from '../../wire/payload-types.js';
 
 const CLOCK = 90_000;
 const MIN_BITRATE = 150_000;

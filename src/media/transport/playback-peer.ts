@@ -6,10 +6,10 @@
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
-import { DownstreamSlot } from './downstream-slot.js';
-import { VideoSlot } from './video-slot.js';
+import { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import { VideoSlot } from '../forwarding/video-slot.js';
 import { nextSsrc } from './peer.js';
-import type { MediaCounters } from './counters.js';
+import type { MediaCounters } from '../counters.js';
 import type { TransportConfig } from './transport-config.js';
 
 export interface PlaybackPeerEvents {

@@ -1,14 +1,14 @@
 // The microphone stream of one person on stage, as it enters the server: validated,
 // measured (for our receiver reports), gated by voice activity, and fanned out to the
 // slots that carry it to every other participant while it is one of the audible speakers.
-import { isRtcp, isValidRtp, readAudioLevel, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../wire/rtp.js';
-import { visitRtcp, writeReceiverReport, type ReceptionReport, type RtcpVisitor } from '../wire/rtcp.js';
-import { ReceiveStats } from '../wire/receive-stats.js';
+import { isRtcp, isValidRtp, readAudioLevel, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../wire/rtp.js';
+import { visitRtcp, writeReceiverReport, type ReceptionReport, type RtcpVisitor } from '../../wire/rtcp.js';
+import { ReceiveStats } from '../../wire/receive-stats.js';
 import { VoiceActivity, type VoiceActivityConfig } from './voice-activity.js';
 import type { DownstreamSlot } from './downstream-slot.js';
-import type { MediaCounters } from './counters.js';
-import { OPUS_PT } from '../wire/payload-types.js';
-import type { SpeakerDetector } from './speaker/detector.js';
+import type { MediaCounters } from '../counters.js';
+import { OPUS_PT } from '../../wire/payload-types.js';
+import type { SpeakerDetector } from '../speaker/detector.js';
 
 /** Asked when a publisher talks but has no slots: the room decides whether it becomes audible. */
 export type LaneRequest = (publisher: AudioPublisher, nowMs: number) => void;
