@@ -52,10 +52,9 @@ let forwardedByOurs = 0;
 
 function ours(): void {
   const counters = createCounters();
-  const pub = new AudioPublisher('a', counters, createDetector('ours'));
-  pub.live = true;
+  const pub = new AudioPublisher({ id: 'a', counters, detector: createDetector('ours'), live: true });
   pub.configure(0x1234, 1);
-  for (let i = 0; i < SUBSCRIBERS; i++) pub.attach(new DownstreamSlot(`a${i}`, 1000 + i, sink, 48_000, counters));
+  for (let i = 0; i < SUBSCRIBERS; i++) pub.attach(new DownstreamSlot({ mid: `a${i}`, ssrc: 1000 + i, track: sink, counters }));
   const t0 = Date.now();
   for (let i = 0; i < PACKETS; i++) pub.onMessage(incoming[i]!, t0 + i * 20);
   forwardedByOurs = counters.packetsOut;

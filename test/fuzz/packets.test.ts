@@ -131,11 +131,16 @@ describe('fuzz: the publisher and viewer paths', () => {
   const detector = createDetector('ours');
 
   it("a stage member's microphone: validate, measure, gate, fan out, whatever arrives", () => {
-    const pub = new AudioPublisher('p', counters, detector, undefined, (p) => {
-      if (p.slots.length === 0) p.attach(new DownstreamSlot('a0', 0x1000, outlet(), 48_000, counters));
+    const pub = new AudioPublisher({
+      id: 'p',
+      counters,
+      detector,
+      live: true,
+      requestLane: (p) => {
+        if (p.slots.length === 0) p.attach(new DownstreamSlot({ mid: 'a0', ssrc: 0x1000, track: outlet(), counters }));
+      },
     });
     pub.configure(SSRC, AUDIO_EXT);
-    pub.live = true;
     let now = 1_000_000;
     const scratch = Buffer.alloc(64);
     fc.assert(
@@ -153,7 +158,7 @@ describe('fuzz: the publisher and viewer paths', () => {
     const sender = { id: 'p', rtcpSsrc: 0x0a0b0c0d, sendToCam: () => undefined };
     stage.configureCamera(sender, { high: 0x55667788, low: 0x55667789 });
     stage.setCamera('p', true);
-    const slot = new VideoSlot('v0', 0x7000, outlet(), counters, { switched: () => undefined });
+    const slot = new VideoSlot({ mid: 'v0', ssrc: 0x7000, track: outlet(), counters, events: { switched: () => undefined } });
     stage.addViewer({ id: 'viewer', videoSlot: slot });
     stage.setActiveSpeaker('p');
     let now = 1_000_000;

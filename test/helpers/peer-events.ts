@@ -8,7 +8,6 @@ export const IGNORED_PEER_EVENTS: PeerEvents = {
   camMessage: () => undefined,
   camChanged: () => undefined,
   videoSwitched: () => undefined,
-  slotRtcp: () => undefined,
   micChanged: () => undefined,
   connectionState: () => undefined,
 };

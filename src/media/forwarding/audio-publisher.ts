@@ -13,47 +13,109 @@ import type { SpeakerDetector } from '../speaker/detector.js';
 /** Asked when a publisher talks but has no slots: the room decides whether it becomes audible. */
 export type LaneRequest = (publisher: AudioPublisher, nowMs: number) => void;
 
+export interface AudioPublisherOptions {
+  readonly id: string;
+  readonly counters: MediaCounters;
+  readonly detector: SpeakerDetector;
+  readonly voice?: VoiceActivityConfig;
+  /** Asked when it talks without slots; without one, it never asks. */
+  readonly requestLane?: LaneRequest;
+  /** On stage and not muted from the start (default: not live). */
+  readonly live?: boolean;
+  /** Hears what the subscribers hear, before their slots rewrite the buffer (the HLS egress). */
+  readonly tap?: AudioTap | null;
+}
+
+/** Hears a talking speaker's packets before the slots rewrite them. */
+export type AudioTap = (participantId: string, packet: Buffer) => void;
+
 export class AudioPublisher {
+  readonly id: string;
   /** The slots this stream is mapped onto, one per subscriber; the fan-out loop walks this array. */
-  readonly slots: DownstreamSlot[] = [];
-  /** One of the room's audible speakers: its slots are attached. Set by the room. */
-  audible = false;
+  private readonly fanOut: DownstreamSlot[] = [];
+  /** One of the room's audible speakers: its slots are attached. */
+  private isAudible = false;
   /** When a packet of this stream was last let through the voice gate. */
-  lastVoiceAtMs = Number.NEGATIVE_INFINITY;
+  private voiceAtMs = Number.NEGATIVE_INFINITY;
   readonly voice: VoiceActivity;
   private stats = new ReceiveStats(48_000);
-  ssrc: number | null = null;
-  audioLevelExtId = 0;
+  private currentSsrc: number | null = null;
+  private levelExtId = 0;
   /** Allowed to publish (on stage) and not muted. */
-  live = false;
+  private isLive: boolean;
   /** The previous packet was held back, so the next forwarded one starts a new run. */
   private heldBack = true;
-  lastPacketAtMs = 0;
   private readonly rtcpVisitor: RtcpVisitor;
   private nowMs = 0;
-  /** Hears what the subscribers hear, before their slots rewrite the buffer (the HLS egress). */
-  tap: ((participantId: string, packet: Buffer) => void) | null = null;
+  private tap: AudioTap | null;
+  private readonly counters: MediaCounters;
+  private readonly detector: SpeakerDetector;
+  private readonly requestLane: LaneRequest | null;
 
-  constructor(
-    readonly id: string,
-    private readonly counters: MediaCounters,
-    private readonly detector: SpeakerDetector,
-    voiceConfig?: VoiceActivityConfig,
-    private readonly requestLane: LaneRequest | null = null,
-  ) {
-    this.voice = new VoiceActivity(voiceConfig);
+  constructor(options: AudioPublisherOptions) {
+    this.id = options.id;
+    this.counters = options.counters;
+    this.detector = options.detector;
+    this.requestLane = options.requestLane ?? null;
+    this.isLive = options.live ?? false;
+    this.tap = options.tap ?? null;
+    this.voice = new VoiceActivity(options.voice);
     this.rtcpVisitor = {
       senderReport: (ssrc, ntpMiddle) => {
-        if (ssrc === this.ssrc) this.stats.onSenderReport(ntpMiddle, this.nowMs);
+        if (ssrc === this.currentSsrc) this.stats.onSenderReport(ntpMiddle, this.nowMs);
       },
     };
   }
 
+  get slots(): readonly DownstreamSlot[] {
+    return this.fanOut;
+  }
+
+  get audible(): boolean {
+    return this.isAudible;
+  }
+
+  get live(): boolean {
+    return this.isLive;
+  }
+
+  get ssrc(): number | null {
+    return this.currentSsrc;
+  }
+
+  get audioLevelExtId(): number {
+    return this.levelExtId;
+  }
+
+  get lastVoiceAtMs(): number {
+    return this.voiceAtMs;
+  }
+
+  /** On stage and unmuted, or not: a muted publisher's gate starts closed when it comes back. */
+  setLive(live: boolean): void {
+    this.isLive = live;
+    if (!live) this.voice.reset();
+  }
+
+  setTap(tap: AudioTap | null): void {
+    this.tap = tap;
+  }
+
+  /** Relayed from another worker, whose peer negotiated the audio-level extension id. */
+  setAudioLevelExtId(id: number): void {
+    this.levelExtId = id;
+  }
+
+  /** Admitted among the audible speakers: the room attaches its slots next. */
+  becomeAudible(): void {
+    this.isAudible = true;
+  }
+
   /** The client (re)negotiated its microphone: a new SSRC means fresh statistics. */
   configure(ssrc: number | null, audioLevelExtId: number): void {
-    if (ssrc !== this.ssrc) this.stats = new ReceiveStats(48_000);
-    this.ssrc = ssrc;
-    this.audioLevelExtId = audioLevelExtId;
+    if (ssrc !== this.currentSsrc) this.stats = new ReceiveStats(48_000);
+    this.currentSsrc = ssrc;
+    this.levelExtId = audioLevelExtId;
     this.voice.reset();
     this.heldBack = true;
   }
@@ -66,27 +128,26 @@ export class AudioPublisher {
       visitRtcp(buf, this.rtcpVisitor);
       return;
     }
-    if (!isValidRtp(buf) || rtpPayloadType(buf) !== OPUS_PT || (this.ssrc !== null && rtpSsrc(buf) !== this.ssrc)) {
+    if (!isValidRtp(buf) || rtpPayloadType(buf) !== OPUS_PT || (this.currentSsrc !== null && rtpSsrc(buf) !== this.currentSsrc)) {
       this.counters.packetsInvalid++;
       return;
     }
     this.counters.packetsIn++;
     this.counters.bytesIn += buf.length;
-    this.lastPacketAtMs = nowMs;
     this.stats.onPacket(rtpSequence(buf), rtpTimestamp(buf), nowMs);
-    const level = readAudioLevel(buf, this.audioLevelExtId);
+    const level = readAudioLevel(buf, this.levelExtId);
     // The dominant-speaker detector hears every frame of a live publisher, talking or not.
-    if (this.live && level >= 0) this.detector.addLevel(this.id, level & 0x7f, (level & 0x80) !== 0, nowMs);
+    if (this.isLive && level >= 0) this.detector.addLevel(this.id, level & 0x7f, (level & 0x80) !== 0, nowMs);
     const open = this.voice.update(level, nowMs);
-    if (!this.live || !open) {
+    if (!this.isLive || !open) {
       this.counters.packetsGated++;
       this.heldBack = true;
       return;
     }
-    this.lastVoiceAtMs = nowMs;
+    this.voiceAtMs = nowMs;
     // Talking without slots: ask for a place among the audible speakers (it may attach slots now).
-    if (!this.audible) this.requestLane?.(this, nowMs);
-    const slots = this.slots;
+    if (!this.isAudible) this.requestLane?.(this, nowMs);
+    const slots = this.fanOut;
     if (this.heldBack) {
       for (let i = 0; i < slots.length; i++) slots[i]!.markDiscontinuity();
       this.heldBack = false;
@@ -99,8 +160,8 @@ export class AudioPublisher {
 
   /** Writes a receiver report about this stream into `scratch`; returns its length, or 0 if nothing was received. */
   writeReceiverReport(scratch: Buffer, senderSsrc: number, nowMs: number, report: ReceptionReport): number {
-    if (this.ssrc === null || this.stats.received === 0) return 0;
-    return writeReceiverReport(scratch, senderSsrc, this.stats.report(this.ssrc, nowMs, report));
+    if (this.currentSsrc === null || this.stats.received === 0) return 0;
+    return writeReceiverReport(scratch, senderSsrc, this.stats.report(this.currentSsrc, nowMs, report));
   }
 
   get fractionLost(): number {
@@ -109,36 +170,31 @@ export class AudioPublisher {
 
   attach(slot: DownstreamSlot): void {
     if (slot.source === this) return;
-    slot.assign(this);
-    slot.sourceIndex = this.slots.length;
-    this.slots.push(slot);
+    slot.bind(this, this.fanOut.length);
+    this.fanOut.push(slot);
   }
 
   /** O(1): the last slot moves into the freed place, since the fan-out order does not matter. */
   detach(slot: DownstreamSlot): void {
     const i = slot.sourceIndex;
-    if (slot.source === this && this.slots[i] === slot) {
-      const last = this.slots.pop()!;
+    if (slot.source === this && this.fanOut[i] === slot) {
+      const last = this.fanOut.pop()!;
       if (last !== slot) {
-        this.slots[i] = last;
-        last.sourceIndex = i;
+        this.fanOut[i] = last;
+        last.moveTo(i);
       }
-      slot.sourceIndex = -1;
-      slot.assign(null);
+      slot.release();
     }
   }
 
   /** No longer one of the audible speakers: it leaves every subscriber's slot. */
   leaveAudible(): void {
-    this.audible = false;
+    this.isAudible = false;
     this.detachAll();
   }
 
   detachAll(): void {
-    for (const slot of this.slots) {
-      if (slot.source === this) slot.assign(null);
-      slot.sourceIndex = -1;
-    }
-    this.slots.length = 0;
+    for (const slot of this.fanOut) if (slot.source === this) slot.release();
+    this.fanOut.length = 0;
   }
 }

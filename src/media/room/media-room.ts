@@ -6,8 +6,7 @@ import { pino, type Logger } from 'pino';
 import { Peer, type Layer } from '../transport/peer.js';
 import { AudioPublisher } from '../forwarding/audio-publisher.js';
 import { AudibleSpeakers } from '../forwarding/audible-speakers.js';
-import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from '../../wire/rtcp.js';
-import type { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import { emptyReceptionReport, type ReceptionReport } from '../../wire/rtcp.js';
 import type { MediaCounters } from '../counters.js';
 import type { TransportConfig } from '../transport/transport-config.js';
 import type { VoiceActivityConfig } from '../forwarding/voice-activity.js';
@@ -100,7 +99,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       onMic: (id, buf) => this.onMic(id, buf),
       onMicChanged: (id, facts) => this.onMicChanged(id, facts),
       onCam: (id, layer, buf) => this.onCam(id, layer, buf),
-      onSlotRtcp: (visitors, slot, buf) => this.onSlotRtcp(visitors, slot, buf),
       connectionState: (id, state) => this.emit('connectionState', id, state),
       log: this.log,
     });
@@ -118,7 +116,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   connect(participantId: string): void {
     this.disconnect(participantId);
     const publisher = this.publishers.get(participantId);
-    const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
     const peer = new Peer(
       participantId,
       this.options.transport,
@@ -128,7 +125,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
         // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
         micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
-        slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
         micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
         connectionState: (state) => {
           this.log.debug({ peer: participantId, state }, 'peer connection state');
@@ -191,16 +187,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now());
   }
 
-  private onSlotRtcp(visitors: Map<DownstreamSlot, RtcpVisitor>, slot: DownstreamSlot, buf: Buffer): void {
-    this.options.counters.rtcpIn++;
-    let visitor = visitors.get(slot);
-    if (!visitor) {
-      visitor = { reportBlock: (ssrc, fraction) => (ssrc === slot.ssrc ? (slot.lastFractionLost = fraction / 256) : undefined) };
-      visitors.set(slot, visitor);
-    }
-    visitRtcp(buf, visitor);
-  }
-
   /** Tears down the participant's PeerConnection but keeps their publisher role. */
   disconnect(participantId: string): void {
     const peer = this.peers.get(participantId);
@@ -238,9 +224,15 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (onStage && !existing) {
       // Subscribers get its audio once it talks and becomes one of the audible speakers:
       // joining the stage changes nothing in their PeerConnections.
-      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice, (p, now) => this.admitSpeaker(p, now));
-      pub.live = !muted;
-      if (this.tap) pub.tap = this.tap.audio.bind(this.tap);
+      const pub = new AudioPublisher({
+        id: participantId,
+        counters: this.options.counters,
+        detector: this.detector,
+        ...(this.options.voice ? { voice: this.options.voice } : {}),
+        requestLane: (p, now) => this.admitSpeaker(p, now),
+        live: !muted,
+        tap: this.tap ? this.tap.audio.bind(this.tap) : null,
+      });
       this.publishers.set(participantId, pub);
       const peer = this.peers.get(participantId);
       // The publisher's own peer must offer a fresh round so its client starts sending.
@@ -249,14 +241,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     } else if (!onStage && existing) {
       this.audible.remove(existing);
       existing.leaveAudible();
-      existing.voice.reset();
+      existing.setLive(false);
       this.publishers.delete(participantId);
       this.sessions.fillPlayers();
       this.detector.removeSpeaker(participantId);
       this.stageVideo.setCamera(participantId, false);
       this.peers.get(participantId)?.negotiate();
     } else if (existing) {
-      existing.live = !muted;
+      existing.setLive(!muted);
     }
   }
 
@@ -269,7 +261,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const admission = this.audible.admit(pub, nowMs);
     if (!admission.admitted) return;
     admission.evicted?.leaveAudible();
-    pub.audible = true;
+    pub.becomeAudible();
     for (const [id, peer] of this.peers) {
       if (id === pub.id) continue;
       const slot = peer.freeSlot();
@@ -281,8 +273,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   setMuted(participantId: string, muted: boolean): void {
     const pub = this.publishers.get(participantId);
     if (!pub) return;
-    pub.live = !muted;
-    if (muted) pub.voice.reset();
+    pub.setLive(!muted);
   }
 
   /** The client wants a new offer (e.g. it attached its microphone). */
@@ -304,7 +295,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   injectAudio(participantId: string, audioLevelExtId: number, buf: Buffer): void {
     const pub = this.publishers.get(participantId);
     if (!pub || this.hostsPublisher(participantId)) return;
-    pub.audioLevelExtId = audioLevelExtId;
+    pub.setAudioLevelExtId(audioLevelExtId);
     pub.onMessage(buf, Date.now());
   }
 
@@ -332,17 +323,21 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   setTap(tap: RoomTap | null): void {
     if (this.tap) {
       this.stageVideo.removeViewer(TAP_VIEWER_ID);
-      for (const pub of this.publishers.values()) pub.tap = null;
+      for (const pub of this.publishers.values()) pub.setTap(null);
       this.tap = null;
       this.tapVideo = null;
     }
     if (!tap || this.closed) return;
     this.tap = tap;
     const audio = tap.audio.bind(tap);
-    for (const pub of this.publishers.values()) pub.tap = audio;
+    for (const pub of this.publishers.values()) pub.setTap(audio);
     // Any SSRC will do: the tap's stream never reaches a PeerConnection.
-    this.tapVideo = new VideoSlot('tap', 0x7a9 /* arbitrary */, tapOutlet(tap), this.options.counters, {
-      switched: (sourceId) => tap.videoSource(sourceId),
+    this.tapVideo = new VideoSlot({
+      mid: 'tap',
+      ssrc: 0x7a9 /* arbitrary */,
+      track: tapOutlet(tap),
+      counters: this.options.counters,
+      events: { switched: (sourceId) => tap.videoSource(sourceId) },
     });
     this.stageVideo.addViewer({ id: TAP_VIEWER_ID, videoSlot: this.tapVideo });
     const slot = this.tapVideo;
