@@ -3,7 +3,8 @@
 // (With several media workers, each worker runs one of these; see cluster/.)
 import nodeDataChannel from 'node-datachannel';
 import { pino, type Logger } from 'pino';
-import { MediaRoom, type RoomRelay } from './room/media-room.js';
+import { MediaRoom } from './room/media-room.js';
+import type { RoomRelay } from './room/room-options.js';
 import { createCounters, type MediaCounters } from './counters.js';
 import type { TransportConfig } from './transport/transport-config.js';
 import type { VoiceActivityConfig } from './forwarding/voice-activity.js';

@@ -7,18 +7,15 @@ import { Peer, type Layer } from '../transport/peer.js';
 import { AudioPublisher } from '../forwarding/audio-publisher.js';
 import { AudibleSpeakers } from '../forwarding/audible-speakers.js';
 import { emptyReceptionReport, type ReceptionReport } from '../../wire/rtcp.js';
-import type { MediaCounters } from '../counters.js';
-import type { TransportConfig } from '../transport/transport-config.js';
-import type { VoiceActivityConfig } from '../forwarding/voice-activity.js';
 import { InvalidSdpError } from '../transport/sdp.js';
 import { StageVideo } from '../forwarding/stage-video.js';
 import { createDetector, type SpeakerDetector } from '../speaker/detector.js';
-import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from './room-tap.js';
-import type { H264Transcoder } from '../transport/ingest-peer.js';
+import type { RoomTap } from './room-tap.js';
+import { TapLink } from './tap-link.js';
 import { OfferedSessions } from './offered-sessions.js';
 import type { MediaRoomEvents } from './room-handle.js';
 import { SpeakingLevels } from './speaking-levels.js';
-import { VideoSlot } from '../forwarding/video-slot.js';
+import type { MediaRoomOptions } from './room-options.js';
 
 /** How many people on stage every subscriber hears at once: the most recent talkers (Jitsi's N = 3). */
 export const AUDIBLE_SPEAKERS = 3;
@@ -26,30 +23,6 @@ const SPEAKING_INTERVAL_MS = 150;
 const RTCP_INTERVAL_MS = 1000;
 /** How often the dominant-speaker detector re-decides. */
 const DECIDE_INTERVAL_MS = 50;
-
-/**
- * When a Space's peers are spread over several media workers, each worker relays what its
- * own publishers send to the others, which treat it as if it came from a local peer.
- */
-export interface RoomRelay {
-  audio(participantId: string, audioLevelExtId: number, buf: Buffer): void;
-  video(participantId: string, layer: Layer, buf: Buffer): void;
-  /** A viewer on this worker needs a keyframe from a camera published on another worker. */
-  keyframeRequest(participantId: string, layer: Layer): void;
-}
-
-export interface MediaRoomOptions {
-  transport: TransportConfig;
-  counters: MediaCounters;
-  voice?: VoiceActivityConfig;
-  relay?: RoomRelay;
-  /** Turns an H.264 WHIP camera into VP8; without it, WHIP publishers must send VP8. */
-  h264?: H264Transcoder;
-  /** Audio slots per subscriber; AUDIBLE_SPEAKERS unless a test needs another number. */
-  audibleSpeakers?: number;
-  /** Lifecycle events and errors of the room and its peers (never per packet); silent without one. */
-  log?: Logger;
-}
 
 const SILENT = pino({ level: 'silent' });
 
@@ -66,8 +39,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly detector: SpeakerDetector;
   private readonly stageVideo: StageVideo;
   private readonly speakingLevels = new SpeakingLevels();
-  private tap: RoomTap | null = null;
-  private tapVideo: VideoSlot | null = null;
+  private tap: TapLink | null = null;
   private closed = false;
   private readonly log: Logger;
   private readonly scratch = Buffer.alloc(64);
@@ -231,7 +203,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         ...(this.options.voice ? { voice: this.options.voice } : {}),
         requestLane: (p, now) => this.admitSpeaker(p, now),
         live: !muted,
-        tap: this.tap ? this.tap.audio.bind(this.tap) : null,
+        tap: this.tap?.audio ?? null,
       });
       this.publishers.set(participantId, pub);
       const peer = this.peers.get(participantId);
@@ -322,27 +294,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
    */
   setTap(tap: RoomTap | null): void {
     if (this.tap) {
-      this.stageVideo.removeViewer(TAP_VIEWER_ID);
+      this.tap.disconnect();
       for (const pub of this.publishers.values()) pub.setTap(null);
       this.tap = null;
-      this.tapVideo = null;
     }
     if (!tap || this.closed) return;
-    this.tap = tap;
-    const audio = tap.audio.bind(tap);
-    for (const pub of this.publishers.values()) pub.setTap(audio);
-    // Any SSRC will do: the tap's stream never reaches a PeerConnection.
-    this.tapVideo = new VideoSlot({
-      mid: 'tap',
-      ssrc: 0x7a9 /* arbitrary */,
-      track: tapOutlet(tap),
-      counters: this.options.counters,
-      events: { switched: (sourceId) => tap.videoSource(sourceId) },
-    });
-    this.stageVideo.addViewer({ id: TAP_VIEWER_ID, videoSlot: this.tapVideo });
-    const slot = this.tapVideo;
-    // The source throttles requests itself, so the tap may ask as often as it likes.
-    tap.attach?.({ requestKeyframe: () => slot.source?.requestKeyframe(Date.now()) });
+    this.tap = new TapLink(tap, this.stageVideo, this.options.counters);
+    for (const pub of this.publishers.values()) pub.setTap(this.tap.audio);
   }
 
   addCandidate(participantId: string, candidate: string, mid: string): void {
