@@ -9,11 +9,11 @@
 // measured (node-datachannel's binding copies each sent packet into C++ memory either way).
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { Track } from 'node-datachannel';
-import { AudioPublisher } from '../src/media/audio-publisher.js';
-import { DownstreamSlot } from '../src/media/downstream-slot.js';
+import { AudioPublisher } from '../src/media/forwarding/audio-publisher.js';
+import { DownstreamSlot } from '../src/media/forwarding/downstream-slot.js';
 import { createCounters } from '../src/media/counters.js';
 import { createDetector } from '../src/media/speaker/detector.js';
-import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/media/rtp.js';
+import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/wire/rtp.js';
 
 const SUBSCRIBERS = 200;
 const PACKETS = 50_000;
@@ -52,10 +52,9 @@ let forwardedByOurs = 0;
 
 function ours(): void {
   const counters = createCounters();
-  const pub = new AudioPublisher('a', counters, createDetector('ours'));
-  pub.live = true;
+  const pub = new AudioPublisher({ id: 'a', counters, detector: createDetector('ours'), live: true });
   pub.configure(0x1234, 1);
-  for (let i = 0; i < SUBSCRIBERS; i++) pub.attach(new DownstreamSlot(`a${i}`, 1000 + i, sink, 48_000, counters));
+  for (let i = 0; i < SUBSCRIBERS; i++) pub.attach(new DownstreamSlot({ mid: `a${i}`, ssrc: 1000 + i, track: sink, counters }));
   const t0 = Date.now();
   for (let i = 0; i < PACKETS; i++) pub.onMessage(incoming[i]!, t0 + i * 20);
   forwardedByOurs = counters.packetsOut;

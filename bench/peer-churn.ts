@@ -1,5 +1,5 @@
 // Listener churn: what the peers that already left cost every later packet. Opens and closes
-// real server peers (src/media/peer.ts: microphone, two camera layers, stage video, three
+// real server peers (src/media/transport/peer.ts: microphone, two camera layers, stage video, three
 // audio slots) in rounds, and after each round measures one event-loop wake-up: libuv walks
 // every async handle on each wake-up, and node-datachannel holds one per track callback.
 // Each arm runs in its own process, so that one's leftovers cannot weigh on the other:
@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
-import { Peer } from '../src/media/peer.js';
+import { Peer } from '../src/media/transport/peer.js';
 import { createCounters } from '../src/media/counters.js';
 import { parseCommandLine } from '../src/cli/args.js';
 import { IGNORED_PEER_EVENTS } from '../test/helpers/peer-events.js';

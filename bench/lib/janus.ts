@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { waitGathered } from '../../src/bots/ndc-peer.js';
-import { closePeerConnection, keepTrack } from '../../src/media/peer-connection.js';
+import { closePeerConnection, keepTrack } from '../../src/media/transport/peer-connection.js';
 import { ReceiverReports } from '../../src/bots/receiver-reports.js';
 import { AUDIO_LEVEL_URI, OPUS_PT, OpusLikeSender, RtpCounter, VP8_PT, Vp8LikeSender } from './rtp-senders.js';
 

@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { SpaceError } from '../spaces/index.js';
 import { AppError } from '../app/app-error.js';
 import type { ErrorCode } from '../protocol/messages.js';
-import { MediaUnavailableError } from '../media/room-handle.js';
+import { MediaUnavailableError } from '../media/room/room-handle.js';
 
 export class HttpError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // Prometheus metrics. The media plane keeps plain counters on its packet path; they are
 // copied into prom-client at scrape time, so scraping costs nothing per packet.
 import client from 'prom-client';
-import type { MediaPlane, WorkerStatus } from '../media/room-handle.js';
+import type { MediaPlane, WorkerStatus } from '../media/room/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
 import type { MediaCounters } from '../media/counters.js';
 import type { ChatCounters } from '../app/chat.js';

@@ -3,7 +3,7 @@
 // always on WebRTC; listeners get WebRTC while the node has room, unless they asked for Low
 // data mode. Every change is told to the participant with a `tier` message.
 import type { AudienceTier, ServerMessage, TierReason } from '../protocol/messages.js';
-import type { RoomHandle } from '../media/room-handle.js';
+import type { RoomHandle } from '../media/room/room-handle.js';
 import type { Space } from '../spaces/index.js';
 import { isOnStage } from '../spaces/permissions.js';
 import type { AudienceTiers } from './audience-tiers.js';

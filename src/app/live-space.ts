@@ -6,7 +6,7 @@
 // is stored (SpaceCommands); this turns their events into media, seating and broadcasts.
 import type { Logger } from 'pino';
 import { Space, type Person, type SpaceEvent } from '../spaces/index.js';
-import type { RoomHandle } from '../media/room-handle.js';
+import type { RoomHandle } from '../media/room/room-handle.js';
 import { AppError } from './app-error.js';
 import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
@@ -16,7 +16,7 @@ import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { GraceTimers } from './grace-timers.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
-import { normaliseCandidate } from '../media/ice-candidate.js';
+import { normaliseCandidate } from '../media/transport/ice-candidate.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface LiveSpaceHooks {

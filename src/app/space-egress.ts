@@ -6,7 +6,7 @@
 import { removeTree } from '../egress/remove-tree.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { RoomHandle } from '../media/room-handle.js';
+import type { RoomHandle } from '../media/room/room-handle.js';
 import type { EncoderEvent, EncoderRunOptions, EncodingOptions } from '../egress/encoding.js';
 import { HlsStream } from '../egress/hls-stream.js';
 import { renderMasterPlaylist, type Rendition } from '../egress/hls-playlist.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Space, SpaceError } from '../spaces/index.js';
-import type { MediaPlane } from '../media/room-handle.js';
+import type { MediaPlane } from '../media/room/room-handle.js';
 import type { MemberRecord, SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';

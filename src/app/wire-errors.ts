@@ -3,8 +3,8 @@
 // (its details stay in the log).
 import type { ErrorCode } from '../protocol/messages.js';
 import { SpaceError } from '../spaces/index.js';
-import { InvalidSdpError } from '../media/sdp.js';
-import { MediaUnavailableError } from '../media/room-handle.js';
+import { InvalidSdpError } from '../media/transport/sdp.js';
+import { MediaUnavailableError } from '../media/room/room-handle.js';
 import { AppError } from './app-error.js';
 
 export function toWireError(err: unknown): { code: ErrorCode; message: string } {

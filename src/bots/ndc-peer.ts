@@ -6,8 +6,8 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import * as sdpTransform from 'sdp-transform';
 import type { SignallingClient } from '../sdk/signalling.js';
 import { LOW_LAYER_TAG_BIT, SyntheticCamera } from './synthetic-camera.js';
-import { rtpPayloadOffset } from '../media/rtp.js';
-import { closePeerConnection, keepTrack } from '../media/peer-connection.js';
+import { rtpPayloadOffset } from '../wire/rtp.js';
+import { closePeerConnection, keepTrack } from '../media/transport/peer-connection.js';
 import { OpusClipPlayer, Vp8ClipPlayer, type SpeechClip, type Vp8Clip } from './media-clip.js';
 import { ReceiverReports } from './receiver-reports.js';
 import { StageVideoReceiver, type VideoPacketRecord } from './stage-video-receiver.js';

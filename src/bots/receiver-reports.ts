@@ -2,9 +2,9 @@
 // every few seconds (libwebrtc's audio interval is 5 s), each on its own stream's track. The
 // server gets the RTCP load real listeners put on it, and the loss figures they would report.
 import type { Track } from 'node-datachannel';
-import { ReceiveStats } from '../media/receive-stats.js';
-import { rtpSequence, rtpSsrc, rtpTimestamp } from '../media/rtp.js';
-import { emptyReceptionReport, writeReceiverReport, type ReceptionReport } from '../media/rtcp.js';
+import { ReceiveStats } from '../wire/receive-stats.js';
+import { rtpSequence, rtpSsrc, rtpTimestamp } from '../wire/rtp.js';
+import { emptyReceptionReport, writeReceiverReport, type ReceptionReport } from '../wire/rtcp.js';
 
 /** libwebrtc's RTCP interval for audio. */
 export const AUDIO_REPORT_INTERVAL_MS = 5000;

@@ -2,7 +2,7 @@
 // every packet for tests (tag, frame and keyframe starts, picture ID), and answers as a
 // viewer would: a NACK for a packet it lost, receiver reports claiming a lossy link.
 import type { Track } from 'node-datachannel';
-import { rtpPayloadOffset } from '../media/rtp.js';
+import { rtpPayloadOffset } from '../wire/rtp.js';
 
 /** One video packet as the stage-video slot delivered it. */
 export interface VideoPacketRecord {

@@ -1,7 +1,7 @@
 // RFC 7741 VP8 RTP packetizer for bots that publish real, pre-encoded VP8 (see
 // src/bots/media-clip.ts). Every packet carries the extended descriptor with a 15-bit
 // picture ID, as browsers send it: the SFU keeps picture IDs continuous across a change of
-// source (src/media/vp8.ts), which it can only do when they are there.
+// source (src/wire/vp8.ts), which it can only do when they are there.
 
 export const VP8_DESCRIPTOR_BYTES = 4;
 const RTP_HEADER_BYTES = 12;

@@ -3,7 +3,7 @@
 // via opusscript) and summed, 20 ms at a time, on the egress's own clock. Speakers come and
 // go as the voice gate opens and closes, so a speaker's queue refills (40 ms) at each talkspurt.
 import OpusScript from 'opusscript';
-import { rtpPayloadBounds, rtpSequence } from '../media/rtp.js';
+import { rtpPayloadBounds, rtpSequence } from '../wire/rtp.js';
 
 export const SAMPLE_RATE = 48_000;
 /** Samples per mix tick (20 ms). */

@@ -1,7 +1,7 @@
 // How a Space is encoded for HLS, and what an encoder run reports. These cross the IPC
 // channel between the main process and the codec worker, so they are schemas as well as types.
 import { z } from 'zod';
-import type { RoomTap } from '../media/room-tap.js';
+import type { RoomTap } from '../media/room/room-tap.js';
 
 /** How every Space of a node is encoded for HLS. */
 export const encodingOptionsSchema = z.object({

@@ -2,7 +2,7 @@
 // by NACK (the publisher resends), so a missing packet often arrives a few tens of
 // milliseconds late; the encoder waits that long for it instead of dropping to the next
 // keyframe. A gap that stays open longer is given up, and the assembler sees the loss.
-import { rtpSequence } from '../media/rtp.js';
+import { rtpSequence } from '../wire/rtp.js';
 
 /** How long a gap may stay open waiting for a retransmission. */
 const MAX_WAIT_MS = 200;

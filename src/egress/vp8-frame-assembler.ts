@@ -1,8 +1,8 @@
 // Reassembles the stage video's RTP packets into whole VP8 frames for the encoder. A frame
 // missing a packet is dropped, and so is everything after it until the next keyframe: a
 // decoder fed a broken reference only produces garbage until then anyway.
-import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from '../media/rtp.js';
-import { createVp8Descriptor, parseVp8 } from '../media/vp8.js';
+import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from '../wire/rtp.js';
+import { createVp8Descriptor, parseVp8 } from '../wire/vp8.js';
 
 /** Bigger frames are dropped: no sane 1080p VP8 frame is this large. */
 const MAX_FRAME_BYTES = 2 * 1024 * 1024;

@@ -3,12 +3,13 @@
 // (With several media workers, each worker runs one of these; see cluster/.)
 import nodeDataChannel from 'node-datachannel';
 import { pino, type Logger } from 'pino';
-import { MediaRoom, type RoomRelay } from './media-room.js';
+import { MediaRoom } from './room/media-room.js';
+import type { RoomRelay } from './room/room-options.js';
 import { createCounters, type MediaCounters } from './counters.js';
-import type { TransportConfig } from './transport-config.js';
-import type { VoiceActivityConfig } from './voice-activity.js';
-import type { LossSummary } from './room-handle.js';
-import type { H264Transcoder } from './ingest-peer.js';
+import type { TransportConfig } from './transport/transport-config.js';
+import type { VoiceActivityConfig } from './forwarding/voice-activity.js';
+import type { LossSummary } from './room/room-handle.js';
+import type { H264Transcoder } from './transport/ingest-peer.js';
 
 /** How every room of this media plane forwards audio. */
 export interface RoomSettings {

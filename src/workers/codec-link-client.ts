@@ -21,8 +21,8 @@ import {
   TRANSCODE_UNIT,
   type LinkFrame,
 } from './codec-link.js';
-import type { RoomTap } from '../media/room-tap.js';
-import type { H264Transcoder } from '../media/ingest-peer.js';
+import type { RoomTap } from '../media/room/room-tap.js';
+import type { H264Transcoder } from '../media/transport/ingest-peer.js';
 
 const RECONNECT_DELAYS_MS = [50, 100, 250, 500, 1000];
 /** Beyond this much unsent data the codec worker is not keeping up: drop rather than queue. */

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { Supervisor } from './supervisor.js';
 import { codecEventSchema, type CodecCommand, type CodecEvent } from './codec-protocol.js';
 import type { EncoderEvent, EncoderRunOptions } from '../egress/encoding.js';
-import type { WorkerStatus } from '../media/room-handle.js';
+import type { WorkerStatus } from '../media/room/room-handle.js';
 import type { Encoders } from '../app/space-egress.js';
 
 export interface CodecWorkerOptions {

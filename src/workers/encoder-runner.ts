@@ -2,7 +2,7 @@
 // room's tap sends over the link while it runs, forget it when it stops or dies, and report
 // each step. One encoder per room; a second start while one runs or starts is ignored.
 import type { EncoderEvent, EncoderRunOptions, EncoderTap } from '../egress/encoding.js';
-import type { RoomTap } from '../media/room-tap.js';
+import type { RoomTap } from '../media/room/room-tap.js';
 
 export type EncoderFactory = (options: EncoderRunOptions) => Promise<EncoderTap>;
 

@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import { runWorker } from './worker-runtime.js';
 import { CodecLinkClient } from './codec-link-client.js';
 import { MediaServer } from '../media/media-server.js';
-import type { MediaRoom } from '../media/media-room.js';
-import { InvalidSdpError } from '../media/sdp.js';
-import { UnsupportedOfferError } from '../media/client-offer.js';
+import type { MediaRoom } from '../media/room/media-room.js';
+import { InvalidSdpError } from '../media/transport/sdp.js';
+import { UnsupportedOfferError } from '../media/transport/client-offer.js';
 import {
   decodeRelay,
   encodeRelay,

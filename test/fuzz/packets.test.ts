@@ -6,13 +6,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { findHeaderExtension, isRtcp, isValidRtp, readAudioLevel, rtpPayloadBounds, rtpPayloadOffset } from '../../src/media/rtp.js';
-import { emptyReceptionReport, visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, writeSenderReport } from '../../src/media/rtcp.js';
-import { createVp8Descriptor, parseVp8, readPictureId } from '../../src/media/vp8.js';
-import { AudioPublisher } from '../../src/media/audio-publisher.js';
-import { DownstreamSlot } from '../../src/media/downstream-slot.js';
-import { VideoSlot } from '../../src/media/video-slot.js';
-import { StageVideo } from '../../src/media/stage-video.js';
+import { findHeaderExtension, isRtcp, isValidRtp, readAudioLevel, rtpPayloadBounds, rtpPayloadOffset } from '../../src/wire/rtp.js';
+import { emptyReceptionReport, visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, writeSenderReport } from '../../src/wire/rtcp.js';
+import { createVp8Descriptor, parseVp8, readPictureId } from '../../src/wire/vp8.js';
+import { AudioPublisher } from '../../src/media/forwarding/audio-publisher.js';
+import { DownstreamSlot } from '../../src/media/forwarding/downstream-slot.js';
+import { VideoSlot } from '../../src/media/forwarding/video-slot.js';
+import { StageVideo } from '../../src/media/forwarding/stage-video.js';
 import { createCounters } from '../../src/media/counters.js';
 import { createDetector } from '../../src/media/speaker/detector.js';
 import { Vp8Packetizer } from '../../src/codecs/vp8-packetizer.js';
@@ -131,11 +131,16 @@ describe('fuzz: the publisher and viewer paths', () => {
   const detector = createDetector('ours');
 
   it("a stage member's microphone: validate, measure, gate, fan out, whatever arrives", () => {
-    const pub = new AudioPublisher('p', counters, detector, undefined, (p) => {
-      if (p.slots.length === 0) p.attach(new DownstreamSlot('a0', 0x1000, outlet(), 48_000, counters));
+    const pub = new AudioPublisher({
+      id: 'p',
+      counters,
+      detector,
+      live: true,
+      requestLane: (p) => {
+        if (p.slots.length === 0) p.attach(new DownstreamSlot({ mid: 'a0', ssrc: 0x1000, track: outlet(), counters }));
+      },
     });
     pub.configure(SSRC, AUDIO_EXT);
-    pub.live = true;
     let now = 1_000_000;
     const scratch = Buffer.alloc(64);
     fc.assert(
@@ -153,7 +158,7 @@ describe('fuzz: the publisher and viewer paths', () => {
     const sender = { id: 'p', rtcpSsrc: 0x0a0b0c0d, sendToCam: () => undefined };
     stage.configureCamera(sender, { high: 0x55667788, low: 0x55667789 });
     stage.setCamera('p', true);
-    const slot = new VideoSlot('v0', 0x7000, outlet(), counters, { switched: () => undefined });
+    const slot = new VideoSlot({ mid: 'v0', ssrc: 0x7000, track: outlet(), counters, events: { switched: () => undefined } });
     stage.addViewer({ id: 'viewer', videoSlot: slot });
     stage.setActiveSpeaker('p');
     let now = 1_000_000;

@@ -5,9 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readClientOffer, readSdpFragment, UnsupportedOfferError } from '../../src/media/client-offer.js';
-import { inspectAnswer, InvalidSdpError } from '../../src/media/sdp.js';
-import { normaliseCandidate } from '../../src/media/ice-candidate.js';
+import { readClientOffer, readSdpFragment, UnsupportedOfferError } from '../../src/media/transport/client-offer.js';
+import { inspectAnswer, InvalidSdpError } from '../../src/media/transport/sdp.js';
+import { normaliseCandidate } from '../../src/media/transport/ice-candidate.js';
 import { clientMessageSchema, titleText } from '../../src/protocol/messages.js';
 import { parseMediaPlaylist } from '../../src/egress/hls-playlist.js';
 import { parseMasterPlaylist, parseMediaPlaylist as parseClientMediaPlaylist, PlaylistError } from '../../src/load/hls-playlists.js';

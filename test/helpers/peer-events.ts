@@ -1,5 +1,5 @@
 // Events for a server Peer built outside a room (tests, benchmarks): every one ignored.
-import type { PeerEvents } from '../../src/media/peer.js';
+import type { PeerEvents } from '../../src/media/transport/peer.js';
 
 export const IGNORED_PEER_EVENTS: PeerEvents = {
   offer: () => undefined,
@@ -8,7 +8,6 @@ export const IGNORED_PEER_EVENTS: PeerEvents = {
   camMessage: () => undefined,
   camChanged: () => undefined,
   videoSwitched: () => undefined,
-  slotRtcp: () => undefined,
   micChanged: () => undefined,
   connectionState: () => undefined,
 };

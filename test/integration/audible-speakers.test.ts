@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
-import { AUDIBLE_SPEAKERS } from '../../src/media/media-room.js';
+import { AUDIBLE_SPEAKERS } from '../../src/media/room/media-room.js';
 
 const SPEAKERS = 6;
 const LISTENERS = 5;

@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { type Track } from 'node-datachannel';
-import { Peer } from '../../src/media/peer.js';
-import { closePeerConnection, tracksClosing } from '../../src/media/peer-connection.js';
+import { Peer } from '../../src/media/transport/peer.js';
+import { closePeerConnection, tracksClosing } from '../../src/media/transport/peer-connection.js';
 import { createCounters } from '../../src/media/counters.js';
-import type { TransportConfig } from '../../src/media/transport-config.js';
+import type { TransportConfig } from '../../src/media/transport/transport-config.js';
 import { IGNORED_PEER_EVENTS } from '../helpers/peer-events.js';
 
 const transport: TransportConfig = { udpPort: 47000 + Math.floor(Math.random() * 2000), bindAddress: '127.0.0.1', iceServers: [] };

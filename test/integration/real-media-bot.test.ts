@@ -15,8 +15,8 @@ import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
 import { loadSpeechClip, loadVp8Clip, type SpeechClip, type Vp8Clip } from '../../src/bots/media-clip.js';
-import { rtpMarker, rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../src/media/rtp.js';
-import { createVp8Descriptor, parseVp8 } from '../../src/media/vp8.js';
+import { rtpMarker, rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../src/wire/rtp.js';
+import { createVp8Descriptor, parseVp8 } from '../../src/wire/vp8.js';
 import { isVp8Keyframe, writeIvfFileHeader, writeIvfFrameHeader } from '../../src/codecs/ivf.js';
 import type { RunningServer } from '../../src/server.js';
 

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { startTestServer } from '../helpers/server.js';
 import { account } from '../helpers/clients.js';
-import { TAP_VIEWER_ID } from '../../src/media/room-tap.js';
+import { TAP_VIEWER_ID } from '../../src/media/room/room-tap.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 

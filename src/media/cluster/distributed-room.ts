@@ -7,9 +7,9 @@
 // pins, the tap), so that a worker that restarts can be given all of it again; its peers are
 // placed again (on a worker that is up, or as soon as one is) and get a fresh offer.
 import { EventEmitter } from 'node:events';
-import { MediaUnavailableError, type MediaRoomEvents, type RoomHandle } from '../room-handle.js';
-import { InvalidSdpError } from '../sdp.js';
-import { UnsupportedOfferError } from '../client-offer.js';
+import { MediaUnavailableError, type MediaRoomEvents, type RoomHandle } from '../room/room-handle.js';
+import { InvalidSdpError } from '../transport/sdp.js';
+import { UnsupportedOfferError } from '../transport/client-offer.js';
 import type { WorkerCommand, WorkerEvent } from './protocol.js';
 
 /** What a room needs of the pool of media workers (WorkerPool), by worker index. */

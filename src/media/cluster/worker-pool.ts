@@ -7,8 +7,8 @@
 // placed again and re-offered, so their clients reconnect by themselves.
 import type { Logger } from 'pino';
 import { createCounters, type MediaCounters } from '../counters.js';
-import type { LossSummary, MediaPlane, WorkerStatus } from '../room-handle.js';
-import type { TransportConfig } from '../transport-config.js';
+import type { LossSummary, MediaPlane, WorkerStatus } from '../room/room-handle.js';
+import type { TransportConfig } from '../transport/transport-config.js';
 import type { RoomSettings } from '../media-server.js';
 import { mediaEventSchema, type WorkerCommand, type WorkerEvent } from './protocol.js';
 import { DistributedRoom, type RoomWorkers } from './distributed-room.js';

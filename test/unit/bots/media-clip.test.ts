@@ -18,8 +18,8 @@ import {
   type Vp8Clip,
 } from '../../../src/bots/media-clip.js';
 import { writeIvfFileHeader, writeIvfFrameHeader } from '../../../src/codecs/ivf.js';
-import { createVp8Descriptor, parseVp8 } from '../../../src/media/vp8.js';
-import { rtpMarker, rtpTimestamp } from '../../../src/media/rtp.js';
+import { createVp8Descriptor, parseVp8 } from '../../../src/wire/vp8.js';
+import { rtpMarker, rtpTimestamp } from '../../../src/wire/rtp.js';
 import { testPatternIvf } from '../../helpers/media-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'media-clip-test-'));

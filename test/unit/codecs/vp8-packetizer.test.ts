@@ -1,11 +1,11 @@
 // The VP8 packetizer against RFC 7741 and against the SFU's own descriptor parser: what it
-// writes must be what src/media/vp8.ts reads, and the payloads must put the frame back
+// writes must be what src/wire/vp8.ts reads, and the payloads must put the frame back
 // together byte for byte.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VP8_DESCRIPTOR_BYTES, Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
-import { createVp8Descriptor, parseVp8, readPictureId } from '../../../src/media/vp8.js';
-import { isValidRtp, rtpMarker, rtpPayloadOffset, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../../src/media/rtp.js';
+import { createVp8Descriptor, parseVp8, readPictureId } from '../../../src/wire/vp8.js';
+import { isValidRtp, rtpMarker, rtpPayloadOffset, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../../src/wire/rtp.js';
 import { isVp8Keyframe } from '../../../src/codecs/ivf.js';
 
 /** A frame of `size` bytes whose first byte says keyframe or not (RFC 6386 frame tag, bit 0). */

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpusScript from 'opusscript';
 import { AudioMixer, FRAME_SAMPLES, SAMPLE_RATE } from '../../../src/egress/audio-mixer.js';
-import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../../../src/media/rtp.js';
+import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../../../src/wire/rtp.js';
 
 const SILENCE = Buffer.alloc(FRAME_SAMPLES * 2);
 

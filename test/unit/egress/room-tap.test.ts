@@ -1,9 +1,9 @@
-// The room tap's outlet (src/media/room-tap.ts): the stage-video slot sends RTP and RTCP to
+// The room tap's outlet (src/media/room/room-tap.ts): the stage-video slot sends RTP and RTCP to
 // its outlet; a tap takes the RTP and drops the RTCP, and is always open. That no participant
 // can take the tap's viewer id is checked at the entry point: test/integration/tap-viewer-id.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tapOutlet, type RoomTap } from '../../../src/media/room-tap.js';
+import { tapOutlet, type RoomTap } from '../../../src/media/room/room-tap.js';
 
 describe('tapOutlet', () => {
   function tap() {

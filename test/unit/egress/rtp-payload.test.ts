@@ -1,9 +1,9 @@
-// payloadBounds (src/media/rtp.ts): where an RTP packet's payload lies, after the
+// payloadBounds (src/wire/rtp.ts): where an RTP packet's payload lies, after the
 // CSRCs and header extension, before the padding; null for anything malformed.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rtpPayloadBounds as payloadBounds } from '../../../src/media/rtp.js';
-import { prng, randomBuffer } from '../media/buffers.js';
+import { rtpPayloadBounds as payloadBounds } from '../../../src/wire/rtp.js';
+import { prng, randomBuffer } from '../wire/buffers.js';
 
 const header = (b0 = 0x80) => Buffer.from([b0, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
 

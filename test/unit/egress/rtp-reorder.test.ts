@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RtpReorderBuffer } from '../../../src/egress/rtp-reorder.js';
-import { rtpSequence } from '../../../src/media/rtp.js';
+import { rtpSequence } from '../../../src/wire/rtp.js';
 
 const pkt = (seq: number) => {
   const b = Buffer.alloc(20);

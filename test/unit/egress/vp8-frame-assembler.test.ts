@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
 import { Vp8FrameAssembler, type Vp8Frame } from '../../../src/egress/vp8-frame-assembler.js';
-import { rtpSequence } from '../../../src/media/rtp.js';
+import { rtpSequence } from '../../../src/wire/rtp.js';
 
 /** A synthetic VP8 frame: bit 0 of the first byte is the inverse keyframe flag (RFC 6386). */
 function frame(size: number, key: boolean, seed: number): Buffer {

@@ -3,8 +3,8 @@
 // quiet the longest, or waits while everyone talks.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AudibleSpeakers, STILL_TALKING_MS } from '../../../src/media/audible-speakers.js';
-import { prng } from './buffers.js';
+import { AudibleSpeakers, STILL_TALKING_MS } from '../../../src/media/forwarding/audible-speakers.js';
+import { prng } from '../wire/buffers.js';
 
 interface TestVoice {
   name: string;

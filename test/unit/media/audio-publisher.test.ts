@@ -3,12 +3,12 @@
 // the first packet of a talkspurt already reaches the slots it is given.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AudioPublisher } from '../../../src/media/audio-publisher.js';
-import { DownstreamSlot } from '../../../src/media/downstream-slot.js';
-import type { RtpOutlet } from '../../../src/media/track-sender.js';
+import { AudioPublisher } from '../../../src/media/forwarding/audio-publisher.js';
+import { DownstreamSlot } from '../../../src/media/forwarding/downstream-slot.js';
+import type { RtpOutlet } from '../../../src/media/forwarding/track-sender.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { createDetector } from '../../../src/media/speaker/detector.js';
-import { prng } from './buffers.js';
+import { prng } from '../wire/buffers.js';
 
 function outlet(): RtpOutlet & { sent: Buffer[] } {
   const o = { sent: [] as Buffer[], isOpen: () => true, sendMessageBinary: (b: Buffer) => (o.sent.push(Buffer.from(b)), true) };
@@ -29,9 +29,9 @@ function opus(seq: number): Buffer {
 describe('AudioPublisher fan-out', () => {
   it('keeps its slot array and each slot’s index consistent through random attach and detach', () => {
     const counters = createCounters();
-    const pub = new AudioPublisher('p', counters, createDetector('ours'));
-    const other = new AudioPublisher('q', counters, createDetector('ours'));
-    const slots = Array.from({ length: 40 }, (_, i) => new DownstreamSlot(`a${i}`, i + 1, outlet(), 48_000, counters));
+    const pub = new AudioPublisher({ id: 'p', counters, detector: createDetector('ours') });
+    const other = new AudioPublisher({ id: 'q', counters, detector: createDetector('ours') });
+    const slots = Array.from({ length: 40 }, (_, i) => new DownstreamSlot({ mid: `a${i}`, ssrc: i + 1, track: outlet(), counters }));
     const next = prng(7);
     for (let step = 0; step < 5000; step++) {
       const slot = slots[next() % slots.length]!;
@@ -52,14 +52,19 @@ describe('AudioPublisher fan-out', () => {
   it('asks for a place once it talks without one, and forwards that very packet to the slots it gets', () => {
     const counters = createCounters();
     const out = outlet();
-    const slot = new DownstreamSlot('a0', 99, out, 48_000, counters);
+    const slot = new DownstreamSlot({ mid: 'a0', ssrc: 99, track: out, counters });
     const requests: number[] = [];
-    const pub = new AudioPublisher('p', counters, createDetector('ours'), undefined, (p, now) => {
-      requests.push(now);
-      p.audible = true;
-      p.attach(slot);
+    const pub = new AudioPublisher({
+      id: 'p',
+      counters,
+      detector: createDetector('ours'),
+      live: true,
+      requestLane: (p, now) => {
+        requests.push(now);
+        p.becomeAudible();
+        p.attach(slot);
+      },
     });
-    pub.live = true;
     pub.onMessage(opus(1), 1000);
     assert.deepEqual(requests, [1000]);
     assert.equal(pub.lastVoiceAtMs, 1000);
@@ -72,8 +77,7 @@ describe('AudioPublisher fan-out', () => {
   it('keeps asking while it is refused, and forwards nothing meanwhile', () => {
     const counters = createCounters();
     let asked = 0;
-    const pub = new AudioPublisher('p', counters, createDetector('ours'), undefined, () => asked++);
-    pub.live = true;
+    const pub = new AudioPublisher({ id: 'p', counters, detector: createDetector('ours'), live: true, requestLane: () => asked++ });
     for (let i = 0; i < 5; i++) pub.onMessage(opus(i), i * 20);
     assert.equal(asked, 5);
     assert.equal(counters.packetsOut, 0);
@@ -82,8 +86,7 @@ describe('AudioPublisher fan-out', () => {
   it('does not ask while muted: a muted speaker never takes a place', () => {
     const counters = createCounters();
     let asked = 0;
-    const pub = new AudioPublisher('p', counters, createDetector('ours'), undefined, () => asked++);
-    pub.live = false;
+    const pub = new AudioPublisher({ id: 'p', counters, detector: createDetector('ours'), live: false, requestLane: () => asked++ });
     pub.onMessage(opus(1), 0);
     assert.equal(asked, 0);
     assert.equal(pub.lastVoiceAtMs, Number.NEGATIVE_INFINITY);

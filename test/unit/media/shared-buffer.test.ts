@@ -3,13 +3,13 @@
 // yet, or waiting for a keyframe) must not shift what the next subscriber sends.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DownstreamSlot } from '../../../src/media/downstream-slot.js';
-import { VideoSlot, type RtpOutlet } from '../../../src/media/video-slot.js';
-import { VideoPublisher } from '../../../src/media/video-publisher.js';
+import { DownstreamSlot } from '../../../src/media/forwarding/downstream-slot.js';
+import { VideoSlot, type RtpOutlet } from '../../../src/media/forwarding/video-slot.js';
+import { VideoPublisher } from '../../../src/media/forwarding/video-publisher.js';
 import { createCounters } from '../../../src/media/counters.js';
 import { Vp8Packetizer } from '../../../src/codecs/vp8-packetizer.js';
-import { createVp8Descriptor, parseVp8 } from '../../../src/media/vp8.js';
-import { rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../../src/media/rtp.js';
+import { createVp8Descriptor, parseVp8 } from '../../../src/wire/vp8.js';
+import { rtpPayloadOffset, rtpSequence, rtpTimestamp } from '../../../src/wire/rtp.js';
 
 /** An outlet that records what was sent, and can be closed for a while; like node-datachannel, sending on it while closed throws. */
 function outlet(): RtpOutlet & { open: boolean; sent: Buffer[] } {
@@ -41,11 +41,11 @@ describe('subscribers of one shared buffer', () => {
     const counters = createCounters();
     const a = outlet();
     const b = outlet();
-    const slotA = new DownstreamSlot('a0', 1, a, 48_000, counters);
-    const slotB = new DownstreamSlot('a1', 2, b, 48_000, counters);
+    const slotA = new DownstreamSlot({ mid: 'a0', ssrc: 1, track: a, counters });
+    const slotB = new DownstreamSlot({ mid: 'a1', ssrc: 2, track: b, counters });
     const source = { id: 'pub' };
-    slotA.assign(source);
-    slotB.assign(source);
+    slotA.bind(source, 0);
+    slotB.bind(source, 1);
     for (let i = 0; i < 10; i++) {
       a.open = i < 3 || i > 5;
       const buf = rtp(1000 + i, 48_000 + i * 960);
@@ -68,8 +68,8 @@ describe('subscribers of one shared buffer', () => {
     pub.live = true;
     const first = outlet();
     const second = outlet();
-    const slotA = new VideoSlot('v0', 10, first, counters, { switched: () => undefined });
-    const slotB = new VideoSlot('v0', 20, second, counters, { switched: () => undefined });
+    const slotA = new VideoSlot({ mid: 'v0', ssrc: 10, track: first, counters, events: { switched: () => undefined } });
+    const slotB = new VideoSlot({ mid: 'v0', ssrc: 20, track: second, counters, events: { switched: () => undefined } });
     slotA.switchTo(pub, 0);
     slotB.switchTo(pub, 0);
     const packetizer = new Vp8Packetizer({ ssrc: 5555, maxPayload: 200 });

@@ -2,7 +2,7 @@
 // per packet saved), and learns of a close from the send that throws.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrackSender } from '../../../src/media/track-sender.js';
+import { TrackSender } from '../../../src/media/forwarding/track-sender.js';
 
 function track(open: boolean) {
   const t = {

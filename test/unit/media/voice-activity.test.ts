@@ -2,7 +2,7 @@
 // closes after the hangover, fails open without levels, and reports a 0..1 loudness.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_VOICE_ACTIVITY, VoiceActivity } from '../../../src/media/voice-activity.js';
+import { DEFAULT_VOICE_ACTIVITY, VoiceActivity } from '../../../src/media/forwarding/voice-activity.js';
 
 const T0 = 1_000_000;
 const LOUD = 30; // -dBov: well above the default threshold of 55

@@ -1,14 +1,14 @@
 // The camera stream of one person on stage, as it enters the server: validated, measured,
 // cached for retransmission, checked for keyframes, and fanned out to the viewers whose
 // stage-video slot currently shows this person.
-import { isRtcp, isValidRtp, rtpPayloadOffset, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from './rtp.js';
-import { visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
-import { ReceiveStats } from './receive-stats.js';
-import { PacketCache } from './packet-cache.js';
-import { createVp8Descriptor, parseVp8, type Vp8Descriptor } from './vp8.js';
-import type { MediaCounters } from './counters.js';
+import { isRtcp, isValidRtp, rtpPayloadOffset, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../wire/rtp.js';
+import { visitRtcp, writeNack, writePli, writeReceiverReport, writeRemb, type ReceptionReport, type RtcpVisitor } from '../../wire/rtcp.js';
+import { ReceiveStats } from '../../wire/receive-stats.js';
+import { PacketCache } from '../../wire/packet-cache.js';
+import { createVp8Descriptor, parseVp8, type Vp8Descriptor } from '../../wire/vp8.js';
+import type { MediaCounters } from '../counters.js';
 
-import { VP8_PT } from './payload-types.js';
+import { VP8_PT } from '../../wire/payload-types.js';
 export { VP8_PT };
 /** No more than one keyframe request to a publisher in this interval: keyframes are big. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 300;

@@ -7,13 +7,13 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
 import { AUDIO_LEVEL_URI } from './sdp.js';
-import { isRtcp, writeRtpPayloadType } from './rtp.js';
-import { OPUS_PT, VP8_PT } from './payload-types.js';
+import { isRtcp, writeRtpPayloadType } from '../../wire/rtp.js';
+import { OPUS_PT, VP8_PT } from '../../wire/payload-types.js';
 import { nextSsrc, type Layer } from './peer.js';
-import { visitRtcp, writePli } from './rtcp.js';
-import { H264Depacketizer } from '../codecs/h264-depacketizer.js';
-import { Vp8Packetizer } from '../codecs/vp8-packetizer.js';
-import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from './rtp.js';
+import { visitRtcp, writePli } from '../../wire/rtcp.js';
+import { H264Depacketizer } from '../../codecs/h264-depacketizer.js';
+import { Vp8Packetizer } from '../../codecs/vp8-packetizer.js';
+import { rtpMarker, rtpPayloadBounds, rtpSequence, rtpTimestamp } from '../../wire/rtp.js';
 
 /**
  * Decodes H.264 access units and calls back with VP8 frames (ffmpeg, injected by the composition

@@ -5,11 +5,11 @@
 // Each camera comes in two layers (full size, and scaled down). A viewer gets the high
 // layer unless its loss-based estimate says it cannot take it; changing layer is a switch
 // like any other, made on the next keyframe of the new layer.
-import type { Layer } from './peer.js';
+import type { Layer } from '../transport/peer.js';
 import { VideoPublisher } from './video-publisher.js';
 import type { VideoSlot } from './video-slot.js';
-import type { MediaCounters } from './counters.js';
-import type { ReceptionReport } from './rtcp.js';
+import type { MediaCounters } from '../counters.js';
+import type { ReceptionReport } from '../../wire/rtcp.js';
 
 /** Below this estimate a viewer moves to the low layer; above the second one it moves back. */
 const LOW_LAYER_BELOW_BPS = 500_000;

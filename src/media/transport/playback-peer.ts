@@ -6,15 +6,14 @@
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
-import { DownstreamSlot } from './downstream-slot.js';
-import { VideoSlot } from './video-slot.js';
+import { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import { VideoSlot } from '../forwarding/video-slot.js';
 import { nextSsrc } from './peer.js';
-import type { MediaCounters } from './counters.js';
+import type { MediaCounters } from '../counters.js';
 import type { TransportConfig } from './transport-config.js';
 
 export interface PlaybackPeerEvents {
   videoSwitched(sourceId: string | null): void;
-  slotRtcp(slot: DownstreamSlot, buf: Buffer): void;
   connectionState(state: string): void;
 }
 
@@ -50,20 +49,27 @@ export class PlaybackPeer {
         media.addOpusCodec(s.payloadType, s.fmtp || undefined);
         media.addSSRC(ssrc, `spaces-${id}`, 'space', `audio-${s.mid}`);
         const track = this.keep(this.pc.addTrack(media), s.mid);
-        const slot = new DownstreamSlot(s.mid, ssrc, track, 48_000, counters, s.payloadType);
-        track.onMessage((buf) => events.slotRtcp(slot, buf));
+        const slot = new DownstreamSlot({ mid: s.mid, ssrc, track, counters, payloadType: s.payloadType });
+        track.onMessage((buf) => slot.onRtcp(buf));
         this.slots.push(slot);
       } else if (!video) {
         const media = new nodeDataChannel.Video(s.mid, 'SendOnly');
         media.addVP8Codec(s.payloadType);
         media.addSSRC(ssrc, `spaces-${id}`, 'space', 'stage-video');
         const track = this.keep(this.pc.addTrack(media), s.mid);
-        const slot: VideoSlot = new VideoSlot(s.mid, ssrc, track, counters, { switched: (sourceId) => events.videoSwitched(sourceId) }, s.payloadType);
+        const slot: VideoSlot = new VideoSlot({
+          mid: s.mid,
+          ssrc,
+          track,
+          counters,
+          events: { switched: (sourceId) => events.videoSwitched(sourceId) },
+          payloadType: s.payloadType,
+        });
         track.onMessage((buf) => slot.onRtcp(buf, Date.now()));
         video = slot;
       }
     }
-    this.videoSlot = video ?? new VideoSlot('none', nextSsrc(), NO_VIDEO, counters, { switched: () => undefined });
+    this.videoSlot = video ?? new VideoSlot({ mid: 'none', ssrc: nextSsrc(), track: NO_VIDEO, counters, events: { switched: () => undefined } });
   }
 
   /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
@@ -100,7 +106,7 @@ export class PlaybackPeer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const slot of this.slots) slot.assign(null);
+    for (const slot of this.slots) slot.release();
     this.videoSlot.switchTo(null, Date.now());
     closePeerConnection(this.pc, this.tracks);
   }

@@ -2,8 +2,8 @@
 // jitter and the LSR/DLSR echo, checked against values worked out by hand.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReceiveStats } from '../../../src/media/receive-stats.js';
-import { emptyReceptionReport, type ReceptionReport } from '../../../src/media/rtcp.js';
+import { ReceiveStats } from '../../../src/wire/receive-stats.js';
+import { emptyReceptionReport, type ReceptionReport } from '../../../src/wire/rtcp.js';
 
 const CLOCK = 48_000;
 const FRAME_MS = 20;

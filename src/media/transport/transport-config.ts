@@ -1,5 +1,5 @@
 // Where the media plane listens and what it tells clients about reaching it.
-import type { IceServerConfig } from '../protocol/messages.js';
+import type { IceServerConfig } from '../../protocol/messages.js';
 
 export interface TransportConfig {
   /** The single UDP port that every peer shares (ICE UDP mux). */

@@ -1,7 +1,7 @@
 // Who is talking, and how loud, for the speaking indicators: sampled from the publishers'
 // voice gates every tick. While anyone talks every tick is reported (the rings follow the
 // level); when the set of talkers empties, that is reported once.
-import type { AudioPublisher } from './audio-publisher.js';
+import type { AudioPublisher } from '../forwarding/audio-publisher.js';
 import type { SpeakingLevel } from './room-handle.js';
 
 export class SpeakingLevels {

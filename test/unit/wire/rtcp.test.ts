@@ -16,7 +16,7 @@ import {
   writeSenderReport,
   type ReceptionReport,
   type RtcpVisitor,
-} from '../../../src/media/rtcp.js';
+} from '../../../src/wire/rtcp.js';
 import { guarded, prng, randomBuffer } from './buffers.js';
 
 type Event =

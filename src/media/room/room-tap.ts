@@ -2,8 +2,8 @@
 // each talking speaker's Opus packets separately (so it can mix them), and the stage video
 // as one continuous stream that follows the active speaker. The HLS egress and recordings
 // are built on it; the SFU knows nothing more about them.
-import type { RtpOutlet } from './track-sender.js';
-import { isRtcp } from './rtp.js';
+import type { RtpOutlet } from '../forwarding/track-sender.js';
+import { isRtcp } from '../../wire/rtp.js';
 
 /** The stage viewer id a tap's video slot is registered under; never a participant id (those have no '#'). */
 export const TAP_VIEWER_ID = '#tap';

@@ -18,7 +18,7 @@ import {
   writeRtpSequence,
   writeRtpSsrc,
   writeRtpTimestamp,
-} from '../../../src/media/rtp.js';
+} from '../../../src/wire/rtp.js';
 import { guarded, prng, randomBuffer } from './buffers.js';
 
 interface RtpSpec {

@@ -1,7 +1,7 @@
 // What the application layer needs from the media side of one Space, whether the room lives
 // in this process (MediaRoom) or is spread over media workers (DistributedRoom).
 import type { EventEmitter } from 'node:events';
-import type { MediaCounters } from './counters.js';
+import type { MediaCounters } from '../counters.js';
 
 export interface SpeakingLevel {
   id: string;

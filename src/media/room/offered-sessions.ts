@@ -3,16 +3,15 @@
 // a viewer whose m-lines its own offer fixed, so its audio slots carry the active speaker
 // first. The room keeps the publishers, the stage video and the packet paths; this keeps the
 // sessions and maps them onto those.
-import { IngestPeer, type H264Transcoder } from './ingest-peer.js';
-import { PlaybackPeer } from './playback-peer.js';
-import type { AudioPublisher } from './audio-publisher.js';
-import type { AudibleSpeakers } from './audible-speakers.js';
-import type { DownstreamSlot } from './downstream-slot.js';
-import type { StageVideo } from './stage-video.js';
-import type { MediaCounters } from './counters.js';
-import type { TransportConfig } from './transport-config.js';
-import type { ReceptionReport, RtcpVisitor } from './rtcp.js';
-import type { Layer } from './peer.js';
+import { IngestPeer, type H264Transcoder } from '../transport/ingest-peer.js';
+import { PlaybackPeer } from '../transport/playback-peer.js';
+import type { AudioPublisher } from '../forwarding/audio-publisher.js';
+import type { AudibleSpeakers } from '../forwarding/audible-speakers.js';
+import type { StageVideo } from '../forwarding/stage-video.js';
+import type { MediaCounters } from '../counters.js';
+import type { TransportConfig } from '../transport/transport-config.js';
+import type { ReceptionReport } from '../../wire/rtcp.js';
+import type { Layer } from '../transport/peer.js';
 import type { Logger } from 'pino';
 
 /** What the sessions need from their room. */
@@ -27,7 +26,6 @@ export interface SessionHost {
   onMic(participantId: string, buf: Buffer): void;
   onMicChanged(participantId: string, facts: { sending: boolean; ssrc: number | null; audioLevelExtId: number }): void;
   onCam(participantId: string, layer: Layer, buf: Buffer): void;
-  onSlotRtcp(visitors: Map<DownstreamSlot, RtcpVisitor>, slot: DownstreamSlot, buf: Buffer): void;
   connectionState(participantId: string, state: string): void;
   log: Logger;
 }
@@ -70,9 +68,7 @@ export class OfferedSessions {
 
   async acceptPlayback(participantId: string, offer: string): Promise<string> {
     const room = this.room;
-    const visitors = new Map<DownstreamSlot, RtcpVisitor>();
     const { peer, answer } = await PlaybackPeer.accept(participantId, offer, room.transport, room.counters, {
-      slotRtcp: (slot, buf) => room.onSlotRtcp(visitors, slot, buf),
       videoSwitched: () => undefined,
       connectionState: (state) => room.connectionState(participantId, state),
     });

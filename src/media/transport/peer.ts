@@ -4,12 +4,12 @@
 // answer is awaited, further changes just mark the peer for one more round.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import type { Logger } from 'pino';
-import { DownstreamSlot } from './downstream-slot.js';
-import { VideoSlot } from './video-slot.js';
-import { OPUS_PT, VP8_PT } from './payload-types.js';
+import { DownstreamSlot } from '../forwarding/downstream-slot.js';
+import { VideoSlot } from '../forwarding/video-slot.js';
+import { OPUS_PT, VP8_PT } from '../../wire/payload-types.js';
 import { announceAddress, inspectAnswer, InvalidSdpError, type AnswerFacts } from './sdp.js';
 import { closePeerConnection, describeLocal, keepTrack, openPeerConnection, reachableCandidate, reachableOnly } from './peer-connection.js';
-import type { MediaCounters } from './counters.js';
+import type { MediaCounters } from '../counters.js';
 import type { TransportConfig } from './transport-config.js';
 
 export const MIC_MID = 'mic';
@@ -18,7 +18,6 @@ export const CAM_MID = 'cam';
 export const CAM_LOW_MID = 'caml';
 export type Layer = 'high' | 'low';
 export const VIDEO_SLOT_MID = 'v0';
-export { OPUS_PT } from './payload-types.js';
 export const AUDIO_LEVEL_EXT_ID = 1;
 const OPUS_FMTP = 'minptime=10;useinbandfec=1';
 
@@ -35,8 +34,6 @@ export interface PeerEvents {
   camChanged(ssrcs: Record<Layer, number | null>): void;
   /** The stage-video slot now shows `sourceId` (after its first keyframe) or nothing. */
   videoSwitched(sourceId: string | null): void;
-  /** RTCP from the client about a slot (receiver reports). */
-  slotRtcp(slot: DownstreamSlot, buf: Buffer): void;
   /** The answer changed what the client sends on the mic m-line. */
   micChanged(facts: { sending: boolean; ssrc: number | null; audioLevelExtId: number }): void;
   connectionState(state: string): void;
@@ -102,7 +99,13 @@ export class Peer {
     slotMedia.addVP8Codec(VP8_PT);
     slotMedia.addSSRC(videoSsrc, `spaces-${id}`, 'stage-video', 'stage-video');
     const slotTrack = keepTrack(this.tracks, this.pc.addTrack(slotMedia));
-    this.videoSlot = new VideoSlot(VIDEO_SLOT_MID, videoSsrc, slotTrack, counters, { switched: (sourceId) => events.videoSwitched(sourceId) });
+    this.videoSlot = new VideoSlot({
+      mid: VIDEO_SLOT_MID,
+      ssrc: videoSsrc,
+      track: slotTrack,
+      counters,
+      events: { switched: (sourceId) => events.videoSwitched(sourceId) },
+    });
     slotTrack.onMessage((buf) => this.videoSlot.onRtcp(buf, Date.now()));
     for (let i = 0; i < audioSlots; i++) this.addAudioSlot();
   }
@@ -127,8 +130,9 @@ export class Peer {
     media.addOpusCodec(OPUS_PT, OPUS_FMTP);
     media.addSSRC(ssrc, `spaces-${this.id}`, `slot-${mid}`, `slot-${mid}`);
     const track = keepTrack(this.tracks, this.pc.addTrack(media));
-    const slot = new DownstreamSlot(mid, ssrc, track, 48_000, this.counters);
-    track.onMessage((buf) => this.events.slotRtcp(slot, buf));
+    const slot = new DownstreamSlot({ mid, ssrc, track, counters: this.counters });
+    // RTCP from the client about this slot (receiver reports).
+    track.onMessage((buf) => slot.onRtcp(buf));
     this.slots.push(slot);
   }
 
@@ -221,7 +225,7 @@ export class Peer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const slot of this.slots) slot.assign(null);
+    for (const slot of this.slots) slot.release();
     this.videoSlot.switchTo(null, Date.now());
     closePeerConnection(this.pc, this.tracks);
   }

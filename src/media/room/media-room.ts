@@ -3,23 +3,19 @@
 // ids; roles, accounts and permissions live in the Spaces domain above it.
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
-import { Peer, type Layer } from './peer.js';
-import { AudioPublisher } from './audio-publisher.js';
-import { AudibleSpeakers } from './audible-speakers.js';
-import { emptyReceptionReport, visitRtcp, type ReceptionReport, type RtcpVisitor } from './rtcp.js';
-import type { DownstreamSlot } from './downstream-slot.js';
-import type { MediaCounters } from './counters.js';
-import type { TransportConfig } from './transport-config.js';
-import type { VoiceActivityConfig } from './voice-activity.js';
-import { InvalidSdpError } from './sdp.js';
-import { StageVideo } from './stage-video.js';
-import { createDetector, type SpeakerDetector } from './speaker/detector.js';
-import { TAP_VIEWER_ID, tapOutlet, type RoomTap } from './room-tap.js';
-import type { H264Transcoder } from './ingest-peer.js';
+import { Peer, type Layer } from '../transport/peer.js';
+import { AudioPublisher } from '../forwarding/audio-publisher.js';
+import { AudibleSpeakers } from '../forwarding/audible-speakers.js';
+import { emptyReceptionReport, type ReceptionReport } from '../../wire/rtcp.js';
+import { InvalidSdpError } from '../transport/sdp.js';
+import { StageVideo } from '../forwarding/stage-video.js';
+import { createDetector, type SpeakerDetector } from '../speaker/detector.js';
+import type { RoomTap } from './room-tap.js';
+import { TapLink } from './tap-link.js';
 import { OfferedSessions } from './offered-sessions.js';
 import type { MediaRoomEvents } from './room-handle.js';
 import { SpeakingLevels } from './speaking-levels.js';
-import { VideoSlot } from './video-slot.js';
+import type { MediaRoomOptions } from './room-options.js';
 
 /** How many people on stage every subscriber hears at once: the most recent talkers (Jitsi's N = 3). */
 export const AUDIBLE_SPEAKERS = 3;
@@ -27,30 +23,6 @@ const SPEAKING_INTERVAL_MS = 150;
 const RTCP_INTERVAL_MS = 1000;
 /** How often the dominant-speaker detector re-decides. */
 const DECIDE_INTERVAL_MS = 50;
-
-/**
- * When a Space's peers are spread over several media workers, each worker relays what its
- * own publishers send to the others, which treat it as if it came from a local peer.
- */
-export interface RoomRelay {
-  audio(participantId: string, audioLevelExtId: number, buf: Buffer): void;
-  video(participantId: string, layer: Layer, buf: Buffer): void;
-  /** A viewer on this worker needs a keyframe from a camera published on another worker. */
-  keyframeRequest(participantId: string, layer: Layer): void;
-}
-
-export interface MediaRoomOptions {
-  transport: TransportConfig;
-  counters: MediaCounters;
-  voice?: VoiceActivityConfig;
-  relay?: RoomRelay;
-  /** Turns an H.264 WHIP camera into VP8; without it, WHIP publishers must send VP8. */
-  h264?: H264Transcoder;
-  /** Audio slots per subscriber; AUDIBLE_SPEAKERS unless a test needs another number. */
-  audibleSpeakers?: number;
-  /** Lifecycle events and errors of the room and its peers (never per packet); silent without one. */
-  log?: Logger;
-}
 
 const SILENT = pino({ level: 'silent' });
 
@@ -67,8 +39,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly detector: SpeakerDetector;
   private readonly stageVideo: StageVideo;
   private readonly speakingLevels = new SpeakingLevels();
-  private tap: RoomTap | null = null;
-  private tapVideo: VideoSlot | null = null;
+  private tap: TapLink | null = null;
   private closed = false;
   private readonly log: Logger;
   private readonly scratch = Buffer.alloc(64);
@@ -100,7 +71,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       onMic: (id, buf) => this.onMic(id, buf),
       onMicChanged: (id, facts) => this.onMicChanged(id, facts),
       onCam: (id, layer, buf) => this.onCam(id, layer, buf),
-      onSlotRtcp: (visitors, slot, buf) => this.onSlotRtcp(visitors, slot, buf),
       connectionState: (id, state) => this.emit('connectionState', id, state),
       log: this.log,
     });
@@ -118,7 +88,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   connect(participantId: string): void {
     this.disconnect(participantId);
     const publisher = this.publishers.get(participantId);
-    const slotForRtcp = new Map<DownstreamSlot, RtcpVisitor>();
     const peer = new Peer(
       participantId,
       this.options.transport,
@@ -128,7 +97,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         candidates: (list, mid) => this.emit('candidates', participantId, list, mid),
         // While a WHIP publisher carries this person's microphone and camera, their browser's are ignored.
         micMessage: (buf) => this.sessions.ingesting(participantId) || this.onMic(participantId, buf),
-        slotRtcp: (slot, buf) => this.onSlotRtcp(slotForRtcp, slot, buf),
         micChanged: (facts) => this.sessions.ingesting(participantId) || this.onMicChanged(participantId, facts),
         connectionState: (state) => {
           this.log.debug({ peer: participantId, state }, 'peer connection state');
@@ -191,16 +159,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.stageVideo.onCameraPacket(participantId, layer, buf, Date.now());
   }
 
-  private onSlotRtcp(visitors: Map<DownstreamSlot, RtcpVisitor>, slot: DownstreamSlot, buf: Buffer): void {
-    this.options.counters.rtcpIn++;
-    let visitor = visitors.get(slot);
-    if (!visitor) {
-      visitor = { reportBlock: (ssrc, fraction) => (ssrc === slot.ssrc ? (slot.lastFractionLost = fraction / 256) : undefined) };
-      visitors.set(slot, visitor);
-    }
-    visitRtcp(buf, visitor);
-  }
-
   /** Tears down the participant's PeerConnection but keeps their publisher role. */
   disconnect(participantId: string): void {
     const peer = this.peers.get(participantId);
@@ -238,9 +196,15 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (onStage && !existing) {
       // Subscribers get its audio once it talks and becomes one of the audible speakers:
       // joining the stage changes nothing in their PeerConnections.
-      const pub = new AudioPublisher(participantId, this.options.counters, this.detector, this.options.voice, (p, now) => this.admitSpeaker(p, now));
-      pub.live = !muted;
-      if (this.tap) pub.tap = this.tap.audio.bind(this.tap);
+      const pub = new AudioPublisher({
+        id: participantId,
+        counters: this.options.counters,
+        detector: this.detector,
+        ...(this.options.voice ? { voice: this.options.voice } : {}),
+        requestLane: (p, now) => this.admitSpeaker(p, now),
+        live: !muted,
+        tap: this.tap?.audio ?? null,
+      });
       this.publishers.set(participantId, pub);
       const peer = this.peers.get(participantId);
       // The publisher's own peer must offer a fresh round so its client starts sending.
@@ -249,14 +213,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     } else if (!onStage && existing) {
       this.audible.remove(existing);
       existing.leaveAudible();
-      existing.voice.reset();
+      existing.setLive(false);
       this.publishers.delete(participantId);
       this.sessions.fillPlayers();
       this.detector.removeSpeaker(participantId);
       this.stageVideo.setCamera(participantId, false);
       this.peers.get(participantId)?.negotiate();
     } else if (existing) {
-      existing.live = !muted;
+      existing.setLive(!muted);
     }
   }
 
@@ -269,7 +233,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const admission = this.audible.admit(pub, nowMs);
     if (!admission.admitted) return;
     admission.evicted?.leaveAudible();
-    pub.audible = true;
+    pub.becomeAudible();
     for (const [id, peer] of this.peers) {
       if (id === pub.id) continue;
       const slot = peer.freeSlot();
@@ -281,8 +245,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   setMuted(participantId: string, muted: boolean): void {
     const pub = this.publishers.get(participantId);
     if (!pub) return;
-    pub.live = !muted;
-    if (muted) pub.voice.reset();
+    pub.setLive(!muted);
   }
 
   /** The client wants a new offer (e.g. it attached its microphone). */
@@ -304,7 +267,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   injectAudio(participantId: string, audioLevelExtId: number, buf: Buffer): void {
     const pub = this.publishers.get(participantId);
     if (!pub || this.hostsPublisher(participantId)) return;
-    pub.audioLevelExtId = audioLevelExtId;
+    pub.setAudioLevelExtId(audioLevelExtId);
     pub.onMessage(buf, Date.now());
   }
 
@@ -331,23 +294,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
    */
   setTap(tap: RoomTap | null): void {
     if (this.tap) {
-      this.stageVideo.removeViewer(TAP_VIEWER_ID);
-      for (const pub of this.publishers.values()) pub.tap = null;
+      this.tap.disconnect();
+      for (const pub of this.publishers.values()) pub.setTap(null);
       this.tap = null;
-      this.tapVideo = null;
     }
     if (!tap || this.closed) return;
-    this.tap = tap;
-    const audio = tap.audio.bind(tap);
-    for (const pub of this.publishers.values()) pub.tap = audio;
-    // Any SSRC will do: the tap's stream never reaches a PeerConnection.
-    this.tapVideo = new VideoSlot('tap', 0x7a9 /* arbitrary */, tapOutlet(tap), this.options.counters, {
-      switched: (sourceId) => tap.videoSource(sourceId),
-    });
-    this.stageVideo.addViewer({ id: TAP_VIEWER_ID, videoSlot: this.tapVideo });
-    const slot = this.tapVideo;
-    // The source throttles requests itself, so the tap may ask as often as it likes.
-    tap.attach?.({ requestKeyframe: () => slot.source?.requestKeyframe(Date.now()) });
+    this.tap = new TapLink(tap, this.stageVideo, this.options.counters);
+    for (const pub of this.publishers.values()) pub.setTap(this.tap.audio);
   }
 
   addCandidate(participantId: string, candidate: string, mid: string): void {
