@@ -12,7 +12,7 @@ import { toWireError } from '../app/wire-errors.js';
 import type { TokenService } from '../auth/tokens.js';
 import { GuestIdentities } from '../auth/guests.js';
 import type { Person } from '../spaces/index.js';
-import { TokenBucket } from './rate-limiter.js';
+import { TokenBucket } from '../app/token-bucket.js';
 import type { IceServerConfig } from '../protocol/messages.js';
 import type { ChatService, SpaceChat } from '../app/chat.js';
 

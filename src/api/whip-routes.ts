@@ -15,7 +15,7 @@ import { InvalidSdpError } from '../media/sdp.js';
 import { readSdpFragment, UnsupportedOfferError } from '../media/client-offer.js';
 import { authenticate } from './auth-routes.js';
 import { HttpError, parseBody } from './http-errors.js';
-import { TokenBucket } from './rate-limiter.js';
+import { KeyedTokenBuckets } from '../app/token-bucket.js';
 
 const SDP = 'application/sdp';
 const SDP_FRAG = 'application/trickle-ice-sdpfrag';
@@ -87,13 +87,8 @@ export function registerWhipRoutes(
   app.addContentTypeParser([SDP, SDP_FRAG], { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 
   // Each new session costs a PeerConnection: a client (by address) may open a few per second.
-  const buckets = new Map<string, TokenBucket>();
-  const admit = (ip: string): boolean => {
-    if (buckets.size > 10_000) buckets.clear();
-    let b = buckets.get(ip);
-    if (!b) buckets.set(ip, (b = new TokenBucket(SESSIONS_PER_SECOND, SESSION_BURST)));
-    return b.take();
-  };
+  const buckets = new KeyedTokenBuckets(SESSIONS_PER_SECOND, SESSION_BURST, 10_000);
+  const admit = (ip: string): boolean => buckets.take(ip);
 
   // The content type is checked before any body parser runs (a JSON body must not become a 400).
   app.addHook('onRequest', async (req, reply) => {

@@ -11,7 +11,8 @@ import { COMMENT_HISTORY_LIMIT, REACTION_EMOJI, type CommentPage, type CommentVi
 import type { SpaceEvent } from '../spaces/index.js';
 import type { CommentCursor, CommentRecord, CommentStore } from '../store/comment-store.js';
 import { AppError } from './app-error.js';
-import { CommentLimiter, PersonBuckets } from './chat-limits.js';
+import { CommentLimiter } from './chat-limits.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
 import type { LiveSpace } from './live-space.js';
 
 export interface ChatOptions {
@@ -105,7 +106,7 @@ export class SpaceChat {
   /** The chain of this Space's writes; never rejects (each step reports its own failure). */
   private tail: Promise<void> = Promise.resolve();
   private readonly comments: CommentLimiter;
-  private readonly reactionBuckets: PersonBuckets;
+  private readonly reactionBuckets: KeyedTokenBuckets;
   private readonly pendingReactions = new Map<ReactionEmoji, number>();
   /** Deletions waiting for their storage, so that the ack says the comment is really gone. */
   private readonly removals = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
@@ -125,7 +126,7 @@ export class SpaceChat {
       burst: options.commentBurst,
       duplicateWindowMs: options.duplicateWindowMs,
     });
-    this.reactionBuckets = new PersonBuckets(options.reactionRate, options.reactionBurst);
+    this.reactionBuckets = new KeyedTokenBuckets(options.reactionRate, options.reactionBurst);
     live.onEvents((events) => this.onEvents(events));
   }
 

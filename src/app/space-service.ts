@@ -12,7 +12,7 @@ import { AudienceTiers } from './audience-tiers.js';
 import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.js';
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
-import { PersonBuckets } from './chat-limits.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
@@ -42,7 +42,7 @@ export interface AccountLimits {
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
   /** Spaces each account created in the last hour, as a token bucket. */
-  private readonly creations: PersonBuckets;
+  private readonly creations: KeyedTokenBuckets;
   /** Writes of live Spaces' changes that failed (each undone, or retried until stored). */
   storeFailures = 0;
   private readonly egresses = new Map<string, SpaceEgress>();
@@ -57,7 +57,7 @@ export class SpaceService {
     private readonly limits: AccountLimits,
   ) {
     this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
-    this.creations = new PersonBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
+    this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
 
   /** Live Spaces this account hosts on this node (and, of those, the ones recording). */
