@@ -21,7 +21,7 @@ import { CodecWorker } from './workers/codec-worker.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
-import { installErrorHandler } from './api/http-errors.js';
+import { installErrorHandler, sendError } from './api/http-errors.js';
 import { handleSocket } from './api/signalling.js';
 import { SocketGuard } from './api/socket-guard.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
@@ -160,7 +160,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       // Refused before the upgrade: sockets cost memory whether or not they ever join.
       preValidation: async (req, reply) => {
         if (!sockets.admits(clientAddress(req.ip))) {
-          return reply.code(429).header('retry-after', '10').send({ code: 'rate_limited', message: 'too many connections from your address' });
+          return sendError(reply, 'rate_limited', 'too many connections from your address', { 'retry-after': '10' });
         }
       },
     },
@@ -187,7 +187,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   app.setNotFoundHandler((req, reply) => {
     const spaRoute = !/^\/(api|hls|recordings|whip|whep)\//.test(req.url);
     if (req.method === 'GET' && spaRoute && hasWeb) return reply.sendFile('index.html');
-    return reply.code(404).send({ code: 'not_found', message: 'no such route' });
+    return sendError(reply, 'not_found', 'no such route');
   });
 
   await app.listen({ host: config.host, port: config.port });

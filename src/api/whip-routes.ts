@@ -14,7 +14,7 @@ import type { IceServerConfig } from '../protocol/messages.js';
 import { InvalidSdpError } from '../media/sdp.js';
 import { readSdpFragment, UnsupportedOfferError } from '../media/client-offer.js';
 import { authenticate } from './auth-routes.js';
-import { HttpError, parseBody } from './http-errors.js';
+import { HttpError, parseBody, sendError } from './http-errors.js';
 import { KeyedTokenBuckets } from '../app/token-bucket.js';
 
 const SDP = 'application/sdp';
@@ -59,14 +59,9 @@ function iceLinks(servers: IceServerConfig[]): string[] {
   return links;
 }
 
-function fail(reply: FastifyReply, status: number, code: string, message: string, headers: Record<string, string> = {}): FastifyReply {
-  for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
-  return reply.code(status).send({ code, message });
-}
-
 function mediaError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof InvalidSdpError) return fail(reply, 400, 'invalid_sdp', err.message);
-  if (err instanceof UnsupportedOfferError) return fail(reply, 406, 'unsupported_media', err.message);
+  if (err instanceof InvalidSdpError) return sendError(reply, 'invalid_sdp', err.message);
+  if (err instanceof UnsupportedOfferError) return sendError(reply, 'unsupported_media', err.message);
   throw err; // domain and app errors are mapped by the shared error handler
 }
 
@@ -93,10 +88,10 @@ export function registerWhipRoutes(
   // The content type is checked before any body parser runs (a JSON body must not become a 400).
   app.addHook('onRequest', async (req, reply) => {
     if (!/^\/(whip|whep)\//.test(req.url) || (req.method !== 'POST' && req.method !== 'PATCH')) return;
-    if (req.method === 'POST' && !admit(req.ip)) return fail(reply, 429, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
+    if (req.method === 'POST' && !admit(req.ip)) return sendError(reply, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
     const want = req.method === 'POST' ? SDP : SDP_FRAG;
     if (req.headers['content-type']?.split(';')[0]?.trim() !== want) {
-      return fail(reply, 415, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
+      return sendError(reply, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
     }
   });
 
@@ -120,7 +115,7 @@ export function registerWhipRoutes(
 
   function answer(reply: FastifyReply, kind: 'whip' | 'whep', session: Omit<Session, 'etag'>, sdp: string): FastifyReply {
     if (sessions.size >= MAX_SESSIONS) sweep();
-    if (sessions.size >= MAX_SESSIONS) throw new HttpError(503, 'busy', 'too many sessions');
+    if (sessions.size >= MAX_SESSIONS) throw new HttpError('busy', 'too many sessions');
     const id = randomBytes(12).toString('base64url');
     const etag = `"${randomBytes(6).toString('hex')}"`;
     sessions.set(id, { ...session, etag });
@@ -132,7 +127,7 @@ export function registerWhipRoutes(
   app.post<{ Params: { space: string } }>('/whip/:space', async (req, reply) => {
     const key = bearer(req);
     const publisher = key && SPACE_ID.test(req.params.space) ? await keys.resolve(req.params.space, key) : undefined;
-    if (!publisher) return fail(reply, 401, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
+    if (!publisher) return sendError(reply, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
     const live = await spaces.forJoin(publisher.spaceId);
     try {
       const sdp = await live.startIngest({ userId: publisher.userId, handle: publisher.handle, guest: false }, String(req.body ?? ''));
@@ -143,7 +138,7 @@ export function registerWhipRoutes(
   });
 
   app.post<{ Params: { space: string } }>('/whep/:space', async (req, reply) => {
-    if (!SPACE_ID.test(req.params.space)) return fail(reply, 404, 'space_not_found', 'no such Space');
+    if (!SPACE_ID.test(req.params.space)) return sendError(reply, 'space_not_found', 'no such Space');
     const live = await spaces.forJoin(req.params.space);
     const viewerId = `whep_${randomBytes(9).toString('base64url')}`;
     try {
@@ -157,11 +152,11 @@ export function registerWhipRoutes(
   /** The session behind a resource URL, if the request may act on it (else the reply is sent). */
   function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Session | null {
     const session = sessions.get(req.params.id);
-    if (!session || session.kind !== kind) return (fail(reply, 404, 'not_found', 'no such session'), null);
+    if (!session || session.kind !== kind) return (sendError(reply, 'not_found', 'no such session'), null);
     if (session.key !== null) {
       const key = bearer(req);
       if (!key || !sameKey(key, session.key))
-        return (fail(reply, 401, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null);
+        return (sendError(reply, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null);
     }
     return session;
   }
@@ -171,16 +166,16 @@ export function registerWhipRoutes(
       const session = sessionFor(kind, req, reply);
       if (!session) return reply;
       const ifMatch = req.headers['if-match'];
-      if (ifMatch === '*') return fail(reply, 501, 'not_implemented', 'ICE restarts are not supported: start a new session');
-      if (ifMatch !== undefined && ifMatch !== session.etag) return fail(reply, 412, 'precondition_failed', 'the session changed');
+      if (ifMatch === '*') return sendError(reply, 'not_implemented', 'ICE restarts are not supported: start a new session');
+      if (ifMatch !== undefined && ifMatch !== session.etag) return sendError(reply, 'precondition_failed', 'the session changed');
       let frag: ReturnType<typeof readSdpFragment>;
       try {
         frag = readSdpFragment(String(req.body ?? ''));
       } catch (err) {
-        return fail(reply, 400, 'invalid_sdp', (err as Error).message);
+        return sendError(reply, 'invalid_sdp', (err as Error).message);
       }
       const live = spaces.liveSpace(session.spaceId);
-      if (!live) return fail(reply, 404, 'not_found', 'the Space has ended');
+      if (!live) return sendError(reply, 'not_found', 'the Space has ended');
       for (const c of frag.candidates) live.addSessionCandidate(session.userId, c.candidate, c.mid);
       return reply.code(204).send();
     });
