@@ -28,6 +28,7 @@ import { registerSecurityHeaders } from './api/security-headers.js';
 import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
 import { registerWhipRoutes } from './api/whip-routes.js';
+import { MediaSessions } from './app/media-sessions.js';
 import { StreamKeyStore } from './store/stream-key-store.js';
 import { StreamKeys } from './app/stream-keys.js';
 import { RecordingStore } from './store/recording-store.js';
@@ -119,7 +120,9 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       },
     },
     config.limits,
+    chat,
   );
+  const mediaSessions = new MediaSessions(spaces, guests);
   await spaces.restore();
   const workers = () => [...media.status(), codec.status()];
   const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
@@ -139,7 +142,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   registerSpaceRoutes(app, spaces, tokens, chat);
   registerHlsRoutes(app, spaces, hlsRequests);
   registerWhipRoutes(app, {
-    spaces,
+    sessions: mediaSessions,
     keys: new StreamKeys(new StreamKeyStore(db), spaces, users),
     tokens,
     iceServers: config.media.iceServers,
@@ -173,7 +176,6 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
         messageRate: config.messageRate,
         messageBurst: config.messageBurst,
         log: log.child({ module: 'signalling' }),
-        chat,
         guests,
         joined: (userId) => sockets.joined(socket, userId),
       });

@@ -15,7 +15,6 @@ type HttpOnlyCode =
   | 'payload_too_large'
   | 'handle_taken'
   | 'bad_credentials'
-  | 'busy'
   | 'unsupported_media'
   | 'unsupported_media_type'
   | 'precondition_failed'
@@ -52,7 +51,6 @@ export const STATUS_BY_CODE: Readonly<Record<HttpErrorCode, number>> = {
   internal: 500,
   not_implemented: 501,
   unavailable: 503,
-  busy: 503,
 };
 
 /** A refusal a route throws; its status is the code's. */

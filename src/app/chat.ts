@@ -1,6 +1,8 @@
 // Chat and reactions of live Spaces. The domain decides who may comment, react and delete
-// (Space.comment, Space.react, the deleteComment action); this module does the rest: rate
-// limits per person, storage, the joiner's history, broadcasts, and batching reactions.
+// (Space.comment, Space.react, the deleteComment action, each run through the LiveSpace, which
+// applies their events); this module does the rest: rate limits per person, storage, the
+// joiner's history, broadcasts, and batching reactions. Participants reach it through
+// LiveSpace.handle, never directly.
 //
 // Ordering: every write of one Space (a comment stored, a comment deleted) runs on one chain,
 // and its broadcast goes out only once the write is done, so what participants see, what a
@@ -159,7 +161,7 @@ export class SpaceChat {
       throw new AppError('rate_limited', refusal);
     }
     const id = randomBytes(9).toString('base64url');
-    this.live.space.comment(userId, id, now); // throws SpaceError: not live, banned, not here, guests off
+    this.live.comment(userId, id, now); // throws SpaceError: not live, banned, not here, guests off
     this.comments.record(userId, text, now);
     this.lastAt = now;
     const author = this.live.space.participant(userId)!;
@@ -198,7 +200,7 @@ export class SpaceChat {
 
   /** A reaction: the domain's check, the person's rate, then counted into the current batch. */
   react(userId: string, emoji: ReactionEmoji): void {
-    this.live.space.react(userId, emoji, Date.now());
+    this.live.react(userId, emoji, Date.now());
     if (!this.reactionBuckets.take(userId, Date.now())) {
       this.counters.rateLimited++;
       throw new AppError('rate_limited', 'too many reactions; wait a moment');
