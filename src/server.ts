@@ -21,13 +21,14 @@ import { CodecWorker } from './workers/codec-worker.js';
 import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
-import { installErrorHandler } from './api/http-errors.js';
+import { installErrorHandler, sendError } from './api/http-errors.js';
 import { handleSocket } from './api/signalling.js';
 import { SocketGuard } from './api/socket-guard.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
 import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
 import { registerWhipRoutes } from './api/whip-routes.js';
+import { MediaSessions } from './app/media-sessions.js';
 import { StreamKeyStore } from './store/stream-key-store.js';
 import { StreamKeys } from './app/stream-keys.js';
 import { RecordingStore } from './store/recording-store.js';
@@ -119,7 +120,9 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       },
     },
     config.limits,
+    chat,
   );
+  const mediaSessions = new MediaSessions(spaces, guests);
   await spaces.restore();
   const workers = () => [...media.status(), codec.status()];
   const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
@@ -139,7 +142,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   registerSpaceRoutes(app, spaces, tokens, chat);
   registerHlsRoutes(app, spaces, hlsRequests);
   registerWhipRoutes(app, {
-    spaces,
+    sessions: mediaSessions,
     keys: new StreamKeys(new StreamKeyStore(db), spaces, users),
     tokens,
     iceServers: config.media.iceServers,
@@ -160,7 +163,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       // Refused before the upgrade: sockets cost memory whether or not they ever join.
       preValidation: async (req, reply) => {
         if (!sockets.admits(clientAddress(req.ip))) {
-          return reply.code(429).header('retry-after', '10').send({ code: 'rate_limited', message: 'too many connections from your address' });
+          return sendError(reply, 'rate_limited', 'too many connections from your address', { 'retry-after': '10' });
         }
       },
     },
@@ -173,7 +176,6 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
         messageRate: config.messageRate,
         messageBurst: config.messageBurst,
         log: log.child({ module: 'signalling' }),
-        chat,
         guests,
         joined: (userId) => sockets.joined(socket, userId),
       });
@@ -187,7 +189,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   app.setNotFoundHandler((req, reply) => {
     const spaRoute = !/^\/(api|hls|recordings|whip|whep)\//.test(req.url);
     if (req.method === 'GET' && spaRoute && hasWeb) return reply.sendFile('index.html');
-    return reply.code(404).send({ code: 'not_found', message: 'no such route' });
+    return sendError(reply, 'not_found', 'no such route');
   });
 
   await app.listen({ host: config.host, port: config.port });

@@ -24,7 +24,7 @@ export async function authenticate(req: FastifyRequest, tokens: TokenService): P
   const header = req.headers.authorization;
   const token = header?.startsWith('Bearer ') ? header.slice(7) : null;
   const claims = token ? await tokens.verify(token) : null;
-  if (!claims) throw new HttpError(401, 'unauthenticated', 'sign in first');
+  if (!claims) throw new HttpError('unauthenticated', 'sign in first');
   return claims;
 }
 
@@ -45,7 +45,7 @@ export function registerAuthRoutes(
     try {
       await users.create(user);
     } catch (err) {
-      if (err instanceof HandleTakenError) throw new HttpError(409, 'handle_taken', 'that handle is taken');
+      if (err instanceof HandleTakenError) throw new HttpError('handle_taken', 'that handle is taken');
       throw err;
     }
     const token = await tokens.issue({ userId: user.id, handle, tokenVersion: 0 });
@@ -57,14 +57,14 @@ export function registerAuthRoutes(
     const wait = throttle.waitMs(handle, Date.now());
     if (wait > 0) {
       void reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new HttpError(429, 'rate_limited', 'too many failed sign-ins for this handle; wait a moment');
+      throw new HttpError('rate_limited', 'too many failed sign-ins for this handle; wait a moment');
     }
     const user = await users.findByHandle(handle);
     // Verify against a dummy hash when the handle is unknown, so timing does not reveal which handles exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) {
       throttle.failed(handle, Date.now());
-      throw new HttpError(401, 'bad_credentials', 'wrong handle or password');
+      throw new HttpError('bad_credentials', 'wrong handle or password');
     }
     throttle.succeeded(handle);
     const token = await tokens.issue({ userId: user.id, handle: user.handle, tokenVersion: user.tokenVersion });

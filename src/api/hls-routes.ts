@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { SpaceService } from '../app/space-service.js';
+import { sendError } from './http-errors.js';
 
 const PLAYLIST = 'application/vnd.apple.mpegurl';
 const LIVE_PLAYLIST_CACHE = 'public, max-age=1';
@@ -18,10 +19,7 @@ export type HlsRequestKind = 'playlist' | 'segment' | 'miss';
 
 function missing(reply: FastifyReply, what: string): FastifyReply {
   // Cached briefly: a crowd asking for a stream that is still starting must not all reach us.
-  return reply
-    .code(404)
-    .header('cache-control', 'public, max-age=1')
-    .send({ code: 'not_found', message: `${what} is not available` });
+  return sendError(reply, 'not_found', `${what} is not available`, { 'cache-control': 'public, max-age=1' });
 }
 
 function contentType(name: string): string {

@@ -1,7 +1,8 @@
 // The WebSocket adapter: one connection = one participant in one Space. Every incoming
 // frame is size-checked, rate-limited, JSON-parsed and zod-validated before anything acts
 // on it; bad input gets an error message and changes nothing. Messages of one connection
-// are handled strictly in order.
+// are handled strictly in order. Once joined, every message goes to the Space's one entry
+// (LiveSpace.handle), which decides what handles it; this adapter only acknowledges.
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { clientMessageSchema, MAX_MESSAGE_BYTES, type ClientMessage, type ErrorCode, type ServerMessage } from '../protocol/messages.js';
@@ -10,11 +11,10 @@ import type { LiveSpace } from '../app/live-space.js';
 import type { Connection } from '../app/connection.js';
 import { toWireError } from '../app/wire-errors.js';
 import type { TokenService } from '../auth/tokens.js';
-import { GuestIdentities } from '../auth/guests.js';
+import type { GuestIdentities } from '../auth/guests.js';
 import type { Person } from '../spaces/index.js';
-import { TokenBucket } from './rate-limiter.js';
+import { TokenBucket } from '../app/token-bucket.js';
 import type { IceServerConfig } from '../protocol/messages.js';
-import type { ChatService, SpaceChat } from '../app/chat.js';
 
 export interface SignallingDeps {
   spaces: SpaceService;
@@ -23,8 +23,6 @@ export interface SignallingDeps {
   messageRate: number;
   messageBurst: number;
   log: Logger;
-  /** Comments and reactions. */
-  chat: ChatService;
   guests: GuestIdentities;
   /** The socket joined a Space as this person (its join deadline is over). */
   joined?: (userId: string) => void;
@@ -40,7 +38,6 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
   let warnedBadMedia = false;
   let live: LiveSpace | null = null;
   let person: Person | null = null;
-  let chat: SpaceChat | null = null;
   let queue: Promise<void> = Promise.resolve();
 
   const send = (msg: ServerMessage) => sendRaw(JSON.stringify(msg));
@@ -98,40 +95,15 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       if (msg.type === 'join') return await join(msg);
       if (msg.type === 'ping') return send({ type: 'pong', ...(rid ? { rid } : {}) });
       if (!live || !person) return fail('not_joined', 'send join first', rid);
-      switch (msg.type) {
-        case 'answer':
-          await live.handleAnswer(person.userId, msg.sdp);
-          break;
-        case 'candidate':
-          live.handleCandidate(person.userId, msg.candidate, msg.mid);
-          return;
-        case 'renegotiate':
-          live.renegotiate(person.userId);
-          break;
-        case 'action':
-          // Deleting a comment also removes it from storage and history: the chat module runs it.
-          if (msg.body.action === 'deleteComment') await chat!.deleteComment(person.userId, msg.body.commentId);
-          else await live.act(person.userId, msg.body);
-          break;
-        case 'comment':
-          await chat!.post(person.userId, msg.text);
-          break;
-        case 'react':
-          chat!.react(person.userId, msg.emoji);
-          break;
-        case 'setTier':
-          live.requestTier(person.userId, msg.tier);
-          break;
-        case 'pin':
-          live.pin(person.userId, msg.userId);
-          break;
-        case 'leave':
-          send({ type: 'ack', ...(rid ? { rid } : {}) });
-          await live.leave(person.userId);
-          live = null;
-          return;
+      if (msg.type === 'leave') {
+        send({ type: 'ack', ...(rid ? { rid } : {}) });
+        await live.leave(person.userId);
+        live = null;
+        return;
       }
-      send({ type: 'ack', ...(rid ? { rid } : {}) });
+      await live.handle(person.userId, msg);
+      // Trickled candidates are not acknowledged (a client sends many; only a refusal is news).
+      if (msg.type !== 'candidate') send({ type: 'ack', ...(rid ? { rid } : {}) });
     } catch (err) {
       const wire = toWireError(err);
       if (wire.code === 'internal') deps.log.error({ err, type: msg.type }, 'error handling a client message');
@@ -153,16 +125,12 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       if (!claims) return fail('unauthenticated', 'your session is invalid or expired; sign in again', msg.rid);
       who = { userId: claims.userId, handle: claims.handle, guest: false };
     } else {
-      const secret = msg.guestSecret ?? msg.guestId ?? (mintedSecret = GuestIdentities.newSecret());
-      who = deps.guests.person(secret);
+      ({ person: who, mintedSecret } = deps.guests.guest(msg.guestSecret ?? msg.guestId));
     }
     const target = await deps.spaces.forJoin(msg.spaceId);
-    // Loaded before joining, so that the history follows welcome and state at once.
-    const targetChat = await deps.chat.open(target);
     await target.join(who, conn);
     live = target;
     person = who;
-    chat = targetChat;
     deps.joined?.(who.userId);
     send({
       type: 'welcome',
@@ -172,6 +140,6 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       ...(mintedSecret ? { guestSecret: mintedSecret } : {}),
     });
     send({ type: 'state', ...target.snapshotFor(who.userId) });
-    send({ type: 'comments', comments: targetChat.recent() });
+    send({ type: 'comments', comments: target.recentComments() });
   }
 }

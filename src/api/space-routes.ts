@@ -41,7 +41,7 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
   app.get<{ Params: { id: string } }>('/api/spaces/:id', async (req) => {
     const id = parseBody(idSchema, req.params.id);
     const space = await spaces.get(id);
-    if (!space) throw new HttpError(404, 'space_not_found', 'no such Space');
+    if (!space) throw new HttpError('space_not_found', 'no such Space');
     return space;
   });
 
@@ -57,7 +57,7 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
   app.get<{ Params: { id: string } }>('/api/spaces/:id/recording', async (req) => {
     const id = parseBody(idSchema, req.params.id);
     const view = await spaces.recordings.view(id);
-    if (!view) throw new HttpError(404, 'not_found', 'this Space has no recording');
+    if (!view) throw new HttpError('not_found', 'this Space has no recording');
     return view;
   });
 
@@ -65,7 +65,7 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>('/api/spaces/:id/comments', async (req) => {
     const id = parseBody(idSchema, req.params.id);
     const query = parseBody(commentQuerySchema, req.query);
-    if (!(await spaces.get(id))) throw new HttpError(404, 'space_not_found', 'no such Space');
+    if (!(await spaces.get(id))) throw new HttpError('space_not_found', 'no such Space');
     return chat.page(id, query);
   });
 

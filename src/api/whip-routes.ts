@@ -4,34 +4,23 @@
 // WHEP is open like listening is. Errors follow the RFC: 400 malformed SDP, 401 bad or rotated
 // key, 404 unknown Space or session, 406 nothing we can decode or send, 412 stale ETag,
 // 415 wrong content type, 501 ICE restart (not supported: the client starts a new session).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// A thin adapter: the sessions, their limits and their owner are the app layer's (MediaSessions).
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { SpaceService } from '../app/space-service.js';
+import type { MediaSessions } from '../app/media-sessions.js';
+import type { MediaSession } from '../app/media-session.js';
 import type { StreamKeys } from '../app/stream-keys.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { IceServerConfig } from '../protocol/messages.js';
 import { InvalidSdpError } from '../media/transport/sdp.js';
 import { readSdpFragment, UnsupportedOfferError } from '../media/transport/client-offer.js';
 import { authenticate } from './auth-routes.js';
-import { HttpError, parseBody } from './http-errors.js';
-import { TokenBucket } from './rate-limiter.js';
+import { parseBody, sendError } from './http-errors.js';
 
 const SDP = 'application/sdp';
 const SDP_FRAG = 'application/trickle-ice-sdpfrag';
 const SPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_SESSIONS = 10_000;
-const SESSIONS_PER_SECOND = 2;
-const SESSION_BURST = 10;
-
-interface Session {
-  kind: 'whip' | 'whep';
-  spaceId: string;
-  userId: string;
-  etag: string;
-  /** WHIP sessions: the stream key that created it, required again for PATCH and DELETE. */
-  key: string | null;
-}
 
 const issueSchema = z.object({ userId: z.string().min(1).max(64).optional() });
 
@@ -59,49 +48,28 @@ function iceLinks(servers: IceServerConfig[]): string[] {
   return links;
 }
 
-function fail(reply: FastifyReply, status: number, code: string, message: string, headers: Record<string, string> = {}): FastifyReply {
-  for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
-  return reply.code(status).send({ code, message });
-}
-
 function mediaError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof InvalidSdpError) return fail(reply, 400, 'invalid_sdp', err.message);
-  if (err instanceof UnsupportedOfferError) return fail(reply, 406, 'unsupported_media', err.message);
+  if (err instanceof InvalidSdpError) return sendError(reply, 'invalid_sdp', err.message);
+  if (err instanceof UnsupportedOfferError) return sendError(reply, 'unsupported_media', err.message);
   throw err; // domain and app errors are mapped by the shared error handler
 }
 
 export function registerWhipRoutes(
   app: FastifyInstance,
-  deps: { spaces: SpaceService; keys: StreamKeys; tokens: TokenService; iceServers: IceServerConfig[] },
+  deps: { sessions: MediaSessions; keys: StreamKeys; tokens: TokenService; iceServers: IceServerConfig[] },
 ): void {
-  const sessions = new Map<string, Session>();
-  const { spaces, keys } = deps;
-  // Sessions end without a DELETE too (the Space ended, the client vanished): forget those.
-  const sweep = () => {
-    for (const [id, s] of sessions) if (!spaces.liveSpace(s.spaceId)?.hasSession(s.userId)) sessions.delete(id);
-  };
-  const sweeper = setInterval(sweep, 30_000);
-  sweeper.unref();
-  app.addHook('onClose', async () => clearInterval(sweeper));
+  const { sessions, keys } = deps;
 
   app.addContentTypeParser([SDP, SDP_FRAG], { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
-
-  // Each new session costs a PeerConnection: a client (by address) may open a few per second.
-  const buckets = new Map<string, TokenBucket>();
-  const admit = (ip: string): boolean => {
-    if (buckets.size > 10_000) buckets.clear();
-    let b = buckets.get(ip);
-    if (!b) buckets.set(ip, (b = new TokenBucket(SESSIONS_PER_SECOND, SESSION_BURST)));
-    return b.take();
-  };
 
   // The content type is checked before any body parser runs (a JSON body must not become a 400).
   app.addHook('onRequest', async (req, reply) => {
     if (!/^\/(whip|whep)\//.test(req.url) || (req.method !== 'POST' && req.method !== 'PATCH')) return;
-    if (req.method === 'POST' && !admit(req.ip)) return fail(reply, 429, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
+    if (req.method === 'POST' && !sessions.admit(req.ip))
+      return sendError(reply, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
     const want = req.method === 'POST' ? SDP : SDP_FRAG;
     if (req.headers['content-type']?.split(';')[0]?.trim() !== want) {
-      return fail(reply, 415, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
+      return sendError(reply, 'unsupported_media_type', `send the ${req.method === 'POST' ? 'offer' : 'candidates'} as ${want}`);
     }
   });
 
@@ -123,50 +91,49 @@ export function registerWhipRoutes(
     );
   }
 
-  function answer(reply: FastifyReply, kind: 'whip' | 'whep', session: Omit<Session, 'etag'>, sdp: string): FastifyReply {
-    if (sessions.size >= MAX_SESSIONS) sweep();
-    if (sessions.size >= MAX_SESSIONS) throw new HttpError(503, 'busy', 'too many sessions');
-    const id = randomBytes(12).toString('base64url');
-    const etag = `"${randomBytes(6).toString('hex')}"`;
-    sessions.set(id, { ...session, etag });
+  function answer(reply: FastifyReply, session: MediaSession, sdp: string): FastifyReply {
     const links = iceLinks(deps.iceServers);
     if (links.length > 0) void reply.header('link', links.join(', '));
-    return reply.code(201).type(SDP).header('location', `/${kind}/sessions/${id}`).header('etag', etag).header('accept-patch', SDP_FRAG).send(sdp);
+    return reply
+      .code(201)
+      .type(SDP)
+      .header('location', `/${session.kind}/sessions/${session.id}`)
+      .header('etag', session.etag)
+      .header('accept-patch', SDP_FRAG)
+      .send(sdp);
   }
 
   app.post<{ Params: { space: string } }>('/whip/:space', async (req, reply) => {
     const key = bearer(req);
     const publisher = key && SPACE_ID.test(req.params.space) ? await keys.resolve(req.params.space, key) : undefined;
-    if (!publisher) return fail(reply, 401, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
-    const live = await spaces.forJoin(publisher.spaceId);
+    if (!publisher || !key) return sendError(reply, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
     try {
-      const sdp = await live.startIngest({ userId: publisher.userId, handle: publisher.handle, guest: false }, String(req.body ?? ''));
-      return answer(reply, 'whip', { kind: 'whip', spaceId: publisher.spaceId, userId: publisher.userId, key }, sdp);
+      const person = { userId: publisher.userId, handle: publisher.handle, guest: false };
+      const started = await sessions.startIngest(publisher.spaceId, person, key, String(req.body ?? ''));
+      return answer(reply, started.session, started.answer);
     } catch (err) {
       return mediaError(reply, err);
     }
   });
 
   app.post<{ Params: { space: string } }>('/whep/:space', async (req, reply) => {
-    if (!SPACE_ID.test(req.params.space)) return fail(reply, 404, 'space_not_found', 'no such Space');
-    const live = await spaces.forJoin(req.params.space);
-    const viewerId = `whep_${randomBytes(9).toString('base64url')}`;
+    if (!SPACE_ID.test(req.params.space)) return sendError(reply, 'space_not_found', 'no such Space');
     try {
-      const sdp = await live.startPlayback(viewerId, String(req.body ?? ''));
-      return answer(reply, 'whep', { kind: 'whep', spaceId: req.params.space, userId: viewerId, key: null }, sdp);
+      const started = await sessions.startPlayback(req.params.space, String(req.body ?? ''));
+      return answer(reply, started.session, started.answer);
     } catch (err) {
       return mediaError(reply, err);
     }
   });
 
   /** The session behind a resource URL, if the request may act on it (else the reply is sent). */
-  function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Session | null {
+  function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): MediaSession | null {
     const session = sessions.get(req.params.id);
-    if (!session || session.kind !== kind) return (fail(reply, 404, 'not_found', 'no such session'), null);
+    if (!session || session.kind !== kind) return (sendError(reply, 'not_found', 'no such session'), null);
     if (session.key !== null) {
       const key = bearer(req);
       if (!key || !sameKey(key, session.key))
-        return (fail(reply, 401, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null);
+        return (sendError(reply, 'unauthenticated', 'the stream key of this session is required', { 'www-authenticate': 'Bearer' }), null);
     }
     return session;
   }
@@ -176,25 +143,22 @@ export function registerWhipRoutes(
       const session = sessionFor(kind, req, reply);
       if (!session) return reply;
       const ifMatch = req.headers['if-match'];
-      if (ifMatch === '*') return fail(reply, 501, 'not_implemented', 'ICE restarts are not supported: start a new session');
-      if (ifMatch !== undefined && ifMatch !== session.etag) return fail(reply, 412, 'precondition_failed', 'the session changed');
+      if (ifMatch === '*') return sendError(reply, 'not_implemented', 'ICE restarts are not supported: start a new session');
+      if (ifMatch !== undefined && ifMatch !== session.etag) return sendError(reply, 'precondition_failed', 'the session changed');
       let frag: ReturnType<typeof readSdpFragment>;
       try {
         frag = readSdpFragment(String(req.body ?? ''));
       } catch (err) {
-        return fail(reply, 400, 'invalid_sdp', (err as Error).message);
+        return sendError(reply, 'invalid_sdp', (err as Error).message);
       }
-      const live = spaces.liveSpace(session.spaceId);
-      if (!live) return fail(reply, 404, 'not_found', 'the Space has ended');
-      for (const c of frag.candidates) live.addSessionCandidate(session.userId, c.candidate, c.mid);
+      if (!sessions.addCandidates(session, frag.candidates)) return sendError(reply, 'not_found', 'the Space has ended');
       return reply.code(204).send();
     });
 
     app.delete<{ Params: { id: string } }>(`/${kind}/sessions/:id`, async (req, reply) => {
       const session = sessionFor(kind, req, reply);
       if (!session) return reply;
-      sessions.delete(req.params.id);
-      await spaces.liveSpace(session.spaceId)?.endSession(session.userId);
+      await sessions.end(session);
       return reply.code(200).send();
     });
   }

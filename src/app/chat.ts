@@ -1,6 +1,8 @@
 // Chat and reactions of live Spaces. The domain decides who may comment, react and delete
-// (Space.comment, Space.react, the deleteComment action); this module does the rest: rate
-// limits per person, storage, the joiner's history, broadcasts, and batching reactions.
+// (Space.comment, Space.react, the deleteComment action, each run through the LiveSpace, which
+// applies their events); this module does the rest: rate limits per person, storage, the
+// joiner's history, broadcasts, and batching reactions. Participants reach it through
+// LiveSpace.handle, never directly.
 //
 // Ordering: every write of one Space (a comment stored, a comment deleted) runs on one chain,
 // and its broadcast goes out only once the write is done, so what participants see, what a
@@ -11,7 +13,8 @@ import { COMMENT_HISTORY_LIMIT, REACTION_EMOJI, type CommentPage, type CommentVi
 import type { SpaceEvent } from '../spaces/index.js';
 import type { CommentCursor, CommentRecord, CommentStore } from '../store/comment-store.js';
 import { AppError } from './app-error.js';
-import { CommentLimiter, PersonBuckets } from './chat-limits.js';
+import { CommentLimiter } from './chat-limits.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
 import type { LiveSpace } from './live-space.js';
 
 export interface ChatOptions {
@@ -105,7 +108,7 @@ export class SpaceChat {
   /** The chain of this Space's writes; never rejects (each step reports its own failure). */
   private tail: Promise<void> = Promise.resolve();
   private readonly comments: CommentLimiter;
-  private readonly reactionBuckets: PersonBuckets;
+  private readonly reactionBuckets: KeyedTokenBuckets;
   private readonly pendingReactions = new Map<ReactionEmoji, number>();
   /** Deletions waiting for their storage, so that the ack says the comment is really gone. */
   private readonly removals = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
@@ -125,7 +128,7 @@ export class SpaceChat {
       burst: options.commentBurst,
       duplicateWindowMs: options.duplicateWindowMs,
     });
-    this.reactionBuckets = new PersonBuckets(options.reactionRate, options.reactionBurst);
+    this.reactionBuckets = new KeyedTokenBuckets(options.reactionRate, options.reactionBurst);
     live.onEvents((events) => this.onEvents(events));
   }
 
@@ -158,7 +161,7 @@ export class SpaceChat {
       throw new AppError('rate_limited', refusal);
     }
     const id = randomBytes(9).toString('base64url');
-    this.live.space.comment(userId, id, now); // throws SpaceError: not live, banned, not here, guests off
+    this.live.comment(userId, id, now); // throws SpaceError: not live, banned, not here, guests off
     this.comments.record(userId, text, now);
     this.lastAt = now;
     const author = this.live.space.participant(userId)!;
@@ -197,7 +200,7 @@ export class SpaceChat {
 
   /** A reaction: the domain's check, the person's rate, then counted into the current batch. */
   react(userId: string, emoji: ReactionEmoji): void {
-    this.live.space.react(userId, emoji, Date.now());
+    this.live.react(userId, emoji, Date.now());
     if (!this.reactionBuckets.take(userId, Date.now())) {
       this.counters.rateLimited++;
       throw new AppError('rate_limited', 'too many reactions; wait a moment');

@@ -2,13 +2,19 @@
 // room (who hears whom), the open connections, and the grace timers that hold a dropped
 // participant's place. Domain events drive the media plane and the broadcasts, in one place.
 //
+// It is the one way into the Space: a participant's messages (moderation and other actions,
+// chat, media signalling), WHIP/WHEP sessions starting and stopping, joins, departures and
+// grace timers all go through it, and every domain event any of them returns is applied here:
+// media, seating, connections, broadcasts, and the listeners (chat) told of each batch. It
+// also owns the Space's WHIP/WHEP sessions (the HTTP routes only look them up).
+//
 // Commands run one at a time, and a client's action is acknowledged only once what it changed
 // is stored (SpaceCommands); this turns their events into media, seating and broadcasts.
 import type { Logger } from 'pino';
 import { Space, type Person, type SpaceEvent } from '../spaces/index.js';
 import type { RoomHandle } from '../media/room/room-handle.js';
 import { AppError } from './app-error.js';
-import type { Action, AudienceTier, PersonView, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
+import type { Action, AudienceTier, CommentView, PersonView, ReactionEmoji, ServerMessage, SpaceSnapshot } from '../protocol/messages.js';
 import { AudienceSeating, type AudienceServing } from './audience-seating.js';
 import { personView, spaceSnapshot } from './space-views.js';
 import { StateBroadcaster } from './state-broadcaster.js';
@@ -16,7 +22,8 @@ import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { GraceTimers } from './grace-timers.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
-import { normaliseCandidate } from '../media/transport/ice-candidate.js';
+import { handleMessage, type LiveChat, type MessageTargets, type SpaceMessage } from './space-messages.js';
+import { newMediaSession, type MediaSession } from './media-session.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface LiveSpaceHooks {
@@ -38,10 +45,14 @@ export class LiveSpace {
   private readonly commands: SpaceCommands;
   private closed = false;
   private readonly seating: AudienceSeating;
-  /** People publishing from an encoder over WHIP: present in the Space while it runs. */
-  private readonly ingesting = new Set<string>();
-  /** WHEP players: listeners without a WebSocket. */
-  private readonly players = new Set<string>();
+  /**
+   * WHIP and WHEP sessions by id: people publishing from an encoder (present in the Space while
+   * it runs) and players (listeners without a WebSocket). They end with the Space.
+   */
+  private readonly sessions = new Map<string, MediaSession>();
+  private chat: LiveChat | null = null;
+  /** What a participant's messages act on (space-messages.ts). */
+  private readonly targets: MessageTargets;
   /** Told about every applied batch of domain events (the chat module: deleted comments, the end). */
   private readonly eventListeners: Array<(events: readonly SpaceEvent[]) => void> = [];
 
@@ -62,6 +73,14 @@ export class LiveSpace {
       () => this.commands.held,
     );
     this.seating = new AudienceSeating(space, room, audience, (userId, msg) => this.connections.get(userId)?.send(msg));
+    this.targets = {
+      space,
+      room,
+      seating: this.seating,
+      connected: (userId) => this.connections.has(userId),
+      act: (userId, action) => this.act(userId, action),
+      chat: () => this.chat,
+    };
     audience.egress.setRecording(space.recording);
     room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
     room.on('candidates', (userId, candidates, mid) => {
@@ -100,6 +119,37 @@ export class LiveSpace {
     this.eventListeners.push(listener);
   }
 
+  /** The Space's chat, loaded before anyone joins (SpaceService.forJoin). */
+  attachChat(chat: LiveChat): void {
+    this.chat = chat;
+  }
+
+  /** The latest comments, oldest first: what a joiner gets. */
+  recentComments(): CommentView[] {
+    return this.chat?.recent() ?? [];
+  }
+
+  /**
+   * The one way a joined participant's message reaches the Space (see space-messages.ts).
+   * Resolves once it took effect (an action: once stored); rejects with the error the client is told.
+   */
+  handle(userId: string, msg: SpaceMessage): Promise<void> {
+    return handleMessage(this.targets, userId, msg);
+  }
+
+  /**
+   * The chat's domain commands (a comment with the id the chat chose, a reaction): the domain
+   * decides, and its events are applied like any other's. They change nothing the Space's
+   * record holds, so nothing waits for storage (the chat stores the comment itself).
+   */
+  comment(userId: string, commentId: string, now: number): void {
+    this.apply(this.space.comment(userId, commentId, now));
+  }
+
+  react(userId: string, emoji: ReactionEmoji, now: number): void {
+    this.apply(this.space.react(userId, emoji, now));
+  }
+
   /** Joins (or rejoins) a person; rejects with SpaceError when the domain refuses. */
   join(person: Person, conn: Connection): Promise<void> {
     return this.commands.run(async () => {
@@ -128,7 +178,7 @@ export class LiveSpace {
       this.room.disconnect(userId);
       this.seating.vacate(userId);
       // Still here through their encoder: no grace period runs while it publishes.
-      if (this.closed || this.ingesting.has(userId)) return;
+      if (this.closed || this.sessionOf(userId)) return;
       const role = this.space.participant(userId)?.role;
       await this.exec(() => this.space.disconnect(userId), 'must');
       this.startGrace(userId);
@@ -140,7 +190,7 @@ export class LiveSpace {
    * WHIP: `person` publishes from an encoder (OBS, ffmpeg, a browser). It joins them if they
    * are not here; they must be on stage (a host always is). Their camera turns on with video.
    */
-  startIngest(person: Person, offer: string): Promise<string> {
+  startIngest(person: Person, offer: string, key: string): Promise<{ session: MediaSession; answer: string }> {
     return this.commands.run(async () => {
       // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
       const known = this.space.participant(person.userId);
@@ -151,24 +201,30 @@ export class LiveSpace {
       this.graces.clear(person.userId);
       this.room.setPublisher(person.userId, true, p.muted);
       const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
-      this.ingesting.add(person.userId);
+      // A new session of the same publisher replaces the one before (the room did the same).
+      const previous = this.sessionOf(person.userId);
+      if (previous) this.sessions.delete(previous.id);
+      const session = newMediaSession(this.space.id, 'whip', person.userId, key);
+      this.sessions.set(session.id, session);
       if (hasVideo && !this.space.participant(person.userId)?.camera) {
         await this.exec(() => this.space.act(person.userId, { action: 'setCamera', on: true }, Date.now()), 'must');
       }
       this.broadcast.schedule();
-      return answer;
+      return { session, answer };
     });
   }
 
-  /** WHEP: a standard player watches (and hears) the Space as a listener without a WebSocket. */
-  startPlayback(viewerId: string, offer: string): Promise<string> {
+  /** WHEP: a standard player (`player`, minted by GuestIdentities) watches and hears the Space as a listener. */
+  startPlayback(player: Person, offer: string): Promise<{ session: MediaSession; answer: string }> {
+    const viewerId = player.userId;
     return this.commands.run(async () => {
-      await this.exec(() => this.space.join({ userId: viewerId, handle: 'WHEP player', guest: true }, Date.now()), 'must');
+      await this.exec(() => this.space.join(player, Date.now()), 'must');
       try {
         const answer = await this.room.acceptPlayback(viewerId, offer);
-        this.players.add(viewerId);
+        const session = newMediaSession(this.space.id, 'whep', viewerId, null);
+        this.sessions.set(session.id, session);
         this.broadcast.schedule();
-        return answer;
+        return { session, answer };
       } catch (err) {
         await this.exec(() => this.space.leave(viewerId, Date.now()), 'must');
         this.broadcast.schedule();
@@ -180,13 +236,14 @@ export class LiveSpace {
   /** A WHIP or WHEP session ended (DELETE, or its connection failed). */
   endSession(userId: string): Promise<void> {
     return this.commands.run(async () => {
-      if (this.players.delete(userId)) {
-        this.room.endSession(userId);
+      const session = this.sessionOf(userId);
+      if (!session) return;
+      this.sessions.delete(session.id);
+      this.room.endSession(userId);
+      if (session.kind === 'whep') {
         if (!this.closed) await this.depart(userId);
         return;
       }
-      if (!this.ingesting.delete(userId)) return;
-      this.room.endSession(userId);
       if (this.closed || this.connections.has(userId)) return;
       // Gone with their encoder: as with a dropped connection, their place is held for a while.
       if (this.space.participant(userId)?.camera) {
@@ -198,20 +255,29 @@ export class LiveSpace {
     });
   }
 
-  /** Whether a WHIP or WHEP session of this participant is still running. */
-  hasSession(userId: string): boolean {
-    return this.ingesting.has(userId) || this.players.has(userId);
+  /** A running WHIP or WHEP session of this Space. */
+  session(id: string): MediaSession | undefined {
+    return this.closed ? undefined : this.sessions.get(id);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   addSessionCandidate(userId: string, candidate: string, mid: string): void {
     this.room.addSessionCandidate(userId, candidate, mid);
   }
 
+  private sessionOf(userId: string): MediaSession | undefined {
+    for (const s of this.sessions.values()) if (s.userId === userId) return s;
+    return undefined;
+  }
+
   leave(userId: string): Promise<void> {
     return this.commands.run(() => this.depart(userId));
   }
 
-  /** A client's action: acknowledged (resolves) only once what it changed is stored. */
+  /** An action (moderation and the rest): acknowledged (resolves) only once what it changed is stored. */
   act(userId: string, action: Action): Promise<void> {
     return this.commands.run(async () => {
       this.hooks.check(userId, action);
@@ -220,43 +286,12 @@ export class LiveSpace {
     });
   }
 
-  /** A listener turns Low data mode on ('hls') or off ('webrtc', granted while the node has room). */
-  requestTier(userId: string, tier: AudienceTier): void {
-    const p = this.space.participant(userId);
-    if (!p || !this.connections.has(userId)) throw new AppError('not_found', 'you are not in this Space');
-    if (tier === 'hls' && isOnStage(p.role)) throw new AppError('invalid_state', 'people on stage stay on WebRTC');
-    this.seating.request(userId, tier);
-  }
-
   tierFor(userId: string): AudienceTier | undefined {
     return this.seating.tierFor(userId);
   }
 
   get hlsAudience(): number {
     return this.seating.hlsAudience;
-  }
-
-  handleAnswer(userId: string, sdp: string): Promise<void> {
-    return this.room.applyAnswer(userId, sdp);
-  }
-
-  /** Throws InvalidCandidateError for a line that is not a candidate (nothing reaches the media plane). */
-  handleCandidate(userId: string, candidate: string, mid: string): void {
-    const line = normaliseCandidate(candidate);
-    if (line !== null) this.room.addCandidate(userId, line, mid);
-  }
-
-  renegotiate(userId: string): void {
-    this.room.renegotiate(userId);
-  }
-
-  /** Pins this viewer's stage video on a person on stage, or unpins with null. */
-  pin(userId: string, targetId: string | null): void {
-    if (targetId !== null) {
-      const target = this.space.participant(targetId);
-      if (!target || target.role === 'listener') throw new AppError('not_found', 'you can only pin someone on stage');
-    }
-    this.room.pin(userId, targetId);
   }
 
   /** Server shutdown: stop the timers but leave the Space live, to be restored at the next start. */

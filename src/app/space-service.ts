@@ -8,11 +8,12 @@ import type { MediaPlane } from '../media/room/room-handle.js';
 import type { MemberRecord, SpaceRecord, SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
+import type { LiveChat } from './space-messages.js';
 import { AudienceTiers } from './audience-tiers.js';
 import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.js';
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
-import { PersonBuckets } from './chat-limits.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
@@ -39,10 +40,15 @@ export interface AccountLimits {
   recordingsPerAccount: number;
 }
 
+/** Where a live Space's chat comes from (ChatService: loaded once per live Space). */
+export interface ChatOpener {
+  open(live: LiveSpace): Promise<LiveChat>;
+}
+
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
   /** Spaces each account created in the last hour, as a token bucket. */
-  private readonly creations: PersonBuckets;
+  private readonly creations: KeyedTokenBuckets;
   /** Writes of live Spaces' changes that failed (each undone, or retried until stored). */
   storeFailures = 0;
   private readonly egresses = new Map<string, SpaceEgress>();
@@ -55,9 +61,10 @@ export class SpaceService {
     private readonly log: Logger,
     private readonly audience: AudienceConfig,
     private readonly limits: AccountLimits,
+    private readonly chats: ChatOpener,
   ) {
     this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
-    this.creations = new PersonBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
+    this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
 
   /** Live Spaces this account hosts on this node (and, of those, the ones recording). */
@@ -178,8 +185,13 @@ export class SpaceService {
 
   /** The live Space for joining; loads a scheduled one so that its host can enter the green room. */
   async forJoin(spaceId: string): Promise<LiveSpace> {
-    const live = this.live.get(spaceId);
-    if (live) return live;
+    const live = this.live.get(spaceId) ?? (await this.load(spaceId));
+    // Its chat is loaded before anyone joins, so that a joiner's history follows welcome and state at once.
+    live.attachChat(await this.chats.open(live));
+    return live;
+  }
+
+  private async load(spaceId: string): Promise<LiveSpace> {
     const record = await this.store.get(spaceId);
     if (!record) throw new AppError('space_not_found', 'no such Space');
     if (record.state === 'ended') throw new SpaceError('space_ended', 'this Space has ended');
@@ -189,6 +201,11 @@ export class SpaceService {
 
   liveSpace(spaceId: string): LiveSpace | undefined {
     return this.live.get(spaceId);
+  }
+
+  /** The Spaces live on this node. */
+  liveSpaces(): IterableIterator<LiveSpace> {
+    return this.live.values();
   }
 
   async get(spaceId: string): Promise<SpaceListItem | undefined> {

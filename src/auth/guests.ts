@@ -3,6 +3,9 @@
 // no message to anyone else. Everyone else sees a public id derived from it with an HMAC under
 // the server's secret: it cannot be turned back into the secret, so seeing a guest (in the state
 // everyone gets, on a comment) gives nobody a way to join, comment or delete as them.
+//
+// Every identity the server makes up for someone without an account is minted here: a guest's
+// secret when their client brought none, and a WHEP player's participant id.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Person } from '../spaces/index.js';
 
@@ -17,9 +20,19 @@ export class GuestIdentities {
     this.key = createHmac('sha256', serverSecret).update('spaces guest identity v1').digest();
   }
 
-  /** A new secret, for a guest whose client brought none (it is told it, and only it). */
-  static newSecret(): string {
-    return randomBytes(16).toString('base64url');
+  /**
+   * The guest a client is: the one its secret stands for, or a new one (with the secret minted
+   * for it, which the client is told, and only it) when it brought none.
+   */
+  guest(secret: string | undefined): { person: Person; mintedSecret?: string } {
+    if (secret !== undefined) return { person: this.person(secret) };
+    const minted = randomBytes(16).toString('base64url');
+    return { person: this.person(minted), mintedSecret: minted };
+  }
+
+  /** A WHEP player: a listener of its own, without a WebSocket, for as long as its session runs. */
+  player(): Person {
+    return { userId: `whep_${randomBytes(9).toString('base64url')}`, handle: 'WHEP player', guest: true };
   }
 
   /** The guest a secret stands for. */

@@ -1,43 +1,10 @@
-// HLS playlists (RFC 8216): reading the media playlists ffmpeg writes, and writing the ones
-// we serve: a sliding live window, the master with an audio-only and a video variant, and
+// HLS playlists (RFC 8216): writing the ones we serve (reading is the one parser's,
+// src/protocol/hls-playlists.ts): a sliding live window, the master with an audio-only and a video variant, and
 // the VOD playlist of a recording. Every segment we describe has a wall-clock time, so a
 // recording's timeline can be lined up with who was speaking when.
 
 export type Rendition = 'audio' | 'video';
 export const RENDITIONS: readonly Rendition[] = ['audio', 'video'];
-
-export interface ParsedSegment {
-  uri: string;
-  duration: number;
-}
-
-export interface ParsedPlaylist {
-  targetDuration: number;
-  mediaSequence: number;
-  map: string | null;
-  segments: ParsedSegment[];
-  ended: boolean;
-}
-
-/** Parses a media playlist as ffmpeg writes it (one init map, no byte ranges). */
-export function parseMediaPlaylist(text: string): ParsedPlaylist {
-  const out: ParsedPlaylist = { targetDuration: 1, mediaSequence: 0, map: null, segments: [], ended: false };
-  let pending: number | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '') continue;
-    if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice(8));
-    else if (line.startsWith('#EXT-X-TARGETDURATION:')) out.targetDuration = Number(line.slice(22)) || 1;
-    else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) out.mediaSequence = Number(line.slice(22)) || 0;
-    else if (line.startsWith('#EXT-X-MAP:')) out.map = /URI="([^"]+)"/.exec(line)?.[1] ?? null;
-    else if (line === '#EXT-X-ENDLIST') out.ended = true;
-    else if (!line.startsWith('#') && pending !== null) {
-      if (Number.isFinite(pending) && pending > 0) out.segments.push({ uri: line, duration: pending });
-      pending = null;
-    }
-  }
-  return out;
-}
 
 /** A segment as we serve it: its URI relative to the playlist, and when it began. */
 export interface ServedSegment {

@@ -9,7 +9,8 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { FFMPEG_PLAYLIST } from './ffmpeg-hls.js';
-import { RENDITIONS, parseMediaPlaylist, renderLivePlaylist, type Rendition, type ServedSegment } from './hls-playlist.js';
+import { parseMediaPlaylist } from '../protocol/hls-playlists.js';
+import { RENDITIONS, renderLivePlaylist, type Rendition, type ServedSegment } from './hls-playlist.js';
 
 const POLL_MS = 100;
 

@@ -11,7 +11,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { isLoopback, MAX_SECONDS } from './plan.js';
 import { rounded, summarize, type Summary } from './stats.js';
-import { newSegments, parseMasterPlaylist, parseMediaPlaylist, playlistsFor, type MediaPlaylist } from './hls-playlists.js';
+import { newSegments, playlistsFor } from './hls-playlists.js';
+import { parseMasterPlaylist, parseMediaPlaylist, type MediaPlaylist } from '../protocol/hls-playlists.js';
 
 export const MAX_HLS_CLIENTS = 5000;
 
@@ -215,10 +216,10 @@ async function runClient(run: Run, client: HlsClientResult): Promise<void> {
       if (reset) run.report.resets++;
       for (const seg of fresh) {
         if (run.stopped) break;
-        if (seg.init && seg.init !== track.init) {
-          if ((await get(run, client, seg.init, 'init')) === null) break;
-          track.init = seg.init;
-          run.initUris.add(seg.init);
+        if (seg.map && seg.map !== track.init) {
+          if ((await get(run, client, seg.map, 'init')) === null) break;
+          track.init = seg.map;
+          run.initUris.add(seg.map);
         }
         const got = await get(run, client, seg.uri, 'segment');
         if (got === null) {
@@ -232,7 +233,7 @@ async function runClient(run: Run, client: HlsClientResult): Promise<void> {
         track.lastSeq = seg.seq;
         changed = true;
       }
-      if (pl.endList) track.ended = true;
+      if (pl.ended) track.ended = true;
     }
     if (tracks.every((t) => t.ended)) break;
     // hls.js reloads a live playlist every target duration, and after half of it when the

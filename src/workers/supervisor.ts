@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { pino, type Logger } from 'pino';
 import { z, type ZodType } from 'zod';
-import { TokenBucket } from '../api/rate-limiter.js';
+import { TokenBucket } from '../app/token-bucket.js';
 
 export interface WorkerSpec<Init, Event extends { ev: string }> {
   /** For logs and metrics, e.g. 'media-0' or 'codec'. */

@@ -9,8 +9,7 @@ import { readClientOffer, readSdpFragment, UnsupportedOfferError } from '../../s
 import { inspectAnswer, InvalidSdpError } from '../../src/media/transport/sdp.js';
 import { normaliseCandidate } from '../../src/media/transport/ice-candidate.js';
 import { clientMessageSchema, titleText } from '../../src/protocol/messages.js';
-import { parseMediaPlaylist } from '../../src/egress/hls-playlist.js';
-import { parseMasterPlaylist, parseMediaPlaylist as parseClientMediaPlaylist, PlaylistError } from '../../src/load/hls-playlists.js';
+import { parseMasterPlaylist, parseMediaPlaylist, PlaylistError } from '../../src/protocol/hls-playlists.js';
 import { CLIENT_ANSWER, MASTER_PLAYLIST, MEDIA_PLAYLIST, OFFERED_MIDS, TRICKLE_FRAGMENT, WHIP_OFFER } from './seeds.js';
 import { mutatedLines, RUNS, survives } from './fuzz.js';
 
@@ -127,7 +126,7 @@ describe('fuzz: HLS playlists', () => {
       fc.property(text(MASTER_PLAYLIST, '\n'), text(MEDIA_PLAYLIST, '\n'), (master, media) => {
         survives(() => parseMasterPlaylist(master, 'http://127.0.0.1/hls/s/master.m3u8'), PlaylistError);
         survives(() => {
-          const p = parseClientMediaPlaylist(media, 'http://127.0.0.1/hls/s/audio.m3u8');
+          const p = parseMediaPlaylist(media, 'http://127.0.0.1/hls/s/audio.m3u8');
           assert.ok(p.targetDuration > 0 && Number.isFinite(p.mediaSequence));
         }, PlaylistError);
       }),
@@ -141,7 +140,7 @@ describe('fuzz regressions', () => {
   it('a media playlist with an empty #EXTINF gives no segment with a NaN duration (load generator)', () => {
     const media =
       '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA-SEQUENCE:41\n#EXT-X-MAP:URI="init-audio.mp4"\na=\n#EXTINF:\naudio-000041.m4s\n#EXTINF:0.980000,\nr2/audio-000000.m4s\n';
-    const p = parseClientMediaPlaylist(media, 'http://127.0.0.1/hls/s/audio.m3u8');
+    const p = parseMediaPlaylist(media, 'http://127.0.0.1/hls/s/audio.m3u8');
     assert.deepEqual(
       p.segments.map((s) => s.duration),
       [0.98],

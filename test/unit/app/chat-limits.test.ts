@@ -1,58 +1,11 @@
-// The chat's per-person limits (token buckets keyed by person, the duplicate-text guard) and
-// the comment-page cursor, on an explicit clock.
+// The chat's per-person limits (the comment bucket, the duplicate-text guard) and the
+// comment-page cursor, on an explicit clock.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommentLimiter, PersonBuckets, sameTextKey } from '../../../src/app/chat-limits.js';
+import { CommentLimiter, sameTextKey } from '../../../src/app/chat-limits.js';
 import { parseCursor } from '../../../src/app/chat.js';
 
 const T = 1_700_000_000_000;
-
-describe('PersonBuckets', () => {
-  it('allows the burst at once, then the sustained rate', () => {
-    const b = new PersonBuckets(1, 3);
-    assert.deepEqual(
-      [1, 2, 3, 4].map(() => b.take('ann', T)),
-      [true, true, true, false],
-    );
-    assert.equal(b.take('ann', T + 999), false);
-    assert.equal(b.take('ann', T + 1000), true);
-    assert.equal(b.take('ann', T + 1000), false);
-  });
-
-  it('is per person: one person over the limit does not affect another', () => {
-    const b = new PersonBuckets(5, 10);
-    for (let i = 0; i < 10; i++) assert.equal(b.take('ann', T), true);
-    assert.equal(b.take('ann', T), false);
-    assert.equal(b.take('bob', T), true);
-  });
-
-  it('a refused take costs nothing, and peek takes nothing', () => {
-    const b = new PersonBuckets(1, 1);
-    assert.equal(b.peek('ann', T), true);
-    assert.equal(b.take('ann', T), true);
-    for (let i = 0; i < 5; i++) assert.equal(b.take('ann', T + 500), false);
-    assert.equal(b.peek('ann', T + 1000), true);
-    assert.equal(b.take('ann', T + 1000), true);
-  });
-
-  it('never refills past the burst, and prune forgets only full buckets', () => {
-    const b = new PersonBuckets(1, 2);
-    b.take('ann', T);
-    b.take('bob', T);
-    b.take('bob', T);
-    b.prune(T + 1000);
-    assert.equal(b.size, 1, 'ann is full again, bob is not');
-    assert.deepEqual(
-      [1, 2, 3].map(() => b.take('ann', T + 60_000)),
-      [true, true, false],
-    );
-  });
-
-  it('rejects a nonsense configuration', () => {
-    assert.throws(() => new PersonBuckets(0, 3), RangeError);
-    assert.throws(() => new PersonBuckets(1, 0), RangeError);
-  });
-});
 
 describe('CommentLimiter', () => {
   const options = { ratePerSecond: 1, burst: 3, duplicateWindowMs: 30_000 };

@@ -10,12 +10,12 @@ import { CommentStore } from '../../../src/store/comment-store.js';
 import { ChatService, type SpaceChat } from '../../../src/app/chat.js';
 import type { LiveSpace } from '../../../src/app/live-space.js';
 import { Space, SpaceError, type SpaceEvent } from '../../../src/spaces/index.js';
-import type { Action, ServerMessage } from '../../../src/protocol/messages.js';
+import type { Action, ReactionEmoji, ServerMessage } from '../../../src/protocol/messages.js';
 import { AppError } from '../../../src/app/app-error.js';
 
 let n = 0;
 
-/** Just what the chat uses of LiveSpace: the domain, act, events and broadcasts. */
+/** Just what the chat uses of LiveSpace: the domain, its commands (act, comment, react), events and broadcasts. */
 function fakeLive(): { live: LiveSpace; sent: ServerMessage[]; space: Space } {
   const space = new Space({ id: `sp${++n}`, title: 't', hostId: 'host', hostHandle: '@host', state: 'scheduled' });
   space.join({ userId: 'host', handle: '@host', guest: false }, Date.now());
@@ -27,6 +27,14 @@ function fakeLive(): { live: LiveSpace; sent: ServerMessage[]; space: Space } {
     space,
     act(userId: string, action: Action) {
       const events = space.act(userId, action, Date.now());
+      for (const l of listeners) l(events);
+    },
+    comment(userId: string, commentId: string, now: number) {
+      const events = space.comment(userId, commentId, now);
+      for (const l of listeners) l(events);
+    },
+    react(userId: string, emoji: ReactionEmoji, now: number) {
+      const events = space.react(userId, emoji, now);
       for (const l of listeners) l(events);
     },
     onEvents(l: (e: readonly SpaceEvent[]) => void) {

@@ -1,15 +1,12 @@
-// HLS playlists (src/egress/hls-playlist.ts): reading what ffmpeg writes, and the live,
-// recording and master playlists we serve. Every assertion is on exact text or values.
+// HLS playlists: reading what ffmpeg writes (the one parser, src/protocol/hls-playlists.ts, as
+// the origin uses it), and the live, recording and master playlists we serve (src/egress). Every assertion is on exact text or values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  RENDITIONS,
-  parseMediaPlaylist,
-  renderLivePlaylist,
-  renderMasterPlaylist,
-  renderRecordingPlaylist,
-  type ServedSegment,
-} from '../../../src/egress/hls-playlist.js';
+import { RENDITIONS, renderLivePlaylist, renderMasterPlaylist, renderRecordingPlaylist, type ServedSegment } from '../../../src/egress/hls-playlist.js';
+import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
+
+/** A parsed segment's URI and duration (what these tests compare). */
+const plain = (segments: ReadonlyArray<{ uri: string; duration: number }>) => segments.map(({ uri, duration }) => ({ uri, duration }));
 
 /** What ffmpeg's hls muxer writes for one fMP4 rendition (hls_list_size 0, while running). */
 const FFMPEG_AUDIO = `#EXTM3U
@@ -50,7 +47,7 @@ describe('parseMediaPlaylist', () => {
     assert.equal(p.targetDuration, 1);
     assert.equal(p.mediaSequence, 0);
     assert.equal(p.ended, false);
-    assert.deepEqual(p.segments, [
+    assert.deepEqual(plain(p.segments), [
       { uri: 'audio-000000.m4s', duration: 1.002667 },
       { uri: 'audio-000001.m4s', duration: 0.997333 },
       { uri: 'audio-000002.m4s', duration: 1 },
@@ -68,7 +65,12 @@ describe('parseMediaPlaylist', () => {
     assert.equal(p.targetDuration, 4);
     assert.equal(p.mediaSequence, 1234);
     assert.equal(p.map, null, 'no map');
-    assert.deepEqual(p.segments, [{ uri: 'a.m4s', duration: 3.5 }]);
+    assert.deepEqual(
+      p.segments.map((x) => [x.seq, x.map]),
+      [[1234, null]],
+      'numbered from the media sequence',
+    );
+    assert.deepEqual(plain(p.segments), [{ uri: 'a.m4s', duration: 3.5 }]);
   });
 
   it('defaults a bad target duration to 1 and a bad media sequence to 0', () => {
@@ -95,7 +97,7 @@ describe('parseMediaPlaylist', () => {
     ].join('\n');
     const p = parseMediaPlaylist(text);
     assert.equal(p.map, 'init-video.mp4');
-    assert.deepEqual(p.segments, [
+    assert.deepEqual(plain(p.segments), [
       { uri: 'video-000000.m4s', duration: 1.5 },
       { uri: 'video-000001.m4s', duration: 2 },
     ]);
@@ -125,7 +127,7 @@ describe('parseMediaPlaylist', () => {
       'good.m4s',
     ].join('\n');
     const p = parseMediaPlaylist(text);
-    assert.deepEqual(p.segments, [{ uri: 'good.m4s', duration: 0.5 }]);
+    assert.deepEqual(plain(p.segments), [{ uri: 'good.m4s', duration: 0.5 }]);
   });
 
   it('keeps the last map when there are several, and a map without URI is null', () => {
@@ -238,7 +240,7 @@ describe('renderLivePlaylist', () => {
     assert.equal(tagLines(text, '#EXT-X-MAP').length, 0);
     const p = parseMediaPlaylist(text);
     assert.equal(p.mediaSequence, 5);
-    assert.deepEqual(p.segments, []);
+    assert.deepEqual(plain(p.segments), []);
   });
 });
 
@@ -344,7 +346,7 @@ describe('round trip', () => {
 
   it('parse(renderLivePlaylist) gives back the segments, media sequence and target', () => {
     const p = parseMediaPlaylist(renderLivePlaylist({ mediaSequence: 99, discontinuitySequence: 2, segments }));
-    assert.deepEqual(p.segments, asParsed(segments));
+    assert.deepEqual(plain(p.segments), asParsed(segments));
     assert.equal(p.mediaSequence, 99);
     assert.equal(p.targetDuration, 2);
     assert.equal(p.map, 'r2/init-audio.mp4', 'the last map');
@@ -354,7 +356,7 @@ describe('round trip', () => {
   it('parse(renderRecordingPlaylist) gives back the segments, EVENT and VOD', () => {
     for (const final of [false, true]) {
       const p = parseMediaPlaylist(renderRecordingPlaylist(segments, final));
-      assert.deepEqual(p.segments, asParsed(segments));
+      assert.deepEqual(plain(p.segments), asParsed(segments));
       assert.equal(p.mediaSequence, 0);
       assert.equal(p.ended, final);
     }

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { HlsStream, type HlsStreamOptions, type NewSegment } from '../../../src/egress/hls-stream.js';
 import { FFMPEG_PLAYLIST } from '../../../src/egress/ffmpeg-hls.js';
-import { parseMediaPlaylist, type Rendition } from '../../../src/egress/hls-playlist.js';
+import type { Rendition } from '../../../src/egress/hls-playlist.js';
+import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
 
 const STARTED = Date.UTC(2024, 5, 1, 18, 30, 0, 0);
 
@@ -119,11 +120,14 @@ describe('HlsStream', () => {
     const text = s.playlist('audio')!;
     assert.ok(text);
     const p = parseMediaPlaylist(text);
-    assert.deepEqual(p.segments, [
-      { uri: 'r7/audio-000000.m4s', duration: 1.002667 },
-      { uri: 'r7/audio-000001.m4s', duration: 0.997333 },
-      { uri: 'r7/audio-000002.m4s', duration: 1 },
-    ]);
+    assert.deepEqual(
+      p.segments.map(({ uri, duration }) => ({ uri, duration })),
+      [
+        { uri: 'r7/audio-000000.m4s', duration: 1.002667 },
+        { uri: 'r7/audio-000001.m4s', duration: 0.997333 },
+        { uri: 'r7/audio-000002.m4s', duration: 1 },
+      ],
+    );
     assert.equal(p.map, 'r7/init-audio.mp4');
     assert.equal(p.mediaSequence, 0);
     assert.deepEqual(

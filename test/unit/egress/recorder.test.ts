@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Recorder } from '../../../src/egress/recorder.js';
-import { parseMediaPlaylist, type Rendition, type ServedSegment } from '../../../src/egress/hls-playlist.js';
+import type { Rendition, ServedSegment } from '../../../src/egress/hls-playlist.js';
+import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
 
 const MASTER = { width: 640, height: 360, videoKbps: 500, audioKbps: 64 };
 const T0 = Date.UTC(2024, 0, 1, 10, 0, 0);

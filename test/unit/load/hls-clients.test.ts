@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { hlsAudiencePlanSchema, MAX_HLS_CLIENTS, runHlsAudience } from '../../../src/load/hls-clients.js';
-import { newSegments, parseAttributes, parseMasterPlaylist, parseMediaPlaylist, playlistsFor, type MediaPlaylist } from '../../../src/load/hls-playlists.js';
+import { newSegments, playlistsFor } from '../../../src/load/hls-playlists.js';
+import { parseAttributes, parseMasterPlaylist, parseMediaPlaylist, type MediaPlaylist } from '../../../src/protocol/hls-playlists.js';
 
 // What ffmpeg writes for an audio rendition group shared by an audio-only and a video variant.
 const MASTER = `#EXTM3U
@@ -76,9 +77,9 @@ describe('playlist parsing', () => {
     const pl = parseMediaPlaylist(mediaPlaylist('audio', 120, 3), 'http://127.0.0.1:1/hls/s1/audio.m3u8');
     assert.equal(pl.targetDuration, 1);
     assert.equal(pl.mediaSequence, 120);
-    assert.equal(pl.endList, false);
+    assert.equal(pl.ended, false);
     assert.deepEqual(
-      pl.segments.map((s) => [s.seq, s.uri.split('/').pop(), s.init?.split('/').pop(), s.duration]),
+      pl.segments.map((s) => [s.seq, s.uri.split('/').pop(), s.map?.split('/').pop(), s.duration]),
       [
         [120, 'audio-000120.m4s', 'init-audio.mp4', 1],
         [121, 'audio-000121.m4s', 'init-audio.mp4', 1],
@@ -88,9 +89,9 @@ describe('playlist parsing', () => {
     const ts = parseMediaPlaylist('#EXTM3U\n#EXTINF:2.5,\nhttp://127.0.0.1:2/x.ts\n#EXT-X-ENDLIST\n', base);
     assert.equal(ts.mediaSequence, 0, 'sequence defaults to 0');
     assert.equal(ts.targetDuration, 3, 'a missing target duration is the longest segment, rounded up');
-    assert.equal(ts.segments[0]!.init, null);
+    assert.equal(ts.segments[0]!.map, null);
     assert.equal(ts.segments[0]!.uri, 'http://127.0.0.1:2/x.ts');
-    assert.equal(ts.endList, true);
+    assert.equal(ts.ended, true);
   });
 });
 

@@ -1,0 +1,34 @@
+// A WHIP or WHEP session as its Space holds it: whose it is, the ETag its PATCHes must match,
+// and (WHIP) the stream key that must come with them. Its id names the Space first, so that
+// the HTTP routes find the one owner of a session (the LiveSpace) without a list of their own.
+import { randomBytes } from 'node:crypto';
+
+export interface MediaSession {
+  readonly id: string;
+  readonly kind: 'whip' | 'whep';
+  readonly spaceId: string;
+  readonly userId: string;
+  readonly etag: string;
+  /** WHIP sessions: the stream key that created it, required again for PATCH and DELETE. */
+  readonly key: string | null;
+}
+
+/** Space ids never hold a dot (`[A-Za-z0-9_-]`), so the first one ends the Space's part. */
+const SEPARATOR = '.';
+
+export function newMediaSession(spaceId: string, kind: 'whip' | 'whep', userId: string, key: string | null): MediaSession {
+  return {
+    id: `${spaceId}${SEPARATOR}${randomBytes(12).toString('base64url')}`,
+    kind,
+    spaceId,
+    userId,
+    etag: `"${randomBytes(6).toString('hex')}"`,
+    key,
+  };
+}
+
+/** The Space a session id names (null: not a session id). */
+export function sessionSpaceId(id: string): string | null {
+  const at = id.indexOf(SEPARATOR);
+  return at > 0 ? id.slice(0, at) : null;
+}
