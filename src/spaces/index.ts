@@ -1,6 +1,7 @@
 // Public API of the Spaces domain. Roster and the action handlers stay internal: everything
 // goes through Space so its validate-then-mutate contract cannot be bypassed.
-export { Space, type SpaceInit, type SpaceKind, type SpaceState } from './space.js';
+export { Space } from './space.js';
+export type { SpaceInit, SpaceKind, SpaceState } from './space-init.js';
 export { SpaceError, type SpaceErrorCode } from './errors.js';
 export type { SpaceEvent, SpaceEventKind, EndReason } from './events.js';
 export type { Participant, Person } from './participant.js';

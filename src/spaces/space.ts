@@ -13,63 +13,16 @@ import { DEFAULT_LIMITS, checkLimits, type SpaceLimits } from './limits.js';
 import type { MemberState, Participant, Person } from './participant.js';
 import { roleMayAttempt } from './permissions.js';
 import { Roster } from './roster.js';
-
-export type SpaceState = 'scheduled' | 'live' | 'ended';
-export type SpaceKind = 'space' | 'broadcast';
-
-export interface SpaceInit {
-  id: string;
-  title: string;
-  hostId: string;
-  hostHandle: string;
-  state: SpaceState;
-  scheduledFor?: number | null;
-  startedAt?: number | null;
-  endedAt?: number | null;
-  /** Restores the reason of an ended Space loaded from storage. */
-  endReason?: EndReason | null;
-  banned?: Iterable<string>;
-  limits?: SpaceLimits;
-  /** "Record Space" was turned on (at creation, or later by the host). */
-  recording?: boolean;
-  /** A broadcast: the host streams video to the audience ("Go live"); otherwise a Space. */
-  kind?: SpaceKind;
-  /** Guests may comment; on unless the host turns it off. */
-  guestComments?: boolean;
-  /**
-   * The live state stored before a restart: the people who were on stage, asked to speak or
-   * were invited (all disconnected until they come back), and the counter that orders them.
-   */
-  members?: readonly MemberState[];
-  memberSeq?: number;
-}
-
-/** Space fields a command may change, as rollback() puts them back. */
-interface SpaceFields {
-  hostId: string;
-  hostHandle: string;
-  state: SpaceState;
-  startedAt: number | null;
-  endedAt: number | null;
-  endReason: EndReason | null;
-  recording: boolean;
-  guestComments: boolean;
-}
+import type { SpaceFields, SpaceInit, SpaceKind, SpaceState } from './space-init.js';
 
 export class Space {
   readonly id: string;
   readonly title: string;
   readonly limits: Readonly<SpaceLimits>;
-  private _hostId: string;
-  private _hostHandle: string;
-  private _state: SpaceState;
   private readonly _scheduledFor: number | null;
-  private _startedAt: number | null;
-  private _endedAt: number | null;
-  private _endReason: EndReason | null;
-  private _recording: boolean;
+  /** What a command may change, in one place so a transaction can save and restore it whole. */
+  private fields: SpaceFields;
   readonly kind: SpaceKind;
-  private _guestComments: boolean;
   /** Authors of the latest comments, for deleteComment's permission rule. */
   private readonly comments = new CommentAuthors();
   /**
@@ -84,51 +37,53 @@ export class Space {
   constructor(init: SpaceInit) {
     this.id = init.id;
     this.title = init.title;
-    this._hostId = init.hostId;
-    this._hostHandle = init.hostHandle;
-    this._state = init.state;
     this._scheduledFor = init.scheduledFor ?? null;
-    this._startedAt = init.startedAt ?? null;
-    this._endedAt = init.endedAt ?? null;
-    this._endReason = init.endReason ?? null;
-    this._recording = init.recording ?? false;
     this.kind = init.kind ?? 'space';
-    this._guestComments = init.guestComments ?? true;
+    this.fields = {
+      hostId: init.hostId,
+      hostHandle: init.hostHandle,
+      state: init.state,
+      startedAt: init.startedAt ?? null,
+      endedAt: init.endedAt ?? null,
+      endReason: init.endReason ?? null,
+      recording: init.recording ?? false,
+      guestComments: init.guestComments ?? true,
+    };
     this.limits = checkLimits(init.limits ?? DEFAULT_LIMITS);
     this.roster = new Roster(init.banned, init.members, init.memberSeq);
     // scheduledFor is deliberately not a clock reading: it may lie in the future.
-    const seen = Math.max(this._startedAt ?? -Infinity, this._endedAt ?? -Infinity);
+    const seen = Math.max(this.fields.startedAt ?? -Infinity, this.fields.endedAt ?? -Infinity);
     this.clock = Number.isFinite(seen) ? seen : null;
   }
 
   /** The current host; changes when a departing host hands over to a co-host. */
   get hostId(): string {
-    return this._hostId;
+    return this.fields.hostId;
   }
   /** Handle of the current host (the creator's until a handover, then the new host's). */
   get hostHandle(): string {
-    return this._hostHandle;
+    return this.fields.hostHandle;
   }
   get state(): SpaceState {
-    return this._state;
+    return this.fields.state;
   }
   get scheduledFor(): number | null {
     return this._scheduledFor;
   }
   get startedAt(): number | null {
-    return this._startedAt;
+    return this.fields.startedAt;
   }
   get endedAt(): number | null {
-    return this._endedAt;
+    return this.fields.endedAt;
   }
   get endReason(): EndReason | null {
-    return this._endReason;
+    return this.fields.endReason;
   }
   get recording(): boolean {
-    return this._recording;
+    return this.fields.recording;
   }
   get guestComments(): boolean {
-    return this._guestComments;
+    return this.fields.guestComments;
   }
 
   // ---- Transactions. The app layer acknowledges a command only once what it changed is
@@ -138,16 +93,7 @@ export class Space {
   /** Starts noting what the following commands change. */
   begin(): void {
     if (this.saved) throw new Error('a transaction is already open');
-    this.saved = {
-      hostId: this._hostId,
-      hostHandle: this._hostHandle,
-      state: this._state,
-      startedAt: this._startedAt,
-      endedAt: this._endedAt,
-      endReason: this._endReason,
-      recording: this._recording,
-      guestComments: this._guestComments,
-    };
+    this.saved = { ...this.fields };
     this.roster.begin();
   }
 
@@ -162,14 +108,7 @@ export class Space {
     const s = this.saved;
     if (!s) return;
     this.saved = null;
-    this._hostId = s.hostId;
-    this._hostHandle = s.hostHandle;
-    this._state = s.state;
-    this._startedAt = s.startedAt;
-    this._endedAt = s.endedAt;
-    this._endReason = s.endReason;
-    this._recording = s.recording;
-    this._guestComments = s.guestComments;
+    this.fields = s;
     this.roster.rollback();
   }
 
@@ -253,7 +192,7 @@ export class Space {
     this.assertLive();
     if (this.roster.isBanned(userId)) reject('banned', 'you were removed from this Space');
     const p = this.roster.get(userId) ?? reject('not_found', 'you are not in this Space');
-    if (p.guest && !this._guestComments) reject('not_permitted', 'the host turned comments off for guests; sign in to comment');
+    if (p.guest && !this.fields.guestComments) reject('not_permitted', 'the host turned comments off for guests; sign in to comment');
     if (this.comments.has(commentId)) reject('invalid_state', 'a comment with this id exists');
     this.comments.add(commentId, userId);
     this.tick(now);
@@ -284,21 +223,21 @@ export class Space {
    * a connection, e.g. over HTTP. Live Spaces use act({ action: 'setRecording' }).
    */
   setRecording(actorId: string, on: boolean, now: number): SpaceEvent[] {
-    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
-    if (actorId !== this._hostId) reject('not_permitted', 'only the host can record the Space');
-    if (this._recording === on) return [];
-    this._recording = on;
+    if (this.fields.state === 'ended') reject('space_ended', 'this Space has ended');
+    if (actorId !== this.fields.hostId) reject('not_permitted', 'only the host can record the Space');
+    if (this.fields.recording === on) return [];
+    this.fields.recording = on;
     this.tick(now);
     return [{ kind: 'recordingChanged', on }];
   }
 
   /** Host only; scheduled -> live. The host need not have joined (e.g. started over HTTP). */
   start(actorId: string, now: number): SpaceEvent[] {
-    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
-    if (this._state === 'live') reject('invalid_state', 'this Space is already live');
-    if (actorId !== this._hostId) reject('not_permitted', 'only the host can start the Space');
-    this._state = 'live';
-    this._startedAt = now;
+    if (this.fields.state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this.fields.state === 'live') reject('invalid_state', 'this Space is already live');
+    if (actorId !== this.fields.hostId) reject('not_permitted', 'only the host can start the Space');
+    this.fields.state = 'live';
+    this.fields.startedAt = now;
     this.tick(now);
     return [{ kind: 'started' }];
   }
@@ -309,7 +248,7 @@ export class Space {
    * (to get ready); joining does not start it.
    */
   join(person: Person, now: number): SpaceEvent[] {
-    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this.fields.state === 'ended') reject('space_ended', 'this Space has ended');
     if (this.roster.isBanned(person.userId)) reject('banned', 'you were removed from this Space');
     const existing = this.roster.get(person.userId);
     if (existing) {
@@ -318,8 +257,8 @@ export class Space {
       this.roster.setConnected(existing, true);
       return [{ kind: 'reconnected', userId: existing.userId }];
     }
-    const isHost = person.userId === this._hostId;
-    if (this._state === 'scheduled' && !isHost) reject('space_not_live', 'this Space has not started yet');
+    const isHost = person.userId === this.fields.hostId;
+    if (this.fields.state === 'scheduled' && !isHost) reject('space_not_live', 'this Space has not started yet');
     this.roster.add(person, isHost ? 'host' : 'listener');
     this.tick(now);
     return [{ kind: 'joined', userId: person.userId }];
@@ -339,15 +278,15 @@ export class Space {
     } else if (action.action === 'setRecording') {
       if (actor.role !== 'host') reject('not_permitted', 'only the host can record the Space');
       events = [];
-      if (this._recording !== action.on) {
-        this._recording = action.on;
+      if (this.fields.recording !== action.on) {
+        this.fields.recording = action.on;
         events.push({ kind: 'recordingChanged', on: action.on });
       }
     } else if (action.action === 'setGuestComments') {
       if (!roleMayAttempt(actor.role, action.action)) reject('not_permitted', 'only the host can turn guest comments on or off');
       events = [];
-      if (this._guestComments !== action.on) {
-        this._guestComments = action.on;
+      if (this.fields.guestComments !== action.on) {
+        this.fields.guestComments = action.on;
         events.push({ kind: 'guestCommentsChanged', on: action.on });
       }
     } else if (action.action === 'deleteComment') {
@@ -383,7 +322,7 @@ export class Space {
    */
   expireGrace(userId: string, now?: number): SpaceEvent[] {
     const p = this.roster.get(userId);
-    if (!p) return userId === this._hostId && this._state === 'live' ? this.handOverOrEnd(userId, 'host_timeout', now) : [];
+    if (!p) return userId === this.fields.hostId && this.fields.state === 'live' ? this.handOverOrEnd(userId, 'host_timeout', now) : [];
     if (p.connected) return [];
     return this.depart(p, 'host_timeout', now);
   }
@@ -393,15 +332,15 @@ export class Space {
    * scheduled Space). Idempotent. Participants are kept, but every later action fails.
    */
   end(reason: EndReason, now?: number): SpaceEvent[] {
-    if (this._state === 'ended') return [];
+    if (this.fields.state === 'ended') return [];
     return this.finish(reason, now);
   }
 
   // ---- Internals.
 
   private assertLive(): void {
-    if (this._state === 'ended') reject('space_ended', 'this Space has ended');
-    if (this._state === 'scheduled') reject('space_not_live', 'this Space has not started yet');
+    if (this.fields.state === 'ended') reject('space_ended', 'this Space has ended');
+    if (this.fields.state === 'scheduled') reject('space_not_live', 'this Space has not started yet');
   }
 
   private depart(p: Participant, endReason: EndReason, now: number | undefined): SpaceEvent[] {
@@ -410,7 +349,7 @@ export class Space {
     const events: SpaceEvent[] = [{ kind: 'left', userId: p.userId }];
     // Before it is live there is nobody to hand over to and nothing to end; after it has
     // ended there is nothing left to decide.
-    if (p.role !== 'host' || this._state !== 'live') return events;
+    if (p.role !== 'host' || this.fields.state !== 'live') return events;
     events.push(...this.handOverOrEnd(p.userId, endReason, now));
     return events;
   }
@@ -419,15 +358,15 @@ export class Space {
   private handOverOrEnd(hostId: string, endReason: EndReason, now: number | undefined): SpaceEvent[] {
     const successor = this.roster.longestServingCohost();
     if (!successor) return this.finish(endReason, now);
-    this._hostId = successor.userId;
-    this._hostHandle = successor.handle;
+    this.fields.hostId = successor.userId;
+    this.fields.hostHandle = successor.handle;
     return [...this.roster.setRole(successor, 'host'), { kind: 'hostChanged', from: hostId, to: successor.userId }];
   }
 
   private finish(reason: EndReason, now: number | undefined): SpaceEvent[] {
-    this._state = 'ended';
-    this._endReason = reason;
-    this._endedAt = now ?? this.clock;
+    this.fields.state = 'ended';
+    this.fields.endReason = reason;
+    this.fields.endedAt = now ?? this.clock;
     if (now !== undefined) this.tick(now);
     return [{ kind: 'ended', reason }];
   }
