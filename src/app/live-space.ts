@@ -21,9 +21,10 @@ import { StateBroadcaster } from './state-broadcaster.js';
 import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { GraceTimers } from './grace-timers.js';
+import { relayRoomEvents } from './room-relay.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
 import { handleMessage, type LiveChat, type MessageTargets, type SpaceMessage } from './space-messages.js';
-import { newMediaSession, type MediaSession } from './media-session.js';
+import { MediaSessions, newMediaSession, type MediaSession } from './media-session.js';
 
 /** What the WebSocket adapter gives us for each open connection. */
 export interface LiveSpaceHooks {
@@ -38,6 +39,17 @@ export interface LiveSpaceOptions {
   reconnectGraceMs: number;
 }
 
+/** Everything a live Space is built from. */
+export interface LiveSpaceDeps {
+  space: Space;
+  room: RoomHandle;
+  hooks: LiveSpaceHooks;
+  options: LiveSpaceOptions;
+  log: Logger;
+  audience: AudienceServing;
+  storage: SpaceStorage;
+}
+
 export class LiveSpace {
   private readonly connections = new Map<string, Connection>();
   private readonly graces = new GraceTimers();
@@ -49,22 +61,27 @@ export class LiveSpace {
    * WHIP and WHEP sessions by id: people publishing from an encoder (present in the Space while
    * it runs) and players (listeners without a WebSocket). They end with the Space.
    */
-  private readonly sessions = new Map<string, MediaSession>();
+  private readonly sessions = new MediaSessions();
   private chat: LiveChat | null = null;
   /** What a participant's messages act on (space-messages.ts). */
   private readonly targets: MessageTargets;
   /** Told about every applied batch of domain events (the chat module: deleted comments, the end). */
   private readonly eventListeners: Array<(events: readonly SpaceEvent[]) => void> = [];
 
-  constructor(
-    readonly space: Space,
-    private readonly room: RoomHandle,
-    private readonly hooks: LiveSpaceHooks,
-    private readonly options: LiveSpaceOptions,
-    private readonly log: Logger,
-    private readonly audience: AudienceServing,
-    storage: SpaceStorage,
-  ) {
+  readonly space: Space;
+  private readonly room: RoomHandle;
+  private readonly hooks: LiveSpaceHooks;
+  private readonly options: LiveSpaceOptions;
+  private readonly log: Logger;
+  private readonly audience: AudienceServing;
+
+  constructor({ space, room, hooks, options, log, audience, storage }: LiveSpaceDeps) {
+    this.space = space;
+    this.room = room;
+    this.hooks = hooks;
+    this.options = options;
+    this.log = log;
+    this.audience = audience;
     this.commands = new SpaceCommands(space, storage, log);
     this.broadcast = new StateBroadcaster(
       space,
@@ -82,24 +99,8 @@ export class LiveSpace {
       chat: () => this.chat,
     };
     audience.egress.setRecording(space.recording);
-    room.on('offer', (userId, sdp, fresh) => this.connections.get(userId)?.send({ type: 'offer', sdp, ...(fresh ? { fresh } : {}) }));
-    room.on('candidates', (userId, candidates, mid) => {
-      const conn = this.connections.get(userId);
-      for (const candidate of candidates) conn?.send({ type: 'candidate', candidate, mid });
-    });
-    room.on('speaking', (levels) => {
-      const json = JSON.stringify({ type: 'speaking', speakers: levels.map((l) => ({ userId: l.id, level: l.level })) } satisfies ServerMessage);
-      for (const c of this.connections.values()) c.sendRaw(json);
-    });
-    room.on('connectionState', (userId, state) => {
-      // A WHIP or WHEP client that went away without its DELETE.
-      if (state === 'failed' || state === 'closed') void this.endSession(userId);
-    });
-    room.on('activeSpeaker', (userId) => {
-      const json = JSON.stringify({ type: 'activeSpeaker', userId } satisfies ServerMessage);
-      for (const c of this.connections.values()) c.sendRaw(json);
-    });
-    room.on('stageVideo', (viewerId, sourceId, pinned, layer) => this.connections.get(viewerId)?.send({ type: 'stageVideo', userId: sourceId, pinned, layer }));
+    // A WHIP or WHEP client whose connection failed or closed went away without its DELETE.
+    relayRoomEvents(room, this.connections, (userId) => void this.endSession(userId));
     // Nobody is connected yet: people restored after a restart have their grace to come back,
     // and a host who has not joined (a Space started over HTTP, or restored) has the host's.
     for (const p of space.participants()) if (!p.connected) this.startGrace(p.userId);
@@ -178,7 +179,7 @@ export class LiveSpace {
       this.room.disconnect(userId);
       this.seating.vacate(userId);
       // Still here through their encoder: no grace period runs while it publishes.
-      if (this.closed || this.sessionOf(userId)) return;
+      if (this.closed || this.sessions.of(userId)) return;
       const role = this.space.participant(userId)?.role;
       await this.exec(() => this.space.disconnect(userId), 'must');
       this.startGrace(userId);
@@ -201,11 +202,8 @@ export class LiveSpace {
       this.graces.clear(person.userId);
       this.room.setPublisher(person.userId, true, p.muted);
       const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
-      // A new session of the same publisher replaces the one before (the room did the same).
-      const previous = this.sessionOf(person.userId);
-      if (previous) this.sessions.delete(previous.id);
       const session = newMediaSession(this.space.id, 'whip', person.userId, key);
-      this.sessions.set(session.id, session);
+      this.sessions.add(session);
       if (hasVideo && !this.space.participant(person.userId)?.camera) {
         await this.exec(() => this.space.act(person.userId, { action: 'setCamera', on: true }, Date.now()), 'must');
       }
@@ -222,7 +220,7 @@ export class LiveSpace {
       try {
         const answer = await this.room.acceptPlayback(viewerId, offer);
         const session = newMediaSession(this.space.id, 'whep', viewerId, null);
-        this.sessions.set(session.id, session);
+        this.sessions.add(session);
         this.broadcast.schedule();
         return { session, answer };
       } catch (err) {
@@ -236,9 +234,9 @@ export class LiveSpace {
   /** A WHIP or WHEP session ended (DELETE, or its connection failed). */
   endSession(userId: string): Promise<void> {
     return this.commands.run(async () => {
-      const session = this.sessionOf(userId);
+      const session = this.sessions.of(userId);
       if (!session) return;
-      this.sessions.delete(session.id);
+      this.sessions.remove(session);
       this.room.endSession(userId);
       if (session.kind === 'whep') {
         if (!this.closed) await this.depart(userId);
@@ -266,11 +264,6 @@ export class LiveSpace {
 
   addSessionCandidate(userId: string, candidate: string, mid: string): void {
     this.room.addSessionCandidate(userId, candidate, mid);
-  }
-
-  private sessionOf(userId: string): MediaSession | undefined {
-    for (const s of this.sessions.values()) if (s.userId === userId) return s;
-    return undefined;
   }
 
   leave(userId: string): Promise<void> {

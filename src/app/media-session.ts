@@ -32,3 +32,36 @@ export function sessionSpaceId(id: string): string | null {
   const at = id.indexOf(SEPARATOR);
   return at > 0 ? id.slice(0, at) : null;
 }
+
+/**
+ * A Space's running sessions, by id. One per person: a publisher's new session replaces the
+ * one before (the room does the same with its peer), so the old id stops working at once.
+ */
+export class MediaSessions {
+  private readonly byId = new Map<string, MediaSession>();
+
+  /** Adds `session`, ending any earlier session of the same person. */
+  add(session: MediaSession): void {
+    const previous = this.of(session.userId);
+    if (previous) this.byId.delete(previous.id);
+    this.byId.set(session.id, session);
+  }
+
+  remove(session: MediaSession): void {
+    this.byId.delete(session.id);
+  }
+
+  get(id: string): MediaSession | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The person's running session (at most a handful per Space: a linear look is cheapest). */
+  of(userId: string): MediaSession | undefined {
+    for (const s of this.byId.values()) if (s.userId === userId) return s;
+    return undefined;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

@@ -266,10 +266,10 @@ export class SpaceService {
       log,
     );
     this.egresses.set(record.id, egress);
-    const live = new LiveSpace(
+    const live = new LiveSpace({
       space,
       room,
-      {
+      hooks: {
         check: (actorId, action) => {
           if (action.action === 'setRecording' && action.on && !space.recording && actorId === space.hostId) this.checkRecording(actorId);
         },
@@ -285,11 +285,11 @@ export class SpaceService {
           this.log.info({ space: s.id, reason: s.endReason }, 'space ended');
         },
       },
-      this.options,
+      options: this.options,
       log,
-      { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
-      { store: this.store, record: toRecord, stored: members.map((m) => m.userId), failed: () => void this.storeFailures++ },
-    );
+      audience: { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
+      storage: { store: this.store, record: toRecord, stored: members.map((m) => m.userId), failed: () => void this.storeFailures++ },
+    });
     this.live.set(record.id, live);
     return live;
   }

@@ -114,14 +114,14 @@ describe('LiveSpace, the one way into a Space', () => {
     const room = new RecordingRoom();
     const egress = { setRecording() {}, noteCamera() {}, setHlsAudience() {} } as unknown as SpaceEgress;
     const stored: unknown[] = [];
-    const live = new LiveSpace(
+    const live = new LiveSpace({
       space,
       room,
-      { ended: () => undefined, check: () => undefined },
-      { hostGraceMs: 60_000, reconnectGraceMs: 60_000 },
+      hooks: { ended: () => undefined, check: () => undefined },
+      options: { hostGraceMs: 60_000, reconnectGraceMs: 60_000 },
       log,
-      { tiers: new AudienceTiers(100, false), egress, hlsUrl: '/hls' },
-      {
+      audience: { tiers: new AudienceTiers(100, false), egress, hlsUrl: '/hls' },
+      storage: {
         store: { commit: async (change) => void stored.push(change) },
         record: (s) => ({
           id: s.id,
@@ -140,7 +140,7 @@ describe('LiveSpace, the one way into a Space', () => {
         stored: [],
         failed: () => undefined,
       },
-    );
+    });
     live.attachChat(await chats.open(live));
     const events: SpaceEvent[] = [];
     live.onEvents((batch) => events.push(...batch));
