@@ -35,6 +35,18 @@ export interface EgressSettings {
 
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 
+export interface SpaceEgressOptions {
+  spaceId: string;
+  title: string;
+  room: RoomHandle;
+  encoders: Encoders;
+  settings: EgressSettings;
+  recordings: RecordingService;
+  /** A participant's handle, for the recording's speaker timeline. */
+  handleOf: (userId: string) => string | undefined;
+  log: Logger;
+}
+
 export class SpaceEgress {
   private hlsAudience = 0;
   private recording = false;
@@ -53,16 +65,24 @@ export class SpaceEgress {
   private readonly unsubscribe: () => void;
   readonly master: string;
 
-  constructor(
-    readonly spaceId: string,
-    private readonly title: string,
-    private readonly room: RoomHandle,
-    private readonly encoders: Encoders,
-    private readonly settings: EgressSettings,
-    private readonly recordings: RecordingService,
-    private readonly handleOf: (userId: string) => string | undefined,
-    private readonly log: Logger,
-  ) {
+  readonly spaceId: string;
+  private readonly title: string;
+  private readonly room: RoomHandle;
+  private readonly encoders: Encoders;
+  private readonly settings: EgressSettings;
+  private readonly recordings: RecordingService;
+  private readonly handleOf: (userId: string) => string | undefined;
+  private readonly log: Logger;
+
+  constructor({ spaceId, title, room, encoders, settings, recordings, handleOf, log }: SpaceEgressOptions) {
+    this.spaceId = spaceId;
+    this.title = title;
+    this.room = room;
+    this.encoders = encoders;
+    this.settings = settings;
+    this.recordings = recordings;
+    this.handleOf = handleOf;
+    this.log = log;
     this.master = renderMasterPlaylist({ ...settings.encoding, video: true });
     this.unsubscribe = encoders.subscribe(spaceId, (e) => this.onEncoder(e));
     room.on('activeSpeaker', (userId) => {

@@ -255,16 +255,16 @@ export class SpaceService {
     if (again) return again; // another join activated it while we awaited the bans
     const room = this.media.room(record.id);
     const log = this.log.child({ space: record.id });
-    const egress = new SpaceEgress(
-      record.id,
-      record.title,
+    const egress = new SpaceEgress({
+      spaceId: record.id,
+      title: record.title,
       room,
-      this.audience.encoders,
-      this.audience.egress,
-      this.audience.recordings,
-      (userId) => space.participant(userId)?.handle,
+      encoders: this.audience.encoders,
+      settings: this.audience.egress,
+      recordings: this.audience.recordings,
+      handleOf: (userId) => space.participant(userId)?.handle,
       log,
-    );
+    });
     this.egresses.set(record.id, egress);
     const live = new LiveSpace({
       space,

@@ -18,19 +18,33 @@ export interface RoomSettings {
   audibleSpeakers?: number;
 }
 
+export interface MediaServerOptions {
+  transport: TransportConfig;
+  rooms?: RoomSettings;
+  /** For media workers: how a room relays its publishers to the other workers. */
+  relayFor?: (roomId: string) => RoomRelay;
+  /** Turns H.264 cameras (OBS over WHIP) into VP8; without it, WHIP takes VP8 only. */
+  h264?: H264Transcoder;
+  log?: Logger;
+}
+
 export class MediaServer {
   readonly counters: MediaCounters = createCounters();
   private readonly rooms = new Map<string, MediaRoom>();
 
-  constructor(
-    readonly transport: TransportConfig,
-    private readonly settings: RoomSettings = {},
-    /** For media workers: how a room relays its publishers to the other workers. */
-    private readonly relayFor?: (roomId: string) => RoomRelay,
-    /** Turns H.264 cameras (OBS over WHIP) into VP8; without it, WHIP takes VP8 only. */
-    private readonly h264?: H264Transcoder,
-    private readonly log: Logger = pino({ level: 'silent' }),
-  ) {}
+  readonly transport: TransportConfig;
+  private readonly settings: RoomSettings;
+  private readonly relayFor: ((roomId: string) => RoomRelay) | undefined;
+  private readonly h264: H264Transcoder | undefined;
+  private readonly log: Logger;
+
+  constructor(options: MediaServerOptions) {
+    this.transport = options.transport;
+    this.settings = options.rooms ?? {};
+    this.relayFor = options.relayFor;
+    this.h264 = options.h264;
+    this.log = options.log ?? pino({ level: 'silent' });
+  }
 
   room(id: string): MediaRoom {
     let room = this.rooms.get(id);

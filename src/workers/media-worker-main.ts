@@ -40,17 +40,17 @@ class MediaWorker {
     private readonly send: (event: WorkerEvent) => void,
   ) {
     this.link = new CodecLinkClient(init.codecSocket, log.child({ module: 'codec-link' }));
-    this.media = new MediaServer(
-      init.transport,
-      init.rooms,
-      (roomId) => ({
+    this.media = new MediaServer({
+      transport: init.transport,
+      rooms: init.rooms,
+      relayFor: (roomId) => ({
         audio: (pid, extId, buf) => this.relay(encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
         video: (pid, layer, buf) => this.relay(encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),
         keyframeRequest: (pid, layer) => this.relay(encodeRelay(layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW, 0, roomId, pid, null)),
       }),
-      this.link.transcoder,
+      h264: this.link.transcoder,
       log,
-    );
+    });
     this.relaySocket.on('message', (buf) => this.onRelay(buf));
     this.relaySocket.on('error', (err) => log.error({ err }, 'relay socket error'));
     this.statsTimer = setInterval(() => {
