@@ -189,10 +189,8 @@ describe('HLS tier and replay in the browser', () => {
     await toggle.click();
     await until(async () => ((await toggle.getAttribute('aria-pressed')) === 'false' ? true : undefined), 5000, 'Low data mode off');
     await page.locator(HLS_MEDIA).waitFor({ state: 'detached', timeout: 20_000 });
-    // getStats can lag the packets by a stats interval.
-    await sleep(300);
-    const audio = await inboundAudio(page);
-    assert.ok(audio.bytes > 0, 'WebRTC audio flows');
+    // getStats can lag the packets by a stats interval: poll it (the limit bounds a hang).
+    await until(async () => ((await inboundAudio(page)).bytes > 0 ? true : undefined), 30_000, 'WebRTC audio flows');
     const log = await page.evaluate(() => (window as unknown as { __handover: Array<{ at: number; hls: boolean; bytes: number }> }).__handover);
     const after = log.filter((e) => e.at >= clickedAt);
     const firstAudio = after.find((e) => e.bytes > 0);
@@ -207,6 +205,8 @@ describe('HLS tier and replay in the browser', () => {
   });
 
   it('records the turns as the bots take the floor', async () => {
+    // These pauses are the content under test, not waits: the recording runs in real time, so
+    // each is a turn of that length in the replay's timeline, which the next test seeks.
     await sleep(4000);
     ana.peer.setClipPaused(true);
     ben.peer.startSendingClip(speechB);
@@ -279,8 +279,7 @@ describe('HLS tier and replay in the browser', () => {
       .locator('ol.turn-list > li[aria-current="true"]')
       .filter({ hasText: `@${ana.handle}` })
       .waitFor({ timeout: 5000 });
-    // It plays from there.
-    await sleep(1500);
-    assert.ok((await mediaTime(page, REPLAY_MEDIA)) > afterJump + 0.5, 'the replay plays after the jump');
+    // It plays from there (the limit bounds a hang).
+    await until(async () => ((await mediaTime(page, REPLAY_MEDIA)) > afterJump + 0.5 ? true : undefined), 30_000, 'the replay plays after the jump');
   });
 });

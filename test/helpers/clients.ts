@@ -46,14 +46,19 @@ export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: numb
 
 /**
  * Waits until every peer is connected and the speakers are on stage, then has the speakers
- * send silence, and gives the server time to learn each speaker's SSRC before measuring.
+ * send silence, and waits until the server has received each speaker's stream: it answers a
+ * stream it has packets of with a receiver report on that speaker's mic (once a second), so a
+ * report arriving after `startSending` is the event that stands for "the server hears this
+ * speaker". Nobody talks yet, so no slot has forwarded anything and sends sender reports
+ * that could be mistaken for it.
  */
 export async function startStage(speakers: TestParticipant[], everyone: TestParticipant[]): Promise<void> {
   await waitFor(() => everyone.every((p) => p.peer.state === 'connected'), 30_000, 'all peers connected');
   await waitFor(() => speakers.every((s) => s.state.you?.role !== 'listener'), 5000, 'speakers on stage');
+  const reportsBefore = speakers.map((s) => s.peer.rtcpReceived);
   for (const s of speakers) {
     s.peer.setTalking(false);
     s.peer.startSending();
   }
-  await sleep(500);
+  await waitFor(() => speakers.every((s, i) => s.peer.rtcpReceived > reportsBefore[i]!), 30_000, 'a receiver report to every speaker');
 }

@@ -106,17 +106,26 @@ class Cast {
       60_000,
       `${label}: everyone back`,
     );
-    await sleep(300); // the latest state broadcast
-    const space = host.state.space!;
-    const actual: Record<string, unknown> = {
-      'requested:l1': space.requests.some((p) => p.userId === id('l1')),
-      'requested:l2': space.requests.some((p) => p.userId === id('l2')),
-      'requested:l3': space.requests.some((p) => p.userId === id('l3')),
-      'muted:s1': space.stage.find((p) => p.userId === id('s1'))?.muted,
-      'muted:s2': space.stage.find((p) => p.userId === id('s2'))?.muted,
-      'role:co': space.stage.find((p) => p.userId === id('co'))?.role,
-      guestComments: space.guestComments,
+    const observed = (): Record<string, unknown> => {
+      const space = host.state.space!;
+      return {
+        'requested:l1': space.requests.some((p) => p.userId === id('l1')),
+        'requested:l2': space.requests.some((p) => p.userId === id('l2')),
+        'requested:l3': space.requests.some((p) => p.userId === id('l3')),
+        'muted:s1': space.stage.find((p) => p.userId === id('s1'))?.muted,
+        'muted:s2': space.stage.find((p) => p.userId === id('s2'))?.muted,
+        'role:co': space.stage.find((p) => p.userId === id('co'))?.role,
+        guestComments: space.guestComments,
+      };
     };
+    // The latest state broadcast may still be on its way: wait until the state is one the
+    // ledger allows (the limit bounds a hang), then check it, so a wrong one fails by name.
+    const fits = () => {
+      const now = observed();
+      return this.ledger.keys().every((key) => this.ledger.allowed(key).includes(now[key]));
+    };
+    await waitFor(fits, 30_000, `${label}: a state the ledger allows`).catch(() => undefined);
+    const actual = observed();
     for (const key of this.ledger.keys()) {
       assert.ok(
         this.ledger.allowed(key).includes(actual[key]),
@@ -159,7 +168,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       proc = await spawnServer(options);
       await cast.enter(proc.url);
       cast.start();
-      await sleep(2500);
+      // Enough acknowledged to mean something (verify checks the same), however slow the machine.
+      await waitFor(() => cast.ledger.acks > 20, 60_000, 'actions acknowledged');
       cast.stop();
       await proc.kill9();
       proc = await spawnServer(options);
@@ -182,10 +192,11 @@ describe('chaos: kill -9 of a media worker mid-Space', () => {
       const listeners = ['l1', 'l2', 'l3'].map((n) => cast.people[n]!);
       await waitFor(() => listeners.every((l) => l.peer.packetsFromTag(0) > 0 || l.peer.totalPackets() > 0), 20_000, 'the speaker heard');
       cast.start();
-      await sleep(1000);
+      await waitFor(() => cast.ledger.acks > 10, 60_000, 'actions acknowledged before the kill');
       process.kill(server.media.pidOf(0)!, 'SIGKILL');
       const heard = listeners.map((l) => l.peer.totalPackets());
-      await sleep(1500);
+      const acksAtKill = cast.ledger.acks;
+      await waitFor(() => cast.ledger.acks > acksAtKill + 10, 60_000, 'actions acknowledged after the kill');
       await cast.settle();
       await waitFor(() => listeners.every((l, i) => l.peer.totalPackets() > heard[i]! + 25), 30_000, 'everyone hears the stage again');
       await cast.verify(server.url, 'after a media worker died');
@@ -280,6 +291,8 @@ describe('chaos: a full disk', () => {
     await refusal(host.signalling.act({ action: 'approve', userId: listener.state.you!.userId }));
     await refusal(host.signalling.act({ action: 'end' }));
     await refusal(listener.signalling.act({ action: 'cancelRequest' }));
+    // A pause, kept: with the disk full no later change can be stored, so none can mark the
+    // point by which a wrongly broadcast change would have arrived.
     await sleep(200);
     assert.equal(host.state.space!.state, 'live', 'the Space was not ended');
     assert.deepEqual(
@@ -302,7 +315,9 @@ describe('chaos: a full disk', () => {
     rmSync(filler);
     await host.signalling.act({ action: 'approve', userId: listener.state.you!.userId });
     await waitFor(() => listener.state.you?.role === 'speaker', 5000, 'approved once there is room');
-    await sleep(2500); // the departure's write is retried within a few seconds
+    // A pause, kept: the departure's write is retried within a few seconds, and nothing
+    // outside the server shows when it was stored (the restart below is what checks it).
+    await sleep(2500);
     await proc.kill9();
     proc = await spawnServer(options);
     const back = (await (await fetch(`${proc.url}/api/spaces/${spaceId}`)).json()) as { state: string; stage: Array<{ userId: string; role: string }> };
@@ -365,8 +380,12 @@ describe("chaos: a flood of one Space's sockets", () => {
       assert.ok(outcomes.refused >= 60, `sockets beyond the per-address limit refused with 429 (${outcomes.refused})`);
       // Half join and flood the Space; the rest never join.
       const flooders = sockets.slice(0, Math.floor(sockets.length / 2));
-      for (const ws of flooders) ws.send(JSON.stringify({ type: 'join', spaceId: cast.spaceId }));
-      await sleep(300);
+      let answered = 0;
+      for (const ws of flooders) {
+        ws.once('message', () => answered++);
+        ws.send(JSON.stringify({ type: 'join', spaceId: cast.spaceId }));
+      }
+      await waitFor(() => answered === flooders.length, 30_000, 'the flooders joined');
       // Far over the per-connection rate (a burst of 40, then 200 refusals before the close).
       for (let round = 0; round < 300; round++)
         for (const ws of flooders) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'react', emoji: '🔥' }));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ReactionEmoji, ServerMessage } from '../../src/protocol/messages.js';
 import { ApiClient } from '../../src/sdk/api.js';
@@ -435,12 +435,25 @@ describe('comments in the replay', () => {
         if (i > 150) throw new Error('the recording never got media');
         await sleep(200);
       }
+      /** Waits until the recording has media past the comment `text` (the limit bounds a hang). */
+      const recordedPast = (text: string) =>
+        until(
+          async () => {
+            const rec = await hostApi.getRecording(spaceId);
+            const atSec = rec.comments.find((c) => c.text === text)?.atSec;
+            return atSec !== undefined && rec.durationSec > atSec ? true : undefined;
+          },
+          60_000,
+          `the recording past "${text}"`,
+          200,
+        );
       await listener.signalling.comment('first, on the record');
-      await sleep(1500);
+      // Each comment goes in once the recording's clock has moved past the one before.
+      await recordedPast('first, on the record');
       await host.signalling.comment('this one is deleted');
       await waitFor(() => texts(host).length === 2, 5000, 'two comments');
+      await recordedPast('this one is deleted');
       await host.signalling.deleteComment(host.comments[1]!.id);
-      await sleep(1500);
       await listener.signalling.comment('last word');
       await waitFor(() => texts(host).includes('last word'), 5000, 'last comment');
       const live = await hostApi.getRecording(spaceId);
@@ -449,7 +462,7 @@ describe('comments in the replay', () => {
         ['first, on the record', 'last word'],
         'while recording, too',
       );
-      await sleep(1500);
+      await recordedPast('last word');
       await host.signalling.act({ action: 'end' });
       let rec = await hostApi.getRecording(spaceId);
       for (let i = 0; rec.state === 'recording' && i < 100; i++) {

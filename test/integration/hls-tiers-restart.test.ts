@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor } from '../helpers/clients.js';
+import { account, joinSpace, until, waitFor } from '../helpers/clients.js';
 import { speechWav } from '../helpers/media-fixtures.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
@@ -25,16 +25,23 @@ describe('audience tiers', () => {
       const second = await joinSpace(server, spaceId, { guest: true, canPublish: false });
       second.signalling.on('tier', (m) => tiers.push(m));
       await waitFor(() => first.peer.state === 'connected', 15_000, 'first listener on WebRTC');
-      // The tier message follows the welcome: the second listener may have it before we listen.
-      await waitFor(() => tiers.length > 0 || second.peer.state === 'new', 2000, 'second listener placed').catch(() => undefined);
-      await sleep(500);
-      assert.notEqual(second.peer.state, 'connected', 'no WebRTC for the listener beyond capacity');
+      // The tier message follows the welcome: the second listener may have it before we listen,
+      // so count from here.
+      const told = tiers.length;
       await second.signalling.setTier('webrtc');
-      await waitFor(() => tiers.length > 0, 3000, 'tier answer');
+      await waitFor(() => tiers.length > told, 30_000, 'tier answer');
+      // The server's own count, read once it has refused: no WebRTC peer for the second listener.
+      const tiersNow = async () => {
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        const count = (name: string) => Number(metrics.match(new RegExp(`^spaces_audience_tier\\{tier="${name}"\\} (\\d+)`, 'm'))?.[1]);
+        return { webrtc: count('webrtc'), hls: count('hls') };
+      };
+      assert.deepEqual(await tiersNow(), { webrtc: 2, hls: 1 }, 'no WebRTC for the listener beyond capacity');
       assert.deepEqual({ tier: tiers.at(-1)!.tier, reason: tiers.at(-1)!.reason }, { tier: 'hls', reason: 'capacity' });
       assert.equal(tiers.at(-1)!.hlsUrl, `/hls/${spaceId}/master.m3u8`);
+      // A place is free once the server has noticed the first listener's socket closing.
       first.close();
-      await sleep(300); // the server notices the first listener's socket closing
+      await until(async () => ((await tiersNow()).webrtc < 2 ? true : undefined), 30_000, 'a WebRTC place freed');
       await second.signalling.setTier('webrtc');
       await waitFor(() => tiers.at(-1)?.tier === 'webrtc', 3000, 'a freed place');
       await waitFor(() => second.peer.state === 'connected', 15_000, 'second listener on WebRTC');
@@ -71,14 +78,22 @@ describe('restart', () => {
     const host = await joinSpace(server, spaceId, { api: hostApi });
     await waitFor(() => host.peer.state === 'connected', 15_000, 'host connected');
     host.peer.startSendingClip(speech);
-    await sleep(4000);
+    // Something recorded: two segments in the live playlist (it 404s while the encoder starts).
+    const segments = async () => {
+      const res = await fetch(`${server.url}/hls/${spaceId}/audio.m3u8`);
+      return res.ok ? (await res.text()).split('\n').filter((l) => l.endsWith('.m4s')).length : 0;
+    };
+    await until(async () => ((await segments()) >= 2 ? true : undefined), 60_000, 'two recorded segments', 100);
     await host.signalling.act({ action: 'end' });
-    let before = await hostApi.getRecording(spaceId).catch(() => null);
-    for (let i = 0; i < 100 && before?.state !== 'ready'; i++) {
-      await sleep(100);
-      before = await hostApi.getRecording(spaceId).catch(() => null);
-    }
-    assert.equal(before?.state, 'ready');
+    const before = await until(
+      async () => {
+        const rec = await hostApi.getRecording(spaceId).catch(() => null);
+        return rec?.state === 'ready' ? rec : undefined;
+      },
+      30_000,
+      'the recording ready',
+      100,
+    );
     host.close();
     await server.close();
 

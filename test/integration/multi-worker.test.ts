@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 
 const LISTENERS = 10;
@@ -30,13 +30,15 @@ describe('two media workers', () => {
     opened.push(...speakers, ...listeners);
     await waitFor(() => opened.every((p) => p.peer.state === 'connected'), 20_000, 'connected');
     await waitFor(() => s2.state.you?.role === 'speaker', 3000, 'on stage');
+    const reportsBefore = speakers.map((s) => s.peer.rtcpReceived);
     for (const s of speakers) {
       await s.signalling.act({ action: 'setCamera', on: true });
       s.peer.setTalking(false);
       s.peer.startSending();
       s.peer.startVideo();
     }
-    await sleep(500);
+    // The server hears each speaker once it answers their mic with a receiver report (as in startStage).
+    await waitFor(() => speakers.every((s, i) => s.peer.rtcpReceived > reportsBefore[i]!), 30_000, 'a receiver report to every speaker');
   });
 
   after(async () => {
@@ -56,14 +58,11 @@ describe('two media workers', () => {
       const before = listeners.map((l) => l.peer.packetsFromTag(s.peer.options.tag!));
       const otherBefore = listeners.map((l) => l.peer.packetsFromTag(other.peer.options.tag!));
       s.peer.setTalking(true);
-      await sleep(1200);
+      const got = () => listeners.map((l, k) => l.peer.packetsFromTag(s.peer.options.tag!) - before[k]!);
+      await waitFor(() => got().every((n) => n >= 40), 30_000, `speaker ${i + 1} heard by all`);
       s.peer.setTalking(false);
-      await sleep(900);
-      const got = listeners.map((l, k) => l.peer.packetsFromTag(s.peer.options.tag!) - before[k]!);
-      assert.ok(
-        got.every((n) => n >= 40),
-        `speaker ${i + 1} heard by all: ${got.join(',')}`,
-      );
+      // The gate's hangover over (nobody in the speaking list), so the next speaker's turn starts silent.
+      await waitFor(() => listeners[0]!.speaking.at(-1)?.speakers.length === 0, 30_000, 'nobody speaking');
       const silent = listeners.map((l, k) => l.peer.packetsFromTag(other.peer.options.tag!) - otherBefore[k]!);
       assert.deepEqual(silent, new Array(LISTENERS).fill(0), 'the silent speaker is not forwarded');
     }
@@ -88,9 +87,19 @@ describe('two media workers', () => {
     const s2 = speakers[1]!;
     s2.peer.setTalking(true);
     await speakers[0]!.signalling.act({ action: 'mute', userId: id(s2) });
-    await sleep(400);
+    // Paced by the host's voice over the same connections: 15 packets let what was in flight
+    // land, then none of speaker 2's may come while 40 more arrive.
+    const host = speakers[0]!;
+    const heardHost = () => listeners.map((l) => l.peer.packetsFromTag(host.peer.options.tag!));
+    const hostHeard = async (n: number) => {
+      const from = heardHost();
+      await waitFor(() => heardHost().every((c, k) => c - from[k]! >= n), 30_000, 'the host heard');
+    };
+    host.peer.setTalking(true);
+    await hostHeard(15);
     const before = listeners.map((l) => l.peer.packetsFromTag(2));
-    await sleep(800);
+    await hostHeard(40);
+    host.peer.setTalking(false);
     assert.deepEqual(
       listeners.map((l, k) => l.peer.packetsFromTag(2) - before[k]!),
       new Array(LISTENERS).fill(0),
@@ -100,9 +109,18 @@ describe('two media workers', () => {
   });
 
   it('sums the workers\u2019 counters in /metrics', async () => {
-    await sleep(1100); // workers report once a second
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    // Workers report once a second: wait for a report that covers the tests above (the limit bounds a hang).
+    let text = '';
     const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? NaN);
+    const summed = () => value('spaces_rtp_packets_out_total') > value('spaces_rtp_packets_in_total') && value('spaces_active_speaker_switches_total') > 0;
+    await until(
+      async () => {
+        text = await (await fetch(`${server.url}/metrics`)).text();
+        return summed() ? true : undefined;
+      },
+      30_000,
+      'the workers\u2019 counters summed',
+    ).catch(() => undefined);
     assert.ok(value('spaces_rtp_packets_out_total') > value('spaces_rtp_packets_in_total'));
     assert.ok(value('spaces_active_speaker_switches_total') > 0);
   });

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 
 const LISTENERS = 50;
@@ -42,38 +42,53 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
 
   const counts = (tag: number) => listeners.map((l) => l.peer.packetsFromTag(tag));
   const delta = (beforeCounts: number[], tag: number) => counts(tag).map((n, i) => n - beforeCounts[i]!);
+  /** Waits until every listener has `n` more packets of `tag` (20 ms each); the limit bounds a hang. */
+  const heard = (beforeCounts: number[], tag: number, n: number, what: string) =>
+    waitFor(() => delta(beforeCounts, tag).every((d) => d >= n), 30_000, `${what}: min ${Math.min(...delta(beforeCounts, tag))}`);
+  /** Waits until every voice gate has closed (its hangover over): the listeners' speaking list is empty. */
+  const quiet = () => waitFor(() => listeners[7]!.speaking.at(-1)?.speakers.length === 0, 30_000, 'nobody speaking');
+  /**
+   * Proves that `tag` reaches nobody, paced by the host's voice over the same connections: 15
+   * packets of it let whatever was already in flight land, then no packet of `tag` may come
+   * while 50 more (a second) arrive. A busy machine slows both streams alike.
+   */
+  async function assertNotForwarded(tag: number, what: string): Promise<void> {
+    const host = speakers[0]!;
+    host.peer.setTalking(true);
+    await heard(counts(1), 1, 15, 'the host, while in-flight packets land');
+    const b = counts(tag);
+    await heard(counts(1), 1, 50, 'the host');
+    assert.deepEqual(delta(b, tag), new Array(LISTENERS).fill(0), what);
+    host.peer.setTalking(false);
+  }
 
   it('forwards a talking speaker to every listener, and silent speakers to nobody', async () => {
     const b1 = counts(1);
     const b2 = counts(2);
     const b3 = counts(3);
     host.peer.setTalking(true);
-    await sleep(1500);
+    await heard(b1, 1, 40, 'every listener hears the host');
+    // Speakers hear each other, but never themselves.
+    await waitFor(() => speakers[1]!.peer.packetsFromTag(1) >= 40, 30_000, 'speaker 2 hears the host');
     host.peer.setTalking(false);
-    await sleep(1000); // hangover
-    const d1 = delta(b1, 1);
-    assert.ok(
-      d1.every((n) => n >= 40),
-      `every listener hears the host: min ${Math.min(...d1)} packets`,
-    );
+    await quiet();
+    // The host's 40 packets arrived meanwhile: silent speakers' would have too.
     assert.deepEqual(delta(b2, 2), new Array(LISTENERS).fill(0), 'silent speaker 2 is not forwarded');
     assert.deepEqual(delta(b3, 3), new Array(LISTENERS).fill(0), 'silent speaker 3 is not forwarded');
-    // Speakers hear each other, but never themselves.
-    assert.ok(speakers[1]!.peer.packetsFromTag(1) >= 40, 'speaker 2 hears the host');
     assert.equal(host.peer.packetsFromTag(1), 0, 'the host does not hear itself');
   });
 
-  it('sends speaking indicators several times a second while someone talks, and an empty list after', async () => {
+  it('sends speaking indicators naming whoever talks, again and again, and an empty list after', async () => {
+    // How often they come is a rate (a timer in the media room) that a busy machine stretches,
+    // so not asserted here: here, that they keep coming while the speaker talks.
     const l = listeners[7]!;
     const startIndex = l.speaking.length;
     speakers[1]!.peer.setTalking(true);
-    await sleep(1200);
-    const during = l.speaking.slice(startIndex);
     const s2Id = speakers[1]!.state.you!.userId;
-    const mentioning = during.filter((m) => m.speakers.some((s) => s.userId === s2Id && s.level > 0));
-    assert.ok(mentioning.length >= 5, `at least 5 updates naming speaker 2 in 1.2 s, got ${mentioning.length}`);
+    const mentioning = () => l.speaking.slice(startIndex).filter((m) => m.speakers.some((s) => s.userId === s2Id && s.level > 0)).length;
+    await waitFor(() => mentioning() >= 5, 30_000, 'five updates naming speaker 2');
     speakers[1]!.peer.setTalking(false);
-    await waitFor(() => l.speaking.at(-1)!.speakers.length === 0, 3000, 'empty speaking list');
+    await waitFor(() => l.speaking.at(-1)!.speakers.length === 0, 30_000, 'empty speaking list');
   });
 
   it('hears two overlapping speakers at once', async () => {
@@ -81,42 +96,28 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     const b3 = counts(3);
     speakers[1]!.peer.setTalking(true);
     speakers[2]!.peer.setTalking(true);
-    await sleep(1200);
+    // Both keep talking until everyone has heard 30 packets of each.
+    await heard(b2, 2, 30, 'everyone hears speaker 2');
+    await heard(b3, 3, 30, 'everyone hears speaker 3');
     speakers[1]!.peer.setTalking(false);
     speakers[2]!.peer.setTalking(false);
-    await sleep(1000);
-    assert.ok(
-      delta(b2, 2).every((n) => n >= 30),
-      'everyone hears speaker 2',
-    );
-    assert.ok(
-      delta(b3, 3).every((n) => n >= 30),
-      'everyone hears speaker 3',
-    );
+    await quiet();
   });
 
   it('stops forwarding a speaker the host mutes, even if their client keeps sending', async () => {
     const s2 = speakers[1]!;
     s2.peer.setTalking(true);
-    await sleep(500);
+    await heard(counts(2), 2, 5, 'speaker 2 heard before the mute');
     await host.signalling.act({ action: 'mute', userId: s2.state.you!.userId });
-    await waitFor(() => s2.state.you?.muted === true, 3000, 'speaker 2 sees itself muted');
-    await sleep(300); // packets already in flight
-    const b2 = counts(2);
-    await sleep(1000);
-    assert.deepEqual(delta(b2, 2), new Array(LISTENERS).fill(0), 'no packets of a muted speaker');
-    assert.ok(s2.peer.packetsSent > 0, 'the muted client kept sending');
+    await waitFor(() => s2.state.you?.muted === true, 30_000, 'speaker 2 sees itself muted');
+    const sentBefore = s2.peer.packetsSent;
+    await assertNotForwarded(2, 'no packets of a muted speaker');
+    assert.ok(s2.peer.packetsSent > sentBefore, 'the muted client kept sending');
     // Only the speaker can unmute; then they are heard again.
     await s2.signalling.act({ action: 'setMicMuted', muted: false });
-    await sleep(300);
-    const b2b = counts(2);
-    await sleep(800);
-    assert.ok(
-      delta(b2b, 2).every((n) => n >= 20),
-      'heard again after unmuting themselves',
-    );
+    await heard(counts(2), 2, 20, 'heard again after unmuting themselves');
     s2.peer.setTalking(false);
-    await sleep(800);
+    await quiet();
   });
 
   it('lets everyone hear a listener brought on stage', async () => {
@@ -127,30 +128,23 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === newcomer.state.you!.userId), 3000, 'request in queue');
     await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
     await waitFor(() => newcomer.state.you?.role === 'speaker', 3000, 'newcomer on stage');
+    const b9 = counts(9);
     newcomer.peer.setTalking(true);
     newcomer.peer.startSending();
-    await sleep(300);
-    const b9 = counts(9);
-    await sleep(1200);
+    await heard(b9, 9, 30, 'every listener hears the newcomer');
+    await waitFor(() => host.peer.packetsFromTag(9) >= 30, 30_000, 'the host hears the newcomer');
     newcomer.peer.setTalking(false);
-    assert.ok(
-      delta(b9, 9).every((n) => n >= 30),
-      `every listener hears the newcomer: min ${Math.min(...delta(b9, 9))}`,
-    );
-    assert.ok(host.peer.packetsFromTag(9) >= 30, 'the host hears the newcomer');
+    await quiet();
   });
 
-  it('cuts a removed speaker within a second, and keeps them out', async () => {
+  it('cuts a removed speaker, and keeps them out', async () => {
     const s3 = speakers[2]!;
     const s3Id = s3.state.you!.userId;
     s3.peer.setTalking(true);
-    await sleep(500);
+    await heard(counts(3), 3, 5, 'speaker 3 heard before the removal');
     await host.signalling.act({ action: 'remove', userId: s3Id });
-    await sleep(1000);
-    const b3 = counts(3);
-    await sleep(1000);
-    assert.deepEqual(delta(b3, 3), new Array(LISTENERS).fill(0), 'nothing from the removed speaker after 1 s');
-    assert.ok(!host.state.space!.stage.some((p) => p.userId === s3Id), 'gone from the stage');
+    await waitFor(() => !host.state.space!.stage.some((p) => p.userId === s3Id), 30_000, 'gone from the stage');
+    await assertNotForwarded(3, 'nothing from the removed speaker');
     await assert.rejects(joinSpace(server, spaceId, { api: s3.api }), (err: Error & { code?: string }) => err.code === 'banned');
   });
 

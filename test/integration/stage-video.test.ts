@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import { LOW_LAYER_TAG_BIT } from '../../src/bots/synthetic-camera.js';
 
@@ -92,11 +92,19 @@ describe('stage video follows the active speaker', () => {
 
   it('shows no video while the active speaker has the camera off', async () => {
     const host = speakers[0]!;
+    for (const s of speakers) s.peer.setTalking(s === host);
+    // The host's voice comes over the same connection as the video, so it paces the waits:
+    // a machine too busy to deliver video would not deliver these packets either.
+    const heard = () => viewer.peer.packetsFromTag(host.peer.options.tag ?? 0);
     await host.signalling.act({ action: 'setCamera', on: false });
     await waitFor(() => viewer.stageVideo.userId === null, 30_000, 'slot empty');
-    await sleep(300);
+    // 15 packets of the host's voice (0.3 s) let video packets already in flight land...
+    let heardFrom = heard();
+    await waitFor(() => heard() >= heardFrom + 15, 30_000, 'the host heard after the slot emptied');
     const from = viewer.peer.videoLog.length;
-    await sleep(800);
+    // ...then 40 more (0.8 s) in which no video may come.
+    heardFrom = heard();
+    await waitFor(() => heard() >= heardFrom + 40, 30_000, 'the host heard with the camera off');
     assert.equal(viewer.peer.videoLog.length - from, 0, 'no video packets');
     await host.signalling.act({ action: 'setCamera', on: true });
     await waitFor(() => viewer.stageVideo.userId === id(host), 30_000, 'video again');
@@ -141,18 +149,28 @@ describe('stage video follows the active speaker', () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
       return Number(text.match(/^spaces_rtp_retransmissions_total (\d+)/m)![1]);
     };
+    /** The retransmission count once it has grown past `n`; the limit bounds a hang. */
+    const resentSince = (n: number) =>
+      until(
+        async () => {
+          const now = await retransmissions();
+          return now > n ? now : undefined;
+        },
+        30_000,
+        'a retransmission',
+      );
     const before = await retransmissions();
     viewer.peer.nackVideo(viewer.peer.videoLog.at(-5)!.seq);
-    let after = before;
-    for (let i = 0; i < 40 && after === before; i++) {
-      await sleep(50);
-      after = await retransmissions();
-    }
+    const after = await resentSince(before);
     assert.equal(after, before + 1, 'one packet resent');
-    // A packet from before this source started (or long gone) is not ours to repair.
+    // A packet from before this source started (or long gone) is not ours to repair. NACKs
+    // are handled in order, so once a NACK for a packet the server has is answered, the
+    // unknown one was handled before it: only that one may have been resent. (A scrape that
+    // fell between the two, handled back to back, would miss a wrongly resent packet: a window
+    // of microseconds, where the old 300 ms pause missed one whenever the machine was slow.)
     viewer.peer.nackVideo((viewer.peer.videoLog.at(-1)!.seq - 30000) & 0xffff);
-    await sleep(300);
-    assert.equal(await retransmissions(), after, 'nothing resent for an unknown packet');
+    viewer.peer.nackVideo(viewer.peer.videoLog.at(-1)!.seq);
+    assert.equal(await resentSince(after), after + 1, 'nothing resent for an unknown packet');
   });
 
   it('sends congestion feedback (REMB) to publishers whose camera is being watched', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { finishedRecording } from '../helpers/recordings.js';
-import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav } from '../helpers/media-fixtures.js';
 import { hlsAudio, rmsWindows } from '../helpers/hls.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
@@ -63,6 +63,12 @@ for (const mediaWorkers of [1, 2]) {
       await server?.close();
     });
 
+    /** The live audio playlist's segments, oldest first. */
+    const audioSegments = async () => (await (await fetch(`${server.url}/hls/${spaceId}/audio.m3u8`)).text()).split('\n').filter((l) => l.endsWith('.m4s'));
+    /** Waits until `n` segments published after `seen` are in the playlist; the limit bounds a hang. */
+    const newSegments = (seen: string[], n: number, what: string) =>
+      until(async () => ((await audioSegments()).filter((l) => !seen.includes(l)).length >= n ? true : undefined), 60_000, what, 100);
+
     const health = async () => {
       const res = await fetch(`${server.url}/healthz`);
       return { code: res.status, body: (await res.json()) as Health };
@@ -103,7 +109,9 @@ for (const mediaWorkers of [1, 2]) {
     });
 
     it('HLS carries the stage again after the media worker restart', async () => {
-      await sleep(3000);
+      // The player starts 3 segments from the end: wait until those 3 were all cut after the
+      // previous test heard the stage again.
+      await newSegments(await audioSegments(), 3, 'three new segments');
       const pcm = await hlsAudio(`${server.url}/hls/${spaceId}/master.m3u8`, 4);
       const windows = rmsWindows(pcm, 8000, 100);
       const loud = windows.filter((w) => w > 300).length;
@@ -116,15 +124,7 @@ for (const mediaWorkers of [1, 2]) {
       process.kill(server.codec.pid!, 'SIGKILL');
       await waitFor(() => server.codec.status().restarts === before + 1 && server.codec.status().up, 15_000, 'the codec worker back');
       await waitFor(() => server.spaces.egressOf(spaceId)?.running === true, 15_000, 'the encoder running again');
-      const playlist = `${server.url}/hls/${spaceId}/audio.m3u8`;
-      const segmentsNow = async () => (await (await fetch(playlist)).text()).split('\n').filter((l) => l.endsWith('.m4s'));
-      const first = await segmentsNow();
-      let next = first;
-      for (let i = 0; i < 100 && next.at(-1) === first.at(-1); i++) {
-        await sleep(100);
-        next = await segmentsNow();
-      }
-      assert.notEqual(next.at(-1), first.at(-1), 'new live segments after the restart');
+      await newSegments(await audioSegments(), 1, 'new live segments after the restart');
       t.diagnostic(`HLS segments flowing again ${(performance.now() - killedAt).toFixed(0)} ms after kill -9 of the codec worker`);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /^spaces_worker_restarts_total\{worker="codec"\} 1$/m);
@@ -134,7 +134,8 @@ for (const mediaWorkers of [1, 2]) {
     });
 
     it('the recording is one recording that spans the whole Space', async (t) => {
-      await sleep(2000);
+      // Media from the restarted encoder, recorded: two segments cut after this point.
+      await newSegments(await audioSegments(), 2, 'two more segments');
       const endedAt = Date.now();
       await host.signalling.act({ action: 'end' });
       const rec = await finishedRecording(hostApi, spaceId);
