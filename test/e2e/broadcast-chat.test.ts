@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { launchUser, signUp, videoCentreColour, type BrowserUser } from '../helpers/browser.js';
 import { colourY4m, silenceWav } from '../helpers/media-fixtures.js';
-import { until } from '../helpers/clients.js';
+import { until, once } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import type { SpaceList } from '../../src/sdk/api.js';
 import type { RecordingView } from '../../src/protocol/messages.js';
@@ -109,7 +109,9 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     await server?.close();
   });
 
-  it('goes live from the home page with the camera on at 720p30', async () => {
+  // Each test sets up what it needs through these once-only steps, so any test runs alone
+  // (and in order, each step runs once and is shared).
+  const live = once(async () => {
     const page = host.page;
     await signUp(page, server.url, 'bc_host');
     await page.getByLabel('Title').fill('Live from the workshop');
@@ -132,8 +134,17 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     const list = (await (await fetch(`${server.url}/api/spaces`)).json()) as SpaceList;
     assert.equal(list.live.find((s) => s.id === spaceId)?.kind, 'broadcast');
   });
+  it('goes live from the home page with the camera on at 720p30', () => live());
 
-  it("shows a guest the broadcast in the list and the host's camera in the stage video", async () => {
+  /** The viewer signed up and in the Space's audience. */
+  const viewerIn = once(async () => {
+    await live();
+    await signUp(viewer.page, server.url, 'bc_viewer');
+    await viewer.page.goto(spaceUrl);
+  });
+
+  const guestWatching = once(async () => {
+    await live();
     const page = guest.page;
     await page.goto(`${server.url}/`);
     const card = page.locator('article[data-kind="broadcast"]').filter({ hasText: 'Live from the workshop' });
@@ -164,8 +175,10 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     const box = await region.boundingBox();
     assert.ok(box && Math.abs(box.width / box.height - 16 / 9) < 0.05, `16:9 stage video: ${JSON.stringify(box)}`);
   });
+  it("shows a guest the broadcast in the list and the host's camera in the stage video", () => guestWatching());
 
   it('issues a stream key in the dialog, and rotating it replaces the key', async () => {
+    await live();
     const page = host.page;
     await page.getByRole('button', { name: 'Stream from an encoder' }).click();
     const dialog = page.getByRole('dialog', { name: 'Stream from an encoder' });
@@ -203,9 +216,8 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
   });
 
   it("offers a speaker's stream key from their person menu", async () => {
+    await viewerIn();
     const page = viewer.page;
-    await signUp(page, server.url, 'bc_viewer');
-    await page.goto(spaceUrl);
     await controls(page).getByRole('button', { name: 'Request to speak' }).click();
     const request = host.page.getByRole('region', { name: 'Requests' }).getByRole('listitem').filter({ hasText: 'bc_viewer' });
     await request.getByRole('button', { name: 'Approve' }).click();
@@ -222,7 +234,9 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     await controls(page).getByRole('button', { name: 'Request to speak' }).waitFor();
   });
 
-  it('exchanges comments between two browsers', async () => {
+  const commentsExchanged = once(async () => {
+    await guestWatching();
+    await viewerIn();
     await postComment(viewer.page, 'Hello from the back row');
     await commentItem(guest.page, 'Hello from the back row').waitFor();
     await commentItem(host.page, 'Hello from the back row').waitFor();
@@ -236,8 +250,10 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     await guest.page.getByRole('alert').filter({ hasText: 'You just posted that.' }).waitFor();
     assert.equal(await commentItem(viewer.page, 'Greetings from a guest').count(), 1);
   });
+  it('exchanges comments between two browsers', () => commentsExchanged());
 
-  it('lets the host delete a comment, and it vanishes from the other pages', async () => {
+  const commentDeleted = once(async () => {
+    await commentsExchanged();
     const page = host.page;
     // Nobody else may: the viewer has no menu on the guest's comment.
     assert.equal(
@@ -253,8 +269,11 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
     await commentItem(page, 'Hello from the back row').waitFor({ state: 'detached' });
     assert.equal(await commentItem(viewer.page, 'Greetings from a guest').count(), 1, 'the other comment stays');
   });
+  it('lets the host delete a comment, and it vanishes from the other pages', () => commentDeleted());
 
   it('floats a reaction sent by one page over the stage of the others', async () => {
+    await guestWatching();
+    await viewerIn();
     await guest.page.getByRole('button', { name: 'React 🔥' }).click();
     await host.page.locator('.reaction-layer .reaction-floater[data-emoji="🔥"]').first().waitFor({ state: 'attached' });
     await viewer.page.locator('.reaction-layer .reaction-floater[data-emoji="🔥"]').first().waitFor({ state: 'attached' });
@@ -265,6 +284,7 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
   });
 
   it('plays only the audio playlist in Low data mode, with avatars instead of video', async () => {
+    await viewerIn();
     const page = viewer.page;
     const playlists: string[] = [];
     page.on('request', (req) => {
@@ -291,6 +311,7 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
   });
 
   it("blocks a commenter from the Space from their comment's menu", async () => {
+    await commentsExchanged();
     const page = host.page;
     await commentItem(page, 'Greetings from a guest')
       .getByRole('button', { name: /^Comment options for guest-/ })
@@ -300,6 +321,7 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
   });
 
   it('shows the comments in the replay at their time in the recording', async () => {
+    await commentDeleted();
     await postComment(viewer.page, 'Thanks for the show');
     await commentItem(host.page, 'Thanks for the show').waitFor();
     // End only once the recording has media past the comment, so the replay reaches it.

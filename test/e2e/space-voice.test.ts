@@ -8,15 +8,9 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { inboundAudio, launchUser, type BrowserUser, signUp } from '../helpers/browser.js';
 import { silenceWav, speechWav } from '../helpers/media-fixtures.js';
-import { waitFor } from '../helpers/clients.js';
+import { waitFor, once } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import type { SpaceList } from '../../src/sdk/api.js';
-
-/** Runs `step` once; every later call waits for the same run. */
-function once(step: () => Promise<void>): () => Promise<void> {
-  let run: Promise<void> | null = null;
-  return () => (run ??= step());
-}
 
 describe('a Space in the browser', () => {
   let server: RunningServer;

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { launchUser, videoColourLog, watchVideoColours, type BrowserUser, type ColourChange, type Rgb, signUp } from '../helpers/browser.js';
 import { colourY4m, silenceWav, speechWav } from '../helpers/media-fixtures.js';
-import { until } from '../helpers/clients.js';
+import { until, once } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 
 const PALETTE: Record<string, Rgb> = { red: [255, 0, 0], green: [0, 255, 0], blue: [0, 0, 255] };
@@ -33,12 +33,6 @@ interface Speaker {
 }
 
 const controls = (page: Page) => page.getByRole('toolbar', { name: 'Your controls' });
-
-/** Runs `step` once; every later call waits for the same run. */
-function once(step: () => Promise<void>): () => Promise<void> {
-  let run: Promise<void> | null = null;
-  return () => (run ??= step());
-}
 
 /** How long a wait may take before it is a hang (a busy machine stretches every step). */
 const HANG_MS = 60_000;

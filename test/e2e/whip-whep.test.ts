@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
-import { account, joinSpace, sleep, until, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, until, waitFor, type TestParticipant, once } from '../helpers/clients.js';
 import { CHROMIUM } from '../helpers/browser.js';
 import { newestVideoFrameGray } from '../helpers/hls.js';
 import type { RunningServer } from '../../src/server.js';
@@ -152,7 +152,9 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     await server?.close();
   });
 
-  it('a 720p test pattern published with whip.js reaches a whep.js viewer over WebRTC', async () => {
+  // Each test sets up what it needs through once-only steps (a VP8 publication, an H.264 one),
+  // so any test runs alone; in order, each step runs once and is shared.
+  const vp8Published = once(async () => {
     await publisher.evaluate(([url, token]) => (window as unknown as TestPageWindow).publish(url, token), [`${server.url}/whip/${spaceId}`, key] as const);
     // The encoder's host is now on stage with the camera on, without ever opening the web app.
     await waitFor(() => watcher.state.space?.stage.some((p) => p.role === 'host' && p.camera) ?? false, 60_000, 'host on stage, camera on');
@@ -164,8 +166,10 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     console.log(`# WHIP -> WHEP latency: median ${median(lats)} ms over ${lats.length} frames (${w}x${h})`);
     assert.ok(w * 9 === h * 16, `16:9 frames arrive (${w}x${h})`);
   });
+  it('a 720p test pattern published with whip.js reaches a whep.js viewer over WebRTC', () => vp8Published());
 
   it('the same broadcast reaches HLS: the video variant carries the pattern, and hls.js plays it', async () => {
+    await vp8Published();
     // The picture itself, as any HLS client fetches it: decode a frame of the newest video
     // segment with ffmpeg and read the time cells back.
     const url = `${server.url}/hls/${spaceId}/video.m3u8`;
@@ -239,6 +243,7 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
   });
 
   it('DELETE ends the publication: the camera goes off and the viewer gets no more frames', async () => {
+    await vp8Published();
     const resource: string = await publisher.evaluate(() => (window as unknown as TestPageWindow).whip.resourceURL.href);
     await publisher.evaluate(() => (window as unknown as TestPageWindow).stop());
     await waitFor(() => !(watcher.state.space?.stage.some((p) => p.camera) ?? true), 60_000, 'camera off');
@@ -261,7 +266,7 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     assert.equal(again.status, 404, 'the session is gone');
   });
 
-  it('an H.264-only encoder (as OBS publishes) is taken and transcoded: WHEP viewers get the picture in VP8', async () => {
+  const h264Published = once(async () => {
     await publisher.reload();
     await publisher.evaluate(([url, token]) => (window as unknown as TestPageWindow).publish(url, token, 'h264'), [
       `${server.url}/whip/${spaceId}`,
@@ -297,8 +302,10 @@ describe('WHIP ingest and WHEP playback (whip-whep in Chromium)', () => {
     });
     assert.equal(received, 'video/VP8');
   });
+  it('an H.264-only encoder (as OBS publishes) is taken and transcoded: WHEP viewers get the picture in VP8', () => h264Published());
 
   it('kill -9 of the codec worker: the H.264 camera is transcoded again on its new ffmpeg, and the picture comes back', async () => {
+    await h264Published();
     const restarts = server.codec.status().restarts;
     process.kill(server.codec.pid!, 'SIGKILL');
     await waitFor(() => server.codec.status().restarts === restarts + 1 && server.codec.status().up, 60_000, 'the codec worker back');

@@ -33,6 +33,16 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'c
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A test's setup step that runs once: every later call waits for the same run. Tests that
+ * build on one another call the steps they need, so each runs alone too, while a whole run
+ * shares one Space.
+ */
+export function once(step: () => Promise<void>): () => Promise<void> {
+  let run: Promise<void> | null = null;
+  return () => (run ??= step());
+}
+
 /** Polls an async probe (a page, a server) until it gives a value, or fails after `timeoutMs`. */
 export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string, pollMs = 50): Promise<T> {
   const start = Date.now();

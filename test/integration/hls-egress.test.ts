@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import { hlsAudio, probeDuration, rmsWindows, videoDetail } from '../helpers/hls.js';
-import { account, joinSpace, sleep, until, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, sleep, until, waitFor, type TestParticipant, once } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
 import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
@@ -65,7 +65,7 @@ for (const mediaWorkers of [1, 2])
 
     it('Low data mode moves a listener to HLS, and the origin serves a master with audio and video variants', async () => {
       await listener.signalling.setTier('hls');
-      await waitFor(() => tiers.some((t) => t.tier === 'hls'), 5000, 'tier message');
+      await waitFor(() => tiers.some((t) => t.tier === 'hls'), 30_000, 'tier message');
       const tier = tiers.find((t) => t.tier === 'hls')!;
       assert.equal(tier.reason, 'requested');
       assert.equal(tier.hlsUrl, `/hls/${spaceId}/master.m3u8`);
@@ -77,7 +77,9 @@ for (const mediaWorkers of [1, 2])
       assert.match(text, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="aud"/, 'a video variant with the shared audio');
     });
 
-    it('live playlists slide, and segments are cacheable forever while playlists are cacheable for a second', async () => {
+    // Each test sets up what it needs through once-only steps (the encoder serving playlists,
+    // the second speaker's turn), so any test runs alone; in order, each runs once, shared.
+    const playlistsServed = once(async () => {
       const url = `${server.url}/hls/${spaceId}/audio.m3u8`;
       // The audio playlist appears once the encoder has cut a segment (404 until then).
       const res = await until(
@@ -105,8 +107,10 @@ for (const mediaWorkers of [1, 2])
       const bad = await fetch(`${server.url}/hls/${spaceId}/${segment.split('/')[0]}/..%2F..%2Fspaces.db`);
       assert.equal(bad.status, 404, 'only our own segment names are served');
     });
+    it('live playlists slide, and segments are cacheable forever while playlists are cacheable for a second', () => playlistsServed());
 
     it('an HLS player gets continuous audio that carries the speech', async () => {
+      await playlistsServed();
       const pcm = await hlsAudio(`${server.url}/hls/${spaceId}/master.m3u8`, 4);
       assert.ok(pcm.length >= 8000 * 3.5, `about 4 s of audio, got ${(pcm.length / 8000).toFixed(2)} s`);
       const windows = rmsWindows(pcm, 8000, 100);
@@ -115,35 +119,46 @@ for (const mediaWorkers of [1, 2])
     });
 
     it("the video variant shows the speaker's camera once the stage video follows them", async () => {
-      await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 10_000, 'the host is the active speaker');
+      await playlistsServed();
+      await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 30_000, 'the host is the active speaker');
+      // The newest segment shows the pattern once the stage video has switched and a keyframe
+      // reached the encoder: read each new one until it does (the limit only bounds a hang).
       let detail = 0;
-      for (let i = 0; i < 10 && detail < 10; i++) {
-        detail = await videoDetail(`${server.url}/hls/${spaceId}/video.m3u8`);
-        if (detail < 10) await sleep(1000);
-      }
-      assert.ok(detail >= 10, `a test pattern, not the flat idle card (luma std dev ${detail.toFixed(1)})`);
+      await until(
+        async () => {
+          detail = await videoDetail(`${server.url}/hls/${spaceId}/video.m3u8`);
+          return detail >= 10 ? true : undefined;
+        },
+        90_000,
+        'a test pattern in the video variant, not the flat idle card',
+        1000,
+      );
+      assert.ok(detail >= 10, `luma std dev ${detail.toFixed(1)}`);
     });
 
-    it('a listener on HLS who is brought on stage moves to WebRTC, is heard, and becomes the active speaker', async () => {
+    const secondTookOver = once(async () => {
       await second.signalling.setTier('hls');
-      await waitFor(() => secondTiers.at(-1)?.tier === 'hls', 5000, 'second listener on HLS');
+      await waitFor(() => secondTiers.at(-1)?.tier === 'hls', 30_000, 'second listener on HLS');
       assert.equal(second.peer.state === 'connected', false, 'no PeerConnection while on HLS');
       await second.signalling.act({ action: 'requestToSpeak' });
       await host.signalling.act({ action: 'approve', userId: second.state.you!.userId });
-      await waitFor(() => secondTiers.at(-1)?.tier === 'webrtc', 5000, 'moved to WebRTC');
+      await waitFor(() => secondTiers.at(-1)?.tier === 'webrtc', 30_000, 'moved to WebRTC');
       assert.equal(secondTiers.at(-1)!.reason, 'stage');
       assert.equal(secondTiers.at(-1)!.hlsUrl, null);
-      await waitFor(() => second.peer.state === 'connected', 15_000, 'second speaker connected');
+      await waitFor(() => second.peer.state === 'connected', 30_000, 'second speaker connected');
       host.peer.setClipPaused(true);
       secondSpeechAt = Date.now();
       second.peer.startSendingClip(secondSpeech);
       const secondId = second.state.you!.userId;
-      await waitFor(() => listener.activeSpeaker === secondId, 10_000, 'the second speaker takes over');
+      await waitFor(() => listener.activeSpeaker === secondId, 30_000, 'the second speaker takes over');
       handoverAt = Date.now();
       await sleep(3000);
     });
+    it('a listener on HLS who is brought on stage moves to WebRTC, is heard, and becomes the active speaker', () => secondTookOver());
 
     it("when the Space ends, its recording is a VOD of the right length with the speaker's turn on the timeline", async (t) => {
+      await playlistsServed();
+      await secondTookOver();
       // About 30 s of Space in all, as a short real one: content, not a wait.
       await sleep(Math.max(0, 30_000 - (Date.now() - spaceStartedAt)));
       const endedAt = Date.now();
