@@ -1,7 +1,7 @@
 // Server configuration: embedded defaults (SQLite in ./data, no outside services),
 // overridden by environment variables, then by command-line flags. Every setting, with its
 // check and its help, is in settings.ts; this module shapes them into the Config the server takes.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from './package-files.js';
 import { SETTINGS, SettingsError, readSettings } from './settings.js';
@@ -55,9 +55,23 @@ export interface Config {
   };
   /** Days a recording is kept after its Space ends; 0 keeps it forever. */
   recordingRetentionDays: number;
+  /** Where recordings live; in a cluster, storage every node mounts at the same path. */
+  recordingsDir: string;
+  /** Cluster mode (null: this node alone). */
+  cluster: ClusterConfig | null;
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
   trustProxy: boolean;
   limits: AbuseLimits;
+}
+
+/** Several nodes sharing Redis (coordination) and PostgreSQL (everything stored). */
+export interface ClusterConfig {
+  redisUrl: string;
+  nodeId: string;
+  /** Node and Space-owner leases; a dead node's Spaces are adopted once its leases lapse. */
+  leaseMs: number;
+  /** SIGTERM: how long to wait for this node's Spaces to move before exiting. */
+  drainTimeoutMs: number;
 }
 
 /** Everything a user could abuse is bounded here; each answer is 429 with Retry-After, or a close code. */
@@ -127,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       lingerMs: v.hlsLingerMs,
     },
     recordingRetentionDays: v.recordingRetentionDays,
+    recordingsDir: v.recordingsDir ?? join(dataDir, 'recordings'),
+    cluster: clusterConfig(v, port, v.databaseUrl),
     trustProxy: v.trustProxy,
     limits: {
       signInPerMinute: v.signInPerMinute,
@@ -140,6 +156,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       joinTimeoutMs: v.joinTimeoutMs,
       idleTimeoutMs: v.idleTimeoutMs,
     },
+  };
+}
+
+function clusterConfig(v: ReturnType<typeof readSettings>, port: number, databaseUrl: string | undefined): ClusterConfig | null {
+  if (!v.redisUrl) return null;
+  if (!/^rediss?:\/\//.test(v.redisUrl)) throw new SettingsError(`invalid settings:\n  SPACES_REDIS_URL must be redis://… or rediss://…`);
+  // Every node must see every Space and account: SQLite is one machine's file.
+  if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new SettingsError('invalid settings:\n  cluster mode (SPACES_REDIS_URL) needs a shared PostgreSQL database: set SPACES_DATABASE_URL=postgres://…');
+  }
+  // Sessions and guest ids are signed with it: a token from one node must hold on every node.
+  if (!v.jwtSecret) {
+    throw new SettingsError('invalid settings:\n  cluster mode (SPACES_REDIS_URL) needs the same SPACES_JWT_SECRET on every node');
+  }
+  return {
+    redisUrl: v.redisUrl,
+    nodeId: v.nodeId ?? `${hostname()}-${port}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
+    leaseMs: v.clusterLeaseMs,
+    drainTimeoutMs: v.drainTimeoutMs,
   };
 }
 

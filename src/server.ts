@@ -35,6 +35,10 @@ import { RecordingStore } from './store/recording-store.js';
 import { RecordingService } from './app/recording-service.js';
 import { CommentStore } from './store/comment-store.js';
 import { ChatService } from './app/chat.js';
+import { LocalPlacement, type SpacePlacement } from './app/space-placement.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { connectRedis, whenReady } from './cluster/redis-client.js';
+import { NodeLoadMeter } from './cluster/node-load.js';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +48,13 @@ export interface RunningServer {
   media: WorkerPool;
   codec: CodecWorker;
   log: Logger;
+  /** In a cluster, the node's membership (null on a single node). */
+  cluster: ClusterNode | null;
+  /**
+   * A cluster node about to stop: takes no new Spaces and hands its own to the other nodes,
+   * waiting up to the drain timeout. Does nothing on a single node.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,7 +104,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const recordings = new RecordingService(
     new RecordingStore(db),
     {
-      root: join(config.dataDir, 'recordings'),
+      root: config.recordingsDir,
       retentionDays: config.recordingRetentionDays,
       master: hls.encoding,
       segmentSeconds: hls.encoding.segmentSeconds,
@@ -101,12 +112,17 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     log.child({ module: 'recordings' }),
     comments,
   );
-  const spaces = new SpaceService(
-    new SpaceStore(db),
+  const spaceStore = new SpaceStore(db);
+  // Bound after the directory exists: the node reports the directory's load and views.
+  let spacesRef: SpaceService | null = null;
+  const cluster = config.cluster ? await joinCluster(config, spaceStore, media, codec, () => spacesRef, log) : null;
+  const placement: SpacePlacement = cluster ?? new LocalPlacement(spaceStore);
+  const spaces = new SpaceService({
+    store: spaceStore,
     media,
-    { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs },
-    log.child({ module: 'spaces' }),
-    {
+    options: { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs },
+    log: log.child({ module: 'spaces' }),
+    audience: {
       webrtcCapacity: config.webrtcCapacity,
       hlsBaseUrl: hls.baseUrl,
       recordings,
@@ -119,11 +135,14 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
         lingerMs: hls.lingerMs,
       },
     },
-    config.limits,
-    chat,
-  );
+    limits: config.limits,
+    chats: chat,
+    placement,
+  });
+  spacesRef = spaces;
   const mediaSessions = new MediaSessions(spaces, guests);
   await spaces.restore();
+  await cluster?.start(spaces);
   const workers = () => [...media.status(), codec.status()];
   const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
 
@@ -206,9 +225,17 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     media,
     codec,
     log,
+    cluster,
+    async drain() {
+      if (!cluster || !config.cluster) return;
+      const started = Date.now();
+      const { moved, left } = await cluster.drain(config.cluster.drainTimeoutMs);
+      log.info({ moved, left, ms: Date.now() - started }, 'drain finished');
+    },
     async close() {
       await app.close();
       await spaces.shutdown();
+      await cluster?.close();
       await media.close();
       await codec.close();
       await db.destroy();
@@ -235,4 +262,47 @@ function workerEntry(name: string): string {
  */
 function clientAddress(ip: string): string {
   return normalizeIP(ip, 64);
+}
+
+/** Connects to the cluster's Redis and makes this node a member (started once the directory is up). */
+async function joinCluster(
+  config: Config,
+  store: SpaceStore,
+  media: WorkerPool,
+  codec: CodecWorker,
+  spaces: () => SpaceService | null,
+  log: Logger,
+): Promise<ClusterNode> {
+  const c = config.cluster!;
+  const clusterLog = log.child({ module: 'cluster', node: c.nodeId });
+  const redis = connectRedis(c.redisUrl, `spaces:${c.nodeId}`, clusterLog);
+  const subscriber = connectRedis(c.redisUrl, `spaces:${c.nodeId}:sweep`, clusterLog, true);
+  try {
+    await whenReady(redis, c.redisUrl, 10_000);
+  } catch (err) {
+    redis.disconnect();
+    subscriber.disconnect();
+    throw err;
+  }
+  const meter = new NodeLoadMeter(
+    () => [process.pid, ...media.status().map((_, i) => media.pidOf(i) ?? 0).filter((p) => p > 0), codec.pid ?? 0].filter((p) => p > 0),
+    () => {
+      const m = media.counters;
+      return m.packetsIn + m.packetsOut;
+    },
+  );
+  return new ClusterNode({
+    redis,
+    subscriber,
+    store,
+    nodeId: c.nodeId,
+    url: config.publicUrl,
+    leaseMs: c.leaseMs,
+    log: clusterLog,
+    load: () => {
+      const s = spaces();
+      return meter.sample({ peers: s?.tiers.webrtcPeers ?? 0, spaces: s?.liveCount ?? 0 });
+    },
+    views: () => spaces()?.liveViews() ?? new Map(),
+  });
 }

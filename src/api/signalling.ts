@@ -15,6 +15,7 @@ import type { GuestIdentities } from '../auth/guests.js';
 import type { Person } from '../spaces/index.js';
 import { TokenBucket } from '../app/token-bucket.js';
 import type { IceServerConfig } from '../protocol/messages.js';
+import { SpaceElsewhereError } from '../app/space-placement.js';
 
 export interface SignallingDeps {
   spaces: SpaceService;
@@ -127,7 +128,22 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
     } else {
       ({ person: who, mintedSecret } = deps.guests.guest(msg.guestSecret ?? msg.guestId));
     }
-    const target = await deps.spaces.forJoin(msg.spaceId);
+    let target: LiveSpace;
+    try {
+      target = await deps.spaces.forJoin(msg.spaceId);
+    } catch (err) {
+      if (!(err instanceof SpaceElsewhereError)) throw err;
+      // Another node runs the Space. Its signalling and media are there: the client goes there
+      // (a redirect, not a bridge: its media would have to reach that node anyway).
+      if (!err.url) {
+        fail('unavailable', 'the Space is moving between nodes; try again', msg.rid);
+        socket.close(4011, 'try again');
+        return;
+      }
+      send({ type: 'redirect', ...(msg.rid ? { rid: msg.rid } : {}), url: webSocketUrl(err.url) });
+      socket.close(4010, 'the Space runs on another node');
+      return;
+    }
     await target.join(who, conn);
     live = target;
     person = who;
@@ -142,4 +158,13 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
     send({ type: 'state', ...target.snapshotFor(who.userId) });
     send({ type: 'comments', comments: target.recentComments() });
   }
+}
+
+/** The /ws endpoint under a node's public base URL. */
+export function webSocketUrl(publicUrl: string): string {
+  const u = new URL(publicUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/ws`;
+  u.search = '';
+  return u.toString();
 }

@@ -295,6 +295,19 @@ export class LiveSpace {
     this.commands.close();
   }
 
+  /**
+   * This node stops running the Space, which stays live (the node drains, or another node
+   * claimed it): as dispose, and every connection is closed with 4010, after which its client
+   * reconnects through any node and so reaches the Space's next owner.
+   */
+  moveAway(): void {
+    this.dispose();
+    this.seating.vacateAll();
+    const conns = [...this.connections.values()];
+    this.connections.clear();
+    for (const c of conns) c.close(4010, 'the Space moved to another node');
+  }
+
   /** Ends the Space from outside the domain's permission checks (shutdown, operator). */
   end(reason: string): Promise<void> {
     return this.commands.run(async () => void (await this.exec(() => this.space.end(reason, Date.now()), 'must')));

@@ -108,6 +108,18 @@ export class RecordingService {
     await this.finalize(rec, nowMs);
   }
 
+  /**
+   * This node stops running the Space but it goes on (a drain, or another node took it over):
+   * what is written is flushed and the recording stays open, for the next owner to resume.
+   */
+  async release(spaceId: string): Promise<void> {
+    const pending = this.open.get(spaceId);
+    if (!pending) return;
+    this.open.delete(spaceId);
+    const rec = await pending.catch(() => null);
+    await rec?.recorder.flush();
+  }
+
   /** After a restart: finish recordings whose Space is no longer live; the others resume on begin(). */
   async restore(isLive: (spaceId: string) => boolean): Promise<void> {
     for (const record of await this.store.listByState('recording')) {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Space, SpaceError } from '../spaces/index.js';
 import type { MediaPlane } from '../media/room/room-handle.js';
-import type { MemberRecord, SpaceRecord, SpaceStore } from '../store/space-store.js';
+import { SpaceFencedError, type MemberRecord, type SpaceRecord, type SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
 import type { LiveChat } from './space-messages.js';
@@ -14,6 +14,8 @@ import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
+import { SpaceElsewhereError, type SpacePlacement } from './space-placement.js';
+import type { SpaceChangeStore } from './space-writer.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
@@ -45,8 +47,23 @@ export interface ChatOpener {
   open(live: LiveSpace): Promise<LiveChat>;
 }
 
+/** Everything the directory is built from. */
+export interface SpaceServiceDeps {
+  store: SpaceStore;
+  media: MediaPlane;
+  options: LiveSpaceOptions;
+  log: Logger;
+  audience: AudienceConfig;
+  limits: AccountLimits;
+  chats: ChatOpener;
+  /** Where Spaces run: here (one node), or on the node that owns each (a cluster). */
+  placement: SpacePlacement;
+}
+
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
+  /** Activations under way (a claim, then loading the members), so that two joins share one. */
+  private readonly activating = new Map<string, Promise<LiveSpace>>();
   /** Spaces each account created in the last hour, as a token bucket. */
   private readonly creations: KeyedTokenBuckets;
   /** Writes of live Spaces' changes that failed (each undone, or retried until stored). */
@@ -54,15 +71,24 @@ export class SpaceService {
   private readonly egresses = new Map<string, SpaceEgress>();
   readonly tiers: AudienceTiers;
 
-  constructor(
-    private readonly store: SpaceStore,
-    private readonly media: MediaPlane,
-    private readonly options: LiveSpaceOptions,
-    private readonly log: Logger,
-    private readonly audience: AudienceConfig,
-    private readonly limits: AccountLimits,
-    private readonly chats: ChatOpener,
-  ) {
+  private readonly store: SpaceStore;
+  private readonly media: MediaPlane;
+  private readonly options: LiveSpaceOptions;
+  private readonly log: Logger;
+  private readonly audience: AudienceConfig;
+  private readonly limits: AccountLimits;
+  private readonly chats: ChatOpener;
+  readonly placement: SpacePlacement;
+
+  constructor({ store, media, options, log, audience, limits, chats, placement }: SpaceServiceDeps) {
+    this.store = store;
+    this.media = media;
+    this.options = options;
+    this.log = log;
+    this.audience = audience;
+    this.limits = limits;
+    this.chats = chats;
+    this.placement = placement;
     this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
     this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
@@ -104,11 +130,77 @@ export class SpaceService {
 
   /**
    * Brings back the Spaces that were live when the server stopped, with their stored members:
-   * everyone has the usual grace to come back in the same role, and the host the host's.
+   * everyone has the usual grace to come back in the same role, and the host the host's. In a
+   * cluster, live Spaces are adopted by the nodes' sweeps instead (one owner each); recordings
+   * whose Space is no longer live anywhere are finished.
    */
   async restore(): Promise<void> {
-    for (const record of await this.store.listByState('live', 10_000)) await this.activate(record);
-    await this.audience.recordings.restore((id) => this.live.has(id));
+    if (!this.placement.clustered) {
+      for (const record of await this.store.listByState('live', 10_000)) await this.activate(record).catch((err) => this.activationFailed(record.id, err));
+      await this.audience.recordings.restore((id) => this.live.has(id));
+      return;
+    }
+    const live = new Set((await this.store.liveOwners()).map((o) => o.id));
+    await this.audience.recordings.restore((id) => live.has(id));
+  }
+
+  /**
+   * Runs a live Space here that no node runs (a cluster's sweep found it orphaned, or placed
+   * here). Resolves false when it is not live, or another node claimed it first.
+   */
+  async adopt(spaceId: string): Promise<boolean> {
+    if (this.live.has(spaceId)) return true;
+    const record = await this.store.get(spaceId);
+    if (!record || record.state !== 'live') return false;
+    try {
+      await this.activate(record);
+      return true;
+    } catch (err) {
+      if (err instanceof SpaceElsewhereError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Stops running a Space here without ending it: its connections are told to reconnect (they
+   * reach its next owner through any node), its encoder writes its last segments, its
+   * recording stays open for the next owner, and its room closes. For a node that drains, and
+   * for one that learns another node has claimed the Space (then `release` is false: the
+   * claim is no longer ours to give up).
+   */
+  async handOff(spaceId: string, release = true): Promise<void> {
+    const live = this.live.get(spaceId);
+    if (!live) return;
+    this.live.delete(spaceId);
+    const egress = this.egresses.get(spaceId);
+    this.egresses.delete(spaceId);
+    live.moveAway();
+    try {
+      await egress?.close();
+      await this.audience.recordings.release(spaceId);
+    } catch (err) {
+      this.log.error({ err, space: spaceId }, 'handing off the Space: the encoder did not stop cleanly');
+    } finally {
+      this.media.closeRoom(spaceId);
+    }
+    if (release) await this.placement.release(spaceId).catch((err) => this.log.warn({ err, space: spaceId }, 'could not release the Space'));
+    this.log.info({ space: spaceId, release }, 'space handed off');
+  }
+
+  /** What this node publishes of each Space it runs, for other nodes' listings. */
+  liveViews(): Map<string, { stage: SpaceListItem['stage']; listenerCount: number }> {
+    const views = new Map<string, { stage: SpaceListItem['stage']; listenerCount: number }>();
+    for (const l of this.live.values()) {
+      if (l.space.state !== 'live') continue;
+      const { stage, listenerCount } = listItem(l);
+      views.set(l.space.id, { stage, listenerCount });
+    }
+    return views;
+  }
+
+  /** Ids of the Spaces this node runs. */
+  liveIds(): string[] {
+    return [...this.live.keys()];
   }
 
   async create(
@@ -141,8 +233,11 @@ export class SpaceService {
       kind,
       guestComments: true,
     };
+    // Decided before the row exists: a coordinator that cannot be reached refuses the Space
+    // cleanly instead of leaving a live Space that nobody runs.
+    const where = spaceRecord.state === 'live' ? await this.placement.place(spaceRecord.id) : 'elsewhere';
     await this.store.create(spaceRecord);
-    if (spaceRecord.state === 'live') await this.activate(spaceRecord);
+    if (where === 'here') await this.activate(spaceRecord);
     this.log.info({ space: spaceRecord.id, host: host.handle, state: spaceRecord.state, record }, 'space created');
     return summary(spaceRecord);
   }
@@ -177,18 +272,26 @@ export class SpaceService {
     }
     const events = space.start(actorId, Date.now());
     const updated = toRecord(space);
+    const where = await this.placement.place(spaceId);
     await this.store.update(updated);
-    await this.activate(updated);
+    if (where === 'here') await this.activate(updated);
     this.log.info({ space: spaceId, events: events.length }, 'space started');
     return summary(updated);
   }
 
   /** The live Space for joining; loads a scheduled one so that its host can enter the green room. */
   async forJoin(spaceId: string): Promise<LiveSpace> {
-    const live = this.live.get(spaceId) ?? (await this.load(spaceId));
+    const live = this.live.get(spaceId) ?? (await this.locateAndLoad(spaceId));
     // Its chat is loaded before anyone joins, so that a joiner's history follows welcome and state at once.
     live.attachChat(await this.chats.open(live));
     return live;
+  }
+
+  /** Loads the Space here, unless another node runs it (then SpaceElsewhereError names that node). */
+  private async locateAndLoad(spaceId: string): Promise<LiveSpace> {
+    const where = await this.placement.locate(spaceId);
+    if (where.at === 'node') throw new SpaceElsewhereError(spaceId, where.url);
+    return this.load(spaceId);
   }
 
   private async load(spaceId: string): Promise<LiveSpace> {
@@ -212,11 +315,32 @@ export class SpaceService {
     const live = this.live.get(spaceId);
     if (live) return listItem(live);
     const record = await this.store.get(spaceId);
-    return record && { ...summary(record), stage: [], listenerCount: 0 };
+    if (!record) return undefined;
+    const view = record.state === 'live' ? (await this.remoteViews([record.id])).get(record.id) : undefined;
+    return { ...summary(record), stage: view?.stage ?? [], listenerCount: view?.listenerCount ?? 0 };
+  }
+
+  /** What the nodes that run them publish of Spaces live elsewhere (nothing if that cannot be read). */
+  private async remoteViews(ids: string[]): Promise<Map<string, { stage: SpaceListItem['stage']; listenerCount: number }>> {
+    if (!this.placement.clustered || ids.length === 0) return new Map();
+    return this.placement.views(ids).catch((err) => {
+      this.log.warn({ err }, 'could not read what other nodes publish of their Spaces');
+      return new Map();
+    });
   }
 
   async list(): Promise<{ live: SpaceListItem[]; scheduled: SpaceListItem[] }> {
     const live = [...this.live.values()].filter((l) => l.space.state === 'live').map(listItem);
+    if (this.placement.clustered) {
+      // Every node lists every live Space: the ones that run elsewhere come from the store,
+      // with what their owners publish of their stage and audience.
+      const elsewhere = (await this.store.listByState('live', 500)).filter((r) => !this.live.has(r.id));
+      const views = await this.remoteViews(elsewhere.map((r) => r.id));
+      for (const r of elsewhere) {
+        const view = views.get(r.id);
+        live.push({ ...summary(r), stage: view?.stage ?? [], listenerCount: view?.listenerCount ?? 0 });
+      }
+    }
     live.sort((a, b) => b.listenerCount + b.stage.length - (a.listenerCount + a.stage.length));
     const scheduled = (await this.store.listByState('scheduled')).map((r) => ({ ...summary(r), stage: [], listenerCount: 0 }));
     return { live, scheduled };
@@ -246,13 +370,48 @@ export class SpaceService {
     await this.audience.recordings.close();
   }
 
-  private async activate(record: SpaceRecord): Promise<LiveSpace> {
+  private activationFailed(spaceId: string, err: unknown): void {
+    if (err instanceof SpaceElsewhereError) this.log.info({ space: spaceId, owner: err.url }, 'space runs on another node');
+    else this.log.error({ err, space: spaceId }, 'could not bring a live Space back');
+  }
+
+  /** Runs the Space here: claims it, loads its bans and members, and opens its room. One at a time per Space. */
+  private activate(record: SpaceRecord): Promise<LiveSpace> {
     const existing = this.live.get(record.id);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
+    let pending = this.activating.get(record.id);
+    if (!pending) {
+      pending = this.claimAndOpen(record).finally(() => this.activating.delete(record.id));
+      this.activating.set(record.id, pending);
+    }
+    return pending;
+  }
+
+  private async claimAndOpen(record: SpaceRecord): Promise<LiveSpace> {
+    const fence = await this.placement.claim(record.id);
+    if (fence === null) {
+      const where = await this.placement.locate(record.id);
+      throw new SpaceElsewhereError(record.id, where.at === 'node' ? where.url : '');
+    }
     const [bans, members] = await Promise.all([this.store.bans(record.id), record.state === 'live' ? this.store.members(record.id) : []]);
-    const space = this.toDomain(record, bans, members);
-    const again = this.live.get(record.id);
-    if (again) return again; // another join activated it while we awaited the bans
+    // Loaded after the claim: whatever the previous owner stored before it lost the Space is in.
+    const latest = (await this.store.get(record.id)) ?? record;
+    const space = this.toDomain(latest, bans, members);
+    // Every write of this Space's live state carries our claim's token: once another node has
+    // claimed it, our writes fail, and this node stops running it.
+    const fenced: SpaceChangeStore = {
+      commit: async (change) => {
+        try {
+          await this.store.commit({ ...change, fence });
+        } catch (err) {
+          if (err instanceof SpaceFencedError) {
+            this.log.warn({ space: record.id, epoch: fence }, 'another node claimed this Space: handing it off');
+            setImmediate(() => void this.handOff(record.id, false));
+          }
+          throw err;
+        }
+      },
+    };
     const room = this.media.room(record.id);
     const log = this.log.child({ space: record.id });
     const egress = new SpaceEgress({
@@ -281,14 +440,17 @@ export class SpaceService {
             .close()
             .then(() => this.audience.recordings.finish(s.id, s.endedAt ?? Date.now()))
             .catch((err) => this.log.error({ err, space: s.id }, 'failed to finish the recording'))
-            .finally(() => this.media.closeRoom(s.id));
+            .finally(() => {
+              this.media.closeRoom(s.id);
+              void this.placement.release(s.id).catch((err) => this.log.warn({ err, space: s.id }, 'could not release the ended Space'));
+            });
           this.log.info({ space: s.id, reason: s.endReason }, 'space ended');
         },
       },
       options: this.options,
       log,
       audience: { tiers: this.tiers, egress, hlsUrl: `${this.audience.hlsBaseUrl}/${record.id}/master.m3u8` },
-      storage: { store: this.store, record: toRecord, stored: members.map((m) => m.userId), failed: () => void this.storeFailures++ },
+      storage: { store: fenced, record: toRecord, stored: members.map((m) => m.userId), failed: () => void this.storeFailures++ },
     });
     this.live.set(record.id, live);
     return live;

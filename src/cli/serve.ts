@@ -15,6 +15,8 @@ export async function serve(flags: Record<string, string>): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.log.info('shutting down');
+    // In a cluster, this node's Spaces move to the other nodes first (a rolling restart ends none).
+    await server.drain().catch((err: unknown) => server.log.error({ err }, 'drain failed'));
     await server.close();
     process.exit(0);
   };

@@ -236,6 +236,11 @@ export type ServerMessage =
    */
   | { type: 'tier'; tier: AudienceTier; reason: TierReason; hlsUrl: string | null }
   | { type: 'ended'; reason: string }
+  /**
+   * The Space runs on another node of the cluster: join again at `url` (its /ws). Sent in
+   * answer to a join; the server then closes the socket with 4010.
+   */
+  | { type: 'redirect'; rid?: string; url: string }
   | { type: 'removed' }
   /** A new comment, to everyone in the Space (the poster included, before their ack). */
   | { type: 'comment'; comment: CommentView }

@@ -30,6 +30,15 @@ const nextTask: (fn: () => void) => void = immediate ? (fn) => void immediate(fn
  */
 const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 1008]);
 
+/**
+ * 4010: the Space runs (or now runs) on another node of the cluster. After a `redirect` the
+ * client goes straight to the node it names; without one (the node handed the Space off) it
+ * joins again through its entry URL, which sends it to the new owner.
+ */
+const MOVED_CLOSE_CODE = 4010;
+/** Redirects followed in a row without a welcome, before falling back to the usual backoff. */
+const MAX_REDIRECTS = 5;
+
 export class SignallingError extends Error {
   constructor(
     readonly code: ErrorCode | 'closed' | 'timeout',
@@ -70,6 +79,9 @@ export class SignallingClient {
 
   /** The guest secret to join with: the caller's, or the one the server made for us. */
   private guestSecret: string | undefined;
+  /** Where the next connection goes instead of the entry URL (a node's redirect), once. */
+  private redirectTo: string | null = null;
+  private redirects = 0;
 
   constructor(private readonly options: SignallingOptions) {
     this.guestSecret = options.guestSecret;
@@ -100,7 +112,8 @@ export class SignallingClient {
         resolve(msg);
       });
       const offError = this.on('error', (msg) => {
-        if (settled || msg.rid !== 'join') return;
+        // 'unavailable': the Space is between nodes; the server closes and we try again.
+        if (settled || msg.rid !== 'join' || msg.code === 'unavailable') return;
         settled = true;
         offWelcome();
         offError();
@@ -208,7 +221,9 @@ export class SignallingClient {
 
   private open(): void {
     this.setStatus(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    const socket = this.options.createSocket(this.options.url);
+    const url = this.redirectTo ?? this.options.url;
+    this.redirectTo = null;
+    const socket = this.options.createSocket(url);
     this.socket = socket;
     socket.onopen = () => {
       socket.send(
@@ -241,9 +256,24 @@ export class SignallingClient {
           this.setStatus('closed');
           return;
         }
+        if (ev.code === MOVED_CLOSE_CODE && this.redirects <= MAX_REDIRECTS) {
+          this.moved();
+          return;
+        }
         this.scheduleReconnect();
       });
     };
+  }
+
+  /** The Space is on another node: go there now (a redirect), or soon through the entry URL. */
+  private moved(): void {
+    if (this.lostAt === 0) this.lostAt = Date.now();
+    this.setStatus('reconnecting');
+    // Everyone of a handed-off Space is told at once: spread them over 300 ms.
+    const delay = this.redirectTo ? 0 : Math.random() * 300;
+    setTimeout(() => {
+      if (!this.closedByUs && !this.finished) this.open();
+    }, delay);
   }
 
   private scheduleReconnect(): void {
@@ -272,9 +302,14 @@ export class SignallingClient {
     } catch {
       return;
     }
+    if (msg.type === 'redirect') {
+      this.redirects++;
+      this.redirectTo = msg.url;
+    }
     if (msg.type === 'welcome') {
       this.attempt = 0;
       this.lostAt = 0;
+      this.redirects = 0;
       // A guest the server named: rejoining with the secret after a drop keeps them the same guest.
       if (msg.guestSecret) this.guestSecret = msg.guestSecret;
       this.setStatus('connected');

@@ -131,6 +131,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '007_space_owner': {
+    async up(db: Kysely<unknown>) {
+      // Which node runs a live Space, and the fencing token of its claim: every claim raises
+      // the epoch, and every write of the Space's live state checks it, so a node that lost a
+      // Space (a pause, a partition) can no longer change it.
+      await db.schema.alterTable('spaces').addColumn('owner_node', 'text').execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('owner_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 /** Every migration, in the order they run (tests compare the database's record with this). */

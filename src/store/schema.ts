@@ -1,4 +1,6 @@
 // Table types for Kysely. Timestamps are ISO-8601 strings in both SQLite and PostgreSQL.
+import type { ColumnType } from 'kysely';
+
 export interface UsersTable {
   id: string;
   handle: string;
@@ -26,6 +28,10 @@ export interface SpacesTable {
   /** 1 while guests may comment (the host can turn it off). */
   guest_comments: number;
   created_at: string;
+  /** The node that last claimed the live Space (null on a single node before the first claim). */
+  owner_node: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Raised by every claim; a write of live state checks it (the fencing token). */
+  owner_epoch: ColumnType<number, number | undefined, number>;
 }
 
 /** One person of a live Space who must come back in the same place after a restart. */

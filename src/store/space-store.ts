@@ -2,8 +2,10 @@
 // live members (who is on stage, who asked to speak or was invited, who is muted), so that a
 // restart brings everyone back in the same place. A command's changes are written together,
 // in one transaction (commit), and acknowledged only once that has returned.
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { toIso, toMs } from './iso-time.js';
+import type { Selectable } from 'kysely';
 import type { SpaceMembersTable, SpacesTable } from './schema.js';
 
 export interface SpaceRecord {
@@ -51,6 +53,27 @@ export interface SpaceChange {
   bans: string[];
   /** The Space ended: none of its members is kept. */
   clearMembers: boolean;
+  /**
+   * The fencing token of the writer's claim on the Space: the write happens only while no
+   * other node has claimed the Space since (else it throws SpaceFencedError and changes nothing).
+   */
+  fence?: number;
+}
+
+/** The Space was claimed by another node since this one's claim: this node no longer runs it. */
+export class SpaceFencedError extends Error {
+  constructor(
+    readonly spaceId: string,
+    readonly epoch: number,
+  ) {
+    super(`Space ${spaceId} was claimed by another node (our claim was epoch ${epoch})`);
+  }
+}
+
+/** A live Space and the node that last claimed it. */
+export interface LiveOwner {
+  id: string;
+  ownerNode: string | null;
 }
 
 const bool = (v: boolean) => (v ? 1 : 0);
@@ -90,7 +113,7 @@ function fromMemberRow(r: SpaceMembersTable): MemberRecord {
   };
 }
 
-function fromRow(row: SpacesTable): SpaceRecord {
+function fromRow(row: Selectable<SpacesTable>): SpaceRecord {
   return {
     id: row.id,
     title: row.title,
@@ -154,10 +177,41 @@ export class SpaceStore {
     await this.db.updateTable('spaces').set(lifecycleColumns(space)).where('id', '=', space.id).execute();
   }
 
+  /**
+   * Claims a Space for `nodeId`: raises its epoch and returns the new one, the fencing token
+   * every later write of this node's checks. Undefined when there is no such Space.
+   */
+  async claim(spaceId: string, nodeId: string): Promise<number | undefined> {
+    const row = await this.db
+      .updateTable('spaces')
+      .set({ owner_node: nodeId, owner_epoch: sql<number>`owner_epoch + 1` })
+      .where('id', '=', spaceId)
+      .returning('owner_epoch')
+      .executeTakeFirst();
+    return row ? Number(row.owner_epoch) : undefined;
+  }
+
+  /** Every live Space with the node that last claimed it (for a cluster's placement sweeps). */
+  async liveOwners(limit = 10_000): Promise<LiveOwner[]> {
+    const rows = await this.db.selectFrom('spaces').select(['id', 'owner_node']).where('state', '=', 'live').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, ownerNode: r.owner_node }));
+  }
+
   /** Writes one command's changes in one transaction: all of them, or (it throws) none. */
   async commit(change: SpaceChange): Promise<void> {
     const { spaceId } = change;
     await this.db.transaction().execute(async (trx) => {
+      if (change.fence !== undefined) {
+        // First, and as a write: on PostgreSQL it waits for a concurrent claim's row lock and
+        // then sees the raised epoch, so a claim and a stale write never both succeed.
+        const fenced = await trx
+          .updateTable('spaces')
+          .set({ owner_epoch: change.fence })
+          .where('id', '=', spaceId)
+          .where('owner_epoch', '=', change.fence)
+          .executeTakeFirst();
+        if (Number(fenced.numUpdatedRows) === 0) throw new SpaceFencedError(spaceId, change.fence);
+      }
       if (change.space) await trx.updateTable('spaces').set(lifecycleColumns(change.space)).where('id', '=', spaceId).execute();
       const now = new Date().toISOString();
       for (const userId of change.bans) {

@@ -1,0 +1,122 @@
+// A cluster on this machine for a test: its own Redis server (Debian's redis-server, on a free
+// port, so that a test may stop and start it), its own PostgreSQL database, shared recording
+// storage (a directory every node mounts, as NFS would be), and N nodes, each a real server
+// process tree with its own HTTP port, UDP media port and data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { freePort, spawnServer, type ServerProcess } from './server-process.js';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM; it keeps nothing on disk, so it comes back empty). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    for (let i = 0; ; i++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (i > 100) throw new Error(`redis-server did not start on port ${port}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const stop = async () => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await gone;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+}
+
+export interface ClusterNodeProcess extends ServerProcess {
+  id: string;
+  /** Starts this node again (same id, ports and data) after it stopped or was killed. */
+  restart(): Promise<void>;
+}
+
+export interface TestCluster {
+  nodes: ClusterNodeProcess[];
+  redis: RedisServer;
+  db: TestDatabase;
+  recordingsDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  nodes?: number;
+  leaseMs?: number;
+  env?: Record<string, string>;
+}
+
+export async function startCluster(o: TestClusterOptions = {}): Promise<TestCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'spaces-cluster-'));
+  const recordingsDir = join(root, 'shared-recordings');
+  const redis = await startRedis();
+  const db = await createTestDatabase();
+  const secret = randomBytes(24).toString('base64url');
+  const nodes: ClusterNodeProcess[] = [];
+  const count = o.nodes ?? 3;
+  for (let i = 0; i < count; i++) {
+    const id = `node${i}`;
+    const port = await freePort();
+    // Each node's media worker on its own UDP port, far apart from the other tests' ranges.
+    const mediaPort = 30000 + Math.floor(Math.random() * 900) * 10 + i;
+    const spawnOptions = {
+      dataDir: join(root, id),
+      port,
+      mediaPort,
+      databaseUrl: db.url,
+      env: {
+        SPACES_REDIS_URL: redis.url,
+        SPACES_NODE_ID: id,
+        SPACES_JWT_SECRET: secret,
+        SPACES_RECORDINGS_DIR: recordingsDir,
+        SPACES_CLUSTER_LEASE_MS: String(o.leaseMs ?? 2000),
+        SPACES_DRAIN_TIMEOUT_MS: '20000',
+        ...o.env,
+      },
+    };
+    const node = { id, ...(await spawnServer(spawnOptions)) } as ClusterNodeProcess;
+    node.restart = async () => {
+      const fresh = await spawnServer(spawnOptions);
+      Object.assign(node, fresh, { id, restart: node.restart });
+    };
+    nodes.push(node);
+  }
+  return {
+    nodes,
+    redis,
+    db,
+    recordingsDir,
+    async close() {
+      await Promise.all(nodes.map((n) => (n.child.exitCode === null && n.child.signalCode === null ? n.kill9().catch(() => undefined) : undefined)));
+      await redis.stop();
+      await db.drop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
