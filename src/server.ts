@@ -285,7 +285,15 @@ async function joinCluster(
     throw err;
   }
   const meter = new NodeLoadMeter(
-    () => [process.pid, ...media.status().map((_, i) => media.pidOf(i) ?? 0).filter((p) => p > 0), codec.pid ?? 0].filter((p) => p > 0),
+    () =>
+      [
+        process.pid,
+        ...media
+          .status()
+          .map((_, i) => media.pidOf(i) ?? 0)
+          .filter((p) => p > 0),
+        codec.pid ?? 0,
+      ].filter((p) => p > 0),
     () => {
       const m = media.counters;
       return m.packetsIn + m.packetsOut;

@@ -99,9 +99,27 @@ export const SETTINGS = {
   ),
 
   redisUrl: setting('redis-url', 'SPACES_REDIS_URL', text, '', 'redis://… turns on cluster mode (needs a postgres:// database URL)'),
-  nodeId: setting('node-id', 'SPACES_NODE_ID', z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)'), undefined, "this node's name in the cluster (default host name and port)"),
-  clusterLeaseMs: setting('cluster-lease-ms', 'SPACES_CLUSTER_LEASE_MS', int(1000, 600_000), 4000, "a node's and a Space owner's lease in Redis: a dead node's Spaces move this long after it stops renewing"),
-  drainTimeoutMs: setting('drain-timeout-ms', 'SPACES_DRAIN_TIMEOUT_MS', int(0, 86_400_000), 60_000, 'on SIGTERM in a cluster: how long to wait for Spaces to move before exiting'),
+  nodeId: setting(
+    'node-id',
+    'SPACES_NODE_ID',
+    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)'),
+    undefined,
+    "this node's name in the cluster (default host name and port)",
+  ),
+  clusterLeaseMs: setting(
+    'cluster-lease-ms',
+    'SPACES_CLUSTER_LEASE_MS',
+    int(1000, 600_000),
+    4000,
+    "a node's and a Space owner's lease in Redis: a dead node's Spaces move this long after it stops renewing",
+  ),
+  drainTimeoutMs: setting(
+    'drain-timeout-ms',
+    'SPACES_DRAIN_TIMEOUT_MS',
+    int(0, 86_400_000),
+    60_000,
+    'on SIGTERM in a cluster: how long to wait for Spaces to move before exiting',
+  ),
 
   signInPerMinute: setting('signin-per-minute', 'SPACES_SIGNIN_PER_MINUTE', int(1), 20, 'sign-in attempts per address per minute'),
   signInFreeFailures: setting(

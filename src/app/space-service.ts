@@ -1,11 +1,10 @@
 // The directory of Spaces on this node: creating and scheduling them, bringing them live,
 // listing them, and bringing back after a restart the Spaces that were live, with everyone
 // who was on stage, asked to speak or was invited (each live Space stores its own changes).
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Space, SpaceError } from '../spaces/index.js';
+import { SpaceError } from '../spaces/index.js';
 import type { MediaPlane } from '../media/room/room-handle.js';
-import { SpaceFencedError, type MemberRecord, type SpaceRecord, type SpaceStore } from '../store/space-store.js';
+import { SpaceFencedError, type SpaceRecord, type SpaceStore } from '../store/space-store.js';
 import type { SpaceSummary } from '../protocol/messages.js';
 import { LiveSpace, type LiveSpaceOptions } from './live-space.js';
 import type { LiveChat } from './space-messages.js';
@@ -14,15 +13,14 @@ import { SpaceEgress, type EgressSettings, type Encoders } from './space-egress.
 import type { RecordingService } from './recording-service.js';
 import { AppError } from './app-error.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
-import { SpaceElsewhereError, type SpacePlacement } from './space-placement.js';
+import { SpaceElsewhereError, type SpaceLiveView, type SpacePlacement } from './space-placement.js';
+import { SpaceListing } from './space-listing.js';
+import { newSpaceId, spaceFromRecord, summary, toRecord, type SpaceListItem } from './space-records.js';
+
+export type { SpaceListItem } from './space-records.js';
 import type { SpaceChangeStore } from './space-writer.js';
 
 export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
-
-export interface SpaceListItem extends SpaceSummary {
-  stage: Array<{ userId: string; handle: string; role: string }>;
-  listenerCount: number;
-}
 
 /** The audience side of the node: WebRTC capacity, the HLS egress settings, recordings. */
 export interface AudienceConfig {
@@ -79,6 +77,7 @@ export class SpaceService {
   private readonly limits: AccountLimits;
   private readonly chats: ChatOpener;
   readonly placement: SpacePlacement;
+  private readonly listing: SpaceListing;
 
   constructor({ store, media, options, log, audience, limits, chats, placement }: SpaceServiceDeps) {
     this.store = store;
@@ -89,6 +88,7 @@ export class SpaceService {
     this.limits = limits;
     this.chats = chats;
     this.placement = placement;
+    this.listing = new SpaceListing(store, placement, () => this.live, log);
     this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
     this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
@@ -187,17 +187,6 @@ export class SpaceService {
     this.log.info({ space: spaceId, release }, 'space handed off');
   }
 
-  /** What this node publishes of each Space it runs, for other nodes' listings. */
-  liveViews(): Map<string, { stage: SpaceListItem['stage']; listenerCount: number }> {
-    const views = new Map<string, { stage: SpaceListItem['stage']; listenerCount: number }>();
-    for (const l of this.live.values()) {
-      if (l.space.state !== 'live') continue;
-      const { stage, listenerCount } = listItem(l);
-      views.set(l.space.id, { stage, listenerCount });
-    }
-    return views;
-  }
-
   /** Ids of the Spaces this node runs. */
   liveIds(): string[] {
     return [...this.live.keys()];
@@ -251,7 +240,7 @@ export class SpaceService {
     }
     const record = await this.store.get(spaceId);
     if (!record) throw new AppError('space_not_found', 'no such Space');
-    const space = this.toDomain(record, [], []);
+    const space = spaceFromRecord(record, [], []);
     space.setRecording(actorId, on, Date.now());
     const updated = toRecord(space);
     await this.store.update(updated);
@@ -265,7 +254,7 @@ export class SpaceService {
     }
     const record = await this.store.get(spaceId);
     if (!record) throw new AppError('space_not_found', 'no such Space');
-    const space = this.toDomain(record, await this.store.bans(spaceId), []);
+    const space = spaceFromRecord(record, await this.store.bans(spaceId), []);
     if (record.hostId === actorId) {
       this.checkLive(actorId);
       if (record.recording) this.checkRecording(actorId);
@@ -311,39 +300,19 @@ export class SpaceService {
     return this.live.values();
   }
 
-  async get(spaceId: string): Promise<SpaceListItem | undefined> {
-    const live = this.live.get(spaceId);
-    if (live) return listItem(live);
-    const record = await this.store.get(spaceId);
-    if (!record) return undefined;
-    const view = record.state === 'live' ? (await this.remoteViews([record.id])).get(record.id) : undefined;
-    return { ...summary(record), stage: view?.stage ?? [], listenerCount: view?.listenerCount ?? 0 };
+  /** A Space as the directory shows it (with its stage and audience, wherever it runs). */
+  get(spaceId: string): Promise<SpaceListItem | undefined> {
+    return this.listing.get(spaceId);
   }
 
-  /** What the nodes that run them publish of Spaces live elsewhere (nothing if that cannot be read). */
-  private async remoteViews(ids: string[]): Promise<Map<string, { stage: SpaceListItem['stage']; listenerCount: number }>> {
-    if (!this.placement.clustered || ids.length === 0) return new Map();
-    return this.placement.views(ids).catch((err) => {
-      this.log.warn({ err }, 'could not read what other nodes publish of their Spaces');
-      return new Map();
-    });
+  /** Every live Space (of every node) and the scheduled ones. */
+  list(): Promise<{ live: SpaceListItem[]; scheduled: SpaceListItem[] }> {
+    return this.listing.list();
   }
 
-  async list(): Promise<{ live: SpaceListItem[]; scheduled: SpaceListItem[] }> {
-    const live = [...this.live.values()].filter((l) => l.space.state === 'live').map(listItem);
-    if (this.placement.clustered) {
-      // Every node lists every live Space: the ones that run elsewhere come from the store,
-      // with what their owners publish of their stage and audience.
-      const elsewhere = (await this.store.listByState('live', 500)).filter((r) => !this.live.has(r.id));
-      const views = await this.remoteViews(elsewhere.map((r) => r.id));
-      for (const r of elsewhere) {
-        const view = views.get(r.id);
-        live.push({ ...summary(r), stage: view?.stage ?? [], listenerCount: view?.listenerCount ?? 0 });
-      }
-    }
-    live.sort((a, b) => b.listenerCount + b.stage.length - (a.listenerCount + a.stage.length));
-    const scheduled = (await this.store.listByState('scheduled')).map((r) => ({ ...summary(r), stage: [], listenerCount: 0 }));
-    return { live, scheduled };
+  /** What this node publishes of each Space it runs, for other nodes' listings. */
+  liveViews(): Map<string, SpaceLiveView> {
+    return this.listing.liveViews();
   }
 
   get liveCount(): number {
@@ -396,7 +365,7 @@ export class SpaceService {
     const [bans, members] = await Promise.all([this.store.bans(record.id), record.state === 'live' ? this.store.members(record.id) : []]);
     // Loaded after the claim: whatever the previous owner stored before it lost the Space is in.
     const latest = (await this.store.get(record.id)) ?? record;
-    const space = this.toDomain(latest, bans, members);
+    const space = spaceFromRecord(latest, bans, members);
     // Every write of this Space's live state carries our claim's token: once another node has
     // claimed it, our writes fail, and this node stops running it.
     const fenced: SpaceChangeStore = {
@@ -455,70 +424,4 @@ export class SpaceService {
     this.live.set(record.id, live);
     return live;
   }
-
-  private toDomain(record: SpaceRecord, banned: string[], members: MemberRecord[]): Space {
-    return new Space({
-      id: record.id,
-      title: record.title,
-      hostId: record.hostId,
-      hostHandle: record.hostHandle,
-      state: record.state,
-      scheduledFor: record.scheduledFor,
-      startedAt: record.startedAt,
-      endedAt: record.endedAt,
-      endReason: record.endReason,
-      banned,
-      recording: record.recording,
-      kind: record.kind,
-      guestComments: record.guestComments,
-      members,
-    });
-  }
-}
-
-function toRecord(space: Space): SpaceRecord {
-  return {
-    id: space.id,
-    title: space.title,
-    hostId: space.hostId,
-    hostHandle: space.hostHandle,
-    state: space.state,
-    scheduledFor: space.scheduledFor,
-    startedAt: space.startedAt,
-    endedAt: space.endedAt,
-    endReason: space.endReason,
-    recording: space.recording,
-    kind: space.kind,
-    guestComments: space.guestComments,
-  };
-}
-
-function summary(r: SpaceRecord): SpaceSummary {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: r.id,
-    title: r.title,
-    state: r.state,
-    hostId: r.hostId,
-    hostHandle: r.hostHandle,
-    scheduledFor: iso(r.scheduledFor),
-    startedAt: iso(r.startedAt),
-    endedAt: iso(r.endedAt),
-    recording: r.recording,
-    kind: r.kind,
-  };
-}
-
-function listItem(live: LiveSpace): SpaceListItem {
-  const s = live.space;
-  return {
-    ...summary(toRecord(s)),
-    stage: s.stage().map((p) => ({ userId: p.userId, handle: p.handle, role: p.role })),
-    listenerCount: s.listenerCount,
-  };
-}
-
-/** Short, URL-safe, unguessable. */
-function newSpaceId(): string {
-  return randomBytes(9).toString('base64url');
 }

@@ -265,7 +265,7 @@ export class ClusterNode implements SpacePlacement {
       if (this.failedBeats > 0) this.log.info({ missed: this.failedBeats }, 'heartbeat restored');
       this.failedBeats = 0;
     } catch (err) {
-      if (this.failedBeats++ === 0) this.log.warn({ err: (err as Error).message }, 'heartbeat failed: keeping this node\'s Spaces until Redis answers');
+      if (this.failedBeats++ === 0) this.log.warn({ err: (err as Error).message }, "heartbeat failed: keeping this node's Spaces until Redis answers");
     }
   }
 
