@@ -144,7 +144,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   await spaces.restore();
   await cluster?.start(spaces);
   const workers = () => [...media.status(), codec.status()];
-  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers);
+  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers, cluster ?? undefined);
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
   installErrorHandler(app);
@@ -172,7 +172,10 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     const status = workers();
     const mediaUp = media.status().some((w) => w.up);
     const degraded = status.some((w) => !w.up);
-    return reply.code(mediaUp ? 200 : 503).send({ status: degraded ? 'degraded' : 'ok', rooms: spaces.liveCount, workers: status });
+    const node = cluster ? { node: cluster.nodeId, draining: cluster.draining, coordinatorUp: cluster.counters.coordinatorUp } : {};
+    // A draining node answers 503, so that a load balancer's health check takes it out of rotation.
+    if (cluster?.draining) return reply.code(503).send({ status: 'draining', rooms: spaces.liveCount, workers: status, ...node });
+    return reply.code(mediaUp ? 200 : 503).send({ status: degraded ? 'degraded' : 'ok', rooms: spaces.liveCount, workers: status, ...node });
   });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   app.get(

@@ -5,6 +5,7 @@ import type { MediaPlane, WorkerStatus } from '../media/room/room-handle.js';
 import type { SpaceService } from '../app/space-service.js';
 import type { MediaCounters } from '../media/counters.js';
 import type { ChatCounters } from '../app/chat.js';
+import type { ClusterCounters } from '../cluster/cluster-node.js';
 
 export interface AppMetrics {
   registry: client.Registry;
@@ -17,8 +18,10 @@ export function createMetrics(
   spaces: SpaceService,
   chat?: { counters: ChatCounters },
   workers: () => WorkerStatus[] = () => media.status(),
+  cluster?: { readonly counters: ClusterCounters },
 ): AppMetrics {
   const registry = new client.Registry();
+  if (cluster) registerClusterMetrics(registry, cluster);
   client.collectDefaultMetrics({ register: registry });
   // Read afresh at each scrape: with media workers, the counters are summed from their reports.
   const counter = (name: string, help: string, read: (c: MediaCounters) => number) =>
@@ -157,4 +160,34 @@ export function createMetrics(
     registers: [registry],
   });
   return { registry, hlsRequests };
+}
+
+/** This node's part in the cluster: registry, ownership, adoptions, hand-offs, Redis health. */
+function registerClusterMetrics(registry: client.Registry, cluster: { readonly counters: ClusterCounters }): void {
+  const gauge = (name: string, help: string, read: (c: ClusterCounters) => number) =>
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(cluster.counters));
+      },
+    });
+  const counter = (name: string, help: string, read: (c: ClusterCounters) => number) =>
+    new client.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(cluster.counters));
+      },
+    });
+  gauge('spaces_cluster_nodes', 'Nodes registered in the cluster, as this node last read the registry', (c) => c.nodes);
+  gauge('spaces_cluster_owned_spaces', 'Spaces this node holds the claim on', (c) => c.owned);
+  gauge('spaces_cluster_coordinator_up', '1 while Redis answers this node', (c) => (c.coordinatorUp ? 1 : 0));
+  gauge('spaces_cluster_draining', '1 while this node drains', (c) => (c.draining ? 1 : 0));
+  counter('spaces_cluster_adoptions_total', 'Spaces this node adopted (placed here, or left by a dead node)', (c) => c.adoptions);
+  counter('spaces_cluster_hand_offs_total', 'Spaces this node handed off (drained, or claimed elsewhere)', (c) => c.handOffs);
+  counter('spaces_cluster_heartbeat_failures_total', 'Heartbeats to Redis that failed', (c) => c.heartbeatFailures);
 }

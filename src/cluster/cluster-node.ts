@@ -32,6 +32,23 @@ export interface OwnershipStore {
   liveOwners(): Promise<LiveOwner[]>;
 }
 
+/** What /metrics reports of this node's part in the cluster. */
+export interface ClusterCounters {
+  /** Nodes in the registry, as last read. */
+  nodes: number;
+  /** Spaces this node holds a claim on. */
+  owned: number;
+  /** Spaces this node adopted (placed here, or orphaned by a dead node), since start. */
+  adoptions: number;
+  /** Spaces this node handed off (drained, or found claimed elsewhere), since start. */
+  handOffs: number;
+  /** Heartbeats that failed (Redis unreachable), since start. */
+  heartbeatFailures: number;
+  /** Whether Redis answered the last heartbeat. */
+  coordinatorUp: boolean;
+  draining: boolean;
+}
+
 export interface ClusterNodeOptions {
   redis: RedisClient;
   /** A second connection, for the sweep channel (a subscribed connection runs no commands). */
@@ -69,6 +86,7 @@ export class ClusterNode implements SpacePlacement {
   private closed = false;
   /** Heartbeats that failed in a row (Redis away). */
   private failedBeats = 0;
+  private readonly totals = { adoptions: 0, handOffs: 0, heartbeatFailures: 0 };
   /**
    * After Redis comes back, until then, this node adopts only Spaces placed on it or last run
    * by it: Redis may have restarted empty, and the nodes that run the other Spaces need a
@@ -111,6 +129,16 @@ export class ClusterNode implements SpacePlacement {
 
   get draining(): boolean {
     return this.registry.draining;
+  }
+
+  get counters(): ClusterCounters {
+    return {
+      nodes: this.registry.cached.length,
+      owned: this.owned.size,
+      ...this.totals,
+      coordinatorUp: this.failedBeats === 0,
+      draining: this.draining,
+    };
   }
 
   // --- SpacePlacement -------------------------------------------------------------------
@@ -230,6 +258,7 @@ export class ClusterNode implements SpacePlacement {
       }
       for (const id of spaces.liveIds()) {
         await spaces.handOff(id, true);
+        this.totals.handOffs++;
         moved++;
       }
     }
@@ -265,6 +294,7 @@ export class ClusterNode implements SpacePlacement {
       if (this.failedBeats > 0) this.log.info({ missed: this.failedBeats }, 'heartbeat restored');
       this.failedBeats = 0;
     } catch (err) {
+      this.totals.heartbeatFailures++;
       if (this.failedBeats++ === 0) this.log.warn({ err: (err as Error).message }, "heartbeat failed: keeping this node's Spaces until Redis answers");
     }
   }
@@ -276,6 +306,7 @@ export class ClusterNode implements SpacePlacement {
       if (outcome !== 'lost') continue;
       // Another node holds it: stop running it here (its writes would be refused anyway).
       this.owned.delete(id);
+      this.totals.handOffs++;
       this.log.warn({ space: id }, 'another node holds the lease of a Space this node ran: handing it off');
       void this.spaces?.handOff(id, false).catch((err) => this.log.error({ err, space: id }, 'hand-off failed'));
     }
@@ -342,6 +373,7 @@ export class ClusterNode implements SpacePlacement {
         this.log.error({ err, space: o.id }, 'could not adopt a Space');
         return false;
       });
+      if (adopted) this.totals.adoptions++;
       if (adopted) this.log.info({ space: o.id, lastOwner: o.lastOwner, orphanedMs: now - since }, 'space adopted');
     }
   }
