@@ -60,6 +60,8 @@ export interface SpaceServiceDeps {
 
 export class SpaceService {
   private readonly live = new Map<string, LiveSpace>();
+  /** Spaces being handed off: not to be activated here again until their claim is released. */
+  private readonly leaving = new Set<string>();
   /** Activations under way (a claim, then loading the members), so that two joins share one. */
   private readonly activating = new Map<string, Promise<LiveSpace>>();
   /** Spaces each account created in the last hour, as a token bucket. */
@@ -165,17 +167,20 @@ export class SpaceService {
    * Stops running a Space here without ending it: its connections are told to reconnect (they
    * reach its next owner through any node), its encoder writes its last segments, its
    * recording stays open for the next owner, and its room closes. For a node that drains, and
-   * for one that learns another node has claimed the Space (then `release` is false: the
-   * claim is no longer ours to give up).
+   * for one that learns another node has claimed the Space.
    */
-  async handOff(spaceId: string, release = true): Promise<void> {
+  async handOff(spaceId: string): Promise<void> {
     const live = this.live.get(spaceId);
     if (!live) return;
     this.live.delete(spaceId);
+    // Until the claim is given up, nobody may bring the Space back here (a client that
+    // reconnects at once is told to try again, and then finds the next owner).
+    this.leaving.add(spaceId);
     const egress = this.egresses.get(spaceId);
     this.egresses.delete(spaceId);
     live.moveAway();
     try {
+      // The encoder's last segments go into the recording before the next owner resumes it.
       await egress?.close();
       await this.audience.recordings.release(spaceId);
     } catch (err) {
@@ -183,8 +188,10 @@ export class SpaceService {
     } finally {
       this.media.closeRoom(spaceId);
     }
-    if (release) await this.placement.release(spaceId).catch((err) => this.log.warn({ err, space: spaceId }, 'could not release the Space'));
-    this.log.info({ space: spaceId, release }, 'space handed off');
+    // Releases only a lease that is still ours (a node that lost the Space gives up nothing).
+    await this.placement.release(spaceId).catch((err) => this.log.warn({ err, space: spaceId }, 'could not release the Space'));
+    this.leaving.delete(spaceId);
+    this.log.info({ space: spaceId }, 'space handed off');
   }
 
   /** Ids of the Spaces this node runs. */
@@ -348,6 +355,7 @@ export class SpaceService {
   private activate(record: SpaceRecord): Promise<LiveSpace> {
     const existing = this.live.get(record.id);
     if (existing) return Promise.resolve(existing);
+    if (this.leaving.has(record.id)) return Promise.reject(new SpaceElsewhereError(record.id, ''));
     let pending = this.activating.get(record.id);
     if (!pending) {
       pending = this.claimAndOpen(record).finally(() => this.activating.delete(record.id));
@@ -375,7 +383,7 @@ export class SpaceService {
         } catch (err) {
           if (err instanceof SpaceFencedError) {
             this.log.warn({ space: record.id, epoch: fence }, 'another node claimed this Space: handing it off');
-            setImmediate(() => void this.handOff(record.id, false));
+            setImmediate(() => void this.handOff(record.id));
           }
           throw err;
         }

@@ -21,8 +21,8 @@ import { assignOrphans, leastLoaded, type NodeInfo, type NodeLoad } from './plac
 export interface LocalSpaces {
   /** Runs a live Space here; false when it is not live or another node claimed it first. */
   adopt(spaceId: string): Promise<boolean>;
-  /** Stops running it here without ending it; `release`: give up the lease too. */
-  handOff(spaceId: string, release: boolean): Promise<void>;
+  /** Stops running it here without ending it, and releases its lease if it is still ours. */
+  handOff(spaceId: string): Promise<void>;
   liveIds(): string[];
 }
 
@@ -30,6 +30,8 @@ export interface LocalSpaces {
 export interface OwnershipStore {
   claim(spaceId: string, nodeId: string): Promise<number | undefined>;
   liveOwners(): Promise<LiveOwner[]>;
+  /** The node that last claimed the Space, while it is live. */
+  lastOwner(spaceId: string): Promise<string | null>;
 }
 
 /** What /metrics reports of this node's part in the cluster. */
@@ -198,12 +200,12 @@ export class ClusterNode implements SpacePlacement {
       placed = found[1] ?? null;
     } catch {
       // Redis away: the last node that claimed it (in the database) most likely still runs it.
-      const last = (await this.store.liveOwners()).find((o) => o.id === spaceId)?.ownerNode ?? null;
+      const last = await this.store.lastOwner(spaceId);
       const node = last ? this.registry.cached.find((n) => n.id === last) : undefined;
       if (node && node.id !== this.nodeId) return { at: 'node', nodeId: node.id, url: node.url };
       throw new AppError('unavailable', 'the cluster cannot tell where this Space runs right now (Redis is unreachable); try again', 2);
     }
-    const nodes = await this.registry.list().catch(() => this.registry.cached);
+    const nodes = await this.registry.recent().catch(() => this.registry.cached);
     const find = (id: string | null) => (id ? nodes.find((n) => n.id === id) : undefined);
     if (owner === this.nodeId) return { at: 'here' };
     if (owner) {
@@ -213,8 +215,7 @@ export class ClusterNode implements SpacePlacement {
     }
     const hinted = find(placed);
     if (hinted && !hinted.draining && hinted.id !== this.nodeId) return { at: 'node', nodeId: hinted.id, url: hinted.url };
-    const last = (await this.store.liveOwners()).find((o) => o.id === spaceId)?.ownerNode ?? null;
-    const previous = find(last);
+    const previous = find(await this.store.lastOwner(spaceId));
     if (previous && !previous.draining && previous.id !== this.nodeId) return { at: 'node', nodeId: previous.id, url: previous.url };
     return { at: 'none' };
   }
@@ -257,7 +258,7 @@ export class ClusterNode implements SpacePlacement {
         continue;
       }
       for (const id of spaces.liveIds()) {
-        await spaces.handOff(id, true);
+        await spaces.handOff(id);
         this.totals.handOffs++;
         moved++;
       }
@@ -308,7 +309,7 @@ export class ClusterNode implements SpacePlacement {
       this.owned.delete(id);
       this.totals.handOffs++;
       this.log.warn({ space: id }, 'another node holds the lease of a Space this node ran: handing it off');
-      void this.spaces?.handOff(id, false).catch((err) => this.log.error({ err, space: id }, 'hand-off failed'));
+      void this.spaces?.handOff(id).catch((err) => this.log.error({ err, space: id }, 'hand-off failed'));
     }
   }
 

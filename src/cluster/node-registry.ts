@@ -9,6 +9,7 @@ import { nodeInfoSchema, type NodeInfo, type NodeLoad } from './placement-policy
 
 export class NodeRegistry {
   private last: NodeInfo[] = [];
+  private lastReadAt = 0;
   draining = false;
 
   constructor(
@@ -54,7 +55,17 @@ export class NodeRegistry {
     // Registrations whose lease lapsed: the node is gone (or will register again).
     if (gone.length > 0) await this.redis.zrem(keys.nodes, ...gone);
     this.last = nodes;
+    this.lastReadAt = Date.now();
     return nodes;
+  }
+
+  /**
+   * The list, read again only if the last read is older than `maxAgeMs`: a join storm on a node
+   * that does not run the Space costs one registry read per interval, not one per join.
+   */
+  async recent(maxAgeMs = 500): Promise<NodeInfo[]> {
+    if (Date.now() - this.lastReadAt < maxAgeMs) return this.last;
+    return this.list();
   }
 
   /** The list as last read (possibly stale): for use while Redis cannot be reached. */

@@ -197,6 +197,12 @@ export class SpaceStore {
     return rows.map((r) => ({ id: r.id, ownerNode: r.owner_node }));
   }
 
+  /** The node that last claimed a live Space (null: none, or it is not live). */
+  async lastOwner(spaceId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('spaces').select('owner_node').where('id', '=', spaceId).where('state', '=', 'live').executeTakeFirst();
+    return row?.owner_node ?? null;
+  }
+
   /** Writes one command's changes in one transaction: all of them, or (it throws) none. */
   async commit(change: SpaceChange): Promise<void> {
     const { spaceId } = change;
