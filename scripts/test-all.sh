@@ -2,13 +2,15 @@
 # The whole test suite from a fresh clone: installs what the tests need, then runs them.
 # Debian packages: chromium (browser tests), ffmpeg, espeak-ng and sox (test speech),
 # nginx-light (the HLS cache test runs docs/deploy/nginx.conf on its own port; a system
-# nginx the package may start on port 80 is neither used nor in the way).
+# nginx the package may start on port 80 is neither used nor in the way), redis-server (the
+# cluster tests start their own Redis on a free port, so that they can stop it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 for bin in chromium ffmpeg espeak-ng sox; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
 # In /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
