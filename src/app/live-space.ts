@@ -31,7 +31,7 @@ export interface LiveSpaceHooks {
   /** Called once the Space has ended (and that is stored, or being retried) and every connection was told. */
   ended(space: Space): void;
   /** Limits beyond this Space (an account's recordings): throws AppError to refuse the action. */
-  check(actorId: string, action: Action): void;
+  check(actorId: string, action: Action): Promise<void>;
 }
 
 export interface LiveSpaceOptions {
@@ -273,7 +273,7 @@ export class LiveSpace {
   /** An action (moderation and the rest): acknowledged (resolves) only once what it changed is stored. */
   act(userId: string, action: Action): Promise<void> {
     return this.commands.run(async () => {
-      this.hooks.check(userId, action);
+      await this.hooks.check(userId, action);
       await this.exec(() => this.space.act(userId, action, Date.now()), 'ack');
       this.broadcast.schedule();
     });

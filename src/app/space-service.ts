@@ -95,8 +95,12 @@ export class SpaceService {
     this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
 
-  /** Live Spaces this account hosts on this node (and, of those, the ones recording). */
-  private hosted(userId: string): { live: number; recording: number } {
+  /**
+   * Live Spaces this account hosts (and, of those, the ones recording): on this node, or in a
+   * cluster on every node (from the store: a host's Spaces may run on several nodes).
+   */
+  private async hosted(userId: string): Promise<{ live: number; recording: number }> {
+    if (this.placement.clustered) return this.store.hostedLive(userId);
     let live = 0;
     let recording = 0;
     for (const l of this.live.values()) {
@@ -107,15 +111,15 @@ export class SpaceService {
     return { live, recording };
   }
 
-  private checkLive(userId: string): void {
-    const { live } = this.hosted(userId);
+  private async checkLive(userId: string): Promise<void> {
+    const { live } = await this.hosted(userId);
     if (live >= this.limits.liveSpacesPerAccount) {
       throw new AppError('rate_limited', `you already host ${live} live Spaces; end one first`, 60);
     }
   }
 
-  private checkRecording(userId: string): void {
-    const { recording } = this.hosted(userId);
+  private async checkRecording(userId: string): Promise<void> {
+    const { recording } = await this.hosted(userId);
     if (recording >= this.limits.recordingsPerAccount) {
       throw new AppError('rate_limited', `you already record ${recording} Spaces; stop one first`, 60);
     }
@@ -210,8 +214,8 @@ export class SpaceService {
     if (scheduledFor !== null && (scheduledFor > now + MAX_SCHEDULE_AHEAD_MS || scheduledFor < now - 60_000)) {
       throw new SpaceError('invalid_state', 'a Space can be scheduled up to 14 days ahead');
     }
-    if (scheduledFor === null) this.checkLive(host.userId);
-    if (scheduledFor === null && record) this.checkRecording(host.userId);
+    if (scheduledFor === null) await this.checkLive(host.userId);
+    if (scheduledFor === null && record) await this.checkRecording(host.userId);
     if (!this.creations.take(host.userId, now)) {
       throw new AppError('rate_limited', 'you have created too many Spaces lately; try again later', 3600 / this.limits.spacesPerHour);
     }
@@ -263,8 +267,8 @@ export class SpaceService {
     if (!record) throw new AppError('space_not_found', 'no such Space');
     const space = spaceFromRecord(record, await this.store.bans(spaceId), []);
     if (record.hostId === actorId) {
-      this.checkLive(actorId);
-      if (record.recording) this.checkRecording(actorId);
+      await this.checkLive(actorId);
+      if (record.recording) await this.checkRecording(actorId);
     }
     const events = space.start(actorId, Date.now());
     const updated = toRecord(space);
@@ -406,8 +410,8 @@ export class SpaceService {
       space,
       room,
       hooks: {
-        check: (actorId, action) => {
-          if (action.action === 'setRecording' && action.on && !space.recording && actorId === space.hostId) this.checkRecording(actorId);
+        check: async (actorId, action) => {
+          if (action.action === 'setRecording' && action.on && !space.recording && actorId === space.hostId) await this.checkRecording(actorId);
         },
         ended: (s) => {
           this.live.delete(s.id);

@@ -197,6 +197,12 @@ export class SpaceStore {
     return rows.map((r) => ({ id: r.id, ownerNode: r.owner_node }));
   }
 
+  /** How many live Spaces an account hosts, and how many of those record (limits per account). */
+  async hostedLive(hostId: string): Promise<{ live: number; recording: number }> {
+    const rows = await this.db.selectFrom('spaces').select('recording').where('host_id', '=', hostId).where('state', '=', 'live').execute();
+    return { live: rows.length, recording: rows.filter((r) => Number(r.recording) === 1).length };
+  }
+
   /** The node that last claimed a live Space (null: none, or it is not live). */
   async lastOwner(spaceId: string): Promise<string | null> {
     const row = await this.db.selectFrom('spaces').select('owner_node').where('id', '=', spaceId).where('state', '=', 'live').executeTakeFirst();

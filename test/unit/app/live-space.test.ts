@@ -117,7 +117,7 @@ describe('LiveSpace, the one way into a Space', () => {
     const live = new LiveSpace({
       space,
       room,
-      hooks: { ended: () => undefined, check: () => undefined },
+      hooks: { ended: () => undefined, check: async () => undefined },
       options: { hostGraceMs: 60_000, reconnectGraceMs: 60_000 },
       log,
       audience: { tiers: new AudienceTiers(100, false), egress, hlsUrl: '/hls' },
