@@ -72,6 +72,11 @@ export interface ClusterConfig {
   leaseMs: number;
   /** SIGTERM: how long to wait for this node's Spaces to move before exiting. */
   drainTimeoutMs: number;
+  /**
+   * The nodes' origins (scheme, host and port; `*.` host or `*` port wildcards), to which this
+   * node's pages may open a WebSocket: a join redirected to the Space's owner goes there.
+   */
+  nodeOrigins: string[];
 }
 
 /** Everything a user could abuse is bounded here; each answer is 429 with Retry-After, or a close code. */
@@ -175,7 +180,27 @@ function clusterConfig(v: ReturnType<typeof readSettings>, port: number, databas
     nodeId: v.nodeId ?? `${hostname()}-${port}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
     leaseMs: v.clusterLeaseMs,
     drainTimeoutMs: v.drainTimeoutMs,
+    nodeOrigins: parseNodeOrigins(v.clusterOrigins),
   };
+}
+
+/** `http(s)://host[:port][/path]`: the host may start with `*.` and the port may be `*`. */
+const NODE_ORIGIN = /^(https?):\/\/((?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:(?:\d{1,5}|\*))?(?:\/[^\s,;']*)?$/;
+
+/** The origins of SPACES_CLUSTER_ORIGINS; a path is dropped (a Content-Security-Policy source needs none). */
+function parseNodeOrigins(raw: string): string[] {
+  const origins: string[] = [];
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const entry of entries.filter(Boolean)) {
+    const m = NODE_ORIGIN.exec(entry);
+    if (!m) {
+      throw new SettingsError(
+        `invalid settings:\n  SPACES_CLUSTER_ORIGINS ${JSON.stringify(entry)}: must be a node's public URL, http(s)://host[:port] (host may be *.domain, port may be *)`,
+      );
+    }
+    origins.push(`${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ''}`);
+  }
+  return [...new Set(origins)];
 }
 
 /** PORT, the variable many hosting platforms set, when SPACES_PORT and --port are not given. */

@@ -148,7 +148,12 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
   installErrorHandler(app);
-  await registerSecurityHeaders(app, { webDir: config.webDir, hlsBaseUrl: hls.baseUrl, https: config.publicUrl.startsWith('https:') });
+  await registerSecurityHeaders(app, {
+    webDir: config.webDir,
+    hlsBaseUrl: hls.baseUrl,
+    https: config.publicUrl.startsWith('https:'),
+    nodeOrigins: config.cluster?.nodeOrigins ?? [],
+  });
   // Per-route limits (sign-in, sign-up); each answers 429 with Retry-After.
   await app.register(fastifyRateLimit, {
     global: false,

@@ -113,6 +113,13 @@ export const SETTINGS = {
     4000,
     "a node's and a Space owner's lease in Redis: a dead node's Spaces move this long after it stops renewing",
   ),
+  clusterOrigins: setting(
+    'cluster-origins',
+    'SPACES_CLUSTER_ORIGINS',
+    text,
+    '',
+    "in a cluster whose nodes have public URLs of different origins: every node's public URL, comma-separated (a host may be *.domain, a port *), so that this node's pages may follow a redirect to the node that runs a Space",
+  ),
   drainTimeoutMs: setting(
     'drain-timeout-ms',
     'SPACES_DRAIN_TIMEOUT_MS',

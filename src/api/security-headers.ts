@@ -3,6 +3,8 @@
 // sites no paths. The app's one inline script (the theme, applied before the first paint) is
 // allowed by its hash, read from the built index.html, so no other inline script can run.
 // Streams and WHIP/WHEP are for players on any origin, so those may be read cross-origin.
+// In a cluster, a page's join may be redirected to the WebSocket of the node that runs the
+// Space: connect-src allows WebSockets (only) to the nodes the operator listed, no other host.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,13 @@ export interface SecurityOptions {
   hlsBaseUrl: string;
   /** Served over HTTPS: browsers may be told to stay on it. */
   https: boolean;
+  /** The cluster's node origins (http(s)://host[:port]) whose /ws pages may be redirected to. */
+  nodeOrigins?: string[];
+}
+
+/** A node's origin as a WebSocket source: its ws: or wss: twin (which also matches the node's own http(s)). */
+export function webSocketSource(origin: string): string {
+  return origin.replace(/^http/, 'ws');
 }
 
 export async function registerSecurityHeaders(app: FastifyInstance, o: SecurityOptions): Promise<void> {
@@ -40,7 +49,7 @@ export async function registerSecurityHeaders(app: FastifyInstance, o: SecurityO
         imgSrc: ["'self'", 'data:', 'blob:'],
         // hls.js plays through MediaSource (blob:) and may fetch from a CDN; its worker is a blob.
         mediaSrc: ["'self'", 'blob:', ...hlsOrigin],
-        connectSrc: ["'self'", ...hlsOrigin],
+        connectSrc: ["'self'", ...hlsOrigin, ...(o.nodeOrigins ?? []).map(webSocketSource)],
         workerSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],

@@ -80,9 +80,14 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
   const secret = randomBytes(24).toString('base64url');
   const nodes: ClusterNodeProcess[] = [];
   const count = o.nodes ?? 3;
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  // As an operator lists them: every node's public URL, so that a page of one node may follow a
+  // redirect to another node's WebSocket (the Content-Security-Policy allows only those).
+  const origins = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
   for (let i = 0; i < count; i++) {
     const id = `node${i}`;
-    const port = await freePort();
+    const port = ports[i]!;
     // Each node's media worker on its own UDP port, far apart from the other tests' ranges.
     const mediaPort = 30000 + Math.floor(Math.random() * 900) * 10 + i;
     const spawnOptions = {
@@ -97,6 +102,7 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
         SPACES_RECORDINGS_DIR: recordingsDir,
         SPACES_CLUSTER_LEASE_MS: String(o.leaseMs ?? 2000),
         SPACES_DRAIN_TIMEOUT_MS: '20000',
+        SPACES_CLUSTER_ORIGINS: origins,
         ...o.env,
       },
     };

@@ -63,6 +63,29 @@ describe('config: every setting is checked', () => {
   });
 });
 
+describe('config: the cluster', () => {
+  const cluster = { SPACES_REDIS_URL: 'redis://127.0.0.1:6379', SPACES_DATABASE_URL: 'postgres://db/spaces', SPACES_JWT_SECRET: 's' };
+
+  it("takes the nodes' origins from their public URLs (paths dropped, wildcards kept), none by default", () => {
+    assert.deepEqual(loadConfig(cluster).cluster?.nodeOrigins, []);
+    const c = loadConfig({
+      ...cluster,
+      SPACES_CLUSTER_ORIGINS: 'https://Node1.example.com/spaces/, https://*.nodes.example.com,http://10.0.0.7:8080, http://[::1]:*,https://node1.example.com',
+    });
+    assert.deepEqual(c.cluster?.nodeOrigins, ['https://node1.example.com', 'https://*.nodes.example.com', 'http://10.0.0.7:8080', 'http://[::1]:*']);
+  });
+
+  it('refuses an origin that is not a URL of a node', () => {
+    for (const bad of ['node1.example.com', 'wss://node1.example.com', "https://a.example.com 'unsafe-inline'", 'https://*', 'https://a.*.com', '*']) {
+      assert.throws(
+        () => loadConfig({ ...cluster, SPACES_CLUSTER_ORIGINS: bad }),
+        (e: unknown) => e instanceof SettingsError && /SPACES_CLUSTER_ORIGINS/.test(e.message),
+        bad,
+      );
+    }
+  });
+});
+
 describe('the command line', () => {
   it('refuses an unknown flag, and a value given to a boolean flag', () => {
     assert.throws(() => parseCommandLine(['--no-such-flag', '1'], serveFlagOptions()), /Unknown option '--no-such-flag'/);
