@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../../helpers/cluster.js';
+import { startRedis, type RedisServer } from '../../helpers/redis.js';
 import { NodeRegistry } from '../../../src/cluster/node-registry.js';
 import { keys } from '../../../src/cluster/keys.js';
 import type { NodeLoad } from '../../../src/cluster/placement-policy.js';

@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../../helpers/cluster.js';
+import { startRedis, type RedisServer } from '../../helpers/redis.js';
 import { SpaceLeases } from '../../../src/cluster/space-leases.js';
 import { keys } from '../../../src/cluster/keys.js';
 
