@@ -166,7 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
 
 function clusterConfig(v: ReturnType<typeof readSettings>, port: number, databaseUrl: string | undefined): ClusterConfig | null {
   if (!v.redisUrl) return null;
-  if (!/^rediss?:\/\//.test(v.redisUrl)) throw new SettingsError(`invalid settings:\n  SPACES_REDIS_URL must be redis://… or rediss://…`);
+  if (!/^rediss?:\/\//.test(v.redisUrl) || !parsesWithHost(v.redisUrl)) {
+    throw new SettingsError(`invalid settings:\n  SPACES_REDIS_URL must be redis://… or rediss://… (host[:port][/db])`);
+  }
   // Every node must see every Space and account: SQLite is one machine's file.
   if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new SettingsError('invalid settings:\n  cluster mode (SPACES_REDIS_URL) needs a shared PostgreSQL database: set SPACES_DATABASE_URL=postgres://…');
@@ -201,6 +203,15 @@ function parseNodeOrigins(raw: string): string[] {
     origins.push(`${m[1]!.toLowerCase()}://${m[2]!.toLowerCase()}${m[3] ?? ''}`);
   }
   return [...new Set(origins)];
+}
+
+/** Caught here rather than as a connection failure at start-up: a typo in a port is the operator's to fix. */
+function parsesWithHost(url: string): boolean {
+  try {
+    return new URL(url).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** PORT, the variable many hosting platforms set, when SPACES_PORT and --port are not given. */

@@ -2,55 +2,16 @@
 // port, so that a test may stop and start it), its own PostgreSQL database, shared recording
 // storage (a directory every node mounts, as NFS would be), and N nodes, each a real server
 // process tree with its own HTTP port, UDP media port and data directory.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { freePort, spawnServer, type ServerProcess } from './server-process.js';
+import { startRedis, type RedisServer } from './redis.js';
 
-export interface RedisServer {
-  url: string;
-  port: number;
-  /** Stops the server (SIGTERM; it keeps nothing on disk, so it comes back empty). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port. */
-  start(): Promise<void>;
-}
-
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  let child: ChildProcess | null = null;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    for (let i = 0; ; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        if (i > 100) throw new Error(`redis-server did not start on port ${port}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await gone;
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
-}
+// Tests that need Redis alone import it from './redis.js' (which needs no compiled server).
+export { startRedis, type RedisServer };
 
 export interface ClusterNodeProcess extends ServerProcess {
   id: string;
