@@ -27,11 +27,9 @@ export class SpaceLeases {
     private readonly leaseMs: number,
   ) {}
 
-  /** Takes the Space's lease if nobody holds it; true when this node holds it now. */
+  /** Takes the Space's lease if nobody holds it (or extends it, if this node does); true when this node holds it now. */
   async acquire(spaceId: string): Promise<boolean> {
-    const ok = await this.redis.set(keys.owner(spaceId), this.nodeId, 'PX', this.leaseMs, 'NX');
-    if (ok === 'OK') return true;
-    return (await this.redis.get(keys.owner(spaceId))) === this.nodeId;
+    return (await this.redis.eval(RENEW, 1, keys.owner(spaceId), this.nodeId, String(this.leaseMs))) !== 0;
   }
 
   /** Renews the leases of `spaceIds` in one round trip. */
