@@ -128,6 +128,31 @@ describe('cluster: a Redis outage under a live Space', () => {
     await host.signalling.act({ action: 'approve', userId: requester.state.you!.userId });
     await waitFor(() => requester.state.you?.role === 'speaker' && speaker.state.you?.muted === false, 30_000, 'the moderation took effect');
     await hears(50, 'audio after the speaker unmuted');
+    // A newcomer entering through a node that does not run the Space is still sent to its
+    // owner (the last claim in the database, and the nodes as last seen in the registry).
+    const other = nodes().find((n) => n !== owner)!;
+    const late = await joinSpace(other, spaceId, { guest: true, canPublish: false });
+    try {
+      assert.deepEqual(
+        late.redirects.map((u) => new URL(u).port),
+        [new URL(owner.url).port],
+        `redirected to the owner ${owner.id}`,
+      );
+      await waitFor(() => late.state.you?.role === 'listener', 30_000, 'the newcomer in the audience');
+    } finally {
+      await late.signalling.leave().catch(() => undefined);
+      late.close();
+    }
+    // The directory is in the database: every node still lists the Space (the owner with its stage).
+    for (const n of nodes()) {
+      const res = await fetch(`${n.url}/api/spaces`);
+      assert.equal(res.status, 200, `${n.id} lists Spaces`);
+      const list = (await res.json()) as { live: Array<{ id: string; stage: unknown[] }> };
+      assert.ok(
+        list.live.some((x) => x.id === spaceId),
+        `${n.id} lists the Space`,
+      );
+    }
     // Placing a Space needs the coordinator: every node refuses, saying why.
     for (const n of nodes()) {
       const { status, body } = await createThrough(n);

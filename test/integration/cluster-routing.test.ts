@@ -155,6 +155,7 @@ describe('cluster: placement, listings and routing over three nodes', () => {
     assert.deepEqual(guest.redirects.map(portOf), [portOf(owner.url)]);
     await waitFor(() => guest.state.you !== null, 30_000, 'the guest state');
     assert.equal(guest.state.you!.role, 'listener');
+    await guest.signalling.leave();
     guest.close();
   });
 
