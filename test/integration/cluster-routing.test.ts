@@ -88,7 +88,16 @@ describe('cluster: placement, listings and routing over three nodes', () => {
     const where = await owners();
     for (const c of created) assert.ok(where.get(c.id), `Space ${c.id} runs on a node`);
     // Each node says how many Spaces it runs; together they run every Space, each once.
-    const rooms = await Promise.all(nodes().map(async (n) => (await health(n)).rooms));
+    // A claim is stored before the Space has finished loading on its node: wait for the last one.
+    const roomsNow = () => Promise.all(nodes().map(async (n) => (await health(n)).rooms));
+    const rooms = await until(
+      async () => {
+        const r = await roomsNow();
+        return r.reduce((a, b) => a + b, 0) >= SPACES ? r : undefined;
+      },
+      30_000,
+      'every Space loaded on its node',
+    );
     t.diagnostic(
       `rooms per node: ${nodes()
         .map((n, i) => `${n.id}=${rooms[i]}`)
