@@ -16,6 +16,8 @@ export interface NdcParticipant {
   state: { space: SpaceSnapshot | null; you: PersonView | null; invited: boolean };
   speaking: Array<Extract<ServerMessage, { type: 'speaking' }>>;
   errors: Array<Extract<ServerMessage, { type: 'error' }>>;
+  /** Every node a redirect sent this participant to (a cluster: the Space ran elsewhere), in order. */
+  redirects: string[];
   ended: boolean;
   /** Latest dominant speaker the server announced. */
   activeSpeaker: string | null;
@@ -67,6 +69,7 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
     state: { space: null, you: null, invited: false },
     speaking: [],
     errors: [],
+    redirects: [],
     ended: false,
     activeSpeaker: null,
     stageVideo: { userId: null, pinned: false },
@@ -82,6 +85,7 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
   signalling.on('state', (m) => (p.state = { space: m.space, you: m.you, invited: m.invited }));
   if (opts.recordSpeaking !== false) signalling.on('speaking', (m) => p.speaking.push(m));
   signalling.on('error', (m) => p.errors.push(m));
+  signalling.on('redirect', (m) => p.redirects.push(m.url));
   signalling.on('ended', () => (p.ended = true));
   signalling.on('activeSpeaker', (m) => (p.activeSpeaker = m.userId));
   signalling.on('stageVideo', (m) => (p.stageVideo = { userId: m.userId, pinned: m.pinned }));

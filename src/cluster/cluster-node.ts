@@ -150,12 +150,12 @@ export class ClusterNode implements SpacePlacement {
     const target = leastLoaded(nodes);
     if (!target) throw new AppError('unavailable', 'no node of the cluster takes new Spaces now; try again', 5);
     if (target.id === this.nodeId) {
-      await this.registry.notePlaced(target.id).catch(() => undefined);
+      await this.registry.notePlaced(target.id, spaceId).catch(() => undefined);
       return 'here';
     }
     await this.coordinator(async () => {
       await this.redis.set(keys.placed(spaceId), target.id, 'PX', 30_000);
-      await this.registry.notePlaced(target.id);
+      await this.registry.notePlaced(target.id, spaceId);
       await this.redis.publish(keys.sweepChannel, spaceId);
     });
     this.log.info({ space: spaceId, node: target.id }, 'space placed on another node');
@@ -289,7 +289,9 @@ export class ClusterNode implements SpacePlacement {
   /** Registration, leases and views in one go; a node that cannot reach Redis keeps running. */
   private async beat(): Promise<void> {
     try {
-      await this.registry.heartbeat(this.options.load());
+      // Read in the same tick as the load: exactly the Spaces its count includes.
+      const running = this.spaces?.liveIds() ?? [];
+      await this.registry.heartbeat(this.options.load(), running);
       await this.renewLeases();
       await this.publishViews();
       if (this.failedBeats > 0) this.log.info({ missed: this.failedBeats }, 'heartbeat restored');

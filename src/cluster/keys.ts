@@ -6,7 +6,7 @@ export const keys = {
   node: (nodeId: string) => `${PREFIX}node:${nodeId}`,
   /** Sorted set of node ids by last heartbeat, to enumerate the registrations. */
   nodes: `${PREFIX}nodes`,
-  /** Spaces placed on a node that its registration does not count yet (expires soon). */
+  /** Sorted set (by time placed) of the Spaces placed on a node that its registration does not count yet. */
   pending: (nodeId: string) => `${PREFIX}pending:${nodeId}`,
   /** A Space's owner lease: the id of the node that runs it. */
   owner: (spaceId: string) => `${PREFIX}owner:${spaceId}`,

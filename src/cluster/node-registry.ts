@@ -18,31 +18,38 @@ export class NodeRegistry {
     private readonly leaseMs: number,
   ) {}
 
-  /** Writes this node's registration (renewing its lease) with its current load. */
-  async heartbeat(load: NodeLoad): Promise<void> {
+  /**
+   * Writes this node's registration (renewing its lease) with its current load; `running`: the
+   * Spaces that load counts, which stop counting as placed here and not yet running.
+   */
+  async heartbeat(load: NodeLoad, running: readonly string[]): Promise<void> {
     const now = Date.now();
     const info: NodeInfo = { id: this.self.id, url: this.self.url, draining: this.draining, load, pending: 0, at: now };
-    await this.redis
+    const multi = this.redis
       .multi()
       .set(keys.node(this.self.id), JSON.stringify(info), 'PX', this.leaseMs)
       .zadd(keys.nodes, now, this.self.id)
-      // This report counts every Space placed here so far.
-      .del(keys.pending(this.self.id))
-      .exec();
+      .zremrangebyscore(keys.pending(this.self.id), '-inf', now - this.pendingMs);
+    // Only those: a Space placed here but not yet claimed, or still loading, is not in this
+    // report's load, and must go on counting until one that includes it (else placements in
+    // between see this node emptier than it is, and pile new Spaces on it).
+    if (running.length > 0) multi.zrem(keys.pending(this.self.id), ...running);
+    await multi.exec();
   }
 
   /** The registered nodes (those whose lease holds), with the Spaces just placed on each. */
   async list(): Promise<NodeInfo[]> {
     const ids = await this.redis.zrange(keys.nodes, 0, -1);
     if (ids.length === 0) return (this.last = []);
+    const since = Date.now() - this.pendingMs;
     const pipeline = this.redis.pipeline();
     pipeline.mget(ids.map(keys.node));
-    pipeline.mget(ids.map(keys.pending));
-    const [[errNodes, raw], [errPending, pending]] = (await pipeline.exec()) as Array<[Error | null, Array<string | null>]> as [
-      [Error | null, Array<string | null>],
-      [Error | null, Array<string | null>],
-    ];
-    if (errNodes || errPending) throw errNodes ?? errPending;
+    for (const id of ids) pipeline.zcount(keys.pending(id), since, '+inf');
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err !== null);
+    if (failed || results.length !== ids.length + 1) throw failed?.[0] ?? new Error('Redis answered part of the registry read');
+    const raw = results[0]![1] as Array<string | null>;
+    const pending = results.slice(1).map(([, n]) => Number(n) || 0);
     const nodes: NodeInfo[] = [];
     const gone: string[] = [];
     ids.forEach((id, i) => {
@@ -50,7 +57,7 @@ export class NodeRegistry {
       if (!text) return void gone.push(id);
       const parsed = nodeInfoSchema.safeParse(safeJson(text));
       if (!parsed.success) return void gone.push(id);
-      nodes.push({ ...parsed.data, pending: Number(pending[i] ?? 0) || 0 });
+      nodes.push({ ...parsed.data, pending: pending[i] ?? 0 });
     });
     // Registrations whose lease lapsed: the node is gone (or will register again).
     if (gone.length > 0) await this.redis.zrem(keys.nodes, ...gone);
@@ -73,9 +80,16 @@ export class NodeRegistry {
     return this.last;
   }
 
-  /** Counts a Space placed on `nodeId` until that node's own report includes it. */
-  async notePlaced(nodeId: string): Promise<void> {
-    await this.redis.multi().incr(keys.pending(nodeId)).pexpire(keys.pending(nodeId), this.leaseMs).exec();
+  /**
+   * Counts a Space placed on `nodeId` until that node reports running it (or, if it never
+   * does, for two leases: by then the sweeps give the Space to another node).
+   */
+  async notePlaced(nodeId: string, spaceId: string): Promise<void> {
+    await this.redis.multi().zadd(keys.pending(nodeId), Date.now(), spaceId).pexpire(keys.pending(nodeId), this.pendingMs).exec();
+  }
+
+  private get pendingMs(): number {
+    return 2 * this.leaseMs;
   }
 
   /** This node leaves: its registration goes at once, not when its lease lapses. */
