@@ -48,8 +48,8 @@ describe('cluster: NodeRegistry', () => {
 
   it('heartbeat registers a node with its URL, load and drain state; every node lists it; leave removes it', async () => {
     assert.deepEqual(await a.list(), []);
-    await a.heartbeat(load(3, 1));
-    await b.heartbeat(load());
+    await a.heartbeat(load(3, 1), []);
+    await b.heartbeat(load(), []);
     const seen = await b.list();
     assert.deepEqual(ids(seen), ['node-a', 'node-b']);
     const nodeA = seen.find((n) => n.id === 'node-a')!;
@@ -60,7 +60,7 @@ describe('cluster: NodeRegistry', () => {
     assert.deepEqual(ids(b.cached), ['node-a', 'node-b']);
 
     a.draining = true;
-    await a.heartbeat(load(4, 1));
+    await a.heartbeat(load(4, 1), []);
     const drained = (await b.list()).find((n) => n.id === 'node-a')!;
     assert.equal(drained.draining, true);
     assert.equal(drained.load.peers, 4);
@@ -73,19 +73,19 @@ describe('cluster: NodeRegistry', () => {
 
   it('a registration that lapses disappears from list(), and from the index', async () => {
     const short = new NodeRegistry(redisA, { id: 'node-short', url: 'http://short.test:8080' }, 300);
-    await short.heartbeat(load());
-    await b.heartbeat(load());
+    await short.heartbeat(load(), []);
+    await b.heartbeat(load(), []);
     assert.deepEqual(ids(await b.list()), ['node-b', 'node-short']);
     await eventually(async () => !ids(await b.list()).includes('node-short'), 'the registration to lapse');
     assert.deepEqual(ids(await b.list()), ['node-b']);
     assert.deepEqual(await redisA.zrange(keys.nodes, 0, -1), ['node-b']);
     // It comes back with its next heartbeat.
-    await short.heartbeat(load());
+    await short.heartbeat(load(), []);
     assert.deepEqual(ids(await b.list()), ['node-b', 'node-short']);
   });
 
   it('ignores malformed registrations instead of failing the whole list', async () => {
-    await a.heartbeat(load());
+    await a.heartbeat(load(), []);
     for (const [id, text] of [
       ['node-garbage', '{not json'],
       ['node-wrong', JSON.stringify({ id: 'node-wrong', url: 'not a url', draining: false })],
@@ -99,22 +99,24 @@ describe('cluster: NodeRegistry', () => {
     assert.deepEqual(await redisA.zrange(keys.nodes, 0, -1), ['node-a']);
   });
 
-  it('notePlaced counts pending Spaces on a node until its own heartbeat reports them', async () => {
-    await a.heartbeat(load());
-    await b.heartbeat(load());
-    await b.notePlaced('node-a');
-    await b.notePlaced('node-a');
-    await a.notePlaced('node-a');
+  it('notePlaced counts pending Spaces on a node until its own heartbeat reports running them', async () => {
+    await a.heartbeat(load(), []);
+    await b.heartbeat(load(), []);
+    await b.notePlaced('node-a', 's1');
+    await b.notePlaced('node-a', 's2');
+    await a.notePlaced('node-a', 's3');
     let listed = await b.list();
     assert.equal(listed.find((n) => n.id === 'node-a')?.pending, 3);
     assert.equal(listed.find((n) => n.id === 'node-b')?.pending, 0);
     const pttl = await redisA.pttl(keys.pending('node-a'));
     assert.ok(pttl > 0, 'the pending count expires if the node never reports');
 
-    // node-b's heartbeat does not clear node-a's count; node-a's does.
-    await b.heartbeat(load());
+    // node-b's heartbeat does not clear node-a's count; node-a's clears what it runs, and only that.
+    await b.heartbeat(load(), ['s1', 's2', 's3']);
     assert.equal((await b.list()).find((n) => n.id === 'node-a')?.pending, 3);
-    await a.heartbeat(load(0, 3));
+    await a.heartbeat(load(0, 2), ['s1', 's2']);
+    assert.equal((await b.list()).find((n) => n.id === 'node-a')?.pending, 1, 'a Space still being claimed goes on counting');
+    await a.heartbeat(load(0, 3), ['s1', 's2', 's3']);
     listed = await b.list();
     assert.equal(listed.find((n) => n.id === 'node-a')?.pending, 0);
     assert.equal(listed.find((n) => n.id === 'node-a')?.load.spaces, 3);
