@@ -28,13 +28,7 @@ const commentQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_COMMENT_PAGE).optional(),
 });
 
-export function registerSpaceRoutes(
-  app: FastifyInstance,
-  spaces: SpaceService,
-  tokens: TokenService,
-  chat: ChatService,
-  forwarding: OwnerForwarding,
-): void {
+export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService, chat: ChatService, forwarding: OwnerForwarding): void {
   app.get('/api/spaces', async () => spaces.list());
 
   app.post('/api/spaces', async (req, reply) => {
