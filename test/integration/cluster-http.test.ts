@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import nodeDataChannel from 'node-datachannel';
+import nodeDataChannel, { type Track } from 'node-datachannel';
 import { Redis } from 'ioredis';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, once, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
@@ -17,6 +17,7 @@ import { finishedRecording } from '../helpers/recordings.js';
 import { speechWav } from '../helpers/media-fixtures.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import { keys } from '../../src/cluster/keys.js';
+import { closePeerConnection, keepTrack, tracksClosing } from '../../src/media/transport/peer-connection.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 
 const PLAYLIST = /application\/vnd\.apple\.mpegurl/;
@@ -54,7 +55,9 @@ describe('cluster HTTP: a live Space served by a node that does not run it', () 
     redis?.disconnect();
     await cluster?.close();
     // The test's own peers (the host, the WHEP player) run node-datachannel in this process:
-    // its threads keep the process alive until the library is cleaned up.
+    // its threads keep the process alive until the library is cleaned up, and a cleanup while
+    // the binding still holds a closed track crashes it (see src/media/transport/peer-connection.ts).
+    await waitFor(() => tracksClosing() === 0, 30_000, 'every closed track let go by the binding').catch(() => undefined);
     try {
       nodeDataChannel.cleanup();
     } catch {
@@ -137,10 +140,11 @@ describe('cluster HTTP: a live Space served by a node that does not run it', () 
 
   it('WHEP through the node that does not run the Space: 201 with an answer, media flows, DELETE there ends it', async () => {
     const pc = new nodeDataChannel.PeerConnection('whep-cluster', { iceServers: [], disableAutoNegotiation: true });
+    const audio = new nodeDataChannel.Audio('0', 'RecvOnly');
+    audio.addOpusCodec(111);
+    const tracks: Track[] = [];
+    const track = keepTrack(tracks, pc.addTrack(audio));
     try {
-      const audio = new nodeDataChannel.Audio('0', 'RecvOnly');
-      audio.addOpusCodec(111);
-      const track = pc.addTrack(audio);
       let packets = 0;
       track.onMessage(() => packets++);
       pc.setLocalDescription('offer');
@@ -186,7 +190,7 @@ describe('cluster HTTP: a live Space served by a node that does not run it', () 
         'the WHEP player gone from the audience',
       );
     } finally {
-      pc.close();
+      closePeerConnection(pc, tracks);
     }
   });
 
