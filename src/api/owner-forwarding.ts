@@ -45,7 +45,7 @@ export class OwnerForwarding {
   private readonly mark: string;
 
   constructor(
-    private readonly spaces: SpaceService,
+    private readonly spaces: Pick<SpaceService, 'placement' | 'liveSpace' | 'get'>,
     secret: string,
     opts: { timeoutMs?: number } = {},
   ) {
