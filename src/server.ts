@@ -28,6 +28,7 @@ import { registerSecurityHeaders } from './api/security-headers.js';
 import { createMetrics } from './api/metrics.js';
 import { registerHlsRoutes } from './api/hls-routes.js';
 import { registerWhipRoutes } from './api/whip-routes.js';
+import { OwnerForwarding } from './api/owner-forwarding.js';
 import { MediaSessions } from './app/media-sessions.js';
 import { StreamKeyStore } from './store/stream-key-store.js';
 import { StreamKeys } from './app/stream-keys.js';
@@ -163,13 +164,15 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const sockets = new SocketGuard(config.limits);
   app.addHook('onClose', async () => sockets.close());
   registerAuthRoutes(app, { users, tokens, limits: config.limits, signedOut: (userId) => sockets.signedOut(userId) });
-  registerSpaceRoutes(app, spaces, tokens, chat);
-  registerHlsRoutes(app, spaces, hlsRequests);
+  const forwarding = new OwnerForwarding(spaces, secret);
+  registerSpaceRoutes(app, spaces, tokens, chat, forwarding);
+  registerHlsRoutes(app, spaces, hlsRequests, forwarding);
   registerWhipRoutes(app, {
     sessions: mediaSessions,
     keys: new StreamKeys(new StreamKeyStore(db), spaces, users),
     tokens,
     iceServers: config.media.iceServers,
+    forwarding,
   });
   app.get('/api/config', async () => ({ iceServers: config.media.iceServers }));
   // Degraded while a worker is down (it is being restarted); 503 only when no media worker runs at all.

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { SpaceService } from '../app/space-service.js';
 import { sendError } from './http-errors.js';
+import type { OwnerForwarding } from './owner-forwarding.js';
 
 const PLAYLIST = 'application/vnd.apple.mpegurl';
 const LIVE_PLAYLIST_CACHE = 'public, max-age=1';
@@ -40,7 +41,13 @@ async function sendFile(reply: FastifyReply, path: string, cacheControl: string)
   return true;
 }
 
-export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, requests: Counter<'kind'>): void {
+// In a cluster only the owner of a live Space encodes its HLS. Any other node proxies the
+// request to the owner rather than redirecting to it: the cache (nginx, a CDN) in front of the
+// nodes then has one origin, the cluster, whichever node it reaches, and the player one URL;
+// a 307 would make the cache keep a redirect per node, and each owner a public address of its
+// own. A segment is small and cached for a year after its first fetch, so the extra hop is
+// paid about once per segment and edge. Recordings are on shared storage: every node serves them.
+export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, requests: Counter<'kind'>, forwarding: OwnerForwarding): void {
   const count = (kind: HlsRequestKind) => requests.inc({ kind });
   // Players on any origin (an embed, a third-party app) may read the streams.
   app.addHook('onSend', async (req, reply) => {
@@ -49,6 +56,7 @@ export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, re
 
   app.get<{ Params: { space: string; file: string } }>('/hls/:space/:file', async (req, reply) => {
     const { space, file } = req.params;
+    if (SPACE_ID.test(space) && (await forwarding.handled(req, reply, space, 'unavailable'))) return reply;
     const egress = SPACE_ID.test(space) ? spaces.egressOf(space) : undefined;
     if (!egress) return (count('miss'), missing(reply, 'this live stream'));
     if (file === 'master.m3u8') {
@@ -64,6 +72,7 @@ export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, re
 
   app.get<{ Params: { space: string; run: string; file: string } }>('/hls/:space/:run/:file', async (req, reply) => {
     const { space, run, file } = req.params;
+    if (SPACE_ID.test(space) && RUN_TAG.test(run) && (await forwarding.handled(req, reply, space, 'unavailable'))) return reply;
     const egress = SPACE_ID.test(space) && RUN_TAG.test(run) ? spaces.egressOf(space) : undefined;
     const path = egress?.filePath(run, file);
     if (!path || !(await sendFile(reply, path, IMMUTABLE))) return (count('miss'), missing(reply, 'this segment'));

@@ -8,6 +8,7 @@ import { SpaceError } from '../spaces/index.js';
 import { AppError } from '../app/app-error.js';
 import type { ErrorCode } from '../protocol/messages.js';
 import { MediaUnavailableError } from '../media/room/room-handle.js';
+import { SpaceElsewhereError } from '../app/space-placement.js';
 
 /** Codes only HTTP routes answer with (sign-up, sign-in, WHIP/WHEP, malformed requests). */
 type HttpOnlyCode =
@@ -87,6 +88,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err.code, err.message, err.headers);
     if (err instanceof MediaUnavailableError) return sendError(reply, 'unavailable', err.message, { 'retry-after': '1' });
+    // Another node took the Space between the route's look and its act: the retry is forwarded there.
+    if (err instanceof SpaceElsewhereError) return sendError(reply, 'unavailable', 'this Space is moving to another server; try again', { 'retry-after': '1' });
     if (err instanceof SpaceError || err instanceof AppError) {
       const retryAfter = err instanceof AppError ? err.retryAfterSeconds : undefined;
       if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));

@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/tokens.js';
 import { authenticate } from './auth-routes.js';
 import { titleText } from '../protocol/messages.js';
 import { HttpError, parseBody } from './http-errors.js';
+import type { OwnerForwarding } from './owner-forwarding.js';
 
 const createSchema = z.object({
   title: titleText,
@@ -27,7 +28,7 @@ const commentQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_COMMENT_PAGE).optional(),
 });
 
-export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService, chat: ChatService): void {
+export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, tokens: TokenService, chat: ChatService, forwarding: OwnerForwarding): void {
   app.get('/api/spaces', async () => spaces.list());
 
   app.post('/api/spaces', async (req, reply) => {
@@ -45,11 +46,15 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     return space;
   });
 
-  /** The host turns "Record Space" on or off (before the Space or during it). */
-  app.post<{ Params: { id: string } }>('/api/spaces/:id/recording', async (req) => {
+  /**
+   * The host turns "Record Space" on or off (before the Space or during it). During it, the
+   * change is an action of the live Space, which only its owner may take.
+   */
+  app.post<{ Params: { id: string } }>('/api/spaces/:id/recording', async (req, reply) => {
     const claims = await authenticate(req, tokens);
     const id = parseBody(idSchema, req.params.id);
     const body = parseBody(recordingSchema, req.body);
+    if (await forwarding.handled(req, reply, id, 'unavailable')) return reply;
     return spaces.setRecording(id, claims.userId, body.on);
   });
 

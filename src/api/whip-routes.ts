@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { MediaSessions } from '../app/media-sessions.js';
-import type { MediaSession } from '../app/media-session.js';
+import { sessionSpaceId, type MediaSession } from '../app/media-session.js';
 import type { StreamKeys } from '../app/stream-keys.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { IceServerConfig } from '../protocol/messages.js';
@@ -17,6 +17,7 @@ import { InvalidSdpError } from '../media/transport/sdp.js';
 import { readSdpFragment, UnsupportedOfferError } from '../media/transport/client-offer.js';
 import { authenticate } from './auth-routes.js';
 import { parseBody, sendError } from './http-errors.js';
+import type { OwnerForwarding } from './owner-forwarding.js';
 
 const SDP = 'application/sdp';
 const SDP_FRAG = 'application/trickle-ice-sdpfrag';
@@ -56,16 +57,17 @@ function mediaError(reply: FastifyReply, err: unknown): FastifyReply {
 
 export function registerWhipRoutes(
   app: FastifyInstance,
-  deps: { sessions: MediaSessions; keys: StreamKeys; tokens: TokenService; iceServers: IceServerConfig[] },
+  deps: { sessions: MediaSessions; keys: StreamKeys; tokens: TokenService; iceServers: IceServerConfig[]; forwarding: OwnerForwarding },
 ): void {
-  const { sessions, keys } = deps;
+  const { sessions, keys, forwarding } = deps;
 
   app.addContentTypeParser([SDP, SDP_FRAG], { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 
   // The content type is checked before any body parser runs (a JSON body must not become a 400).
   app.addHook('onRequest', async (req, reply) => {
     if (!/^\/(whip|whep)\//.test(req.url) || (req.method !== 'POST' && req.method !== 'PATCH')) return;
-    if (req.method === 'POST' && !sessions.admit(req.ip))
+    // A request another node forwarded was admitted there, under the client's own address.
+    if (req.method === 'POST' && !forwarding.fromPeer(req) && !sessions.admit(req.ip))
       return sendError(reply, 'rate_limited', 'too many new sessions from this address', { 'retry-after': '1' });
     const want = req.method === 'POST' ? SDP : SDP_FRAG;
     if (req.headers['content-type']?.split(';')[0]?.trim() !== want) {
@@ -107,6 +109,8 @@ export function registerWhipRoutes(
     const key = bearer(req);
     const publisher = key && SPACE_ID.test(req.params.space) ? await keys.resolve(req.params.space, key) : undefined;
     if (!publisher || !key) return sendError(reply, 'unauthenticated', 'a valid stream key is required', { 'www-authenticate': 'Bearer' });
+    // A Space nobody runs comes up here, as it does for a join.
+    if (await forwarding.handled(req, reply, publisher.spaceId, 'here')) return reply;
     try {
       const person = { userId: publisher.userId, handle: publisher.handle, guest: false };
       const started = await sessions.startIngest(publisher.spaceId, person, key, String(req.body ?? ''));
@@ -118,6 +122,7 @@ export function registerWhipRoutes(
 
   app.post<{ Params: { space: string } }>('/whep/:space', async (req, reply) => {
     if (!SPACE_ID.test(req.params.space)) return sendError(reply, 'space_not_found', 'no such Space');
+    if (await forwarding.handled(req, reply, req.params.space, 'here')) return reply;
     try {
       const started = await sessions.startPlayback(req.params.space, String(req.body ?? ''));
       return answer(reply, started.session, started.answer);
@@ -126,9 +131,15 @@ export function registerWhipRoutes(
     }
   });
 
-  /** The session behind a resource URL, if the request may act on it (else the reply is sent). */
-  function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): MediaSession | null {
+  /**
+   * The session behind a resource URL, if the request may act on it (else the reply is sent).
+   * Location is relative, so a client sends PATCH and DELETE to the node it started on, which
+   * need not run the Space: the session id names its Space, whose owner gets the request.
+   */
+  async function sessionFor(kind: 'whip' | 'whep', req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<MediaSession | null> {
     const session = sessions.get(req.params.id);
+    const spaceId = session ? null : sessionSpaceId(req.params.id);
+    if (spaceId !== null && SPACE_ID.test(spaceId) && (await forwarding.handled(req, reply, spaceId, 'unavailable'))) return null;
     if (!session || session.kind !== kind) return (sendError(reply, 'not_found', 'no such session'), null);
     if (session.key !== null) {
       const key = bearer(req);
@@ -140,7 +151,7 @@ export function registerWhipRoutes(
 
   for (const kind of ['whip', 'whep'] as const) {
     app.patch<{ Params: { id: string } }>(`/${kind}/sessions/:id`, async (req, reply) => {
-      const session = sessionFor(kind, req, reply);
+      const session = await sessionFor(kind, req, reply);
       if (!session) return reply;
       const ifMatch = req.headers['if-match'];
       if (ifMatch === '*') return sendError(reply, 'not_implemented', 'ICE restarts are not supported: start a new session');
@@ -156,7 +167,7 @@ export function registerWhipRoutes(
     });
 
     app.delete<{ Params: { id: string } }>(`/${kind}/sessions/:id`, async (req, reply) => {
-      const session = sessionFor(kind, req, reply);
+      const session = await sessionFor(kind, req, reply);
       if (!session) return reply;
       await sessions.end(session);
       return reply.code(200).send();

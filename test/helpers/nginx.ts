@@ -66,15 +66,20 @@ async function freeLoopbackPort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts nginx in front of `origin` (host:port) and resolves once it answers HTTP. */
-export async function startNginx(origin: string): Promise<RunningNginx> {
+/**
+ * Starts nginx in front of `origin` (host:port), or of every node of a cluster (the template's
+ * upstream then lists each, and nginx spreads requests over them round-robin), and resolves
+ * once it answers HTTP.
+ */
+export async function startNginx(origins: string | readonly string[]): Promise<RunningNginx> {
+  const all = typeof origins === 'string' ? [origins] : [...origins];
   if (!nginxAvailable()) throw new Error(`${NGINX_BIN} not found (apt-get install nginx-light)`);
   // The port is free when we look and nginx binds it a moment later; another process can
   // take it in between, so a start that fails on the bind is retried on a new port.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(origin, await freeLoopbackPort());
+      return await startOnce(all, await freeLoopbackPort());
     } catch (err) {
       lastError = err;
       if (!/Address already in use/.test(String(err))) break;
@@ -83,7 +88,8 @@ export async function startNginx(origin: string): Promise<RunningNginx> {
   throw lastError;
 }
 
-async function startOnce(origin: string, port: number): Promise<RunningNginx> {
+async function startOnce(origins: readonly string[], port: number): Promise<RunningNginx> {
+  const origin = origins[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'spaces-nginx-'));
   // Run as root, nginx's workers are www-data (the template's `user`): they must be able to
   // reach the cache under this directory, which mkdtemp makes owner-only.
@@ -100,7 +106,13 @@ async function startOnce(origin: string, port: number): Promise<RunningNginx> {
     SPACES_PROXY_CACHE_DIR: cacheDir,
     SPACES_PROXY_LOG_DIR: logDir,
   };
-  writeFileSync(conf, renderNginxConf(readFileSync(NGINX_TEMPLATE, 'utf8'), vars));
+  // The upstream's `server ${SPACES_ORIGIN};` line, once per node (the variable also appears
+  // in a comment, which must stay one line).
+  const rendered = renderNginxConf(readFileSync(NGINX_TEMPLATE, 'utf8'), vars).replace(
+    `server ${origin};`,
+    origins.map((o) => `server ${o};`).join('\n        '),
+  );
+  writeFileSync(conf, rendered);
 
   const child = spawn(NGINX_BIN, ['-p', `${dir}/`, '-c', conf, '-g', `daemon off; pid ${dir}/nginx.pid; error_log stderr;`], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { HttpError, installErrorHandler, STATUS_BY_CODE } from '../../../src/api
 import { SpaceError } from '../../../src/spaces/index.js';
 import { AppError } from '../../../src/app/app-error.js';
 import { MediaUnavailableError } from '../../../src/media/room/room-handle.js';
+import { SpaceElsewhereError } from '../../../src/app/space-placement.js';
 
 async function replyTo(thrown: () => never) {
   const app = Fastify();
@@ -69,6 +70,16 @@ describe('installErrorHandler', () => {
     assert.equal(r.status, 503);
     assert.equal(r.headers['retry-after'], '1');
     assert.equal(r.body.code, 'unavailable');
+  });
+
+  it('a Space that another node took meanwhile is 503 unavailable with Retry-After (the retry is forwarded there)', async () => {
+    const r = await replyTo(() => {
+      throw new SpaceElsewhereError('s1', 'http://other:8080');
+    });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['retry-after'], '1');
+    assert.equal(r.body.code, 'unavailable');
+    assert.doesNotMatch(r.body.message, /other:8080/, "the other node's address is not shown");
   });
 
   it('hides anything unexpected behind 500 internal', async () => {
