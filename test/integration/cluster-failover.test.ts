@@ -65,7 +65,6 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
   let spaceId: string;
   const people = {} as Record<Role, TestParticipant>;
   let banned: TestParticipant | null = null;
-  const entries = new Map<TestParticipant, ClusterNodeProcess>();
   const welcomes = new Map<TestParticipant, number>();
   const comments = ['before the crash: one', 'before the crash: two', 'before the crash: three'];
   let killedAt = 0;
@@ -91,7 +90,6 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
         spaceId,
         role === 'listener' ? { guest: true, canPublish: false } : { api: api ?? (await account(entry)), tag: role === 'host' ? HOST_TAG : 0 },
       );
-      entries.set(p, entry);
       welcomes.set(p, 0);
       p.signalling.on('welcome', () => {
         welcomes.set(p, (welcomes.get(p) ?? 0) + 1);
@@ -122,7 +120,6 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
     host.peer.setTalking(true);
     host.peer.startSending();
     await waitFor(() => people.listener.peer.packetsFromTag(HOST_TAG) > HEARD, 30_000, 'the listener hears the host');
-    for (const p of everyone()) assert.notEqual(entries.get(p), owner, 'entered through a node that survives');
   });
 
   after(async () => {
