@@ -12,7 +12,7 @@ import nodeDataChannel from 'node-datachannel';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { finishedRecording } from '../helpers/recordings.js';
-import type { ApiClient } from '../../src/sdk/api.js';
+import { ApiClient } from '../../src/sdk/api.js';
 import type { SignallingError } from '../../src/sdk/signalling.js';
 
 const HOST_TAG = 1;
@@ -79,6 +79,8 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
     spaceId = (await hostApi.createSpace('Failover', undefined, { record: true })).id;
     owner = await ownerOf(cluster.nodes, 'the node that runs the Space');
     survivors = cluster.nodes.filter((n) => n !== owner);
+    // The host's requests go to a node that outlives the owner too.
+    hostApi = new ApiClient(survivors[0]!.url, hostApi.token);
 
     // Everyone enters through a node that will survive (both of them, in turn), and is
     // redirected to the owner.
