@@ -134,7 +134,7 @@ export class RecordingService {
     const record = await this.store.latestForSpace(spaceId);
     if (!record) return undefined;
     const open = this.open.get(spaceId);
-    const recorder = open ? (await open).recorder : await Recorder.open(this.dirOf(record.id), this.recorderOptions);
+    const recorder = open ? (await open).recorder : await Recorder.read(this.dirOf(record.id), this.recorderOptions);
     const audio = recorder.segments('audio');
     const timeline = [];
     for (const t of record.turns) {

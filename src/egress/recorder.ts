@@ -60,6 +60,15 @@ export class Recorder {
     return recorder;
   }
 
+  /**
+   * Reads a recording without writing anything: another process may be writing it (in a
+   * cluster, the node that runs the Space, on shared storage), and a repair or a playlist
+   * rewritten from what was read would undo what it appended meanwhile.
+   */
+  static async read(dir: string, options: RecorderOptions = {}): Promise<Recorder> {
+    return new Recorder(dir, await readManifest(dir, false), options);
+  }
+
   segments(rendition: Rendition): readonly ServedSegment[] {
     return this.manifest.segments[rendition];
   }
@@ -147,7 +156,7 @@ export class Recorder {
  * dropped (and cut off the file, so the next append starts clean); or a legacy manifest,
  * turned into a log; or a new, empty one.
  */
-async function readManifest(dir: string): Promise<Manifest> {
+async function readManifest(dir: string, repair = true): Promise<Manifest> {
   const manifest: Manifest = { segments: { audio: [], video: [] }, final: false, logBytes: 0 };
   const logPath = join(dir, LOG);
   let text: string | null = null;
@@ -162,7 +171,7 @@ async function readManifest(dir: string): Promise<Manifest> {
       const lines = RENDITIONS.flatMap((r) => legacy.segments[r].map((s) => JSON.stringify({ r, ...s })));
       if (legacy.final) lines.push(JSON.stringify({ final: true }));
       const log = lines.map((l) => `${l}\n`).join('');
-      await atomicWrite(logPath, log);
+      if (repair) await atomicWrite(logPath, log);
       return { ...legacy, logBytes: Buffer.byteLength(log) };
     } catch {
       return manifest;
@@ -186,7 +195,7 @@ async function readManifest(dir: string): Promise<Manifest> {
       manifest.segments[r].push(segment);
     }
   }
-  if (at < total) await truncate(logPath, at);
+  if (at < total && repair) await truncate(logPath, at);
   manifest.logBytes = at;
   return manifest;
 }

@@ -354,4 +354,21 @@ describe('Recorder', () => {
       ['rA-audio-000000.m4s', 'rB-audio-000001.m4s'],
     );
   });
+
+  it('read() changes nothing while another process writes the recording (shared storage in a cluster)', async () => {
+    const { rec, segment, init } = await setup();
+    const writer = await Recorder.open(rec);
+    await writer.add('audio', 'rA', await segment('audio', 0), init('audio'), served(0));
+    const log = join(rec, 'segments.jsonl');
+    // The writer is in the middle of appending a line when the reader looks.
+    const partial = (await readFile(log, 'utf8')) + '{"r":"audio","uri":"rA-au';
+    await writeFile(log, partial);
+    const playlistBefore = await readFile(join(rec, 'audio.m3u8'), 'utf8');
+    const reader = await Recorder.read(rec);
+    assert.equal(reader.segments('audio').length, 1, 'the whole lines');
+    assert.equal(reader.durationSec, 1);
+    await reader.flush();
+    assert.equal(await readFile(log, 'utf8'), partial, 'the log is not cut');
+    assert.equal(await readFile(join(rec, 'audio.m3u8'), 'utf8'), playlistBefore, 'the playlist is not rewritten');
+  });
 });
