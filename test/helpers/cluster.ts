@@ -46,6 +46,8 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
   // As an operator lists them: every node's public URL, so that a page of one node may follow a
   // redirect to another node's WebSocket (the Content-Security-Policy allows only those).
   const origins = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
+  // Started together, as an operator's orchestrator would (the migrations take PostgreSQL's lock).
+  const starting: Array<Promise<ClusterNodeProcess>> = [];
   for (let i = 0; i < count; i++) {
     const id = `node${i}`;
     const port = ports[i]!;
@@ -67,12 +69,25 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
         ...o.env,
       },
     };
-    const node = { id, ...(await spawnServer(spawnOptions)) } as ClusterNodeProcess;
-    node.restart = async () => {
-      const fresh = await spawnServer(spawnOptions);
-      Object.assign(node, fresh, { id, restart: node.restart });
-    };
-    nodes.push(node);
+    starting.push(
+      spawnServer(spawnOptions).then((started) => {
+        const node = { id, ...started } as ClusterNodeProcess;
+        node.restart = async () => {
+          const fresh = await spawnServer(spawnOptions);
+          Object.assign(node, fresh, { id, restart: node.restart });
+        };
+        return node;
+      }),
+    );
+  }
+  const settled = await Promise.allSettled(starting);
+  for (const r of settled) if (r.status === 'fulfilled') nodes.push(r.value);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(nodes.map((n) => n.kill9().catch(() => undefined)));
+    await redis.stop();
+    await db.drop();
+    throw failed.reason;
   }
   return {
     nodes,
