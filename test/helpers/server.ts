@@ -49,6 +49,8 @@ export async function startTestServer(
     // their own tests, which set them low.
     limits: { ...base.limits, ...GENEROUS_LIMITS },
     ...overrides,
+    // Recordings live under the data directory unless the test says otherwise, as for the server.
+    recordingsDir: overrides.recordingsDir ?? join(overrides.dataDir ?? dataDir, 'recordings'),
   };
   const logger = opts.log
     ? pino({ level: 'debug' }, { write: (line: string) => void opts.log!.push(line) })
