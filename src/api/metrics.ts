@@ -24,16 +24,7 @@ export function createMetrics(
   if (cluster) registerClusterMetrics(registry, cluster);
   client.collectDefaultMetrics({ register: registry });
   // Read afresh at each scrape: with media workers, the counters are summed from their reports.
-  const counter = (name: string, help: string, read: (c: MediaCounters) => number) =>
-    new client.Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read(media.counters));
-      },
-    });
+  const counter = (name: string, help: string, read: (c: MediaCounters) => number) => scrapedTotal(registry, name, help, () => read(media.counters));
   counter('spaces_rtp_packets_in_total', 'RTP packets received from publishers', (c) => c.packetsIn);
   counter('spaces_rtp_bytes_in_total', 'RTP bytes received from publishers', (c) => c.bytesIn);
   counter('spaces_rtp_packets_out_total', 'RTP packets forwarded to subscribers', (c) => c.packetsOut);
@@ -45,14 +36,7 @@ export function createMetrics(
   counter('spaces_rtp_retransmissions_total', 'Video packets resent from cache in answer to NACKs', (c) => c.retransmissions);
   counter('spaces_keyframe_requests_total', 'Keyframe requests (PLI) sent to publishers', (c) => c.keyframeRequests);
 
-  new client.Gauge({
-    name: 'spaces_rooms',
-    help: 'Live Spaces on this node',
-    registers: [registry],
-    collect() {
-      this.set(spaces.liveCount);
-    },
-  });
+  scrapedGauge(registry, 'spaces_rooms', 'Live Spaces on this node', () => spaces.liveCount);
   new client.Gauge({
     name: 'spaces_participants',
     help: 'Participants in live Spaces, by role',
@@ -101,39 +85,24 @@ export function createMetrics(
     },
   });
   if (chat) {
-    const chatCounter = (name: string, help: string, read: (c: ChatCounters) => number) =>
-      new client.Counter({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          this.reset();
-          this.inc(read(chat.counters));
-        },
-      });
+    const chatCounter = (name: string, help: string, read: (c: ChatCounters) => number) => scrapedTotal(registry, name, help, () => read(chat.counters));
     chatCounter('spaces_comments_total', 'Comments posted (stored and broadcast)', (c) => c.comments);
     chatCounter('spaces_comments_deleted_total', 'Comments deleted by their author or a moderator', (c) => c.commentsDeleted);
     chatCounter('spaces_reactions_total', 'Reactions accepted', (c) => c.reactions);
     chatCounter('spaces_chat_rate_limited_total', 'Comments and reactions refused for going over a per-person rate', (c) => c.rateLimited);
   }
-  new client.Counter({
-    name: 'spaces_codec_link_dropped_total',
-    help: 'Frames the media workers could not send the codec worker (HLS taps, transcoding): the link was down or the codec worker behind',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(media.codecLinkDropped ?? 0);
-    },
-  });
-  new client.Counter({
-    name: 'spaces_store_write_failures_total',
-    help: "Writes of live Spaces' changes that failed: each action was undone and refused, or the change is retried until stored",
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(spaces.storeFailures);
-    },
-  });
+  scrapedTotal(
+    registry,
+    'spaces_codec_link_dropped_total',
+    'Frames the media workers could not send the codec worker (HLS taps, transcoding): the link was down or the codec worker behind',
+    () => media.codecLinkDropped ?? 0,
+  );
+  scrapedTotal(
+    registry,
+    'spaces_store_write_failures_total',
+    "Writes of live Spaces' changes that failed: each action was undone and refused, or the change is retried until stored",
+    () => spaces.storeFailures,
+  );
   new client.Gauge({
     name: 'spaces_worker_up',
     help: 'Whether each worker process (media workers, the codec worker) is running',
@@ -164,25 +133,8 @@ export function createMetrics(
 
 /** This node's part in the cluster: registry, ownership, adoptions, hand-offs, Redis health. */
 function registerClusterMetrics(registry: client.Registry, cluster: { readonly counters: ClusterCounters }): void {
-  const gauge = (name: string, help: string, read: (c: ClusterCounters) => number) =>
-    new client.Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read(cluster.counters));
-      },
-    });
-  const counter = (name: string, help: string, read: (c: ClusterCounters) => number) =>
-    new client.Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read(cluster.counters));
-      },
-    });
+  const gauge = (name: string, help: string, read: (c: ClusterCounters) => number) => scrapedGauge(registry, name, help, () => read(cluster.counters));
+  const counter = (name: string, help: string, read: (c: ClusterCounters) => number) => scrapedTotal(registry, name, help, () => read(cluster.counters));
   gauge('spaces_cluster_nodes', 'Nodes registered in the cluster, as this node last read the registry', (c) => c.nodes);
   gauge('spaces_cluster_owned_spaces', 'Spaces this node holds the claim on', (c) => c.owned);
   gauge('spaces_cluster_coordinator_up', '1 while Redis answers this node', (c) => (c.coordinatorUp ? 1 : 0));
@@ -190,4 +142,32 @@ function registerClusterMetrics(registry: client.Registry, cluster: { readonly c
   counter('spaces_cluster_adoptions_total', 'Spaces this node adopted (placed here, or left by a dead node)', (c) => c.adoptions);
   counter('spaces_cluster_hand_offs_total', 'Spaces this node handed off (drained, or claimed elsewhere)', (c) => c.handOffs);
   counter('spaces_cluster_heartbeat_failures_total', 'Heartbeats to Redis that failed', (c) => c.heartbeatFailures);
+}
+
+/**
+ * A counter whose total another part keeps (a plain integer, or a sum of workers' reports),
+ * copied into prom-client at each scrape: nothing is counted through prom-client on the hot path.
+ */
+function scrapedTotal(registry: client.Registry, name: string, help: string, read: () => number): client.Counter {
+  return new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** A gauge read at each scrape. */
+function scrapedGauge(registry: client.Registry, name: string, help: string, read: () => number): client.Gauge {
+  return new client.Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
