@@ -31,7 +31,7 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'c
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep, until } from './waiting.js';
 
 /**
  * A test's setup step that runs once: every later call waits for the same run. Tests that
@@ -41,17 +41,6 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function once(step: () => Promise<void>): () => Promise<void> {
   let run: Promise<void> | null = null;
   return () => (run ??= step());
-}
-
-/** Polls an async probe (a page, a server) until it gives a value, or fails after `timeoutMs`. */
-export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string, pollMs = 50): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(pollMs);
-  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { freePort, spawnServer, type ServerProcess } from './server-process.js';
 import { startRedis, type RedisServer } from './redis.js';
+import { until } from './waiting.js';
 
 // Tests that need Redis alone import it from './redis.js' (which needs no compiled server).
 export { startRedis, type RedisServer };
@@ -101,4 +102,28 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Live Spaces a node runs now, as its /healthz says (null: the node does not answer). */
+export async function roomsOn(node: ClusterNodeProcess): Promise<number | null> {
+  try {
+    const res = await fetch(`${node.url}/healthz`);
+    return ((await res.json()) as { rooms: number }).rooms;
+  } catch {
+    return null;
+  }
+}
+
+/** The node that runs the (only) Space, once exactly one of `nodes` does. */
+export function soleRunner(nodes: ClusterNodeProcess[], what: string): Promise<ClusterNodeProcess> {
+  return until(
+    async () => {
+      const rooms = await Promise.all(nodes.map(roomsOn));
+      const running = nodes.filter((_, i) => (rooms[i] ?? 0) > 0);
+      return running.length === 1 ? running[0] : undefined;
+    },
+    60_000,
+    what,
+    100,
+  );
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import nodeDataChannel from 'node-datachannel';
-import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
+import { soleRunner, startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import { ApiClient } from '../../src/sdk/api.js';
@@ -20,30 +20,6 @@ const HOST_TAG = 1;
 const HEARD = 25;
 
 type Role = 'host' | 'cohost' | 'speaker' | 'requester' | 'listener';
-
-/** Live Spaces a node runs now, as its /healthz says (null: the node does not answer). */
-async function roomsOn(node: ClusterNodeProcess): Promise<number | null> {
-  try {
-    const res = await fetch(`${node.url}/healthz`);
-    return ((await res.json()) as { rooms: number }).rooms;
-  } catch {
-    return null;
-  }
-}
-
-/** The node that runs the (only) Space, once exactly one does. */
-async function ownerOf(nodes: ClusterNodeProcess[], what: string): Promise<ClusterNodeProcess> {
-  return until(
-    async () => {
-      const rooms = await Promise.all(nodes.map(roomsOn));
-      const running = nodes.filter((_, i) => (rooms[i] ?? 0) > 0);
-      return running.length === 1 ? running[0] : undefined;
-    },
-    60_000,
-    what,
-    100,
-  );
-}
 
 /** The segments of a recording's VOD audio playlist, with their wall-clock start. */
 function playlistSegments(text: string): Array<{ uri: string; wallStartMs: number }> {
@@ -77,7 +53,7 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
     cluster = await startCluster({ nodes: 3 });
     hostApi = await account(cluster.nodes[0]!);
     spaceId = (await hostApi.createSpace('Failover', undefined, { record: true })).id;
-    owner = await ownerOf(cluster.nodes, 'the node that runs the Space');
+    owner = await soleRunner(cluster.nodes, 'the node that runs the Space');
     survivors = cluster.nodes.filter((n) => n !== owner);
     // The host's requests go to a node that outlives the owner too.
     hostApi = new ApiClient(survivors[0]!.url, hostApi.token);
@@ -165,7 +141,7 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
       'everyone back and hearing the host',
     );
     const backMs = performance.now() - killed;
-    const next = await ownerOf(survivors, 'the node that took the Space over');
+    const next = await soleRunner(survivors, 'the node that took the Space over');
     t.diagnostic(`everyone back in place and hearing the stage ${backMs.toFixed(0)} ms after kill -9 of ${owner.id} (now on ${next.id})`);
 
     assert.deepEqual(

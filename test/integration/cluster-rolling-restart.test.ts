@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import nodeDataChannel from 'node-datachannel';
-import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
+import { roomsOn, soleRunner, startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import type { ApiClient } from '../../src/sdk/api.js';
@@ -17,30 +17,6 @@ import type { ApiClient } from '../../src/sdk/api.js';
 const SPEAKER_TAG = 2;
 /** Half a second of a talking speaker's packets: clearly heard again, not a straggler. */
 const HEARD = 25;
-
-/** Live Spaces a node runs now, as its /healthz says (null: the node does not answer). */
-async function roomsOn(node: ClusterNodeProcess): Promise<number | null> {
-  try {
-    const res = await fetch(`${node.url}/healthz`);
-    return ((await res.json()) as { rooms: number }).rooms;
-  } catch {
-    return null;
-  }
-}
-
-/** The node that runs the (only) Space, once exactly one does. */
-async function ownerOf(nodes: ClusterNodeProcess[], what: string): Promise<ClusterNodeProcess> {
-  return until(
-    async () => {
-      const rooms = await Promise.all(nodes.map(roomsOn));
-      const running = nodes.filter((_, i) => (rooms[i] ?? 0) > 0);
-      return running.length === 1 ? running[0] : undefined;
-    },
-    60_000,
-    what,
-    100,
-  );
-}
 
 describe('cluster rolling restart under a live Space', () => {
   let cluster: TestCluster;
@@ -63,7 +39,7 @@ describe('cluster rolling restart under a live Space', () => {
     const [n0, n1, n2] = cluster.nodes as [ClusterNodeProcess, ClusterNodeProcess, ClusterNodeProcess];
     hostApi = await account(n0);
     spaceId = (await hostApi.createSpace('Rolling restart', undefined, { record: true })).id;
-    await ownerOf(cluster.nodes, 'the node that runs the Space');
+    await soleRunner(cluster.nodes, 'the node that runs the Space');
 
     const track = (p: TestParticipant, entry: ClusterNodeProcess) => {
       entries.set(p, entry);
@@ -154,7 +130,7 @@ describe('cluster rolling restart under a live Space', () => {
     let handOffs = 0;
     let recorded = 0;
     for (let step = 1; restarted.size < cluster.nodes.length; step++) {
-      const owner = await ownerOf(cluster.nodes, `step ${step}: the owner`);
+      const owner = await soleRunner(cluster.nodes, `step ${step}: the owner`);
       // The owner when it has not restarted yet, so that as many steps as can be are hand-offs.
       const node = restarted.has(owner) ? cluster.nodes.find((n) => !restarted.has(n))! : owner;
       const handedOff = node === owner;
@@ -189,7 +165,7 @@ describe('cluster rolling restart under a live Space', () => {
       watchingStep = false;
       await stepWatch;
       restarted.add(node);
-      const now = await ownerOf(cluster.nodes, `step ${step}: the owner after`);
+      const now = await soleRunner(cluster.nodes, `step ${step}: the owner after`);
       if (handedOff) assert.notEqual(now, node, `step ${step}: handed off to another node`);
       const lastBack = (ps: TestParticipant[]) => (ps.length ? `${Math.max(...ps.map((p) => backAt.get(p) ?? backMs)).toFixed(0)} ms` : 'nobody');
       const viaOthers = everyone().filter((p) => entries.get(p) !== node);

@@ -7,17 +7,13 @@ import { startRedis, type RedisServer } from '../../helpers/redis.js';
 import { NodeRegistry } from '../../../src/cluster/node-registry.js';
 import { keys } from '../../../src/cluster/keys.js';
 import type { NodeLoad } from '../../../src/cluster/placement-policy.js';
+import { until } from '../../helpers/waiting.js';
 
 const LONG_LEASE_MS = 60_000;
 const load = (peers = 0, spaces = 0): NodeLoad => ({ peers, spaces, cpu: 0.5, packetsPerSec: 100 });
 
-async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls `fn` until it returns true (a hang bound, not a timing assertion). */
+const eventually = (fn: () => Promise<boolean>, what: string): Promise<true> => until(async () => (await fn()) || undefined, 30_000, what, 25);
 
 describe('cluster: NodeRegistry', () => {
   let server: RedisServer;

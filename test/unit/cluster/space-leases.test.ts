@@ -6,17 +6,12 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../helpers/redis.js';
 import { SpaceLeases } from '../../../src/cluster/space-leases.js';
 import { keys } from '../../../src/cluster/keys.js';
+import { until } from '../../helpers/waiting.js';
 
 const LONG_LEASE_MS = 60_000;
 
 /** Polls `fn` until it returns true (a hang bound, not a timing assertion). */
-async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const eventually = (fn: () => Promise<boolean>, what: string): Promise<true> => until(async () => (await fn()) || undefined, 30_000, what, 25);
 
 describe('cluster: SpaceLeases', () => {
   let server: RedisServer;
