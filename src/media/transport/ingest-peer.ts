@@ -4,7 +4,7 @@
 // We accept Opus and VP8 only; the first video m-line is the camera's high layer and a second
 // one, if any, its low layer.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, addTrickledCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
 import { AUDIO_LEVEL_URI } from './sdp.js';
 import { isRtcp, writeRtpPayloadType } from '../../wire/rtp.js';
@@ -87,13 +87,7 @@ export class IngestPeer {
   }
 
   addRemoteCandidate(candidate: string, mid: string): boolean {
-    if (!this.mids.has(mid) || !reachableCandidate(candidate, this.transport.bindAddress)) return false;
-    try {
-      this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
-    } catch {
-      return false; // refused by the library: the client's PATCH gets no error for a candidate we cannot use
-    }
-    return true;
+    return addTrickledCandidate(this.pc, this.mids, candidate, mid, this.transport.bindAddress);
   }
 
   sendToMic(buf: Buffer): void {

@@ -92,6 +92,21 @@ export function reachableCandidate(candidate: string, bindAddress: string | unde
   return bindAddress.includes(':') ? v6 : !v6;
 }
 
+/**
+ * A trickled candidate (WHIP/WHEP PATCH) for one of a client-offered peer's m-lines: false,
+ * without an error, for a mid it did not offer, an address family we cannot reach, or one the
+ * library refuses; the client is not told of candidates we cannot use.
+ */
+export function addTrickledCandidate(pc: PeerConnection, mids: ReadonlySet<string>, candidate: string, mid: string, bindAddress: string | undefined): boolean {
+  if (!mids.has(mid) || !reachableCandidate(candidate, bindAddress)) return false;
+  try {
+    pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 export function reachableOnly(sdp: string, bindAddress: string | undefined): string {
   if (!bindAddress) return sdp;
   return sdp

@@ -4,7 +4,7 @@
 // maps a speaker onto (with one, the room gives it the active speaker). The m-lines are fixed
 // by the client's offer, so a WHEP viewer never renegotiates.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, reachableCandidate } from './peer-connection.js';
+import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, addTrickledCandidate } from './peer-connection.js';
 import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
 import { DownstreamSlot } from '../forwarding/downstream-slot.js';
 import { VideoSlot } from '../forwarding/video-slot.js';
@@ -94,13 +94,7 @@ export class PlaybackPeer {
   }
 
   addRemoteCandidate(candidate: string, mid: string): boolean {
-    if (!this.mids.has(mid) || !reachableCandidate(candidate, this.transport.bindAddress)) return false;
-    try {
-      this.pc.addRemoteCandidate(candidate.startsWith('candidate:') ? candidate : `candidate:${candidate}`, mid);
-    } catch {
-      return false; // refused by the library: the client's PATCH gets no error for a candidate we cannot use
-    }
-    return true;
+    return addTrickledCandidate(this.pc, this.mids, candidate, mid, this.transport.bindAddress);
   }
 
   close(): void {
