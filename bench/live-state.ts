@@ -19,6 +19,7 @@ import { SpaceStore, type MemberRecord } from '../src/store/space-store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { account, joinSpace, waitFor } from '../test/helpers/clients.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
+import { memberRecord, spaceChange } from '../test/helpers/store-records.js';
 
 const { flags } = parseCommandLine(process.argv.slice(2), { changes: 'string' });
 const CHANGES = Number(flags.changes ?? 500);
@@ -46,24 +47,11 @@ async function storeCommits(url: string): Promise<number[]> {
     kind: 'space',
     guestComments: true,
   });
-  const member = (i: number): MemberRecord => ({
-    userId: 'speaker',
-    handle: 'speaker',
-    guest: false,
-    role: 'speaker',
-    muted: i % 2 === 0,
-    camera: false,
-    requested: false,
-    invited: false,
-    stageSeq: 2,
-    requestSeq: 0,
-    joinSeq: 1,
-    cohostSeq: 0,
-  });
+  const member = (i: number): MemberRecord => memberRecord('speaker', { muted: i % 2 === 0 });
   const times: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const t = performance.now();
-    await store.commit({ spaceId: id, space: null, upsert: [member(i)], remove: [], bans: [], clearMembers: false });
+    await store.commit(spaceChange(id, { upsert: [member(i)] }));
     times.push(performance.now() - t);
   }
   await db.destroy();
@@ -71,7 +59,7 @@ async function storeCommits(url: string): Promise<number[]> {
 }
 
 async function acks(databaseUrl: string | null): Promise<{ ack: number[]; ping: number[] }> {
-  const server = await startTestServer(databaseUrl ? { databaseUrl } : {}, { 'message-rate': '100000', 'message-burst': '100000' });
+  const server = await startTestServer(databaseUrl ? { databaseUrl } : {}, { 'message-rate': '10000', 'message-burst': '100000' });
   try {
     const hostApi = await account(server);
     const { id: spaceId } = await hostApi.createSpace('Bench');

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { SpaceFencedError, SpaceStore, type MemberRecord, type SpaceChange, type SpaceRecord } from '../../src/store/space-store.js';
+import { SpaceFencedError, SpaceStore, type SpaceChange, type SpaceRecord } from '../../src/store/space-store.js';
+import { memberRecord, spaceChange } from '../helpers/store-records.js';
 
 interface Backend {
   url: string;
@@ -48,31 +49,8 @@ function spaceRecord(overrides: Partial<SpaceRecord> = {}): SpaceRecord {
   };
 }
 
-const member = (userId: string, over: Partial<MemberRecord> = {}): MemberRecord => ({
-  userId,
-  handle: userId,
-  guest: false,
-  role: 'speaker',
-  muted: false,
-  camera: false,
-  requested: false,
-  invited: false,
-  stageSeq: 2,
-  requestSeq: 0,
-  joinSeq: 1,
-  cohostSeq: 0,
-  ...over,
-});
-
-const change = (spaceId: string, over: Partial<SpaceChange> = {}): SpaceChange => ({
-  spaceId,
-  space: null,
-  upsert: [],
-  remove: [],
-  bans: [],
-  clearMembers: false,
-  ...over,
-});
+const member = memberRecord;
+const change = spaceChange;
 
 const isFenced = (spaceId: string, epoch: number) => (err: unknown) => {
   assert.ok(err instanceof SpaceFencedError, String(err));

@@ -11,7 +11,8 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { MIGRATION_NAMES } from '../../src/store/migrations.js';
 import { HandleTakenError, UserStore } from '../../src/store/user-store.js';
-import { SpaceStore, type MemberRecord, type SpaceChange, type SpaceRecord } from '../../src/store/space-store.js';
+import { SpaceStore, type SpaceRecord } from '../../src/store/space-store.js';
+import { memberRecord, spaceChange } from '../helpers/store-records.js';
 
 interface Backend {
   /** The URL openDatabase takes. */
@@ -238,30 +239,8 @@ function storeSuite(dialect: string, makeBackend: () => Promise<Backend>): void 
     });
 
     describe('live members (commit)', () => {
-      const member = (userId: string, over: Partial<MemberRecord> = {}): MemberRecord => ({
-        userId,
-        handle: userId,
-        guest: false,
-        role: 'speaker',
-        muted: false,
-        camera: false,
-        requested: false,
-        invited: false,
-        stageSeq: 2,
-        requestSeq: 0,
-        joinSeq: 1,
-        cohostSeq: 0,
-        ...over,
-      });
-      const change = (spaceId: string, over: Partial<SpaceChange> = {}): SpaceChange => ({
-        spaceId,
-        space: null,
-        upsert: [],
-        remove: [],
-        bans: [],
-        clearMembers: false,
-        ...over,
-      });
+      const member = memberRecord;
+      const change = spaceChange;
 
       it('upserts, removes and bans in one change, and reads members back', async () => {
         const s = space();
