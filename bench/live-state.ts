@@ -4,7 +4,8 @@
 //
 // Every stage change (approve, mute, co-host, request, invitation) is stored before it is
 // acknowledged. Measured on SQLite (a file, WAL, synchronous=FULL) and on PostgreSQL:
-//   store: SpaceStore.commit of one change (one member row), as a live Space makes it;
+//   store: SpaceStore.commit of one change (one member row), and the same carrying the owner's
+//   fencing token (the epoch check every live Space's write makes since cluster mode);
 //   ack: a speaker's mute toggle over the WebSocket, from send to ack, on a real server;
 //   baseline (same run): a ping over the same WebSocket, the round trip with nothing stored.
 // Prints a table and a JSON line (p50 / p99 in ms).
@@ -29,7 +30,8 @@ const pct = (xs: number[], q: number) => {
   return Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3));
 };
 
-async function storeCommits(url: string): Promise<number[]> {
+/** Commits of one member's change; `fenced`: each carries the owner's fencing token, as a live Space's do. */
+async function storeCommits(url: string, fenced = false): Promise<number[]> {
   const db = await openDatabase(url);
   const store = new SpaceStore(db);
   const id = `bench-${Date.now()}`;
@@ -47,11 +49,12 @@ async function storeCommits(url: string): Promise<number[]> {
     kind: 'space',
     guestComments: true,
   });
+  const fence = fenced ? await store.claim(id, 'bench') : undefined;
   const member = (i: number): MemberRecord => memberRecord('speaker', { muted: i % 2 === 0 });
   const times: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const t = performance.now();
-    await store.commit(spaceChange(id, { upsert: [member(i)] }));
+    await store.commit(spaceChange(id, { upsert: [member(i)], ...(fence !== undefined ? { fence } : {}) }));
     times.push(performance.now() - t);
   }
   await db.destroy();
@@ -108,7 +111,9 @@ const add = (what: string, xs: number[]) => {
 };
 try {
   add('SQLite: one change stored (commit)', await storeCommits(join(dir, 'bench.db')));
+  add('SQLite: the same, fenced (owner epoch checked)', await storeCommits(join(dir, 'bench.db'), true));
   add('PostgreSQL: one change stored (commit)', await storeCommits(pg.url));
+  add('PostgreSQL: the same, fenced (owner epoch checked)', await storeCommits(pg.url, true));
   const sqlite = await acks(null);
   add('SQLite server: mute toggle, send to ack', sqlite.ack);
   add('SQLite server: ping, send to pong (baseline)', sqlite.ping);
