@@ -77,6 +77,11 @@ export interface ClusterConfig {
    * node's pages may open a WebSocket: a join redirected to the Space's owner goes there.
    */
   nodeOrigins: string[];
+  /**
+   * The node-to-node media relay (a Space's audience spread over nodes): its first UDP port (0:
+   * any free port) and the address the other nodes send to.
+   */
+  relay: { port: number; address: string };
 }
 
 /** Everything a user could abuse is bounded here; each answer is 429 with Retry-After, or a close code. */
@@ -183,6 +188,7 @@ function clusterConfig(v: ReturnType<typeof readSettings>, port: number, databas
     leaseMs: v.clusterLeaseMs,
     drainTimeoutMs: v.drainTimeoutMs,
     nodeOrigins: parseNodeOrigins(v.clusterOrigins),
+    relay: { port: v.relayPort, address: v.relayAddress || v.mediaAnnounce || '127.0.0.1' },
   };
 }
 

@@ -40,6 +40,9 @@ import { LocalPlacement, type SpacePlacement } from './app/space-placement.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { connectRedis, whenReady } from './cluster/redis-client.js';
 import { NodeLoadMeter } from './cluster/node-load.js';
+import { EdgeLinks } from './cluster/edge-links.js';
+import { EdgeHost } from './cluster/edge-host.js';
+import { relayKey } from './media/cluster/node-relay.js';
 
 export interface RunningServer {
   url: string;
@@ -92,6 +95,15 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
         entry: workerEntry('media-worker-main'),
         codecSocket: codec.socketPath,
         logLevel: log.level,
+        ...(config.cluster
+          ? {
+              nodeRelay: {
+                port: config.cluster.relay.port,
+                key: relayKey(secret).toString('hex'),
+                ...(config.media.bindAddress ? { bindAddress: config.media.bindAddress } : {}),
+              },
+            }
+          : {}),
       },
       log.child({ module: 'media' }),
     );
@@ -116,7 +128,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const spaceStore = new SpaceStore(db);
   // Bound after the directory exists: the node reports the directory's load and views.
   let spacesRef: SpaceService | null = null;
-  const cluster = config.cluster ? await joinCluster(config, spaceStore, media, codec, () => spacesRef, log) : null;
+  const joined = config.cluster ? await joinCluster(config, spaceStore, media, codec, () => spacesRef, log) : null;
+  const cluster = joined?.node ?? null;
   const placement: SpacePlacement = cluster ?? new LocalPlacement(spaceStore);
   const spaces = new SpaceService({
     store: spaceStore,
@@ -144,8 +157,30 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const mediaSessions = new MediaSessions(spaces, guests);
   await spaces.restore();
   await cluster?.start(spaces);
+  if (joined) {
+    await joined.links.start(media.attachRemote(joined.links));
+    await joined.host.start();
+  }
   const workers = () => [...media.status(), codec.status()];
-  const { registry: metrics, hlsRequests } = createMetrics(media, spaces, chat, workers, cluster ?? undefined);
+  const { registry: metrics, hlsRequests } = createMetrics(
+    media,
+    spaces,
+    chat,
+    workers,
+    joined
+      ? {
+          get counters() {
+            return joined.node.counters;
+          },
+          get edgeCopies() {
+            return joined.host.copyCount;
+          },
+          get listenersOnEdges() {
+            return media.listenersOnEdges;
+          },
+        }
+      : undefined,
+  );
 
   const app = Fastify({ loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
   installErrorHandler(app);
@@ -246,6 +281,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     async close() {
       await app.close();
       await spaces.shutdown();
+      joined?.host.close();
       await cluster?.close();
       await media.close();
       await codec.close();
@@ -283,7 +319,7 @@ async function joinCluster(
   codec: CodecWorker,
   spaces: () => SpaceService | null,
   log: Logger,
-): Promise<ClusterNode> {
+): Promise<{ node: ClusterNode; links: EdgeLinks; host: EdgeHost }> {
   const c = config.cluster!;
   const clusterLog = log.child({ module: 'cluster', node: c.nodeId });
   const redis = connectRedis(c.redisUrl, `spaces:${c.nodeId}`, clusterLog);
@@ -310,7 +346,11 @@ async function joinCluster(
       return m.packetsIn + m.packetsOut;
     },
   );
-  return new ClusterNode({
+  // A Space that outgrows this node places listeners on others (links); this node serves
+  // other nodes' listeners the same way (host).
+  const links = new EdgeLinks({ redis, subscriber, nodeId: c.nodeId, log: clusterLog.child({ part: 'edge-links' }) });
+  const host = new EdgeHost({ redis, subscriber, media, nodeId: c.nodeId, leaseMs: c.leaseMs, log: clusterLog.child({ part: 'edge-host' }) });
+  const node = new ClusterNode({
     redis,
     subscriber,
     store,
@@ -320,8 +360,15 @@ async function joinCluster(
     log: clusterLog,
     load: () => {
       const s = spaces();
-      return meter.sample({ peers: s?.tiers.webrtcPeers ?? 0, spaces: s?.liveCount ?? 0 });
+      // Every PeerConnection here, its own Spaces' and the ones it serves as another node's edge.
+      return meter.sample({ peers: Math.max(s?.tiers.webrtcPeers ?? 0, media.localPeers), spaces: s?.liveCount ?? 0 });
     },
     views: () => spaces()?.liveViews() ?? new Map(),
+    announce: () => ({
+      capacity: config.webrtcCapacity,
+      ...(media.nodeRelayPort > 0 ? { relay: { host: c.relay.address, port: media.nodeRelayPort } } : {}),
+    }),
+    onNodes: (nodes) => links.onNodes(nodes),
   });
+  return { node, links, host };
 }

@@ -120,6 +120,20 @@ export const SETTINGS = {
     '',
     "in a cluster whose nodes have public URLs of different origins: every node's public URL, comma-separated (a host may be *.domain, a port *), so that this node's pages may follow a redirect to the node that runs a Space",
   ),
+  relayPort: setting(
+    'relay-port',
+    'SPACES_RELAY_UDP_PORT',
+    int(0, 65535),
+    0,
+    'in a cluster: first UDP port of the node-to-node media relay, one per media worker (0: any free port, announced in Redis)',
+  ),
+  relayAddress: setting(
+    'relay-address',
+    'SPACES_RELAY_ADDRESS',
+    text,
+    '',
+    "in a cluster: the address other nodes send this node's relayed media to (default the announced media address, else 127.0.0.1)",
+  ),
   drainTimeoutMs: setting(
     'drain-timeout-ms',
     'SPACES_DRAIN_TIMEOUT_MS',

@@ -18,7 +18,7 @@ export function createMetrics(
   spaces: SpaceService,
   chat?: { counters: ChatCounters },
   workers: () => WorkerStatus[] = () => media.status(),
-  cluster?: { readonly counters: ClusterCounters },
+  cluster?: ClusterView,
 ): AppMetrics {
   const registry = new client.Registry();
   if (cluster) registerClusterMetrics(registry, cluster);
@@ -35,6 +35,13 @@ export function createMetrics(
   counter('spaces_active_speaker_switches_total', 'Changes of the active speaker across all Spaces', (c) => c.speakerSwitches);
   counter('spaces_rtp_retransmissions_total', 'Video packets resent from cache in answer to NACKs', (c) => c.retransmissions);
   counter('spaces_keyframe_requests_total', 'Keyframe requests (PLI) sent to publishers', (c) => c.keyframeRequests);
+  counter('spaces_node_relay_out_total', 'Datagrams relayed to other nodes (one per packet and edge node)', (c) => c.relayOut);
+  counter('spaces_node_relay_in_total', 'Datagrams from other nodes accepted on the node relay', (c) => c.relayIn);
+  counter(
+    'spaces_node_relay_rejected_total',
+    'Datagrams on the node relay dropped: not sealed with the cluster key, stale or malformed',
+    (c) => c.relayRejected,
+  );
 
   scrapedGauge(registry, 'spaces_rooms', 'Live Spaces on this node', () => spaces.liveCount);
   new client.Gauge({
@@ -131,8 +138,19 @@ export function createMetrics(
   return { registry, hlsRequests };
 }
 
-/** This node's part in the cluster: registry, ownership, adoptions, hand-offs, Redis health. */
-function registerClusterMetrics(registry: client.Registry, cluster: { readonly counters: ClusterCounters }): void {
+/** What /metrics reads of this node's part in a cluster. */
+export interface ClusterView {
+  readonly counters: ClusterCounters;
+  /** Copies of other nodes' Spaces held here (this node is their edge). */
+  readonly edgeCopies: number;
+  /** This node's listeners whose PeerConnections are on other nodes. */
+  readonly listenersOnEdges: number;
+}
+
+/** This node's part in the cluster: registry, ownership, adoptions, hand-offs, Redis health, edges. */
+function registerClusterMetrics(registry: client.Registry, cluster: ClusterView): void {
+  scrapedGauge(registry, 'spaces_cluster_edge_copies', "Other nodes' Spaces this node serves listeners of (as their edge)", () => cluster.edgeCopies);
+  scrapedGauge(registry, 'spaces_cluster_listeners_on_edges', "This node's listeners placed on other nodes", () => cluster.listenersOnEdges);
   const gauge = (name: string, help: string, read: (c: ClusterCounters) => number) => scrapedGauge(registry, name, help, () => read(cluster.counters));
   const counter = (name: string, help: string, read: (c: ClusterCounters) => number) => scrapedTotal(registry, name, help, () => read(cluster.counters));
   gauge('spaces_cluster_nodes', 'Nodes registered in the cluster, as this node last read the registry', (c) => c.nodes);

@@ -20,6 +20,8 @@ export interface AudienceServing {
 export class AudienceSeating {
   /** Each connected participant's tier; a WebRTC entry holds one of the node's places. */
   private readonly tierOf = new Map<string, AudienceTier>();
+  /** WebRTC listeners seated on another node of the cluster (they hold none of this node's places). */
+  private readonly onEdge = new Set<string>();
   /** Listeners in Low data mode (kept across reconnects, until they leave). */
   private readonly lowData = new Set<string>();
   private hlsCount = 0;
@@ -59,6 +61,8 @@ export class AudienceSeating {
 
   /** Came on stage: someone on HLS moves to WebRTC, to be heard and to hear live. */
   cameOnStage(userId: string): void {
+    // The media plane moves them here (speakers talk from the Space's own node): a place here now.
+    if (this.onEdge.delete(userId)) this.serving.tiers.admitStage();
     if (this.tierOf.get(userId) !== 'hls') return;
     this.lowData.delete(userId);
     const [tier, reason] = this.decide(userId);
@@ -70,7 +74,7 @@ export class AudienceSeating {
     const current = this.tierOf.get(userId);
     if (current === undefined) return;
     this.tierOf.delete(userId);
-    if (current === 'webrtc') this.serving.tiers.release();
+    if (current === 'webrtc' && !this.onEdge.delete(userId)) this.serving.tiers.release();
     else this.hlsCount--;
     this.serving.egress.setHlsAudience(this.hlsCount);
   }
@@ -95,7 +99,13 @@ export class AudienceSeating {
     }
     if (this.lowData.has(userId)) return ['hls', 'requested'];
     if (current === 'webrtc') return ['webrtc', 'default'];
-    return this.serving.tiers.admitListener() ? ['webrtc', 'default'] : ['hls', 'capacity'];
+    if (this.serving.tiers.admitListener()) return ['webrtc', 'default'];
+    // This node is full: another node of the cluster may serve them live rather than over HLS.
+    if (this.room.edgeAvailable()) {
+      this.onEdge.add(userId);
+      return ['webrtc', 'default'];
+    }
+    return ['hls', 'capacity'];
   }
 
   private apply(userId: string, tier: AudienceTier, reason: TierReason, fresh: boolean, announce = fresh): void {
@@ -104,13 +114,13 @@ export class AudienceSeating {
       if (current === 'hls') this.hlsCount--;
       if (current !== 'webrtc' || fresh) {
         this.tierOf.set(userId, 'webrtc');
-        this.room.connect(userId);
+        this.room.connect(userId, { edge: this.onEdge.has(userId) });
         if (this.space.participant(userId)?.camera) this.room.setCamera(userId, true);
       }
     } else {
       if (current === 'webrtc') {
         this.room.disconnect(userId);
-        this.serving.tiers.release();
+        if (!this.onEdge.delete(userId)) this.serving.tiers.release();
       }
       if (current !== 'hls') this.hlsCount++;
       this.tierOf.set(userId, 'hls');

@@ -15,7 +15,7 @@ import type { RedisClient } from './redis-client.js';
 import { keys } from './keys.js';
 import { NodeRegistry } from './node-registry.js';
 import { SpaceLeases } from './space-leases.js';
-import { assignOrphans, leastLoaded, type NodeInfo, type NodeLoad } from './placement-policy.js';
+import { assignOrphans, leastLoaded, type NodeAnnouncement, type NodeInfo, type NodeLoad } from './placement-policy.js';
 
 /** The Spaces this node runs, as the cluster needs them (SpaceService implements it). */
 export interface LocalSpaces {
@@ -65,6 +65,10 @@ export interface ClusterNodeOptions {
   load(): NodeLoad;
   /** What this node publishes of each Space it runs. */
   views(): Map<string, SpaceLiveView>;
+  /** What it announces besides its load (its relay endpoint and capacity). */
+  announce?(): NodeAnnouncement;
+  /** The registry as read on each heartbeat (the edge links follow the other nodes with it). */
+  onNodes?(nodes: readonly NodeInfo[]): void;
 }
 
 export class ClusterNode implements SpacePlacement {
@@ -291,9 +295,10 @@ export class ClusterNode implements SpacePlacement {
     try {
       // Read in the same tick as the load: exactly the Spaces its count includes.
       const running = this.spaces?.liveIds() ?? [];
-      await this.registry.heartbeat(this.options.load(), running);
+      await this.registry.heartbeat(this.options.load(), running, this.options.announce?.());
       await this.renewLeases();
       await this.publishViews();
+      if (this.options.onNodes) this.options.onNodes(await this.registry.list());
       if (this.failedBeats > 0) this.log.info({ missed: this.failedBeats }, 'heartbeat restored');
       this.failedBeats = 0;
     } catch (err) {

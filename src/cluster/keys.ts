@@ -16,4 +16,8 @@ export const keys = {
   view: (spaceId: string) => `${PREFIX}view:${spaceId}`,
   /** Nodes publish here to make the others sweep at once (a placement, a hand-off). */
   sweepChannel: `${PREFIX}sweep`,
+  /** Owners publish here the commands for a node's copies of their Spaces (that node is an edge). */
+  edgeCommands: (nodeId: string) => `${PREFIX}edge-commands:${nodeId}`,
+  /** Edges publish here the events of their copies of a node's Spaces (offers, candidates, ...). */
+  edgeEvents: (nodeId: string) => `${PREFIX}edge-events:${nodeId}`,
 } as const;

@@ -5,7 +5,7 @@
 // Redis is away (where to send a client).
 import type { RedisClient } from './redis-client.js';
 import { keys } from './keys.js';
-import { nodeInfoSchema, type NodeInfo, type NodeLoad } from './placement-policy.js';
+import { nodeInfoSchema, type NodeAnnouncement, type NodeInfo, type NodeLoad } from './placement-policy.js';
 
 export class NodeRegistry {
   private last: NodeInfo[] = [];
@@ -22,9 +22,9 @@ export class NodeRegistry {
    * Writes this node's registration (renewing its lease) with its current load; `running`: the
    * Spaces that load counts, which stop counting as placed here and not yet running.
    */
-  async heartbeat(load: NodeLoad, running: readonly string[]): Promise<void> {
+  async heartbeat(load: NodeLoad, running: readonly string[], announced: NodeAnnouncement = {}): Promise<void> {
     const now = Date.now();
-    const info: NodeInfo = { id: this.self.id, url: this.self.url, draining: this.draining, load, pending: 0, at: now };
+    const info: NodeInfo = { id: this.self.id, url: this.self.url, draining: this.draining, load, pending: 0, at: now, ...announced };
     const multi = this.redis
       .multi()
       .set(keys.node(this.self.id), JSON.stringify(info), 'PX', this.leaseMs)

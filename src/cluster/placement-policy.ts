@@ -25,7 +25,14 @@ export const nodeInfoSchema = z.object({
   /** Spaces placed on it since its last report (counted by the placing nodes). */
   pending: z.number().int().min(0).default(0),
   at: z.number(),
+  /** Where the other nodes relay media to it (absent: it serves no other node's listeners). */
+  relay: z.object({ host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535) }).optional(),
+  /** WebRTC peers it serves in all (SPACES_WEBRTC_CAPACITY). */
+  capacity: z.number().int().min(0).optional(),
 });
+
+/** What a node announces besides its load. */
+export type NodeAnnouncement = Pick<NodeInfo, 'relay' | 'capacity'>;
 export type NodeInfo = z.infer<typeof nodeInfoSchema>;
 
 /**

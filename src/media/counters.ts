@@ -15,6 +15,12 @@ export interface MediaCounters {
   retransmissions: number;
   /** Keyframe requests (PLI) sent to publishers. */
   keyframeRequests: number;
+  /** Datagrams sent to other nodes' workers (one per packet and edge node), in a cluster. */
+  relayOut: number;
+  /** Datagrams from other nodes accepted. */
+  relayIn: number;
+  /** Datagrams on the node relay port dropped: not sealed with the cluster's key, stale, or malformed. */
+  relayRejected: number;
 }
 
 export function createCounters(): MediaCounters {
@@ -29,5 +35,8 @@ export function createCounters(): MediaCounters {
     speakerSwitches: 0,
     retransmissions: 0,
     keyframeRequests: 0,
+    relayOut: 0,
+    relayIn: 0,
+    relayRejected: 0,
   };
 }

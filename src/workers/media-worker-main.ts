@@ -11,7 +11,9 @@ import { MediaServer } from '../media/media-server.js';
 import type { MediaRoom } from '../media/room/media-room.js';
 import { InvalidSdpError } from '../media/transport/sdp.js';
 import { UnsupportedOfferError } from '../media/transport/client-offer.js';
+import { openFrame, sealFrame } from '../media/cluster/node-relay.js';
 import {
+  EDGE_ROOM_PREFIX,
   decodeRelay,
   encodeRelay,
   mediaCommandSchema,
@@ -26,9 +28,21 @@ import {
   type WorkerEvent,
 } from '../media/cluster/protocol.js';
 
+interface Endpoint {
+  address: string;
+  port: number;
+}
+
 class MediaWorker {
   private readonly relaySocket = dgram.createSocket('udp4');
   private relayPorts: number[] = [];
+  /** In a cluster: the node-to-node relay (to and from the other nodes' workers). */
+  private readonly nodeSocket: dgram.Socket | null;
+  private readonly nodeKey: Buffer | null;
+  /** Owner side: the edge nodes each room's publishers are relayed to. */
+  private readonly edgeTargets = new Map<string, Endpoint[]>();
+  /** Edge side: where each edge room's media comes from (keyframe requests go back there). */
+  private readonly ownerOf = new Map<string, Endpoint>();
   private readonly media: MediaServer;
   private readonly link: CodecLinkClient;
   private readonly wired = new Set<MediaRoom>();
@@ -44,15 +58,19 @@ class MediaWorker {
       transport: init.transport,
       rooms: init.rooms,
       relayFor: (roomId) => ({
-        audio: (pid, extId, buf) => this.relay(encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
-        video: (pid, layer, buf) => this.relay(encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),
-        keyframeRequest: (pid, layer) => this.relay(encodeRelay(layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW, 0, roomId, pid, null)),
+        audio: (pid, extId, buf) => this.relayMedia(roomId, encodeRelay(RELAY_AUDIO, extId, roomId, pid, buf)),
+        video: (pid, layer, buf) => this.relayMedia(roomId, encodeRelay(layer === 'high' ? RELAY_VIDEO_HIGH : RELAY_VIDEO_LOW, 0, roomId, pid, buf)),
+        keyframeRequest: (pid, layer) => this.relayKeyframeRequest(roomId, pid, layer === 'high' ? RELAY_KEYFRAME_HIGH : RELAY_KEYFRAME_LOW),
       }),
       h264: this.link.transcoder,
       log,
     });
     this.relaySocket.on('message', (buf) => this.onRelay(buf));
     this.relaySocket.on('error', (err) => log.error({ err }, 'relay socket error'));
+    this.nodeKey = init.nodeRelay ? Buffer.from(init.nodeRelay.key, 'hex') : null;
+    this.nodeSocket = init.nodeRelay ? dgram.createSocket('udp4') : null;
+    this.nodeSocket?.on('message', (buf, from) => this.onNodeRelay(buf, from));
+    this.nodeSocket?.on('error', (err) => log.error({ err }, 'node relay socket error'));
     this.statsTimer = setInterval(() => {
       let peers = 0;
       for (const room of this.wired) peers += room.peerCount;
@@ -62,10 +80,14 @@ class MediaWorker {
   }
 
   bindRelay(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.relaySocket.once('error', reject);
-      this.relaySocket.bind(0, '127.0.0.1', () => resolve(this.relaySocket.address().port));
-    });
+    return bindSocket(this.relaySocket, 0, '127.0.0.1');
+  }
+
+  /** The node-to-node relay socket's port (base + index, or any free one); 0 outside a cluster. */
+  bindNodeRelay(): Promise<number> {
+    const relay = this.init.nodeRelay;
+    if (!relay || !this.nodeSocket) return Promise.resolve(0);
+    return bindSocket(this.nodeSocket, relay.port === 0 ? 0 : relay.port + this.init.index, relay.bindAddress ?? '0.0.0.0');
   }
 
   handle(cmd: WorkerCommand): void {
@@ -73,6 +95,16 @@ class MediaWorker {
       case 'relayPorts':
         this.relayPorts = cmd.ports;
         return;
+      case 'edgeTargets':
+        if (cmd.targets.length === 0) this.edgeTargets.delete(cmd.room);
+        else
+          this.edgeTargets.set(
+            cmd.room,
+            cmd.targets.map((t) => ({ address: t.host, port: t.port })),
+          );
+        return;
+      case 'followSpeaker':
+        return this.room(cmd.room).followSpeaker(cmd.pid);
       case 'connect':
         return this.room(cmd.room).connect(cmd.pid);
       case 'disconnect':
@@ -106,6 +138,8 @@ class MediaWorker {
         if (!this.media.hasRoom(cmd.room)) return;
         this.wired.delete(this.media.room(cmd.room));
         this.link.untap(cmd.room);
+        this.edgeTargets.delete(cmd.room);
+        this.ownerOf.delete(cmd.room);
         return this.media.closeRoom(cmd.room);
       case 'answer':
         this.room(cmd.room)
@@ -123,6 +157,7 @@ class MediaWorker {
     this.link.close();
     this.media.close();
     this.relaySocket.close();
+    this.nodeSocket?.close();
   }
 
   /** The room, with its events forwarded to the main process the first time we see it. */
@@ -155,6 +190,52 @@ class MediaWorker {
     );
   }
 
+  /** A local publisher's packet: to this node's other workers and, sealed once, to the room's edge nodes. */
+  private relayMedia(roomId: string, frame: Buffer): void {
+    this.relay(frame);
+    const targets = this.edgeTargets.get(roomId);
+    if (!targets || !this.nodeKey || !this.nodeSocket) return;
+    const sealed = sealFrame(this.nodeKey, frame, Date.now());
+    for (let i = 0; i < targets.length; i++) this.nodeSocket.send(sealed, targets[i]!.port, targets[i]!.address);
+    this.media.counters.relayOut += targets.length;
+  }
+
+  /** A viewer here needs a keyframe of a camera elsewhere: on this node's workers, or (an edge room) at the owner. */
+  private relayKeyframeRequest(roomId: string, pid: string, kind: number): void {
+    this.relay(encodeRelay(kind, 0, roomId, pid, null));
+    const owner = this.ownerOf.get(roomId);
+    if (!owner || !this.nodeKey || !this.nodeSocket) return;
+    const spaceId = roomId.slice(EDGE_ROOM_PREFIX.length);
+    this.nodeSocket.send(sealFrame(this.nodeKey, encodeRelay(kind, 0, spaceId, pid, null), Date.now()), owner.port, owner.address);
+  }
+
+  /**
+   * A datagram from another node. Media from an owner goes into this node's edge copy of the
+   * Space (here and on this node's other workers); a keyframe request from an edge goes to
+   * whichever worker here hosts that camera. Anything unsealed, stale or for no room is dropped.
+   */
+  private onNodeRelay(buf: Buffer, from: dgram.RemoteInfo): void {
+    const frameBuf = this.nodeKey ? openFrame(this.nodeKey, buf, Date.now()) : null;
+    const frame = frameBuf ? decodeRelay(frameBuf) : null;
+    if (!frame) {
+      this.media.counters.relayRejected++;
+      return;
+    }
+    this.media.counters.relayIn++;
+    if (frame.kind === RELAY_KEYFRAME_HIGH || frame.kind === RELAY_KEYFRAME_LOW) {
+      if (!this.media.hasRoom(frame.room)) return;
+      this.media.room(frame.room).requestKeyframe(frame.pid, frame.kind === RELAY_KEYFRAME_HIGH ? 'high' : 'low');
+      this.relay(frameBuf!);
+      return;
+    }
+    const local = EDGE_ROOM_PREFIX + frame.room;
+    if (!this.media.hasRoom(local)) return;
+    const owner = this.ownerOf.get(local);
+    if (!owner || owner.port !== from.port || owner.address !== from.address) this.ownerOf.set(local, { address: from.address, port: from.port });
+    this.deliver(local, frame.kind, frame.extId, frame.pid, frame.payload);
+    this.relay(encodeRelay(frame.kind, frame.extId, local, frame.pid, frame.payload));
+  }
+
   private relay(frame: Buffer): void {
     const ports = this.relayPorts;
     for (let i = 0; i < ports.length; i++) {
@@ -164,21 +245,42 @@ class MediaWorker {
 
   private onRelay(buf: Buffer): void {
     const frame = decodeRelay(buf);
-    if (!frame || !this.media.hasRoom(frame.room)) return;
-    const r = this.media.room(frame.room);
-    switch (frame.kind) {
-      case RELAY_AUDIO:
-        return r.injectAudio(frame.pid, frame.extId, frame.payload);
-      case RELAY_VIDEO_HIGH:
-        return r.injectVideo(frame.pid, 'high', frame.payload);
-      case RELAY_VIDEO_LOW:
-        return r.injectVideo(frame.pid, 'low', frame.payload);
-      case RELAY_KEYFRAME_HIGH:
-        return r.requestKeyframe(frame.pid, 'high');
-      case RELAY_KEYFRAME_LOW:
-        return r.requestKeyframe(frame.pid, 'low');
+    if (!frame) return;
+    this.deliver(frame.room, frame.kind, frame.extId, frame.pid, frame.payload);
+    // A viewer on another worker of this edge needs a keyframe: only this worker knows the owner.
+    const owner = frame.kind === RELAY_KEYFRAME_HIGH || frame.kind === RELAY_KEYFRAME_LOW ? this.ownerOf.get(frame.room) : undefined;
+    if (owner && this.nodeKey && this.nodeSocket) {
+      const spaceId = frame.room.slice(EDGE_ROOM_PREFIX.length);
+      this.nodeSocket.send(sealFrame(this.nodeKey, encodeRelay(frame.kind, 0, spaceId, frame.pid, null), Date.now()), owner.port, owner.address);
     }
   }
+
+  private deliver(roomId: string, kind: number, extId: number, pid: string, payload: Buffer): void {
+    if (!this.media.hasRoom(roomId)) return;
+    const r = this.media.room(roomId);
+    switch (kind) {
+      case RELAY_AUDIO:
+        return r.injectAudio(pid, extId, payload);
+      case RELAY_VIDEO_HIGH:
+        return r.injectVideo(pid, 'high', payload);
+      case RELAY_VIDEO_LOW:
+        return r.injectVideo(pid, 'low', payload);
+      case RELAY_KEYFRAME_HIGH:
+        return r.requestKeyframe(pid, 'high');
+      case RELAY_KEYFRAME_LOW:
+        return r.requestKeyframe(pid, 'low');
+    }
+  }
+}
+
+function bindSocket(socket: dgram.Socket, port: number, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve(socket.address().port);
+    });
+  });
 }
 
 /**
@@ -223,7 +325,8 @@ runWorker({
     await checkMediaPort(init, log);
     const worker = new MediaWorker(init, log, send as (event: WorkerEvent) => void);
     const relayPort = await worker.bindRelay();
-    log.info({ udpPort: init.transport.udpPort, relayPort }, 'media worker listening');
-    return { service: worker, ready: { index: init.index, relayPort } };
+    const nodeRelayPort = await worker.bindNodeRelay();
+    log.info({ udpPort: init.transport.udpPort, relayPort, nodeRelayPort }, 'media worker listening');
+    return { service: worker, ready: { index: init.index, relayPort, nodeRelayPort } };
   },
 });

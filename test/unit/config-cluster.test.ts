@@ -29,7 +29,14 @@ describe('config: cluster mode', () => {
 
   it('is on with Redis, a postgres:// database and a JWT secret, from the environment or the flags', () => {
     const c = loadConfig(cluster({ SPACES_NODE_ID: 'node-1' })).cluster;
-    assert.deepEqual(c, { redisUrl: 'redis://redis.internal:6379', nodeId: 'node-1', leaseMs: 4000, drainTimeoutMs: 60_000, nodeOrigins: [] });
+    assert.deepEqual(c, {
+      redisUrl: 'redis://redis.internal:6379',
+      nodeId: 'node-1',
+      leaseMs: 4000,
+      drainTimeoutMs: 60_000,
+      nodeOrigins: [],
+      relay: { port: 0, address: '127.0.0.1' },
+    });
     for (const db of ['postgresql://spaces@db/spaces', PG]) {
       assert.equal(loadConfig(cluster({ SPACES_DATABASE_URL: db })).cluster?.redisUrl, 'redis://redis.internal:6379');
     }
@@ -38,7 +45,14 @@ describe('config: cluster mode', () => {
       { SPACES_DATABASE_URL: PG, SPACES_JWT_SECRET: 's' },
       { 'redis-url': 'redis://r:6379', 'node-id': 'flagged', 'cluster-lease-ms': '2500', 'drain-timeout-ms': '0' },
     ).cluster;
-    assert.deepEqual(fromFlags, { redisUrl: 'redis://r:6379', nodeId: 'flagged', leaseMs: 2500, drainTimeoutMs: 0, nodeOrigins: [] });
+    assert.deepEqual(fromFlags, {
+      redisUrl: 'redis://r:6379',
+      nodeId: 'flagged',
+      leaseMs: 2500,
+      drainTimeoutMs: 0,
+      nodeOrigins: [],
+      relay: { port: 0, address: '127.0.0.1' },
+    });
   });
 
   it('refuses a SQLite database, naming PostgreSQL', () => {

@@ -6,11 +6,17 @@
 // The room remembers what it told the workers (who is on stage and muted, whose camera is on,
 // pins, the tap), so that a worker that restarts can be given all of it again; its peers are
 // placed again (on a worker that is up, or as soon as one is) and get a fresh offer.
+//
+// In a cluster, a listener may be placed on another node (an edge) when this one is full: the
+// edge is one more worker to the room (an index from REMOTE_INDEX_BASE up), given the stage
+// when the room first uses it and every stage change after, and told who the active speaker
+// is, which only this node's primary worker decides. Stage members are always placed here.
 import { EventEmitter } from 'node:events';
 import { MediaUnavailableError, type MediaRoomEvents, type RoomHandle } from '../room/room-handle.js';
 import { InvalidSdpError } from '../transport/sdp.js';
 import { UnsupportedOfferError } from '../transport/client-offer.js';
 import type { WorkerCommand, WorkerEvent } from './protocol.js';
+import { isRemoteIndex } from './remote-nodes.js';
 
 /** What a room needs of the pool of media workers (WorkerPool), by worker index. */
 export interface RoomWorkers {
@@ -22,8 +28,18 @@ export interface RoomWorkers {
   adjustLoad(index: number, delta: number): void;
   /** False when the worker is down (the command is not sent). */
   send(index: number, cmd: WorkerCommand): boolean;
+  /** To every local worker. */
   broadcast(cmd: WorkerCommand): void;
   forgetRoom(id: string): void;
+  /** Another node for one more listener of the room (preferring those in `using`), or null. */
+  edgeFor(room: string, using: readonly number[]): number | null;
+  /** The room's publishers are relayed to these edges from now on. */
+  routeToEdges(room: string, edges: readonly number[]): void;
+}
+
+/** Where a listener's PeerConnection may go: `edge`, on another node when this one is full. */
+export interface ConnectOptions {
+  edge?: boolean;
 }
 
 let nextReqId = 1;
@@ -49,6 +65,12 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   private readonly pins = new Map<string, string>();
   private tapping = false;
   private active: string | null = null;
+  /** The other nodes this room has listeners on, with how many. */
+  private readonly edges = new Map<number, number>();
+  /** Listeners to be placed on another node (kept for their re-placement). */
+  private readonly wantsEdge = new Set<string>();
+  /** On an edge node: the owner's active speaker (undefined: this room decides its own). */
+  private followed: string | null | undefined = undefined;
   private closed = false;
 
   constructor(
@@ -62,12 +84,20 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     return this.active;
   }
 
-  connect(pid: string): void {
+  connect(pid: string, options?: ConnectOptions): void {
     this.disconnect(pid);
+    if (options) {
+      if (options.edge) this.wantsEdge.add(pid);
+      else this.wantsEdge.delete(pid);
+    }
     // A person's browser peer and WHIP publisher share a worker: it decides which of them is heard.
     const session = this.sessions.get(pid);
-    const worker = session !== undefined && this.pool.isUp(session) ? session : this.pool.leastLoaded();
+    let worker: number | null = null;
+    if (session !== undefined && this.pool.isUp(session)) worker = session;
+    else if (this.wantsEdge.has(pid) && !this.publishers.has(pid)) worker = this.placeOnEdge();
+    worker ??= this.pool.leastLoaded();
     if (worker === null) return void this.waiting.add(pid);
+    if (isRemoteIndex(worker)) this.edges.set(worker, (this.edges.get(worker) ?? 0) + 1);
     this.placement.set(pid, worker);
     this.pool.adjustLoad(worker, 1);
     this.pool.send(worker, { op: 'connect', room: this.id, pid });
@@ -82,14 +112,20 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     this.placement.delete(pid);
     this.pool.adjustLoad(worker, -1);
     this.pool.send(worker, { op: 'disconnect', room: this.id, pid });
+    if (isRemoteIndex(worker)) {
+      const left = (this.edges.get(worker) ?? 1) - 1;
+      if (left > 0) this.edges.set(worker, left);
+      else this.closeEdge(worker);
+    }
   }
 
   remove(pid: string): void {
     this.disconnect(pid);
+    this.wantsEdge.delete(pid);
     this.publishers.delete(pid);
     this.cameras.delete(pid);
     this.pins.delete(pid);
-    this.pool.broadcast({ op: 'remove', room: this.id, pid });
+    this.toAll({ op: 'remove', room: this.id, pid });
   }
 
   setPublisher(pid: string, onStage: boolean, muted = false): void {
@@ -98,18 +134,43 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
       this.publishers.delete(pid);
       this.cameras.delete(pid);
     }
-    this.pool.broadcast({ op: 'setPublisher', room: this.id, pid, onStage, muted });
+    this.toAll({ op: 'setPublisher', room: this.id, pid, onStage, muted });
+    // Speakers talk from this node (where the stage is decided): a listener on an edge who
+    // comes on stage gets a PeerConnection here instead, with a fresh offer.
+    const worker = this.placement.get(pid);
+    if (onStage && worker !== undefined && isRemoteIndex(worker)) {
+      this.wantsEdge.delete(pid);
+      this.connect(pid);
+    }
   }
 
   setMuted(pid: string, muted: boolean): void {
     if (this.publishers.has(pid)) this.publishers.set(pid, muted);
-    this.pool.broadcast({ op: 'setMuted', room: this.id, pid, muted });
+    this.toAll({ op: 'setMuted', room: this.id, pid, muted });
   }
 
   setCamera(pid: string, on: boolean): void {
     if (on) this.cameras.add(pid);
     else this.cameras.delete(pid);
-    this.pool.broadcast({ op: 'setCamera', room: this.id, pid, on });
+    this.toAll({ op: 'setCamera', room: this.id, pid, on });
+  }
+
+  /**
+   * This room is an edge node's copy of another node's Space: the active speaker is what that
+   * node decided, given here, and every local worker's viewers follow it.
+   */
+  followSpeaker(pid: string | null): void {
+    this.followed = pid;
+    this.pool.broadcast({ op: 'followSpeaker', room: this.id, pid });
+  }
+
+  edgeAvailable(): boolean {
+    return this.pool.edgeFor(this.id, [...this.edges.keys()]) !== null;
+  }
+
+  /** Edge nodes this room has listeners on, with how many (for metrics and tests). */
+  get edgeListeners(): ReadonlyMap<number, number> {
+    return this.edges;
   }
 
   pin(viewerId: string, targetId: string | null): void {
@@ -167,7 +228,8 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   private acceptOffer(pid: string, kind: 'ingest' | 'playback', sdp: string): Promise<{ answer: string; hasVideo: boolean }> {
     this.endSession(pid);
     const placed = this.placement.get(pid);
-    const worker = placed ?? this.pool.leastLoaded();
+    // WHIP and WHEP sessions always run here, beside the stage.
+    const worker = placed !== undefined && !isRemoteIndex(placed) ? placed : this.pool.leastLoaded();
     if (worker === null) return Promise.reject(new MediaUnavailableError('no media worker is running; try again in a moment'));
     this.sessions.set(pid, worker);
     this.pool.adjustLoad(worker, 1);
@@ -201,12 +263,13 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     return true;
   }
 
-  /** A worker died: its peers are placed again (and re-offered), its sessions are over. */
+  /** A worker died (or an edge node is gone): its peers are placed again (and re-offered), its sessions are over. */
   workerDown(index: number): void {
     if (this.closed) return;
     this.failPending(index);
     const orphans = [...this.placement].filter(([, w]) => w === index).map(([pid]) => pid);
     for (const pid of orphans) this.placement.delete(pid);
+    if (this.edges.delete(index)) this.pool.routeToEdges(this.id, [...this.edges.keys()]);
     for (const [pid, w] of [...this.sessions]) {
       if (w !== index) continue;
       this.sessions.delete(pid);
@@ -219,8 +282,8 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   /** A worker (re)started: it gets the stage, the tap if it is the primary, and the peers that waited. */
   workerUp(index: number): void {
     if (this.closed) return;
-    for (const [pid, muted] of this.publishers) this.pool.send(index, { op: 'setPublisher', room: this.id, pid, onStage: true, muted });
-    for (const pid of this.cameras) this.pool.send(index, { op: 'setCamera', room: this.id, pid, on: true });
+    this.replayStage(index);
+    if (this.followed !== undefined) this.pool.send(index, { op: 'followSpeaker', room: this.id, pid: this.followed });
     if (this.tapping && this.pool.primary === index) this.pool.send(index, { op: 'tap', room: this.id, on: true });
     for (const pid of [...this.waiting]) this.connect(pid);
   }
@@ -239,6 +302,7 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
       case 'activeSpeaker':
         if (worker === this.pool.primary && msg.pid !== this.active) {
           this.active = msg.pid;
+          for (const edge of this.edges.keys()) this.pool.send(edge, { op: 'followSpeaker', room: this.id, pid: msg.pid });
           this.emit('activeSpeaker', msg.pid);
         }
         return;
@@ -266,6 +330,8 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     for (const worker of this.sessions.values()) this.pool.adjustLoad(worker, -1);
     this.sessions.clear();
     this.waiting.clear();
+    for (const edge of this.edges.keys()) this.pool.send(edge, { op: 'closeRoom', room: this.id });
+    this.edges.clear();
     this.pool.broadcast({ op: 'closeRoom', room: this.id });
     this.pool.forgetRoom(this.id);
     this.removeAllListeners();
@@ -281,6 +347,35 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
         p.reject(new MediaUnavailableError(reason));
       }
     }
+  }
+
+  /** The stage as it stands, to a worker that knows nothing of it (restarted, or an edge new to the room). */
+  private replayStage(index: number): void {
+    for (const [pid, muted] of this.publishers) this.pool.send(index, { op: 'setPublisher', room: this.id, pid, onStage: true, muted });
+    for (const pid of this.cameras) this.pool.send(index, { op: 'setCamera', room: this.id, pid, on: true });
+  }
+
+  /** A stage change: to every local worker and every edge the room uses. */
+  private toAll(cmd: WorkerCommand): void {
+    this.pool.broadcast(cmd);
+    for (const edge of this.edges.keys()) this.pool.send(edge, cmd);
+  }
+
+  private placeOnEdge(): number | null {
+    const edge = this.pool.edgeFor(this.id, [...this.edges.keys()]);
+    if (edge === null || this.edges.has(edge)) return edge;
+    // New to this room: the edge learns the stage and who speaks before its first listener.
+    this.edges.set(edge, 0);
+    this.replayStage(edge);
+    this.pool.send(edge, { op: 'followSpeaker', room: this.id, pid: this.active });
+    this.pool.routeToEdges(this.id, [...this.edges.keys()]);
+    return edge;
+  }
+
+  private closeEdge(edge: number): void {
+    this.edges.delete(edge);
+    this.pool.send(edge, { op: 'closeRoom', room: this.id });
+    this.pool.routeToEdges(this.id, [...this.edges.keys()]);
   }
 
   private toPeer(pid: string, fn: (worker: number) => void): void {

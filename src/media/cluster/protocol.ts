@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { MAX_STAGE } from '../../spaces/limits.js';
 import type { MediaCounters } from '../counters.js';
 
-const room = z.string().min(1).max(64);
+const room = z.string().min(1).max(80);
 const pid = z.string().min(1).max(128);
 const reqId = z.number().int();
 
@@ -25,6 +25,17 @@ export const mediaInitSchema = z.object({
   rooms: z.object({ audibleSpeakers: z.number().int().min(1).max(MAX_STAGE).optional() }),
   /** Where the codec worker listens (HLS taps and H.264 transcoding go there). */
   codecSocket: z.string().min(1),
+  /**
+   * In a cluster: the node-to-node relay socket (port 0: any free port) and the key that
+   * authenticates every datagram on it (hex).
+   */
+  nodeRelay: z
+    .object({
+      port: z.number().int().min(0).max(65535),
+      bindAddress: z.string().optional(),
+      key: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 export type MediaInit = z.infer<typeof mediaInitSchema>;
 
@@ -47,6 +58,14 @@ export const mediaCommandSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('tap'), room, on: z.boolean() }),
   /** Where every worker's relay socket listens, by worker index (0: that worker is down). */
   z.object({ op: z.literal('relayPorts'), ports: z.array(z.number().int().min(0).max(65535)) }),
+  /** The owner's side of a Space spread over nodes: what its publishers send goes to these edge nodes too. */
+  z.object({
+    op: z.literal('edgeTargets'),
+    room,
+    targets: z.array(z.object({ host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535) })).max(256),
+  }),
+  /** An edge node's side: the owner decided who the active speaker is; this room follows it. */
+  z.object({ op: z.literal('followSpeaker'), room, pid: pid.nullable() }),
 ]);
 export type WorkerCommand = z.infer<typeof mediaCommandSchema>;
 
@@ -61,10 +80,14 @@ const counters = z.object({
   speakerSwitches: z.number(),
   retransmissions: z.number(),
   keyframeRequests: z.number(),
+  relayOut: z.number().default(0),
+  relayIn: z.number().default(0),
+  relayRejected: z.number().default(0),
 }) satisfies z.ZodType<MediaCounters>;
 
 export const mediaEventSchema = z.discriminatedUnion('ev', [
-  z.object({ ev: z.literal('ready'), index: z.number().int(), relayPort: z.number().int() }),
+  /** `nodeRelayPort`: the node-to-node relay socket's port (0: none, not in a cluster). */
+  z.object({ ev: z.literal('ready'), index: z.number().int(), relayPort: z.number().int(), nodeRelayPort: z.number().int().default(0) }),
   /** `fresh`: the first offer of a new server PeerConnection: the client starts a new one too. */
   z.object({ ev: z.literal('offer'), room, pid, sdp: z.string(), fresh: z.boolean() }),
   z.object({ ev: z.literal('candidates'), room, pid, candidates: z.array(z.string()), mid: z.string() }),
@@ -92,6 +115,12 @@ export const mediaEventSchema = z.discriminatedUnion('ev', [
   }),
 ]);
 export type WorkerEvent = z.infer<typeof mediaEventSchema>;
+
+/**
+ * An edge node runs its copy of another node's Space under this prefix, so that it never meets
+ * the Space itself in the same worker (the edge may adopt the Space if its owner dies).
+ */
+export const EDGE_ROOM_PREFIX = 'edge:';
 
 export const RELAY_AUDIO = 1;
 export const RELAY_VIDEO_HIGH = 2;

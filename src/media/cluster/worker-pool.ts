@@ -12,6 +12,7 @@ import type { TransportConfig } from '../transport/transport-config.js';
 import type { RoomSettings } from '../media-server.js';
 import { mediaEventSchema, type WorkerCommand, type WorkerEvent } from './protocol.js';
 import { DistributedRoom, type RoomWorkers } from './distributed-room.js';
+import { isRemoteIndex, type RemoteNodeSink, type RemoteNodes } from './remote-nodes.js';
 import { Supervisor } from '../../workers/supervisor.js';
 
 export interface WorkerPoolOptions {
@@ -23,6 +24,8 @@ export interface WorkerPoolOptions {
   /** Where the codec worker listens. */
   codecSocket: string;
   logLevel: string;
+  /** In a cluster: the node-to-node relay (first port, 0 for any; its key, hex). */
+  nodeRelay?: { port: number; bindAddress?: string; key: string };
 }
 
 interface Worker {
@@ -33,6 +36,8 @@ interface Worker {
   counters: MediaCounters;
   loss: LossSummary;
   relayPort: number;
+  /** Its node-to-node relay socket's port (0: none). */
+  nodeRelayPort: number;
   /** Frames its codec link dropped (this process's life). */
   linkDropped: number;
 }
@@ -44,6 +49,10 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
   private readonly retired: MediaCounters = createCounters();
   private retiredLinkDropped = 0;
   private primaryIndex: number | null = null;
+  /** The other nodes of a cluster, once this node joined one. */
+  private remote: RemoteNodes | null = null;
+  /** Rooms relayed to edge nodes, and to which. */
+  private readonly edgeRoutes = new Map<string, readonly number[]>();
 
   private constructor(private readonly log: Logger) {}
 
@@ -63,15 +72,25 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
             transport: { ...transport, udpPort: transport.udpPort + index },
             rooms: rooms.audibleSpeakers === undefined ? {} : { audibleSpeakers: rooms.audibleSpeakers },
             codecSocket: options.codecSocket,
+            ...(options.nodeRelay ? { nodeRelay: options.nodeRelay } : {}),
           }),
         },
         log,
       );
-      const worker: Worker = { index, supervisor, peers: 0, counters: createCounters(), loss: { downstream: 0, upstream: 0 }, relayPort: 0, linkDropped: 0 };
+      const worker: Worker = {
+        index,
+        supervisor,
+        peers: 0,
+        counters: createCounters(),
+        loss: { downstream: 0, upstream: 0 },
+        relayPort: 0,
+        nodeRelayPort: 0,
+        linkDropped: 0,
+      };
       pool.workers.push(worker);
       supervisor.on('up', (ready) => pool.onUp(worker, ready));
       supervisor.on('down', () => pool.onDown(worker));
-      supervisor.on('event', (event) => pool.onWorkerEvent(worker, event));
+      supervisor.on('event', (event) => pool.onWorkerEvent(worker.index, event));
     }
     try {
       await Promise.all(pool.workers.map((w) => w.supervisor.start()));
@@ -93,7 +112,63 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
   }
 
   isUp(index: number): boolean {
+    if (isRemoteIndex(index)) return this.remote?.isUp(index) ?? false;
     return this.workers[index]?.supervisor.up ?? false;
+  }
+
+  /** Where the other nodes relay media to this node: the primary worker's node relay port (0: none). */
+  get nodeRelayPort(): number {
+    return this.primaryIndex === null ? 0 : (this.workers[this.primaryIndex]?.nodeRelayPort ?? 0);
+  }
+
+  /**
+   * This node joined a cluster: its Spaces may place listeners on the other nodes. Returns
+   * what the cluster layer tells the media plane about them.
+   */
+  attachRemote(remote: RemoteNodes): RemoteNodeSink {
+    this.remote = remote;
+    return {
+      event: (index, msg) => this.onWorkerEvent(index, msg),
+      down: (index) => {
+        for (const room of this.rooms.values()) room.workerDown(index);
+      },
+      endpointsChanged: () => {
+        for (const room of this.edgeRoutes.keys()) this.sendRoutes(room, null);
+      },
+      roomsOn: (index) => [...this.rooms.values()].filter((r) => r.edgeListeners.has(index)).map((r) => r.id),
+    };
+  }
+
+  /** PeerConnections on this node's workers, of every room. */
+  get localPeers(): number {
+    return this.workers.reduce((n, w) => n + w.peers, 0);
+  }
+
+  /** This node's listeners whose PeerConnections are on other nodes. */
+  get listenersOnEdges(): number {
+    let n = 0;
+    for (const room of this.rooms.values()) for (const count of room.edgeListeners.values()) n += count;
+    return n;
+  }
+
+  edgeFor(room: string, using: readonly number[]): number | null {
+    return this.remote?.pick(room, using) ?? null;
+  }
+
+  routeToEdges(room: string, edges: readonly number[]): void {
+    if (edges.length === 0 && !this.edgeRoutes.has(room)) return;
+    if (edges.length === 0) this.edgeRoutes.delete(room);
+    else this.edgeRoutes.set(room, [...edges]);
+    this.sendRoutes(room, null);
+  }
+
+  /** A room's edge relay targets, to one local worker or (null) to all. */
+  private sendRoutes(room: string, worker: number | null): void {
+    const edges = this.edgeRoutes.get(room) ?? [];
+    const targets = edges.flatMap((e) => this.remote?.endpoint(e) ?? []);
+    const cmd: WorkerCommand = { op: 'edgeTargets', room, targets };
+    if (worker === null) this.broadcast(cmd);
+    else this.send(worker, cmd);
   }
 
   /** The process id of a worker, for tests that kill one. */
@@ -147,6 +222,7 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
   /** Called by a room when it closes. */
   forgetRoom(id: string): void {
     this.rooms.delete(id);
+    this.edgeRoutes.delete(id);
   }
 
   /** The running worker with the fewest peers; null while none is up. */
@@ -157,12 +233,14 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
   }
 
   adjustLoad(index: number, delta: number): void {
+    if (isRemoteIndex(index)) return this.remote?.adjustLoad(index, delta);
     const w = this.workers[index];
     if (w) w.peers = Math.max(0, w.peers + delta);
   }
 
   /** False when the worker is down: its state is replayed to it when it is back. */
   send(index: number, cmd: WorkerCommand): boolean {
+    if (isRemoteIndex(index)) return this.remote?.send(index, cmd) ?? false;
     return this.workers[index]?.supervisor.send(cmd) ?? false;
   }
 
@@ -178,7 +256,9 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
   private onUp(worker: Worker, ready: WorkerEvent): void {
     if (ready.ev !== 'ready') return;
     worker.relayPort = ready.relayPort;
+    worker.nodeRelayPort = ready.nodeRelayPort;
     worker.peers = 0;
+    for (const room of this.edgeRoutes.keys()) this.sendRoutes(room, worker.index);
     this.broadcast({ op: 'relayPorts', ports: this.workers.map((w) => (w.supervisor.up ? w.relayPort : 0)) });
     if (this.primaryIndex === null) this.setPrimary(worker.index);
     // A restarted worker knows nothing: give it every room's stage, then the peers that waited.
@@ -192,6 +272,7 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
     worker.linkDropped = 0;
     worker.loss = { downstream: 0, upstream: 0 };
     worker.relayPort = 0;
+    worker.nodeRelayPort = 0;
     worker.peers = 0;
     this.broadcast({ op: 'relayPorts', ports: this.workers.map((w) => (w.supervisor.up ? w.relayPort : 0)) });
     if (this.primaryIndex === worker.index) this.setPrimary(this.workers.find((w) => w.supervisor.up)?.index ?? null);
@@ -205,11 +286,13 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
     if (index !== null) for (const room of this.rooms.values()) room.primaryChanged(index);
   }
 
-  private onWorkerEvent(worker: Worker, msg: WorkerEvent): void {
+  private onWorkerEvent(index: number, msg: WorkerEvent): void {
+    const worker = this.workers[index];
     switch (msg.ev) {
       case 'ready':
         return;
       case 'stats':
+        if (!worker) return;
         worker.counters = msg.counters;
         worker.loss = msg.loss;
         worker.linkDropped = msg.linkDropped;
@@ -221,7 +304,7 @@ export class WorkerPool implements MediaPlane, RoomWorkers {
         for (const room of this.rooms.values()) if (room.settleOffer(msg)) return;
         return;
       default:
-        this.rooms.get(msg.room)?.onWorkerEvent(worker.index, msg);
+        this.rooms.get(msg.room)?.onWorkerEvent(index, msg);
     }
   }
 }

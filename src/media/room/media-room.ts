@@ -40,6 +40,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly stageVideo: StageVideo;
   private readonly speakingLevels = new SpeakingLevels();
   private tap: TapLink | null = null;
+  /** An edge node's copy of a Space: the owner decides the active speaker, this room follows. */
+  private following = false;
   private closed = false;
   private readonly log: Logger;
   private readonly scratch = Buffer.alloc(64);
@@ -353,7 +355,20 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (levels) this.emit('speaking', levels);
   }
 
+  /**
+   * From now on the active speaker is decided elsewhere (the Space's owner node) and given here:
+   * the edge's viewers switch exactly when the owner's do, not on a decision of their own.
+   */
+  followSpeaker(participantId: string | null): void {
+    this.following = true;
+    if (participantId === this.stageVideo.activeSpeaker) return;
+    this.stageVideo.setActiveSpeaker(participantId);
+    this.sessions.fillPlayers();
+    this.emit('activeSpeaker', participantId);
+  }
+
   private decideSpeaker(): void {
+    if (this.following) return;
     const before = this.stageVideo.activeSpeaker;
     const now = this.detector.decide(Date.now());
     if (now === before || (now !== null && !this.publishers.has(now))) return;

@@ -22,7 +22,10 @@ export interface MediaRoomEvents {
 
 export interface RoomHandle extends EventEmitter<MediaRoomEvents> {
   readonly activeSpeaker: string | null;
-  connect(participantId: string): void;
+  /** `edge`: a listener for whom this node has no place: on another node of the cluster. */
+  connect(participantId: string, options?: { edge?: boolean }): void;
+  /** Whether another node of the cluster has a place for one more listener (false on a single node). */
+  edgeAvailable(): boolean;
   disconnect(participantId: string): void;
   remove(participantId: string): void;
   setPublisher(participantId: string, onStage: boolean, muted?: boolean): void;

@@ -72,6 +72,9 @@ class RecordingRoom extends EventEmitter<MediaRoomEvents> implements RoomHandle 
     this.note(`sessionCandidate ${id}`);
   }
   setEncoderTap() {}
+  edgeAvailable() {
+    return false;
+  }
   close() {}
 }
 
