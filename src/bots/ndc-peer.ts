@@ -88,6 +88,11 @@ export class NdcPeer {
   private readonly packet = Buffer.alloc(12 + 8 + 120);
   private audioLevelExtId = 1;
   state = 'new';
+  /**
+   * The UDP ports the server's candidates named since its last fresh offer: which media worker
+   * (of which node, in a cluster) holds this peer's PeerConnection.
+   */
+  readonly serverPorts = new Set<number>();
   /** close() was called: nothing restarts (a packet can still land just after). */
   private closed = false;
 
@@ -102,6 +107,8 @@ export class NdcPeer {
       this.offers = this.offers
         .then(() => {
           if (msg.fresh) this.resetConnection();
+          if (msg.fresh) this.serverPorts.clear();
+          this.notePorts(msg.sdp);
           return this.answer(msg.sdp);
         })
         .catch(() => undefined);
@@ -116,8 +123,14 @@ export class NdcPeer {
     });
     options.signalling.on('candidate', (msg) => {
       // Candidates follow our answer; apply them after it.
+      this.notePorts(msg.candidate);
       this.offers = this.offers.then(() => this.pc?.addRemoteCandidate(msg.candidate, msg.mid)).catch(() => undefined);
     });
+  }
+
+  private notePorts(text: string): void {
+    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
+    for (const m of text.matchAll(/candidate:\S+ \d+ \S+ \d+ \S+ (\d+) typ/g)) this.serverPorts.add(Number(m[1]));
   }
 
   /** Starts sending 50 packets/s of Opus-sized RTP, as a browser does whether or not anyone talks. */

@@ -16,6 +16,8 @@ export { startRedis, type RedisServer };
 
 export interface ClusterNodeProcess extends ServerProcess {
   id: string;
+  /** Its first media UDP port (its media worker i listens on this + i). */
+  mediaPort: number;
   /** Starts this node again (same id, ports and data) after it stopped or was killed. */
   restart(): Promise<void>;
 }
@@ -31,6 +33,8 @@ export interface TestCluster {
 export interface TestClusterOptions {
   nodes?: number;
   leaseMs?: number;
+  /** Media worker processes per node (1 unless a test needs several). */
+  mediaWorkers?: number;
   env?: Record<string, string>;
 }
 
@@ -58,6 +62,7 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
       dataDir: join(root, id),
       port,
       mediaPort,
+      ...(o.mediaWorkers ? { mediaWorkers: o.mediaWorkers } : {}),
       databaseUrl: db.url,
       env: {
         SPACES_REDIS_URL: redis.url,
@@ -72,10 +77,10 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
     };
     starting.push(
       spawnServer(spawnOptions).then((started) => {
-        const node = { id, ...started } as ClusterNodeProcess;
+        const node = { id, mediaPort, ...started } as ClusterNodeProcess;
         node.restart = async () => {
           const fresh = await spawnServer(spawnOptions);
-          Object.assign(node, fresh, { id, restart: node.restart });
+          Object.assign(node, fresh, { id, mediaPort, restart: node.restart });
         };
         return node;
       }),
