@@ -25,8 +25,11 @@ export class EdgeLinks implements RemoteNodes {
   private nextIndex = REMOTE_INDEX_BASE;
   /** The other nodes that can serve listeners, as last read. */
   private nodes = new Map<string, NodeInfo>();
-  /** Listeners placed on each node since its last report (its load does not count them yet). */
-  private readonly placedSince = new Map<number, number>();
+  /**
+   * Listeners placed on (+1) or taken off (-1) each node, with when: until a report of the node
+   * newer than a change arrives, its load does not count that change, so it is counted here.
+   */
+  private readonly changes = new Map<number, Array<{ at: number; delta: number }>>();
   private sink: RemoteNodeSink | null = null;
   private readonly channel: string;
 
@@ -76,14 +79,22 @@ export class EdgeLinks implements RemoteNodes {
   }
 
   adjustLoad(index: number, delta: number): void {
-    this.placedSince.set(index, (this.placedSince.get(index) ?? 0) + delta);
+    let list = this.changes.get(index);
+    if (!list) this.changes.set(index, (list = []));
+    list.push({ at: Date.now(), delta });
   }
 
   /** The registry as read on this heartbeat: nodes gone or draining lose their listeners; the rest are held. */
   onNodes(list: readonly NodeInfo[]): void {
     const before = this.nodes;
     this.nodes = new Map(list.filter((n) => n.id !== this.options.nodeId && !n.draining && n.relay && n.capacity !== undefined).map((n) => [n.id, n]));
-    this.placedSince.clear();
+    for (const [index, list] of this.changes) {
+      const report = this.nodes.get(this.idOf.get(index) ?? '');
+      // Counted by a report (its load is measured after it), or the node is gone.
+      const pending = report ? list.filter((c) => c.at >= report.at) : [];
+      if (pending.length > 0) this.changes.set(index, pending);
+      else this.changes.delete(index);
+    }
     let moved = false;
     for (const [id, old] of before) {
       const now = this.nodes.get(id);
@@ -102,7 +113,9 @@ export class EdgeLinks implements RemoteNodes {
   }
 
   private spare(node: NodeInfo, index: number): number {
-    return (node.capacity ?? 0) - node.load.peers - (this.placedSince.get(index) ?? 0);
+    let pending = 0;
+    for (const c of this.changes.get(index) ?? []) pending += c.delta;
+    return (node.capacity ?? 0) - node.load.peers - pending;
   }
 
   private indexFor(nodeId: string): number {
