@@ -5,6 +5,9 @@
 // origin: the Content-Security-Policy must allow it (SPACES_CLUSTER_ORIGINS) and Chromium must
 // report no violation. The listener must then hear the host (inbound audio that grows, with a
 // level) and see the host's camera in the stage video (frames decoded, of the camera's colour).
+// Each node serves one WebRTC peer (SPACES_WEBRTC_CAPACITY=1): the host's takes the owner's
+// place, so the listener's PeerConnection is on the node it opened the page on, an edge of the
+// Space fed by the owner over the node relay, while its signalling is the owner's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -51,7 +54,7 @@ describe('a Space in the browser across a cluster', () => {
   const listenerSockets: string[] = [];
 
   before(async () => {
-    cluster = await startCluster({ nodes: 2 });
+    cluster = await startCluster({ nodes: 2, env: { SPACES_WEBRTC_CAPACITY: '1' } });
     redis = new Redis(cluster.redis.url, { lazyConnect: true });
     await redis.connect();
     [host, listener] = await Promise.all([
@@ -110,6 +113,43 @@ describe('a Space in the browser across a cluster', () => {
       `connect-src allows nothing but this origin and the nodes' WebSockets: ${connectSrc.join(' ')}`,
     );
     assert.deepEqual(listener.cspViolations, [], 'Chromium reported no Content-Security-Policy violation');
+  });
+
+  it("serves the listener's media from the node it opened the page on, an edge of the Space", async () => {
+    await listenerIn();
+    const edge = cluster.nodes.find((n) => n.url === listenerNodeUrl)!;
+    const owner = cluster.nodes.find((n) => n.url === ownerUrl)!;
+    // The port of the server candidate of the browser's selected candidate pair.
+    const ports = await until(
+      async () => {
+        const found = await listener.page.evaluate(async () => {
+          const out: number[] = [];
+          for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
+            if (pc.connectionState !== 'connected') continue;
+            const stats = await pc.getStats();
+            stats.forEach((s) => {
+              if (s.type !== 'candidate-pair' || !s.nominated || s.state !== 'succeeded') return;
+              const remote = stats.get(s.remoteCandidateId) as { port?: number } | undefined;
+              if (remote?.port) out.push(remote.port);
+            });
+          }
+          return out;
+        });
+        return found.length > 0 ? found : undefined;
+      },
+      HANG_MS,
+      "the listener's connected candidate pair",
+    );
+    assert.deepEqual(ports, [edge.mediaPort], `the listener's PeerConnection is on ${edge.id}'s media port, not on the owner's (${owner.mediaPort})`);
+    const metric = async (url: string, name: string) =>
+      Number(
+        (await (await fetch(`${url}/metrics`)).text())
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1],
+      );
+    assert.equal(await metric(ownerUrl, 'spaces_cluster_listeners_on_edges'), 1);
+    assert.equal(await metric(listenerNodeUrl, 'spaces_cluster_edge_copies'), 1);
   });
 
   it('lets the listener hear the host', async () => {
