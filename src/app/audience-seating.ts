@@ -74,8 +74,10 @@ export class AudienceSeating {
     const current = this.tierOf.get(userId);
     if (current === undefined) return;
     this.tierOf.delete(userId);
-    if (current === 'webrtc' && !this.onEdge.delete(userId)) this.serving.tiers.release();
-    else this.hlsCount--;
+    if (current === 'webrtc') {
+      // A listener seated on another node held none of this node's places.
+      if (!this.onEdge.delete(userId)) this.serving.tiers.release();
+    } else this.hlsCount--;
     this.serving.egress.setHlsAudience(this.hlsCount);
   }
 

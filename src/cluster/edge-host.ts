@@ -44,6 +44,22 @@ export interface EdgeHostOptions {
   log: Logger;
 }
 
+/** The commands an edge copy takes (the rest concern the owner's own workers). */
+const COPY_OPS: ReadonlySet<WorkerCommand['op']> = new Set<WorkerCommand['op']>([
+  'connect',
+  'disconnect',
+  'remove',
+  'setPublisher',
+  'setMuted',
+  'setCamera',
+  'pin',
+  'renegotiate',
+  'candidate',
+  'followSpeaker',
+  'answer',
+  'closeRoom',
+]);
+
 interface Copy {
   owner: string;
   spaceId: string;
@@ -101,14 +117,18 @@ export class EdgeHost {
     }
     const cmd = msg.cmd;
     if (!('room' in cmd)) return;
+    // WHIP/WHEP sessions, taps and relay routes stay with the owner: they neither open nor replace a copy.
+    if (!COPY_OPS.has(cmd.op)) return void this.options.log.debug({ op: cmd.op, space: cmd.room }, 'a command an edge copy does not take was ignored');
     const id = EDGE_ROOM_PREFIX + cmd.room;
     let copy = this.copies.get(id);
+    // The old owner closing its room (after a hand-off, its closeRoom may arrive after the new
+    // owner's first command): not the new owner's copy to close.
+    if (cmd.op === 'closeRoom') return void (copy?.owner === msg.from && this.close(id));
     // Another owner: the Space moved (failover, drain). Its old copy knows nothing valid.
     if (copy && copy.owner !== msg.from) {
       this.close(id);
       copy = undefined;
     }
-    if (cmd.op === 'closeRoom') return void (copy && this.close(id));
     copy ??= this.open(id, cmd.room, msg.from);
     copy.heardAt = now;
     this.apply(copy, cmd);

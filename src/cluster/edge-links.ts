@@ -98,7 +98,9 @@ export class EdgeLinks implements RemoteNodes {
     let moved = false;
     for (const [id, old] of before) {
       const now = this.nodes.get(id);
-      const index = this.indexOf.get(id)!;
+      const index = this.indexOf.get(id);
+      // Never picked (no index yet): no listener of this node can be there.
+      if (index === undefined) continue;
       if (!now) {
         this.options.log.info({ node: id }, "an edge node left: its listeners of this node's Spaces are placed again");
         this.sink?.down(index);
