@@ -1,7 +1,8 @@
 // Benchmark: what the cluster costs and how fast it recovers, on three real nodes (their own
 // Redis, a PostgreSQL database, shared recording storage) on this machine.
 //
-//   npm run bench:cluster [-- --trials 3 --joins 10 --lease-ms 4000]
+//   npm run bench:cluster [-- --trials 3 --joins 10 --lease-ms 4000 --relay-packets 200000]
+//   npm run bench:cluster -- --only relay      (section 4 alone, without starting the cluster)
 //
 // 1. Joining through the wrong node. A listener joins a Space through the node that runs it
 //    (the baseline, same run) or through another node, which redirects it (one more WebSocket
@@ -13,19 +14,34 @@
 //    its entry node and being redirected, then ICE and DTLS.
 // 3. Drain. The same Space; SIGTERM to its owner: the time until everyone hears the stage
 //    again (the hand-off) and until the node has exited (the drain).
-// The relay's cost per forwarded packet on an edge node and the owner's cost per edge node are
-// not measured: a Space does not span nodes yet (every participant's media is on its owner).
-// Prints a table and a JSON line; times in ms.
+// 4. The relay, in this process (bench/lib/relay-cost.ts), before the cluster starts: a Space
+//    whose audience spans nodes has its publishers' packets relayed by the owner to each edge
+//    node, sealed once. Per packet, in CPU ns of the thread doing it: what an edge adds before
+//    its local fan-out (openFrame's HMAC check, decodeRelay, its lookups, encodeRelay for its
+//    sibling workers and the loopback send to one), against the local fan-out of one packet to
+//    1, 10 and 100 listeners (the real AudioPublisher and slots, bench/lib/forwarding.ts) in the
+//    same run; and the owner's cost per edge node: the slope over 1, 2 and 4 edges of sealing and
+//    sending on real loopback UDP sockets (drained on a worker thread), and the fixed part.
+// Prints tables (ms for 1-3, ns for 4) and a JSON line.
 import { parseCommandLine } from '../src/cli/args.js';
 import { Redis } from 'ioredis';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../test/helpers/clients.js';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../test/helpers/cluster.js';
+import { measureRelayCost, relayCostRows, type RelayCost } from './lib/relay-cost.js';
 
-const { flags } = parseCommandLine(process.argv.slice(2), { trials: 'string', joins: 'string', 'lease-ms': 'string' });
+const { flags } = parseCommandLine(process.argv.slice(2), {
+  trials: 'string',
+  joins: 'string',
+  'lease-ms': 'string',
+  only: 'string',
+  'relay-packets': 'string',
+});
 const TRIALS = Number(flags.trials ?? 3);
 const JOINS = Number(flags.joins ?? 10);
 const LEASE_MS = Number(flags['lease-ms'] ?? 4000);
 const HEARD = 25;
+const RELAY_PACKETS = Number(flags['relay-packets'] ?? 200_000);
+if (flags.only !== undefined && flags.only !== 'relay') throw new Error(`--only takes 'relay' (the relay's costs alone), not '${flags.only}'`);
 
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN;
@@ -139,6 +155,25 @@ async function drain(cluster: TestCluster): Promise<{ handOff: number; exit: num
   }
 }
 
+/** Section 4: its table, and its numbers for the JSON line. */
+async function relay(): Promise<Record<string, unknown>> {
+  const r: RelayCost = await measureRelayCost(RELAY_PACKETS);
+  console.log(`\nthe node relay, in process: ${r.packets} packets per measurement (CPU ns per packet, ${r.clock} clock)\n`);
+  for (const [what, value] of relayCostRows(r)) console.log(`${what.padEnd(72)} ${value.padStart(9)}`);
+  return {
+    relayNsPerPacket: Math.round(r.edge.totalNs),
+    relayRatioToLocalFanOut: Object.fromEntries(Object.entries(r.edge.ratioToFanOut).map(([n, x]) => [n, Math.round(x * 100) / 100])),
+    ownerCostPerEdge: { perEdgeNs: Math.round(r.owner.perEdgeNs), fixedNs: Math.round(r.owner.fixedNs) },
+    relay: r,
+  };
+}
+
+const relayed = await relay();
+if (flags.only === 'relay') {
+  console.log(JSON.stringify({ bench: 'cluster', only: 'relay', ...relayed }));
+  process.exit(0);
+}
+
 const cluster = await startCluster({ nodes: 3, leaseMs: LEASE_MS, env: { SPACES_HLS_MODE: 'off' } });
 try {
   const j = await joins(cluster);
@@ -160,8 +195,6 @@ try {
       `${round(Math.max(...drains.map((d) => d.handOff)))}`,
     ],
     ['drain: SIGTERM to the node exiting', `${round(median(drains.map((d) => d.exit)))}`, `${round(Math.max(...drains.map((d) => d.exit)))}`],
-    ['relay cost per packet on an edge node', 'not built', ''],
-    ["owner's cost per edge node", 'not built', ''],
   ];
   console.log(`\ncluster of 3 nodes, ${TRIALS} trials, ${JOINS} joins each way (ms; median, and p90 or max)\n`);
   for (const [what, med, tail] of rows) console.log(`${what.padEnd(72)} ${med.padStart(9)} ${tail.padStart(7)}`);
@@ -176,8 +209,7 @@ try {
       failoverMs: failovers,
       drainHandOffMs: drains.map((d) => d.handOff),
       drainExitMs: drains.map((d) => d.exit),
-      relayNsPerPacket: null,
-      ownerCostPerEdge: null,
+      ...relayed,
     }),
   );
 } finally {

@@ -8,53 +8,26 @@
 // The "tracks" here are sinks that count what they are given, so that only our own code is
 // measured (node-datachannel's binding copies each sent packet into C++ memory either way).
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import type { Track } from 'node-datachannel';
-import { AudioPublisher } from '../src/media/forwarding/audio-publisher.js';
-import { DownstreamSlot } from '../src/media/forwarding/downstream-slot.js';
-import { createCounters } from '../src/media/counters.js';
-import { createDetector } from '../src/media/speaker/detector.js';
 import { writeRtpSequence, writeRtpSsrc, writeRtpTimestamp } from '../src/wire/rtp.js';
+import { audioFanOut, countingSink, opusPacket, restampOpusPacket } from './lib/forwarding.js';
 
 const SUBSCRIBERS = 200;
 const PACKETS = 50_000;
 
-let sunk = 0;
-const sink = { isOpen: () => true, sendMessageBinary: (b: Buffer) => ((sunk += b.length), true) } as unknown as Track;
-
-function packet(seq: number): Buffer {
-  const p = Buffer.alloc(12 + 8 + 120);
-  p[0] = 0x90;
-  p[1] = 111;
-  p.writeUInt16BE(seq & 0xffff, 2);
-  p.writeUInt32BE((seq * 960) >>> 0, 4);
-  p.writeUInt32BE(0x1234, 8);
-  p.writeUInt16BE(0xbede, 12);
-  p.writeUInt16BE(1, 14);
-  p[16] = 0x10;
-  p[17] = 0x80 | 30; // talking
-  return p;
-}
+const { track: sink, bytes: sunk } = countingSink();
 
 /** The incoming packets are made up front: node-datachannel allocates one per received packet in any design. */
-const incoming = Array.from({ length: PACKETS }, (_, i) => packet(i));
+const incoming = Array.from({ length: PACKETS }, (_, i) => opusPacket(i));
 
 /** Forwarding rewrites packets in place, so each run starts from pristine headers. */
 function resetIncoming(): void {
-  for (let i = 0; i < PACKETS; i++) {
-    const p = incoming[i]!;
-    p.writeUInt32BE(0x1234, 8);
-    p.writeUInt16BE(i & 0xffff, 2);
-    p.writeUInt32BE((i * 960) >>> 0, 4);
-  }
+  for (let i = 0; i < PACKETS; i++) restampOpusPacket(incoming[i]!, i);
 }
 
 let forwardedByOurs = 0;
 
 function ours(): void {
-  const counters = createCounters();
-  const pub = new AudioPublisher({ id: 'a', counters, detector: createDetector('ours'), live: true });
-  pub.configure(0x1234, 1);
-  for (let i = 0; i < SUBSCRIBERS; i++) pub.attach(new DownstreamSlot({ mid: `a${i}`, ssrc: 1000 + i, track: sink, counters }));
+  const { publisher: pub, counters } = audioFanOut(SUBSCRIBERS, sink);
   const t0 = Date.now();
   for (let i = 0; i < PACKETS; i++) pub.onMessage(incoming[i]!, t0 + i * 20);
   forwardedByOurs = counters.packetsOut;
@@ -111,6 +84,6 @@ ours(); // warm up the JIT on both paths
 naive();
 const rows = [await measure('ours (in place)', ours), await measure('baseline (copy per subscriber)', naive)];
 if (forwardedByOurs !== PACKETS * SUBSCRIBERS) throw new Error(`ours forwarded ${forwardedByOurs}, expected ${PACKETS * SUBSCRIBERS}`);
-console.log(`\nforwarding ${PACKETS} packets to ${SUBSCRIBERS} subscribers (${sunk > 0 ? 'sink ok' : 'sink empty'})\n`);
+console.log(`\nforwarding ${PACKETS} packets to ${SUBSCRIBERS} subscribers (${sunk() > 0 ? 'sink ok' : 'sink empty'})\n`);
 console.table(rows);
 console.log(JSON.stringify({ bench: 'forwarding-alloc', subscribers: SUBSCRIBERS, packets: PACKETS, ours: rows[0], baseline: rows[1] }));
