@@ -85,7 +85,9 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   }
 
   connect(pid: string, options?: ConnectOptions): void {
-    this.disconnect(pid);
+    // An edge this peer leaves stays open until the peer is placed again: a reconnecting last
+    // listener of an edge goes back to it without the copy being closed and opened again.
+    const left = this.detach(pid);
     if (options) {
       if (options.edge) this.wantsEdge.add(pid);
       else this.wantsEdge.delete(pid);
@@ -103,20 +105,28 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     this.pool.send(worker, { op: 'connect', room: this.id, pid });
     const pin = this.pins.get(pid);
     if (pin !== undefined) this.pool.send(worker, { op: 'pin', room: this.id, pid, target: pin });
+    this.closeIfUnused(left);
   }
 
   disconnect(pid: string): void {
+    this.closeIfUnused(this.detach(pid));
+  }
+
+  /** Takes the peer off its worker; returns the edge it was on (still open, maybe unused now). */
+  private detach(pid: string): number | null {
     this.waiting.delete(pid);
     const worker = this.placement.get(pid);
-    if (worker === undefined) return;
+    if (worker === undefined) return null;
     this.placement.delete(pid);
     this.pool.adjustLoad(worker, -1);
     this.pool.send(worker, { op: 'disconnect', room: this.id, pid });
-    if (isRemoteIndex(worker)) {
-      const left = (this.edges.get(worker) ?? 1) - 1;
-      if (left > 0) this.edges.set(worker, left);
-      else this.closeEdge(worker);
-    }
+    if (!isRemoteIndex(worker) || !this.edges.has(worker)) return null;
+    this.edges.set(worker, this.edges.get(worker)! - 1);
+    return worker;
+  }
+
+  private closeIfUnused(edge: number | null): void {
+    if (edge !== null && this.edges.get(edge) === 0) this.closeEdge(edge);
   }
 
   remove(pid: string): void {
@@ -362,6 +372,7 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
   }
 
   private placeOnEdge(): number | null {
+    // Free places on an edge the room uses are preferred (edgeFor), and one just left counts as used.
     const edge = this.pool.edgeFor(this.id, [...this.edges.keys()]);
     if (edge === null || this.edges.has(edge)) return edge;
     // New to this room: the edge learns the stage and who speaks before its first listener.

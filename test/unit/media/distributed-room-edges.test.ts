@@ -208,6 +208,22 @@ describe('DistributedRoom: listeners on edge nodes', () => {
     assert.deepEqual(pool.ops(E1), ['followSpeaker spk', 'followSpeaker null']);
   });
 
+  it('the last listener of an edge reconnecting goes back to it without the copy being closed and opened again', () => {
+    const { pool, room } = setup();
+    room.connect('l1', { edge: true });
+    pool.clear();
+    room.connect('l1');
+    assert.deepEqual(pool.ops(E1), ['disconnect l1', 'connect l1'], 'no closeRoom, no replay of the stage');
+    assert.deepEqual(pool.routes, [], 'the route stays');
+    assert.deepEqual([...room.edgeListeners], [[E1, 1]]);
+    // Placed elsewhere on reconnecting (the edge is full now): then the unused copy closes.
+    pool.edge = () => E2;
+    room.connect('l1');
+    assert.deepEqual(pool.ops(E1), ['disconnect l1', 'connect l1', 'disconnect l1', 'closeRoom']);
+    assert.deepEqual([...room.edgeListeners], [[E2, 1]]);
+    assert.deepEqual(pool.lastRoute(), [E2]);
+  });
+
   it('the last listener leaving an edge: closeRoom to it and the route without it', () => {
     const { pool, room } = setup();
     room.connect('l1', { edge: true });
