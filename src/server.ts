@@ -138,6 +138,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     log: log.child({ module: 'spaces' }),
     audience: {
       webrtcCapacity: config.webrtcCapacity,
+      ...(joined ? { borrowedPeers: () => joined.host.peers } : {}),
       hlsBaseUrl: hls.baseUrl,
       recordings,
       encoders: codec,
@@ -361,7 +362,7 @@ async function joinCluster(
     load: () => {
       const s = spaces();
       // Every PeerConnection here, its own Spaces' and the ones it serves as another node's edge.
-      return meter.sample({ peers: Math.max(s?.tiers.webrtcPeers ?? 0, media.localPeers), spaces: s?.liveCount ?? 0 });
+      return meter.sample({ peers: (s?.tiers.webrtcPeers ?? 0) + host.peers, spaces: s?.liveCount ?? 0 });
     },
     views: () => spaces()?.liveViews() ?? new Map(),
     announce: () => ({

@@ -8,6 +8,8 @@ export class AudienceTiers {
     readonly capacity: number,
     /** Whether this node serves HLS at all (if not, listeners beyond capacity are still admitted). */
     readonly hlsEnabled: boolean,
+    /** Peers this node serves for other nodes' Spaces (it is their edge): they hold places too. */
+    private readonly borrowed: () => number = () => 0,
   ) {}
 
   get webrtcPeers(): number {
@@ -16,7 +18,7 @@ export class AudienceTiers {
 
   /** A listener asks for a WebRTC place: true if the node has one (and takes it). */
   admitListener(): boolean {
-    if (this.hlsEnabled && this.webrtc >= this.capacity) return false;
+    if (this.hlsEnabled && this.webrtc + this.borrowed() >= this.capacity) return false;
     this.webrtc++;
     return true;
   }

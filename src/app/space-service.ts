@@ -25,6 +25,8 @@ export const MAX_SCHEDULE_AHEAD_MS = 14 * 24 * 3600 * 1000;
 /** The audience side of the node: WebRTC capacity, the HLS egress settings, recordings. */
 export interface AudienceConfig {
   webrtcCapacity: number;
+  /** In a cluster: peers this node serves for other nodes' Spaces, which take places too. */
+  borrowedPeers?: () => number;
   egress: EgressSettings;
   /** Base of HLS URLs given to listeners: the origin's /hls, or a CDN in front of it. */
   hlsBaseUrl: string;
@@ -91,7 +93,7 @@ export class SpaceService {
     this.chats = chats;
     this.placement = placement;
     this.listing = new SpaceListing(store, placement, () => this.live, log);
-    this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off');
+    this.tiers = new AudienceTiers(audience.webrtcCapacity, audience.egress.mode !== 'off', audience.borrowedPeers);
     this.creations = new KeyedTokenBuckets(limits.spacesPerHour / 3600, limits.spacesPerHour);
   }
 

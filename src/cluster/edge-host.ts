@@ -17,6 +17,8 @@ import type { EventEmitter } from 'node:events';
 
 /** What a copy needs of a room of this node's media plane (a DistributedRoom). */
 export interface EdgeRoom extends EventEmitter<MediaRoomEvents> {
+  /** PeerConnections of the room on this node. */
+  readonly peerCount: number;
   connect(pid: string, options?: ConnectOptions): void;
   disconnect(pid: string): void;
   remove(pid: string): void;
@@ -81,6 +83,12 @@ export class EdgeHost {
     this.options.subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.onMessage(text);
     });
+    // Redis was away: no owner could hold its copies meanwhile. Their media kept flowing (the
+    // relay needs no Redis); they get three leases from now, as if just held.
+    this.options.subscriber.on('ready', () => {
+      const now = Date.now();
+      for (const copy of this.copies.values()) copy.heardAt = now;
+    });
     // An owner holds its copies four times a lease; three leases without a word and it is gone.
     this.timer = setInterval(() => this.expire(Date.now() - 3 * this.options.leaseMs), this.options.leaseMs);
     this.timer.unref();
@@ -89,6 +97,13 @@ export class EdgeHost {
   /** Copies of other nodes' Spaces held here now. */
   get copyCount(): number {
     return this.copies.size;
+  }
+
+  /** PeerConnections this node serves for other nodes' Spaces. */
+  get peers(): number {
+    let n = 0;
+    for (const copy of this.copies.values()) n += copy.room.peerCount;
+    return n;
   }
 
   close(id?: string): void {
@@ -187,6 +202,7 @@ export class EdgeHost {
   }
 
   private expire(before: number): void {
+    if (this.options.subscriber.status !== 'ready') return;
     for (const [id, copy] of this.copies) if (copy.heardAt < before) this.close(id);
   }
 

@@ -47,6 +47,8 @@ export class EdgeLinks implements RemoteNodes {
   }
 
   pick(_room: string, using: readonly number[]): number | null {
+    // Redis away: a new copy could not be told anything (the stage, the listener's offer).
+    if (this.options.redis.status !== 'ready') return null;
     let best: number | null = null;
     let bestSpare = 0;
     for (const node of this.nodes.values()) {

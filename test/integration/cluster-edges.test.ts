@@ -13,7 +13,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import nodeDataChannel from 'node-datachannel';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
-import { account, joinSpace, once, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { account, joinSpace, once, sleep, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 
 const LISTENERS = 4;
 const CAPACITY = 3;
@@ -215,6 +215,39 @@ describe('cluster: a Space whose audience spans nodes', () => {
     promoted.peer.setTalking(true);
     await waitFor(() => guestListeners.every((l, i) => l.peer.packetsFromTag(9) - from[i]! >= 50), 30_000, 'the listeners on the edges hear the new speaker');
     promoted.peer.setTalking(false);
+  });
+
+  it('keeps the edges serving their listeners through a 10 s Redis outage, and holding their copies after it', async (t) => {
+    await stageUp();
+    const inUse = edges.filter((e) => listeners.some((l) => nodeOfPeer(l) === e));
+    const copiesBefore = await Promise.all(inUse.map((e) => metric(e, 'spaces_cluster_edge_copies')));
+    host.peer.setTalking(true);
+    await cluster.redis.stop();
+    try {
+      // Longer than three leases (2 s): an owner cannot hold its copies while Redis is away,
+      // and the edges must not take that for the owner's death.
+      const from = listeners.map((l) => l.peer.packetsFromTag(1));
+      await sleep(7_000);
+      const at7s = listeners.map((l) => l.peer.packetsFromTag(1));
+      await sleep(3_000);
+      const heard = listeners.map((l, i) => l.peer.packetsFromTag(1) - from[i]!);
+      const lastThree = listeners.map((l, i) => l.peer.packetsFromTag(1) - at7s[i]!);
+      t.diagnostic(`packets of the host at each listener during the outage: ${heard.join(', ')}; in its last 3 s: ${lastThree.join(', ')}`);
+      // Still flowing after three leases without a hold (150 expected in 3 s).
+      assert.ok(
+        lastThree.every((n) => n >= 50),
+        `every listener still heard the host at the end of the outage (${lastThree.join(', ')})`,
+      );
+    } finally {
+      await cluster.redis.start();
+    }
+    // Redis back: the copies are the same ones, and still held (the edges would close them
+    // three leases after the last hold otherwise).
+    const from = listeners.map((l) => l.peer.packetsFromTag(1));
+    await until(async () => ((await metric(owner, 'spaces_cluster_nodes')) === 3 ? true : undefined), 30_000, 'the nodes registered again');
+    await waitFor(() => listeners.every((l, i) => l.peer.packetsFromTag(1) - from[i]! >= 8 * 50), 30_000, 'eight more seconds of the host at every listener');
+    host.peer.setTalking(false);
+    assert.deepEqual(await Promise.all(inUse.map((e) => metric(e, 'spaces_cluster_edge_copies'))), copiesBefore);
   });
 
   it('places the listeners of an edge that dies (kill -9) again, and they hear the stage again', async (t) => {

@@ -84,6 +84,13 @@ export class DistributedRoom extends EventEmitter<MediaRoomEvents> implements Ro
     return this.active;
   }
 
+  /** Peers of the room placed on this node's workers (the room's edges not counted). */
+  get peerCount(): number {
+    let n = 0;
+    for (const worker of this.placement.values()) if (!isRemoteIndex(worker)) n++;
+    return n;
+  }
+
   connect(pid: string, options?: ConnectOptions): void {
     // An edge this peer leaves stays open until the peer is placed again: a reconnecting last
     // listener of an edge goes back to it without the copy being closed and opened again.

@@ -21,6 +21,16 @@ describe('AudienceTiers', () => {
     assert.equal(t.webrtcPeers, 3, 'a refused listener takes no place');
   });
 
+  it("counts the peers the node serves for other nodes' Spaces (as their edge) against its capacity", () => {
+    let borrowed = 2;
+    const t = new AudienceTiers(3, true, () => borrowed);
+    assert.equal(t.admitListener(), true);
+    assert.equal(t.admitListener(), false, 'one own listener and two borrowed peers fill three places');
+    borrowed = 0;
+    assert.equal(t.admitListener(), true, 'the edge listeners left: places again');
+    assert.equal(t.webrtcPeers, 2, 'only its own peers are its own');
+  });
+
   it('a released place can be taken again', () => {
     const t = new AudienceTiers(2, true);
     t.admitListener();

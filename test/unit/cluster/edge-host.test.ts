@@ -31,6 +31,8 @@ class FakePublisher {
 
 class FakeSubscriber extends EventEmitter {
   readonly channels: string[] = [];
+  /** ioredis's connection state: 'ready' while Redis answers. */
+  status = 'ready';
   subscribe(channel: string): Promise<number> {
     this.channels.push(channel);
     return Promise.resolve(1);
@@ -39,6 +41,7 @@ class FakeSubscriber extends EventEmitter {
 
 class FakeRoom extends EventEmitter<MediaRoomEvents> implements EdgeRoom {
   readonly calls: string[] = [];
+  peerCount = 0;
   /** What applyAnswer does: resolve, or reject with this error. */
   answerError: Error | null = null;
   constructor(readonly id: string) {
@@ -290,6 +293,34 @@ describe('cluster: EdgeHost (edge side)', () => {
     assert.deepEqual([...media.rooms.keys()], ['edge:space-1']);
     assert.equal(host.copyCount, 1);
     assert.equal(media.opened.length, 3, 'a hold opens nothing');
+    host.close();
+  });
+
+  it('keeps copies while Redis is away (no owner can hold them), and gives them three leases from its return', async () => {
+    const { media, host, command, subscriber } = await setup();
+    command('owner-a', { op: 'connect', room: 'space-1', pid: 'p' });
+    const opened = Date.now();
+    await until(async () => (Date.now() > opened + 1 ? true : undefined), 10_000, 'the clock to move on', 1);
+    subscriber.status = 'reconnecting';
+    expire(host, Date.now() + 1);
+    assert.equal(host.copyCount, 1, 'not expired while Redis is away');
+    subscriber.status = 'ready';
+    subscriber.emit('ready');
+    expire(host, opened + 1);
+    assert.equal(host.copyCount, 1, 'Redis back: held as of now');
+    expire(host, Date.now() + 1);
+    assert.equal(host.copyCount, 0, 'and expired when nothing comes after');
+    assert.deepEqual(media.closed, ['edge:space-1']);
+    host.close();
+  });
+
+  it('counts the PeerConnections of every copy', async () => {
+    const { media, host, command } = await setup();
+    command('owner-a', { op: 'connect', room: 'space-1', pid: 'p' });
+    command('owner-b', { op: 'connect', room: 'space-2', pid: 'q' });
+    media.rooms.get('edge:space-1')!.peerCount = 2;
+    media.rooms.get('edge:space-2')!.peerCount = 3;
+    assert.equal(host.peers, 5);
     host.close();
   });
 

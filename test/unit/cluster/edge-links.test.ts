@@ -18,6 +18,8 @@ const log = pino({ level: 'silent' });
 
 class FakePublisher {
   readonly published: Array<{ channel: string; text: string }> = [];
+  /** ioredis's connection state: 'ready' while Redis answers. */
+  status = 'ready';
   fail = false;
   publish(channel: string, text: string): Promise<number> {
     this.published.push({ channel, text });
@@ -121,6 +123,15 @@ describe('cluster: EdgeLinks (owner side)', () => {
     const index = links.pick('r', []);
     assert.ok(index !== null && index >= REMOTE_INDEX_BASE);
     assert.equal(idOf(redis, links, index), 'b');
+  });
+
+  it('pick: none while Redis is away (a new copy could be told nothing)', async () => {
+    const { links, redis } = await setup();
+    links.onNodes([node('a', { capacity: 4 })]);
+    redis.status = 'reconnecting';
+    assert.equal(links.pick('r', []), null);
+    redis.status = 'ready';
+    assert.notEqual(links.pick('r', []), null);
   });
 
   it('pick: prefers an edge the room uses already while it has spare, then the one with most spare', async () => {
