@@ -155,6 +155,8 @@ describe('the layout of a live Space', () => {
     talker = bots[STAGE_SIZE - 1]!;
     await waitFor(() => talker.peer.state === 'connected', HANG_MS, 'the talker connected');
     await talker.signalling.act({ action: 'setMicMuted', muted: false });
+    // The clip plays from the start; the server forwards it while the camera is on.
+    talker.peer.startCameraClip(clip);
     talker.peer.setTalking(true);
     talker.peer.startSending();
     for (let i = 0; i < 6; i++) await bots[i % 4]!.signalling.comment(`Comment number ${i + 1} about the show`);
@@ -176,13 +178,12 @@ describe('the layout of a live Space', () => {
     const id = talker.state.you!.userId;
     if (on) {
       await talker.signalling.act({ action: 'setCamera', on: true });
-      talker.peer.startCameraClip(clip);
       await page.locator(`section[aria-label="Stage video"].is-playing[data-showing="${id}"]`).waitFor({ timeout: HANG_MS });
     } else {
       await talker.signalling.act({ action: 'setCamera', on: false });
-      talker.peer.stopCamera();
       await page.locator('li.stage-person[data-camera="on"]').waitFor({ state: 'detached', timeout: HANG_MS });
-      await page.locator('section[aria-label="Stage video"][data-showing=""]').waitFor({ timeout: HANG_MS });
+      // (Folded away, it has no size: attached is what there is to wait for.)
+      await page.locator('section[aria-label="Stage video"][data-showing=""]').waitFor({ state: 'attached', timeout: HANG_MS });
     }
   }
 
@@ -233,7 +234,10 @@ describe('the layout of a live Space', () => {
     const m = await measure(page);
     assert.ok(m.activeTile, 'a tile is marked as the active speaker');
     assertInWindow(m, m.activeTile, "the active speaker's tile");
-    assert.ok(m.activeTile.bottom <= m.commentInput.top, "the active speaker's tile is clear of the docked comment box");
+    assert.ok(
+      m.activeTile.bottom <= m.commentInput.top,
+      `the active speaker's tile is clear of the docked comment box (${fmt(m.activeTile)}; box ${fmt(m.commentInput)})`,
+    );
     assertInWindow(m, m.bar, 'the control bar');
     assert.ok(m.activeTile.bottom <= m.comments.top && m.activeTile.bottom <= m.listeners.top, 'the active speaker comes before the comments and listeners');
     assert.deepEqual(m.strayAvatars, [], 'no avatar on the stage outside the tiles');
