@@ -14,6 +14,9 @@ import { PersonMenu } from './PersonMenu.js';
 
 type StageAction = PersonAction | ViewAction | 'streamKey';
 
+/** More people than this on stage count as crowded. */
+const CROWDED_FROM = 4;
+
 interface Props {
   people: PersonView[];
   you: PersonView | null;
@@ -34,8 +37,11 @@ interface Props {
 
 export function StageGrid({ people, you, speaking, activeSpeaker, pinnedId, pinnable = true, onAction, onView, onStreamKey, compact = false }: Props) {
   const ordered = byStageOrder(people);
+  // A full stage (up to 13) takes smaller tiles where room is short (beside a stage video, on a
+  // phone), so everyone stays in sight without scrolling.
+  const crowded = !compact && ordered.length > CROWDED_FROM;
   return (
-    <ul className={`stage-grid${compact ? ' is-compact' : ''}`}>
+    <ul className={`stage-grid${compact ? ' is-compact' : ''}${crowded ? ' is-crowded' : ''}`}>
       {ordered.map((p) => (
         <StagePerson
           key={p.userId}

@@ -2,7 +2,8 @@
 // this viewer's single video slot carries (the active speaker's, or whoever the viewer
 // pinned) and says so with `stageVideo`; we show exactly that. While the slot carries
 // nothing (the person has their camera off), we show that person's avatar instead of a
-// frozen frame. Your own camera preview floats in a corner while your camera is on.
+// frozen frame. Your own camera preview floats in a corner while your camera is on. With no
+// camera on at all there is nothing to show: the box folds away (the stage marks who talks).
 // On the HLS tier the picture comes from the HLS stream instead (it also carries the sound);
 // it is shown while someone on stage has a camera on, and there is no pinning (the broadcast
 // is the same for everyone). In Low data mode the HLS stream is the audio-only playlist, so we
@@ -93,8 +94,10 @@ export function StageVideo(props: Props) {
     if (track) el.play().catch(() => undefined);
   }, [track]);
 
-  // Nobody on stage has a camera on: a shorter "now speaking" spotlight instead of a big black frame.
-  // (Low data mode is audio only too; a broadcast keeps its 16:9 screen whatever happens.)
+  // Nobody on stage has a camera on (or Low data mode): no picture, and the stage itself shows
+  // who talks, so no second, larger copy of their avatar above it. The section stays mounted,
+  // out of the way, for the media it holds (the HLS sound, the WebRTC video slot) and the HLS
+  // player's status. A broadcast keeps its 16:9 screen whatever happens.
   const lowData = hls && hlsAudioOnly;
   const audioOnly = !broadcast && ((showing === null && !people.some((p) => p.camera)) || lowData);
   let note = '';
@@ -105,7 +108,7 @@ export function StageVideo(props: Props) {
   }
 
   return (
-    <div className="stage-video-wrap">
+    <div className={`stage-video-wrap${audioOnly ? ' is-audio-only' : ''}`}>
       <section
         className={`stage-video${playing ? ' is-playing' : ''}${audioOnly ? ' is-audio-only' : ''}`}
         aria-label="Stage video"
@@ -119,7 +122,7 @@ export function StageVideo(props: Props) {
         {/* Kept mounted on HLS too, so the WebRTC track is in place the moment HLS hands over. */}
         <video ref={video} className="stage-video-media" autoPlay playsInline muted hidden={hls} aria-hidden={playing ? undefined : true} data-stage-video="" />
         {hlsUrl !== null && <HlsStageMedia key={hlsUrl} url={hlsUrl} audioOnly={hlsAudioOnly} onPlaying={setHlsPlaying} onDelay={onHlsDelay} />}
-        {!playing && (
+        {!playing && !audioOnly && (
           <div className="stage-video-empty">
             {person ? (
               <>
@@ -133,12 +136,12 @@ export function StageVideo(props: Props) {
               </>
             ) : (
               <span className="stage-video-empty-note stage-video-quiet">
-                {broadcast ? 'The broadcast starts in a moment' : audioOnly ? 'Whoever speaks shows up here' : 'Video of whoever speaks shows up here'}
+                {broadcast ? 'The broadcast starts in a moment' : 'Video of whoever speaks shows up here'}
               </span>
             )}
           </div>
         )}
-        {person && (
+        {person && !audioOnly && (
           <div className="stage-video-caption">
             {level !== undefined && (
               <span className="active-bars" aria-hidden="true">
@@ -152,7 +155,7 @@ export function StageVideo(props: Props) {
             {pin && person.userId === pin && <span className="stage-video-tag">Pinned</span>}
           </div>
         )}
-        {!hls && <PinChip pinned={pinnedPerson ?? (pinnedId ? null : undefined)} onScreen={isYou ? undefined : onScreen} onPin={onPin} />}
+        {!hls && !audioOnly && <PinChip pinned={pinnedPerson ?? (pinnedId ? null : undefined)} onScreen={isYou ? undefined : onScreen} onPin={onPin} />}
       </section>
       {preview && <SelfPreview track={preview} large={selfLarge} handle={you?.handle ?? ''} />}
       {children}

@@ -55,9 +55,6 @@ export function HomePage() {
               {user ? `Hi ${user.handle}. ` : ''}Host a room or go live with video, bring people up to talk, and let anyone listen in — no app to install.
             </p>
           </div>
-          <div className="hero-card">
-            <StartSpaceForm />
-          </div>
         </section>
 
         {error && !list && (
@@ -66,43 +63,53 @@ export function HomePage() {
           </p>
         )}
 
-        <section className="home-section" aria-labelledby="live-heading">
-          <div className="section-head">
-            <h2 id="live-heading">Live now</h2>
-            {list && list.live.length > 0 && <span className="count-pill">{list.live.length}</span>}
-          </div>
-          {!list ? (
-            <div className="card-grid" aria-hidden="true">
-              <div className="space-card skeleton" />
-              <div className="space-card skeleton" />
-              <div className="space-card skeleton" />
-            </div>
-          ) : list.live.length === 0 ? (
-            <div className="empty-state">
-              <p className="empty-title">It's quiet right now</p>
-              <p className="muted">No Spaces are live. Start one and share the link.</p>
-            </div>
-          ) : (
-            <div className="card-grid">
-              {list.live.map((s) => (
-                <LiveSpaceCard key={s.id} space={s} />
-              ))}
-            </div>
-          )}
-        </section>
-
-        {list && list.scheduled.length > 0 && (
-          <section className="home-section" aria-labelledby="scheduled-heading">
+        {/* What is live comes first, for everyone: most visitors come to listen. The host's form
+            sits beside it on a wide screen and after it on a phone. */}
+        <div className="home-body">
+          <section className="home-section home-live" aria-labelledby="live-heading">
             <div className="section-head">
-              <h2 id="scheduled-heading">Coming up</h2>
+              <h2 id="live-heading">Live now</h2>
+              {list && list.live.length > 0 && <span className="count-pill">{list.live.length}</span>}
             </div>
-            <div className="scheduled-list">
-              {list.scheduled.map((s) => (
-                <ScheduledSpaceCard key={s.id} space={s} />
-              ))}
+            {!list ? (
+              <div className="card-grid" aria-hidden="true">
+                <div className="space-card skeleton" />
+                <div className="space-card skeleton" />
+                <div className="space-card skeleton" />
+              </div>
+            ) : list.live.length === 0 ? (
+              <div className="empty-state">
+                <p className="empty-title">It's quiet right now</p>
+                <p className="muted">No Spaces are live. Start one and share the link.</p>
+              </div>
+            ) : (
+              <div className="card-grid">
+                {list.live.map((s) => (
+                  <LiveSpaceCard key={s.id} space={s} />
+                ))}
+              </div>
+            )}
+          </section>
+
+          <section className="home-start" aria-label="Start a Space">
+            <div className="hero-card">
+              <StartSpaceForm />
             </div>
           </section>
-        )}
+
+          {list && list.scheduled.length > 0 && (
+            <section className="home-section home-scheduled" aria-labelledby="scheduled-heading">
+              <div className="section-head">
+                <h2 id="scheduled-heading">Coming up</h2>
+              </div>
+              <div className="scheduled-list">
+                {list.scheduled.map((s) => (
+                  <ScheduledSpaceCard key={s.id} space={s} />
+                ))}
+              </div>
+            </section>
+          )}
+        </div>
       </main>
     </div>
   );
