@@ -6,11 +6,14 @@ import { HomePage } from './pages/HomePage.js';
 import { SpacePage } from './pages/SpacePage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
+import { SkipLink } from './components/SkipLink.js';
+import { useFocusOnRouteChange } from './lib/routeFocus.js';
 
 export function App() {
   return (
     <AuthProvider>
       <ToastProvider>
+        <SkipLink />
         <Routes />
       </ToastProvider>
     </AuthProvider>
@@ -20,6 +23,7 @@ export function App() {
 function Routes() {
   const { pathname } = useLocation();
   const route = matchRoute(pathname);
+  useFocusOnRouteChange(pathname);
   switch (route.name) {
     case 'home':
       return <HomePage />;
