@@ -6,14 +6,12 @@ import { HomePage } from './pages/HomePage.js';
 import { SpacePage } from './pages/SpacePage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
-import { SkipLink } from './components/SkipLink.js';
 import { useFocusOnRouteChange } from './lib/routeFocus.js';
 
 export function App() {
   return (
     <AuthProvider>
       <ToastProvider>
-        <SkipLink />
         <Routes />
       </ToastProvider>
     </AuthProvider>
