@@ -6,6 +6,7 @@ import { HomePage } from './pages/HomePage.js';
 import { SpacePage } from './pages/SpacePage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
+import { useFocusOnRouteChange } from './lib/routeFocus.js';
 
 export function App() {
   return (
@@ -20,6 +21,7 @@ export function App() {
 function Routes() {
   const { pathname } = useLocation();
   const route = matchRoute(pathname);
+  useFocusOnRouteChange(pathname);
   switch (route.name) {
     case 'home':
       return <HomePage />;

@@ -4,6 +4,7 @@ import { Link, signInPath } from '../router.js';
 import { useAuth } from '../state/auth.js';
 import { Avatar } from './Avatar.js';
 import { WavesIcon } from './Icons.js';
+import { SkipLink } from './SkipLink.js';
 import { ThemeToggle } from './ThemeToggle.js';
 
 interface Props {
@@ -29,6 +30,8 @@ export function AppHeader({ start, end, showAuth = true }: Props) {
   const { user, signOut, signOutEverywhere } = useAuth();
   return (
     <header className="app-header">
+      {/* First in the header (every page has it): the first Tab reaches it, inside a landmark. */}
+      <SkipLink />
       <div className="app-header-inner">
         <div className="app-header-start">{start ?? <Brand />}</div>
         <div className="app-header-end">

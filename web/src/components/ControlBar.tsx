@@ -38,7 +38,8 @@ export function ControlBar(props: Props) {
   const onStage = isOnStage(role);
   const moderator = isModerator(role);
   return (
-    <div className="control-bar-wrap">
+    // A landmark, so that screen-reader users can jump to the controls as to the header and main.
+    <section className="control-bar-wrap" aria-label="Space controls">
       <div className="control-bar" role="toolbar" aria-label="Your controls">
         <div className="control-group">
           {onStage && you && (
@@ -139,6 +140,6 @@ export function ControlBar(props: Props) {
           </button>
         </div>
       </div>
-    </div>
+    </section>
   );
 }

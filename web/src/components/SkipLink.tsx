@@ -1,0 +1,16 @@
+// "Skip to content": the first focusable element of every page, hidden until focused, for
+// keyboard users to pass the header.
+import type { MouseEvent } from 'react';
+import { focusMain } from '../lib/routeFocus.js';
+
+export function SkipLink() {
+  const skip = (e: MouseEvent<HTMLAnchorElement>) => {
+    // The pages' <main>s carry no id: focus the main heading by script instead of the hash.
+    if (focusMain()) e.preventDefault();
+  };
+  return (
+    <a className="skip-link" href="#main" onClick={skip}>
+      Skip to content
+    </a>
+  );
+}
