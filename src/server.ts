@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { serverModule } from './package-files.js';
@@ -22,6 +21,7 @@ import { SpaceService } from './app/space-service.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerSpaceRoutes } from './api/space-routes.js';
 import { installErrorHandler, sendError } from './api/http-errors.js';
+import { registerWebApp } from './api/web-app.js';
 import { handleSocket } from './api/signalling.js';
 import { SocketGuard } from './api/socket-guard.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
@@ -247,22 +247,18 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       });
     },
   );
-  const hasWeb = existsSync(join(config.webDir, 'index.html'));
-  if (hasWeb) {
-    await app.register(fastifyStatic, { root: config.webDir, wildcard: false });
-  }
-  // Single-page app: every other GET outside /api serves index.html.
-  app.setNotFoundHandler((req, reply) => {
-    const spaRoute = !/^\/(api|hls|recordings|whip|whep)\//.test(req.url);
-    if (req.method === 'GET' && spaRoute && hasWeb) return reply.sendFile('index.html');
-    return sendError(reply, 'not_found', 'no such route');
+  let url = config.publicUrl;
+  await registerWebApp(app, {
+    webDir: config.webDir,
+    publicUrl: () => url,
+    spaces: { get: (id) => spaces.get(id), replayReady: (id) => recordings.replayReady(id) },
+    log,
   });
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = config.publicUrl.replace(`:${config.port}`, `:${port}`);
-  if (!hasWeb) log.warn({ webDir: config.webDir }, 'web app not built: run `npm run build:web`');
+  url = config.publicUrl.replace(`:${config.port}`, `:${port}`);
 
   return {
     url,

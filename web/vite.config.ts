@@ -3,6 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './tooling/precompress.js';
+import { previewImage } from './tooling/preview-image.js';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -11,7 +13,9 @@ const apiTarget = process.env.SPACES_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: webRoot,
-  plugins: [react()],
+  // previewImage: the link-preview PNG (/preview.png); precompress: .br and .gz copies of the
+  // text assets, which the server sends to browsers that accept them.
+  plugins: [react(), previewImage(), precompress()],
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

@@ -130,6 +130,11 @@ export class RecordingService {
     await this.sweep(Date.now());
   }
 
+  /** The Space's latest recording is finished and playable (without reading its files, as view() does). */
+  async replayReady(spaceId: string): Promise<boolean> {
+    return (await this.store.latestForSpace(spaceId))?.state === 'ready';
+  }
+
   async view(spaceId: string): Promise<RecordingView | undefined> {
     const record = await this.store.latestForSpace(spaceId);
     if (!record) return undefined;

@@ -130,8 +130,10 @@ function CopyLinkButton() {
     }
   };
   return (
-    <button type="button" className="icon-button" onClick={copy} aria-label="Copy link" title="Copy link">
-      <LinkIcon />
+    // Labelled in words, not by an icon alone: the label is also the button's accessible name.
+    <button type="button" className="button button-ghost button-small" onClick={copy}>
+      <LinkIcon size={18} />
+      Copy link
     </button>
   );
 }
