@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
-import { launchUser, type BrowserUser } from '../helpers/browser.js';
+import { launchUser, signUp, type BrowserUser } from '../helpers/browser.js';
 import { colourY4m, speechWav } from '../helpers/media-fixtures.js';
 import { sleep, until } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
@@ -37,6 +37,7 @@ async function startSpace(page: Page, title: string): Promise<string> {
 describe('smaller fixes a new user meets', () => {
   let server: RunningServer;
   let user: BrowserUser;
+  let blocked: BrowserUser | undefined;
   let page: Page;
   let recordedId = '';
   const pageErrors: string[] = [];
@@ -51,7 +52,7 @@ describe('smaller fixes a new user meets', () => {
   });
 
   after(async () => {
-    await user?.close();
+    await Promise.all([user?.close(), blocked?.close()]);
     await server?.close();
   });
 
@@ -176,12 +177,13 @@ describe('smaller fixes a new user meets', () => {
   });
 
   it('tells a host whose microphone is blocked, instead of offering Mute', async () => {
-    // The browser refuses the microphone for this site, as after a "Block" in its prompt.
-    const cdp = await user.context.newCDPSession(page);
-    await cdp.send('Browser.setPermission', { permission: { name: 'audioCapture' }, setting: 'denied', origin: server.url });
-    await page.goto(`${server.url}/`);
-    await startSpace(page, 'Blocked microphone');
-    const bar = controls(page);
+    // A second browser, whose permission prompt answers "Block".
+    blocked = await launchUser({ denyMedia: true });
+    const p = blocked.page;
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    await signUp(p, server.url, 'sf_blocked');
+    await startSpace(p, 'Blocked microphone');
+    const bar = controls(p);
     await bar.getByRole('button', { name: 'Microphone blocked' }).waitFor({ timeout: 15_000 });
     assert.equal(await bar.getByRole('button', { name: 'Mute', exact: true }).count(), 0, 'no Mute toggle that does nothing');
     assert.equal(await bar.getByRole('button', { name: 'Unmute', exact: true }).count(), 0);
