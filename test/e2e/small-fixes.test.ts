@@ -83,6 +83,8 @@ describe('smaller fixes a new user meets', () => {
   });
 
   it('draws the reactions as images, with text alternatives, on the buttons and in the float', async () => {
+    // Recorded, for the replay below (checked already, unless the draft was lost).
+    await page.getByRole('checkbox', { name: 'Record Space' }).check();
     await page.getByRole('button', { name: 'Start a Space' }).click();
     await page.waitForURL(/\/s\/[A-Za-z0-9_-]+$/);
     recordedId = page.url().split('/').pop()!;
