@@ -4,11 +4,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readIvf } from '../codecs/ivf.js';
+import { IDLE_CARD_COLOR } from './idle-card.js';
 
 const run = promisify(execFile);
 const cache = new Map<string, Promise<Buffer>>();
 
-export function idleFrame(ffmpegPath: string, width: number, height: number, color = '0x15202b'): Promise<Buffer> {
+export function idleFrame(ffmpegPath: string, width: number, height: number, color = IDLE_CARD_COLOR): Promise<Buffer> {
   const key = `${ffmpegPath}:${width}x${height}:${color}`;
   let frame = cache.get(key);
   if (!frame) {

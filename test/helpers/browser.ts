@@ -15,8 +15,13 @@ export interface BrowserUser {
   close(): Promise<void>;
 }
 
-/** One browser per user: each has its own fake microphone (and camera) file. */
-export async function launchUser(opts: { audioWav?: string; videoY4m?: string; viewport?: { width: number; height: number } } = {}): Promise<BrowserUser> {
+/**
+ * One browser per user: each has its own fake microphone (and camera) file. `denyMedia`: the
+ * permission prompt answers "Block" for the microphone and the camera (getUserMedia fails).
+ */
+export async function launchUser(
+  opts: { audioWav?: string; videoY4m?: string; viewport?: { width: number; height: number }; denyMedia?: boolean } = {},
+): Promise<BrowserUser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'spaces-chromium-'));
   const args = [
     '--headless',
@@ -27,7 +32,7 @@ export async function launchUser(opts: { audioWav?: string; videoY4m?: string; v
     '--disable-component-update',
     '--disable-sync',
     '--disable-quic',
-    '--use-fake-ui-for-media-stream',
+    opts.denyMedia ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
     '--use-fake-device-for-media-stream',
     '--autoplay-policy=no-user-gesture-required',
   ];
@@ -38,7 +43,7 @@ export async function launchUser(opts: { audioWav?: string; videoY4m?: string; v
     executablePath: CHROMIUM,
     args,
     viewport: opts.viewport ?? { width: 1280, height: 800 },
-    permissions: ['microphone', 'camera'],
+    permissions: opts.denyMedia ? [] : ['microphone', 'camera'],
   });
   // Keep a handle on every RTCPeerConnection the app creates, so tests can read getStats().
   await context.addInitScript(() => {

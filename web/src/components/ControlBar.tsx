@@ -22,6 +22,8 @@ interface Props {
   onToggleLowData(): void;
   onToggleRecording(): void;
   onToggleMute(): void;
+  /** Ask for the microphone again, after the browser refused it. */
+  onRetryMic(): void;
   onToggleCamera(): void;
   onRequest(): void;
   onCancelRequest(): void;
@@ -42,7 +44,19 @@ export function ControlBar(props: Props) {
     <section className="control-bar-wrap" aria-label="Space controls">
       <div className="control-bar" role="toolbar" aria-label="Your controls">
         <div className="control-group">
-          {onStage && you && (
+          {/* A refused microphone sends nothing whatever Mute says: show that, and offer to ask again. */}
+          {onStage && you && mic === 'denied' && (
+            <button
+              type="button"
+              className="control control-wide control-muted"
+              onClick={props.onRetryMic}
+              title="Your browser blocks the microphone for this site. Allow it in the site settings (the icon by the address), then click to try again."
+            >
+              <MicOffIcon />
+              <span>Microphone blocked</span>
+            </button>
+          )}
+          {onStage && you && mic !== 'denied' && (
             <button
               type="button"
               className={`control ${you.muted ? 'control-muted' : 'control-live'}`}

@@ -4,12 +4,14 @@ import { Link } from '../router.js';
 
 interface Props {
   title: string;
+  /** Under the title, before the body: e.g. what the Space was, who hosted it and when. */
+  details?: ReactNode;
   body?: ReactNode;
   icon?: ReactNode;
   action?: ReactNode;
 }
 
-export function FullPageMessage({ title, body, icon, action }: Props) {
+export function FullPageMessage({ title, details, body, icon, action }: Props) {
   return (
     <main className="full-page-message">
       <div className="full-page-card">
@@ -19,6 +21,7 @@ export function FullPageMessage({ title, body, icon, action }: Props) {
           </div>
         )}
         <h1>{title}</h1>
+        {details}
         {body && <p className="muted">{body}</p>}
         <div className="full-page-actions">
           {action}

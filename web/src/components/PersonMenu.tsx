@@ -64,15 +64,16 @@ export function PersonMenu<A extends string>({ handle, items, onSelect, classNam
   useEffect(() => {
     if (!open) return;
     menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    // contains() takes only a Node: a resize's (or rotation's) target is the window itself.
+    const inside = (target: EventTarget | null, el: HTMLElement | null) => target instanceof Node && !!el?.contains(target);
     const onPointer = (e: PointerEvent) => {
-      const t = e.target as Node;
-      if (!menu.current?.contains(t) && !button.current?.contains(t)) close(false);
+      if (!inside(e.target, menu.current) && !inside(e.target, button.current)) close(false);
     };
     // The menu is placed next to its button: once the button moves (a scroll, a resize), it
     // closes. A scroll that left the button where it was (one that landed just after the
     // click that opened the menu, or of something else) changes nothing.
     const onScroll = (e: Event) => {
-      if (menu.current?.contains(e.target as Node)) return;
+      if (inside(e.target, menu.current)) return;
       const was = anchor.current;
       const now = button.current?.getBoundingClientRect();
       if (!was || !now || Math.abs(now.top - was.top) > 1 || Math.abs(now.left - was.left) > 1) close(false);

@@ -3,9 +3,28 @@
 // to everyone, the reactors included, so your own show up the same way as anyone's.
 // The float is decoration (hidden from assistive technology); with reduced motion the emoji
 // just appear for a moment where they would have started, without moving.
+// Each reaction is drawn from our own image (public/reactions/*.svg), so it looks the same on
+// every device, including those without a colour emoji font; the emoji stays its wire name.
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import { REACTION_EMOJI, type ReactionEmoji } from '../../../src/protocol/messages.js';
 import type { ReactionBatch } from '../state/chat.js';
+
+/** Each reaction's image and its text alternative. */
+const LOOKS: Record<ReactionEmoji, { file: string; name: string }> = {
+  '👏': { file: 'clap', name: 'Clapping hands' },
+  '❤️': { file: 'heart', name: 'Heart' },
+  '😂': { file: 'laugh', name: 'Tears of joy' },
+  '🔥': { file: 'fire', name: 'Fire' },
+  '💯': { file: 'hundred', name: 'Hundred points' },
+  '🙌': { file: 'raised-hands', name: 'Raised hands' },
+  '😮': { file: 'wow', name: 'Surprised' },
+  '👍': { file: 'thumbs-up', name: 'Thumbs up' },
+};
+
+function ReactionImage({ emoji, className }: { emoji: ReactionEmoji; className?: string }) {
+  const look = LOOKS[emoji];
+  return <img className={className} src={`/reactions/${look.file}.svg`} alt={look.name} draggable={false} />;
+}
 
 export function ReactionBar({ onReact, disabled = false }: { onReact(emoji: ReactionEmoji): void; disabled?: boolean }) {
   // A small pop on the button pressed, as the only immediate feedback (the float follows).
@@ -18,7 +37,7 @@ export function ReactionBar({ onReact, disabled = false }: { onReact(emoji: Reac
           type="button"
           className="reaction-button"
           aria-label={`React ${emoji}`}
-          title={`React ${emoji}`}
+          title={`React: ${LOOKS[emoji].name}`}
           disabled={disabled}
           onClick={() => {
             setPopped((p) => ({ emoji, n: (p?.n ?? 0) + 1 }));
@@ -26,7 +45,7 @@ export function ReactionBar({ onReact, disabled = false }: { onReact(emoji: Reac
           }}
         >
           <span key={popped?.emoji === emoji ? popped.n : 0} className={popped?.emoji === emoji ? 'is-popped' : undefined}>
-            {emoji}
+            <ReactionImage emoji={emoji} />
           </span>
         </button>
       ))}
@@ -114,7 +133,7 @@ export function FloatingReactions({ subscribe }: { subscribe(listener: (items: R
             } as CSSProperties
           }
         >
-          {f.emoji}
+          <ReactionImage emoji={f.emoji} />
         </span>
       ))}
     </div>

@@ -13,12 +13,44 @@ type Kind = 'space' | 'broadcast';
 
 const MAX_AHEAD_MS = 14 * 24 * 3600 * 1000;
 
+/** A guest's form, kept for this tab while they sign up or in, and filled back in after. */
+interface Draft {
+  title: string;
+  when: string;
+  record: boolean;
+}
+
+const DRAFT_KEY = 'spaces.startDraft';
+
+function loadDraft(): Draft | null {
+  try {
+    const d = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as Partial<Draft> | null;
+    if (!d || typeof d !== 'object') return null;
+    return { title: typeof d.title === 'string' ? d.title : '', when: typeof d.when === 'string' ? d.when : '', record: d.record === true };
+  } catch {
+    return null;
+  }
+}
+
+function saveDraft(draft: Draft | null): void {
+  try {
+    if (draft) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    else sessionStorage.removeItem(DRAFT_KEY);
+  } catch {
+    // Storage unavailable (a private mode): the draft is lost, as it was before drafts.
+  }
+}
+
+/** Which field an error is about: typing in that field clears it. */
+type FormError = { text: string; field?: 'title' | 'when' };
+
 export function StartSpaceForm() {
   const { user, api } = useAuth();
-  const [title, setTitle] = useState('');
-  const [when, setWhen] = useState('');
-  const [record, setRecord] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [draft] = useState(loadDraft);
+  const [title, setTitle] = useState(draft?.title ?? '');
+  const [when, setWhen] = useState(draft?.when ?? '');
+  const [record, setRecord] = useState(draft?.record ?? false);
+  const [error, setError] = useState<FormError | null>(null);
   const [busy, setBusy] = useState<Kind | null>(null);
   const bounds = useMemo(() => {
     const now = new Date();
@@ -31,16 +63,17 @@ export function StartSpaceForm() {
     const submitter = (e.nativeEvent as SubmitEvent).submitter;
     const kind: Kind = submitter instanceof HTMLElement && submitter.dataset.kind === 'broadcast' ? 'broadcast' : 'space';
     if (!user) {
+      saveDraft({ title, when, record });
       navigate(signInPath('/'));
       return;
     }
     const t = title.trim();
     if (!t) {
-      setError(kind === 'broadcast' ? 'Give your broadcast a title.' : 'Give your Space a title.');
+      setError({ text: kind === 'broadcast' ? 'Give your broadcast a title.' : 'Give your Space a title.', field: 'title' });
       return;
     }
     if (kind === 'broadcast' && when) {
-      setError('Go live starts right away. Clear the start time, or schedule a Space instead.');
+      setError({ text: 'Go live starts right away. Clear the start time, or schedule a Space instead.', field: 'when' });
       return;
     }
     let scheduledFor: Date | undefined;
@@ -48,11 +81,11 @@ export function StartSpaceForm() {
       scheduledFor = new Date(when);
       const ahead = scheduledFor.getTime() - Date.now();
       if (Number.isNaN(ahead) || ahead <= 0) {
-        setError('Pick a start time in the future.');
+        setError({ text: 'Pick a start time in the future.', field: 'when' });
         return;
       }
       if (ahead > MAX_AHEAD_MS) {
-        setError('Spaces can be scheduled up to 14 days ahead.');
+        setError({ text: 'Spaces can be scheduled up to 14 days ahead.', field: 'when' });
         return;
       }
     }
@@ -60,11 +93,12 @@ export function StartSpaceForm() {
     setError(null);
     try {
       const space = await api.createSpace(t, scheduledFor, { record, kind });
+      saveDraft(null);
       // The Space page turns the camera on for a broadcast it was asked to start.
       if (kind === 'broadcast') markGoLive(space.id);
       navigate(spacePath(space.id));
     } catch (err) {
-      setError(errorText(err));
+      setError({ text: errorText(err) });
       setBusy(null);
     }
   };
@@ -79,7 +113,12 @@ export function StartSpaceForm() {
           maxLength={100}
           placeholder="What do you want to talk about?"
           value={title}
-          onChange={(e) => setTitle(e.target.value)}
+          onChange={(e) => {
+            setTitle(e.target.value);
+            // The message goes once the field is valid, not on the next submit.
+            if (error?.field === 'title' && e.target.value.trim()) setError(null);
+          }}
+          aria-invalid={error?.field === 'title'}
         />
       </div>
       <div className="field start-when">
@@ -91,7 +130,11 @@ export function StartSpaceForm() {
           min={bounds.min}
           max={bounds.max}
           value={when}
-          onChange={(e) => setWhen(e.target.value)}
+          onChange={(e) => {
+            setWhen(e.target.value);
+            // A changed time is checked again on submit; the old complaint no longer applies.
+            if (error?.field === 'when') setError(null);
+          }}
           aria-describedby="space-start-hint"
         />
         <p id="space-start-hint" className="field-hint">
@@ -114,7 +157,7 @@ export function StartSpaceForm() {
       </div>
       {error && (
         <p className="form-error" role="alert">
-          {error}
+          {error.text}
         </p>
       )}
       <div className="start-actions">

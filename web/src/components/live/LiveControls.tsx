@@ -50,6 +50,7 @@ export function LiveControls({ session, spaceId }: { session: LiveSession; space
           if (you.muted && mic === 'denied') media.retryMic();
           void act({ action: 'setMicMuted', muted: !you.muted });
         }}
+        onRetryMic={() => media.retryMic()}
         onRequest={async () => {
           if (await act({ action: 'requestToSpeak' })) toast('Request sent. The hosts will see it.', 'success');
         }}

@@ -1,5 +1,6 @@
 // The replay's player: the recording's stage video, or for an audio-only recording the
-// stage as it sounded (whoever holds the floor, large, with a ring while they talk), and our
+// stage as it sounded (whoever holds the floor, large, with a ring while they talk; the same
+// over the plain card a video recording shows while nobody had a camera on), and our
 // own controls: play/pause, a scrubber that shows the speakers' turns, and "Skip to next
 // speaker". The media element is passed in, so the timeline next to it can seek it too.
 import type { CSSProperties, RefObject } from 'react';
@@ -7,6 +8,7 @@ import { hueFor } from '../../lib/identity.js';
 import { atHandle, formatClock, nextSpeakerTurn, turnAt } from '../../lib/timeline.js';
 import type { HlsStatus } from '../../state/hlsPlayer.js';
 import type { Recording } from '../../state/recordings.js';
+import { useShowsIdleCard } from '../../state/useIdleCard.js';
 import type { MediaClock } from '../../state/useMediaClock.js';
 import { Avatar } from '../Avatar.js';
 import { PauseIcon, PlayIcon, SkipIcon } from '../Icons.js';
@@ -24,6 +26,8 @@ export function ReplayPlayer({ recording, media, clock, status }: Props) {
   const next = nextSpeakerTurn(turns, clock.time);
   const duration = clock.duration || recording.durationSec || 0;
   const loading = !clock.paused && (status === 'loading' || status === 'waiting');
+  const onCard = useShowsIdleCard(media, recording.hasVideo);
+  const showSpeaker = !recording.hasVideo || onCard;
   return (
     <section className="replay-player" aria-label="Replay">
       <div
@@ -32,8 +36,8 @@ export function ReplayPlayer({ recording, media, clock, status }: Props) {
       >
         {/* A <video> either way: it plays an audio-only playlist just as well. */}
         <video ref={media} className="stage-video-media" playsInline preload="metadata" data-replay-player="" hidden={!recording.hasVideo} />
-        {!recording.hasVideo && (
-          <div className="stage-video-empty">
+        {showSpeaker && (
+          <div className="stage-video-empty" data-idle-card={onCard ? '' : undefined}>
             {current ? (
               <Avatar handle={current.handle} size="xl" level={clock.paused ? undefined : 0.55} />
             ) : (
