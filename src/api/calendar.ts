@@ -27,7 +27,6 @@ export function escapeText(value: string): string {
       .replace(/,/g, '\\,')
       .replace(/\r\n|\r|\n/g, '\\n')
       // Titles and handles are validated without controls already; a calendar file must not depend on it.
-      // eslint-disable-next-line no-control-regex
       .replace(/[\u0000-\u001f\u007f]/g, '')
   );
 }
@@ -57,7 +56,10 @@ export function foldLine(line: string): string {
 
 /** A UTC DATE-TIME: 20261206T203000Z. */
 export function utcStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** The .ics file for a scheduled Space; `now` is DTSTAMP (when the file was made). */

@@ -234,7 +234,13 @@ export type ServerMessage =
    * You are in. `guestSecret`: the secret the server made for a guest whose client brought none;
    * send it back as `guestSecret` on every later join to stay the same guest (it is sent to you alone).
    */
-  | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean; name?: string }; iceServers: IceServerConfig[]; guestSecret?: string }
+  | {
+      type: 'welcome';
+      rid?: string;
+      you: { userId: string; handle: string; guest: boolean; name?: string };
+      iceServers: IceServerConfig[];
+      guestSecret?: string;
+    }
   | { type: 'state'; space: SpaceSnapshot; you: PersonView | null; invited: boolean }
   /**
    * The server's offer. `fresh`: it starts a new server-side PeerConnection (a join, a move off

@@ -29,7 +29,7 @@ function fromRow(row: CommentsTable): CommentRecord {
     spaceId: row.space_id,
     userId: row.user_id,
     handle: row.handle,
-    name: row.name ?? null,
+    ...(row.name !== null && row.name !== undefined ? { name: row.name } : {}),
     text: row.text,
     createdAt: Date.parse(row.created_at),
   };

@@ -67,7 +67,10 @@ describe('calendar pieces', () => {
     assert.equal(foldLine('short'), 'short');
     // 3-octet characters: 25 fit the first line exactly; none is split.
     const wide = foldLine('€'.repeat(30)).split('\r\n');
-    assert.deepEqual(wide.map((l) => Buffer.byteLength(l)), [75, 1 + 15]);
+    assert.deepEqual(
+      wide.map((l) => Buffer.byteLength(l)),
+      [75, 1 + 15],
+    );
   });
 
   it('writes UTC times whatever the local zone', () => {
