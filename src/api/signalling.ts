@@ -126,7 +126,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
       if (!claims) return fail('unauthenticated', 'your session is invalid or expired; sign in again', msg.rid);
       who = { userId: claims.userId, handle: claims.handle, guest: false };
     } else {
-      ({ person: who, mintedSecret } = deps.guests.guest(msg.guestSecret ?? msg.guestId));
+      ({ person: who, mintedSecret } = deps.guests.guest(msg.guestSecret ?? msg.guestId, msg.guestName));
     }
     let target: LiveSpace;
     try {
@@ -151,7 +151,7 @@ export function handleSocket(socket: WebSocket, deps: SignallingDeps): void {
     send({
       type: 'welcome',
       ...(msg.rid ? { rid: msg.rid } : {}),
-      you: { userId: who.userId, handle: who.handle, guest: who.guest },
+      you: { userId: who.userId, handle: who.handle, guest: who.guest, ...(who.name !== undefined ? { name: who.name } : {}) },
       iceServers: deps.iceServers,
       ...(mintedSecret ? { guestSecret: mintedSecret } : {}),
     });

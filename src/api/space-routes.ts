@@ -1,4 +1,4 @@
-// REST for the directory of Spaces: list, create (now or scheduled), look up, start.
+// REST for the directory of Spaces: list, create (now or scheduled), look up, add to a calendar, start.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SpaceService } from '../app/space-service.js';
@@ -8,6 +8,7 @@ import { authenticate } from './auth-routes.js';
 import { titleText } from '../protocol/messages.js';
 import { HttpError, parseBody } from './http-errors.js';
 import type { OwnerForwarding } from './owner-forwarding.js';
+import { calendarFileName, spaceCalendar } from './calendar.js';
 
 const createSchema = z.object({
   title: titleText,
@@ -72,6 +73,23 @@ export function registerSpaceRoutes(app: FastifyInstance, spaces: SpaceService, 
     const query = parseBody(commentQuerySchema, req.query);
     if (!(await spaces.get(id))) throw new HttpError('space_not_found', 'no such Space');
     return chat.page(id, query);
+  });
+
+  /** "Add to calendar": a scheduled Space as an .ics event; a live or ended one has nothing to add. */
+  app.get<{ Params: { id: string } }>('/api/spaces/:id/calendar.ics', async (req, reply) => {
+    const id = parseBody(idSchema, req.params.id);
+    const space = await spaces.get(id);
+    if (!space) throw new HttpError('space_not_found', 'no such Space');
+    if (space.state === 'ended') throw new HttpError('space_ended', 'this Space has ended');
+    if (space.state !== 'scheduled' || !space.scheduledFor) throw new HttpError('invalid_state', 'this Space is live now: join it instead');
+    // The link goes back to the server the file came from (the request's own origin).
+    const url = `${req.protocol}://${req.host}/s/${encodeURIComponent(id)}`;
+    const body = spaceCalendar({ id, title: space.title, hostHandle: space.hostHandle, start: Date.parse(space.scheduledFor), url }, Date.now());
+    return reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${calendarFileName(space.title)}"`)
+      .header('cache-control', 'no-cache')
+      .send(body);
   });
 
   app.post<{ Params: { id: string } }>('/api/spaces/:id/start', async (req) => {

@@ -165,9 +165,11 @@ export class SpaceChat {
     this.comments.record(userId, text, now);
     this.lastAt = now;
     const author = this.live.space.participant(userId)!;
-    const comment: CommentView = { id, userId, handle: author.handle, text, at: new Date(now).toISOString() };
+    // A guest's name as it was when they posted: a later change does not rewrite what they said.
+    const name = author.guest ? author.name : undefined;
+    const comment: CommentView = { id, userId, handle: author.handle, ...(name !== undefined ? { name } : {}), text, at: new Date(now).toISOString() };
     await this.enqueue(async () => {
-      await this.store.add({ id, spaceId: this.spaceId, userId, handle: author.handle, text, createdAt: now });
+      await this.store.add({ id, spaceId: this.spaceId, userId, handle: author.handle, name: name ?? null, text, createdAt: now });
       this.history.push(comment);
       if (this.history.length > this.options.historyLimit) this.history.splice(0, this.history.length - this.options.historyLimit);
       this.counters.comments++;
@@ -271,7 +273,7 @@ export class SpaceChat {
 }
 
 function toView(c: CommentRecord): CommentView {
-  return { id: c.id, userId: c.userId, handle: c.handle, text: c.text, at: new Date(c.createdAt).toISOString() };
+  return { id: c.id, userId: c.userId, handle: c.handle, ...(c.name ? { name: c.name } : {}), text: c.text, at: new Date(c.createdAt).toISOString() };
 }
 
 /** The opaque `nextBefore` of a page: the oldest comment's time and id. */

@@ -96,6 +96,7 @@ export class LiveSpace {
       seating: this.seating,
       connected: (userId) => this.connections.has(userId),
       act: (userId, action) => this.act(userId, action),
+      rename: (userId, name) => this.rename(userId, name),
       chat: () => this.chat,
     };
     audience.egress.setRecording(space.recording);
@@ -276,6 +277,14 @@ export class LiveSpace {
       await this.hooks.check(userId, action);
       await this.exec(() => this.space.act(userId, action, Date.now()), 'ack');
       this.broadcast.schedule();
+    });
+  }
+
+  /** A guest's display name: nothing to store (guests are never stored); the next state shows it. */
+  rename(userId: string, name: string): Promise<void> {
+    return this.commands.run(async () => {
+      await this.exec(() => this.space.rename(userId, name, Date.now()), 'ack');
+      this.broadcast.scheduleFor(this.space.participant(userId)?.role);
     });
   }
 

@@ -30,6 +30,8 @@ export interface MessageTargets {
   connected(userId: string): boolean;
   /** Runs an action on the Space's commands; resolves once it is stored. */
   act(userId: string, action: Action): Promise<void>;
+  /** A guest's new display name. */
+  rename(userId: string, name: string): Promise<void>;
   chat(): LiveChat | null;
 }
 
@@ -58,6 +60,8 @@ export async function handleMessage(t: MessageTargets, userId: string, msg: Spac
       return requestTier(t, userId, msg.tier);
     case 'pin':
       return pin(t, userId, msg.userId);
+    case 'setName':
+      return t.rename(userId, msg.name);
   }
 }
 

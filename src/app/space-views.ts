@@ -37,6 +37,7 @@ export function personView(p: Readonly<Participant>): PersonView {
     connected: p.connected,
     requested: p.requested,
     guest: p.guest,
+    ...(p.guest && p.name !== undefined ? { name: p.name } : {}),
   };
 }
 

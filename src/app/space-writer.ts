@@ -181,6 +181,7 @@ function touchedBy(events: readonly SpaceEvent[]): { row: boolean; members: Set<
       case 'commented':
       case 'commentDeleted':
       case 'reacted':
+      case 'renamed':
         break;
       default: {
         // A new event must say here whether it changes what is stored.

@@ -22,12 +22,15 @@ export class GuestIdentities {
 
   /**
    * The guest a client is: the one its secret stands for, or a new one (with the secret minted
-   * for it, which the client is told, and only it) when it brought none.
+   * for it, which the client is told, and only it) when it brought none. `name`: the display
+   * name the guest chose (already validated: guestName in the protocol); it rides with the
+   * identity, but is not part of it: two guests may share a name, and a guest may change theirs.
    */
-  guest(secret: string | undefined): { person: Person; mintedSecret?: string } {
-    if (secret !== undefined) return { person: this.person(secret) };
+  guest(secret: string | undefined, name?: string): { person: Person; mintedSecret?: string } {
+    const named = (person: Person): Person => (name === undefined ? person : { ...person, name });
+    if (secret !== undefined) return { person: named(this.person(secret)) };
     const minted = randomBytes(16).toString('base64url');
-    return { person: this.person(minted), mintedSecret: minted };
+    return { person: named(this.person(minted)), mintedSecret: minted };
   }
 
   /** A WHEP player: a listener of its own, without a WebSocket, for as long as its session runs. */

@@ -37,6 +37,8 @@ export interface NdcParticipant {
 export interface JoinOptions {
   /** An API client with a token; a guest listener without one. */
   api?: ApiClient;
+  /** A guest's display name (without `api`). */
+  guestName?: string;
   tag?: number;
   canPublish?: boolean;
   /** Keep every speaking message (tests); off for load runs. */
@@ -58,6 +60,7 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
     url: baseUrl.replace(/^http/, 'ws') + '/ws',
     spaceId,
     ...(api.token ? { token: api.token } : {}),
+    ...(opts.guestName !== undefined ? { guestName: opts.guestName } : {}),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
   });
   const peer = new NdcPeer({ signalling, canPublish: opts.canPublish ?? true, tag: opts.tag ?? 0, logVideo: opts.logVideo ?? true });

@@ -44,6 +44,19 @@ const commentText = displayText(COMMENT_MAX_CHARS, 'comment');
 /** A Space's title: shown to everyone, in lists and link previews. */
 export const TITLE_MAX_CHARS = 100;
 export const titleText = displayText(TITLE_MAX_CHARS, 'title');
+/** A guest's display name: neither unique nor a handle, shown marked as a guest's. */
+export const GUEST_NAME_MAX_CHARS = 32;
+/**
+ * A guest's display name: control characters refused before anything else (a newline is not a
+ * space to fold), then NFC and every run of whitespace folded to one space, then 1..32 visible
+ * code points. Refused names change nothing.
+ */
+export const guestName = z
+  .string()
+  .max(GUEST_NAME_MAX_CHARS * 8, `name: at most ${GUEST_NAME_MAX_CHARS} characters`)
+  .refine((s) => !FORBIDDEN_IN_TEXT.test(s), 'control characters are not allowed in a name')
+  .transform((s) => s.normalize('NFC').replace(/\s+/gu, ' '))
+  .pipe(displayText(GUEST_NAME_MAX_CHARS, 'name'));
 const commentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a comment id');
 
 export const roleSchema = z.enum(['host', 'cohost', 'speaker', 'listener']);
@@ -100,6 +113,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
       .string()
       .regex(/^[A-Za-z0-9_-]{16,64}$/, 'guestId: 16 to 64 letters, digits, - or _')
       .optional(),
+    /** A guest's display name (ignored with a token: an account shows its handle). */
+    guestName: guestName.optional(),
     rid: requestId,
   }),
   z.object({ type: z.literal('answer'), sdp: z.string().min(1).max(MAX_SDP_CHARS), rid: requestId }),
@@ -122,6 +137,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping'), rid: requestId }),
   /** A comment to everyone in the Space (trimmed; 1..280 characters; rate-limited per person). */
   z.object({ type: z.literal('comment'), rid: requestId, text: commentText }),
+  /** A guest changes their display name; everyone sees it in the next state (and on later comments). */
+  z.object({ type: z.literal('setName'), rid: requestId, name: guestName }),
   /** A reaction from the fixed set; delivered to everyone in batches (`reactions`), rate-limited per person. */
   z.object({ type: z.literal('react'), rid: requestId, emoji: z.enum(REACTION_EMOJI) }),
 ]);
@@ -164,6 +181,8 @@ export interface PersonView {
   /** A pending request to speak (listeners only). */
   requested: boolean;
   guest: boolean;
+  /** A guest's chosen display name (absent: none chosen, or not a guest). */
+  name?: string;
 }
 
 export interface SpaceSummary {
@@ -201,6 +220,8 @@ export interface CommentView {
   id: string;
   userId: string;
   handle: string;
+  /** The guest's display name when they posted it (absent for accounts and unnamed guests). */
+  name?: string;
   text: string;
   /** When it was posted (ISO-8601). */
   at: string;
@@ -213,7 +234,13 @@ export type ServerMessage =
    * You are in. `guestSecret`: the secret the server made for a guest whose client brought none;
    * send it back as `guestSecret` on every later join to stay the same guest (it is sent to you alone).
    */
-  | { type: 'welcome'; rid?: string; you: { userId: string; handle: string; guest: boolean }; iceServers: IceServerConfig[]; guestSecret?: string }
+  | {
+      type: 'welcome';
+      rid?: string;
+      you: { userId: string; handle: string; guest: boolean; name?: string };
+      iceServers: IceServerConfig[];
+      guestSecret?: string;
+    }
   | { type: 'state'; space: SpaceSnapshot; you: PersonView | null; invited: boolean }
   /**
    * The server's offer. `fresh`: it starts a new server-side PeerConnection (a join, a move off

@@ -55,6 +55,8 @@ export interface SignallingOptions {
   token?: string;
   /** A guest's secret (kept across reloads to stay the same guest); without it the server makes one. */
   guestSecret?: string;
+  /** A guest's display name, sent on every join (setName changes it and what later joins send). */
+  guestName?: string;
   createSocket: WebSocketFactory;
   /** Give up reconnecting after this long without a successful join (ms). */
   reconnectWindowMs?: number;
@@ -83,8 +85,12 @@ export class SignallingClient {
   private redirectTo: string | null = null;
   private redirects = 0;
 
+  /** The guest's display name to join with. */
+  private guestName: string | undefined;
+
   constructor(private readonly options: SignallingOptions) {
     this.guestSecret = options.guestSecret;
+    this.guestName = options.guestName;
   }
 
   on<K extends ServerMessage['type']>(type: K, handler: (msg: MessageOf<K>) => void): () => void {
@@ -168,6 +174,12 @@ export class SignallingClient {
     return this.act({ action: 'deleteComment', commentId });
   }
 
+  /** A guest's display name; resolves once the server took it (a refused one changes nothing). */
+  async setName(name: string): Promise<void> {
+    await this.request({ type: 'setName', name });
+    this.guestName = name;
+  }
+
   /** Sends a reaction; everyone gets it counted in the next `reactions` batch. */
   react(emoji: ReactionEmoji): Promise<void> {
     return this.request({ type: 'react', emoji });
@@ -233,6 +245,7 @@ export class SignallingClient {
           spaceId: this.options.spaceId,
           ...(this.options.token ? { token: this.options.token } : {}),
           ...(this.guestSecret && !this.options.token ? { guestSecret: this.guestSecret } : {}),
+          ...(this.guestName !== undefined && !this.options.token ? { guestName: this.guestName } : {}),
         } satisfies ClientMessage),
       );
     };

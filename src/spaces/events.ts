@@ -35,6 +35,8 @@ export type SpaceEvent =
   /** A reaction was accepted (nothing in the Space changes; the app layer delivers it). */
   | { kind: 'reacted'; userId: string; emoji: string }
   | { kind: 'guestCommentsChanged'; on: boolean }
+  /** A guest chose a (new) display name: nothing stored, the next state shows it. */
+  | { kind: 'renamed'; userId: string }
   | { kind: 'ended'; reason: EndReason };
 
 export type SpaceEventKind = SpaceEvent['kind'];

@@ -7,6 +7,8 @@ export interface Participant {
   handle: string;
   /** Guests (no account) can only listen: they cannot request to speak or be invited. */
   guest: boolean;
+  /** A guest's chosen display name (never for accounts, whose handle is their name). */
+  name?: string;
   role: Role;
   /** Microphone muted. Always false for listeners: they have no microphone to mute. */
   muted: boolean;
@@ -37,6 +39,8 @@ export interface Person {
   userId: string;
   handle: string;
   guest: boolean;
+  /** A guest's chosen display name. */
+  name?: string;
 }
 
 /**

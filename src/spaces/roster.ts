@@ -171,6 +171,12 @@ export class Roster {
     this.journal?.bansAdded.push(userId);
   }
 
+  /** A guest's display name. */
+  setName(p: Participant, name: string): void {
+    this.touch(p.userId);
+    p.name = name;
+  }
+
   get banCount(): number {
     return this.bans.size;
   }
@@ -182,6 +188,7 @@ export class Roster {
       userId: person.userId,
       handle: person.handle,
       guest: person.guest,
+      ...(person.guest && person.name !== undefined ? { name: person.name } : {}),
       role: 'listener',
       muted: false,
       camera: false,

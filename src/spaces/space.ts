@@ -253,15 +253,32 @@ export class Space {
     const existing = this.roster.get(person.userId);
     if (existing) {
       this.tick(now);
-      if (existing.connected) return [];
+      // A guest's client sends its name on every join: the latest one holds.
+      const renamed: SpaceEvent[] = this.renameGuest(existing, person.name);
+      if (existing.connected) return renamed;
       this.roster.setConnected(existing, true);
-      return [{ kind: 'reconnected', userId: existing.userId }];
+      return [{ kind: 'reconnected', userId: existing.userId }, ...renamed];
     }
     const isHost = person.userId === this.fields.hostId;
     if (this.fields.state === 'scheduled' && !isHost) reject('space_not_live', 'this Space has not started yet');
     this.roster.add(person, isHost ? 'host' : 'listener');
     this.tick(now);
     return [{ kind: 'joined', userId: person.userId }];
+  }
+
+  /** A guest chooses a display name (accounts have their handle). */
+  rename(userId: string, name: string, now: number): SpaceEvent[] {
+    this.assertLive();
+    const p = this.roster.get(userId) ?? reject('not_found', 'you are not in this Space');
+    if (!p.guest) reject('not_permitted', 'only guests choose a display name; your handle is your name');
+    this.tick(now);
+    return this.renameGuest(p, name);
+  }
+
+  private renameGuest(p: Participant, name: string | undefined): SpaceEvent[] {
+    if (!p.guest || name === undefined || p.name === name) return [];
+    this.roster.setName(p, name);
+    return [{ kind: 'renamed', userId: p.userId }];
   }
 
   /**

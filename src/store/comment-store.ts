@@ -9,6 +9,8 @@ export interface CommentRecord {
   spaceId: string;
   userId: string;
   handle: string;
+  /** A guest author's display name then (null: an account, or a guest without one). */
+  name?: string | null;
   text: string;
   /** Wall-clock ms since the epoch. */
   createdAt: number;
@@ -27,6 +29,7 @@ function fromRow(row: CommentsTable): CommentRecord {
     spaceId: row.space_id,
     userId: row.user_id,
     handle: row.handle,
+    ...(row.name !== null && row.name !== undefined ? { name: row.name } : {}),
     text: row.text,
     createdAt: Date.parse(row.created_at),
   };
@@ -40,7 +43,7 @@ export class CommentStore {
   async add(c: CommentRecord): Promise<void> {
     await this.db
       .insertInto('comments')
-      .values({ id: c.id, space_id: c.spaceId, user_id: c.userId, handle: c.handle, text: c.text, created_at: iso(c.createdAt) })
+      .values({ id: c.id, space_id: c.spaceId, user_id: c.userId, handle: c.handle, name: c.name ?? null, text: c.text, created_at: iso(c.createdAt) })
       .execute();
   }
 

@@ -143,6 +143,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '008_comment_guest_names': {
+    async up(db: Kysely<unknown>) {
+      // A guest's display name on their comments, so that history and replay show it too.
+      await db.schema.alterTable('comments').addColumn('name', 'text').execute();
+    },
+  },
 };
 
 /** Every migration, in the order they run (tests compare the database's record with this). */

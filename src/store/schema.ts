@@ -76,6 +76,8 @@ export interface CommentsTable {
   space_id: string;
   user_id: string;
   handle: string;
+  /** A guest author's display name (008). */
+  name: string | null;
   text: string;
   created_at: string;
 }

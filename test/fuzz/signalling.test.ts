@@ -71,12 +71,13 @@ describe('fuzz: signalling frames against a real server', () => {
       fc.record({ type: fc.constant('action'), rid: fc.string({ maxLength: 8 }), body: action }).map((m) => JSON.stringify(m)),
       fc
         .record({
-          type: fc.constantFrom('join', 'pin', 'setTier', 'renegotiate', 'comment', 'react', 'ping'),
+          type: fc.constantFrom('join', 'pin', 'setTier', 'renegotiate', 'comment', 'react', 'ping', 'setName'),
           rid: fc.string({ maxLength: 8 }),
           spaceId: fc.string(),
           userId: fc.oneof(userId, fc.constant(null)),
           tier: fc.string(),
           text: fc.string({ unit: 'binary', maxLength: 300 }),
+          name: fc.string({ unit: 'binary', maxLength: 40 }),
           emoji: fc.string(),
         })
         .map((m) => JSON.stringify(m)),

@@ -82,11 +82,13 @@ describe('fuzz: signalling messages', () => {
         fc.oneof(
           fc.jsonValue(),
           fc.record({
-            type: fc.constantFrom('join', 'answer', 'candidate', 'action', 'comment', 'react', 'pin', 'setTier', 'leave'),
+            type: fc.constantFrom('join', 'answer', 'candidate', 'action', 'comment', 'react', 'pin', 'setTier', 'leave', 'setName'),
             rid: fc.string(),
             body: fc.jsonValue(),
             text: fc.string({ unit: 'binary' }),
             guestSecret: fc.string(),
+            guestName: fc.string({ unit: 'binary' }),
+            name: fc.string({ unit: 'binary' }),
           }),
         ),
         (value) => {

@@ -17,10 +17,15 @@ export async function account(server: { url: string }, handle?: string): Promise
 export async function joinSpace(
   server: Pick<RunningServer, 'url'>,
   spaceId: string,
-  opts: { api?: ApiClient; guest?: boolean; tag?: number; canPublish?: boolean } = {},
+  opts: { api?: ApiClient; guest?: boolean; guestName?: string; tag?: number; canPublish?: boolean } = {},
 ): Promise<TestParticipant> {
   const api = opts.api ?? (opts.guest ? undefined : await account(server));
-  return joinAsNdcParticipant(server.url, spaceId, { ...(api ? { api } : {}), tag: opts.tag ?? 0, canPublish: opts.canPublish ?? true });
+  return joinAsNdcParticipant(server.url, spaceId, {
+    ...(api ? { api } : {}),
+    ...(opts.guestName !== undefined ? { guestName: opts.guestName } : {}),
+    tag: opts.tag ?? 0,
+    canPublish: opts.canPublish ?? true,
+  });
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {

@@ -57,6 +57,10 @@ function commentSuite(dialect: string, makeBackend: () => Promise<Backend>): voi
       await store.add(c);
       assert.deepEqual(await store.get(s, 'c1'), c);
       assert.deepEqual(await store.latest(s, 50), [c]);
+      // A guest's display name stays with what they said.
+      const named = comment(s, 'c2', T0 + 8, { handle: 'guest-abc123', name: 'Ana (Lisbon)' });
+      await store.add(named);
+      assert.deepEqual(await store.get(s, 'c2'), named);
     });
 
     it("get is per Space: another Space's comment id is not found", async () => {

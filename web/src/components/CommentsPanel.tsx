@@ -200,12 +200,16 @@ function CommentItem({
   const items = commentItemsFor(you, comment.userId, author);
   const isYou = comment.userId === you?.userId;
   const role = author && author.role !== 'listener' ? author.role : null;
+  // A guest's comment says so, whatever name they chose (names are neither unique nor handles).
+  const guest = comment.name !== undefined || author?.guest === true || comment.userId.startsWith('guest:');
+  const name = comment.name ?? comment.handle;
   return (
     <li className={`comment${isYou ? ' is-you' : ''}`} data-comment-id={comment.id}>
-      <Avatar handle={comment.handle} size="xs" />
+      <Avatar handle={name} size="xs" />
       <div className="comment-body">
         <p className="comment-head">
-          <span className="comment-handle">{comment.handle}</span>
+          <span className="comment-handle">{name}</span>
+          {guest && <span className="comment-role role-guest">Guest</span>}
           {role && <span className={`comment-role role-${role}`}>{roleLabel(role)}</span>}
           <time className="comment-time" dateTime={comment.at}>
             {formatClockTime(comment.at)}
@@ -214,8 +218,8 @@ function CommentItem({
         <p className="comment-text">{comment.text}</p>
       </div>
       <PersonMenu
-        handle={comment.handle}
-        label={`Comment options for ${comment.handle}`}
+        handle={name}
+        label={`Comment options for ${name}`}
         className="comment-menu"
         items={items}
         onSelect={(a) => onAction(a, comment)}

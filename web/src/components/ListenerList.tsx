@@ -3,6 +3,7 @@ import type { PersonView } from '../../../src/protocol/messages.js';
 import { listeningText, watchingText } from '../lib/format.js';
 import { canInvite, menuItemsFor, type PersonAction } from '../lib/menus.js';
 import { Avatar } from './Avatar.js';
+import { shownName } from './GuestName.js';
 import { HandIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';
 
@@ -32,9 +33,9 @@ export function ListenerList({ listeners, count, you, onInvite, onAction, broadc
             const isYou = p.userId === you?.userId;
             return (
               <li key={p.userId} className={`listener${p.connected ? '' : ' is-away'}`}>
-                <Avatar handle={p.handle} size="sm" dim={!p.connected} />
+                <Avatar handle={shownName(p)} size="sm" dim={!p.connected} />
                 <span className="listener-name">
-                  <span className="listener-handle">{p.handle}</span>
+                  <span className="listener-handle">{shownName(p)}</span>
                   {(isYou || p.guest || p.requested) && (
                     <span className="listener-meta">
                       {isYou && <span className="you-tag">You</span>}
@@ -53,7 +54,7 @@ export function ListenerList({ listeners, count, you, onInvite, onAction, broadc
                       Invite to speak
                     </button>
                   )}
-                  <PersonMenu handle={p.handle} items={menuItemsFor(you, p)} onSelect={(a) => onAction(a, p)} />
+                  <PersonMenu handle={shownName(p)} items={menuItemsFor(you, p)} onSelect={(a) => onAction(a, p)} />
                 </span>
               </li>
             );

@@ -1,5 +1,6 @@
 // A Space that has not started: when, who hosts, and for the host a "Start now" button and
-// the "Record Space" switch.
+// the "Record Space" switch; for everyone "Add to calendar" (an .ics from the server) and, for
+// listeners, "Remind me" (components/StartReminder.tsx).
 import { useState } from 'react';
 import type { SpaceSummary } from '../../../src/protocol/messages.js';
 import { errorText } from '../lib/errors.js';
@@ -8,6 +9,7 @@ import { useAuth } from '../state/auth.js';
 import { useToast } from '../state/toasts.js';
 import { Avatar } from './Avatar.js';
 import { CalendarIcon, RecordIcon } from './Icons.js';
+import { RemindMeToggle } from './StartReminder.js';
 
 interface Props {
   space: SpaceSummary | null;
@@ -56,6 +58,13 @@ export function ScheduledSpace({ space, onStarted }: Props) {
           <span>
             {space.hostHandle} <span className="muted">· host</span>
           </span>
+        </div>
+        <div className="scheduled-actions">
+          <a className="button button-secondary" href={`/api/spaces/${encodeURIComponent(space.id)}/calendar.ics`} download>
+            <CalendarIcon size={16} />
+            Add to calendar
+          </a>
+          {!isHost && <RemindMeToggle spaceId={space.id} />}
         </div>
         {isHost && <ScheduledRecordSwitch spaceId={space.id} initial={space.recording === true} />}
         {isHost ? (

@@ -9,6 +9,7 @@ import type { PersonView } from '../../../src/protocol/messages.js';
 import { roleLabel } from '../lib/format.js';
 import { byStageOrder, canIssueStreamKey, menuItemsFor, viewItemsFor, type MenuItem, type PersonAction, type ViewAction } from '../lib/menus.js';
 import { Avatar } from './Avatar.js';
+import { shownName } from './GuestName.js';
 import { CameraIcon, MicOffIcon, PinIcon } from './Icons.js';
 import { PersonMenu } from './PersonMenu.js';
 
@@ -122,7 +123,7 @@ function StagePerson({ person, isYou, level, active, pinned, compact, items, onS
             <i />
           </span>
         )}
-        {person.handle}
+        {shownName(person)}
       </span>
       <span className="stage-meta">
         <span className={`stage-role role-${person.role}`}>{roleLabel(person.role)}</span>

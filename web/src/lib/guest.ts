@@ -26,3 +26,13 @@ export function getGuestId(): string {
   }
   return memo;
 }
+
+/** The display name this guest chose (the server validated it when it took it). */
+export function getGuestName(): string | undefined {
+  return load(KEYS.guestName) ?? undefined;
+}
+
+/** Kept once the server took it, so that every later join (a reload, another Space) brings it. */
+export function saveGuestName(name: string): void {
+  save(KEYS.guestName, name);
+}

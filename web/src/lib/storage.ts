@@ -20,5 +20,6 @@ export const KEYS = {
   token: 'spaces.token',
   user: 'spaces.user',
   guestId: 'spaces.guestId',
+  guestName: 'spaces.guestName',
   theme: 'spaces.theme',
 } as const;

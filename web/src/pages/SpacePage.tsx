@@ -7,6 +7,7 @@ import { BackIcon, LinkIcon } from '../components/Icons.js';
 import { LiveSpace } from '../components/live/LiveSpace.js';
 import { EndedSpace } from '../components/replay/EndedSpace.js';
 import { ScheduledSpace } from '../components/ScheduledSpace.js';
+import { StartReminder } from '../components/StartReminder.js';
 import { StatusBanner } from '../components/StatusBanner.js';
 import { Link } from '../router.js';
 import { useAuth } from '../state/auth.js';
@@ -91,6 +92,7 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
     <div className={`page page-space${phase === 'live' ? ' has-control-bar' : ''}`}>
       {header}
       {(phase === 'live' || phase === 'connecting') && <StatusBanner status={status} onRejoin={session.reconnect} />}
+      <StartReminder spaceId={spaceId} phase={phase} title={title ?? null} scheduledFor={summary?.scheduledFor ?? null} />
       {body}
     </div>
   );

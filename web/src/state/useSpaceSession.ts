@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { ApiClient } from '../../../src/sdk/api.js';
 import type { WebSocketLike } from '../../../src/sdk/signalling.js';
-import { getGuestId } from '../lib/guest.js';
+import { getGuestId, getGuestName } from '../lib/guest.js';
 import { BrowserSessionMedia } from './session/browserMedia.js';
 import { SpaceSessionController } from './session/controller.js';
 import type { NoticeKind } from './session/types.js';
@@ -27,7 +27,7 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): LiveS
       new SpaceSessionController({
         spaceId,
         url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
-        identity: token ? { token } : { guestSecret: getGuestId() },
+        identity: token ? { token } : guestIdentity(),
         createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
         fetchSpace: (id) => fetchSpace(api, id),
         notify: (text, kind) => notifyRef.current(text, kind),
@@ -40,4 +40,10 @@ export function useSpaceSession({ spaceId, token, api, notify }: Options): LiveS
     return () => session.stop();
   }, [session]);
   return session;
+}
+
+/** A guest joins with their secret and, once they chose one, their display name. */
+function guestIdentity(): { guestSecret: string; guestName?: string } {
+  const name = getGuestName();
+  return { guestSecret: getGuestId(), ...(name ? { guestName: name } : {}) };
 }

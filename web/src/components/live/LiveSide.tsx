@@ -8,6 +8,7 @@ import { useToast } from '../../state/toasts.js';
 import { useHeardComments } from '../../state/useHeardComments.js';
 import type { LiveSession } from '../../state/useSpaceSession.js';
 import { CommentsPanel } from '../CommentsPanel.js';
+import { GuestNameForm } from '../GuestName.js';
 import { ListenerList } from '../ListenerList.js';
 import { RequestQueue } from '../RequestQueue.js';
 import { usePersonAction } from './personActions.js';
@@ -51,6 +52,7 @@ export function LiveSide({ session, spaceId, delay }: Props) {
   return (
     <div className="side">
       {requests.length > 0 && queue}
+      {guest && you && <GuestNameForm you={you} onSave={session.setGuestName} />}
       <CommentsPanel
         spaceId={spaceId}
         comments={comments}

@@ -138,6 +138,19 @@ export class SpaceSessionController<M extends SessionMedia = SessionMedia> imple
   /** Posts a comment; errors (rate limits…) become a notice. Resolves true once everyone has it. */
   readonly sendComment = (text: string): Promise<boolean> => this.request((c) => inChatWords(c.comment(text)));
 
+  /** A guest's display name: null once the server took it, else why not (nothing changed). */
+  readonly setGuestName = async (name: string): Promise<string | null> => {
+    let refusal = "You're offline right now. Try again in a moment.";
+    const ok = this.client
+      ? await sendRequest(
+          this.client,
+          (c) => c.setName(name),
+          (text) => (refusal = text),
+        )
+      : false;
+    return ok ? null : refusal;
+  };
+
   /** Deletes a comment for everyone (your own; a host's or co-host's also others'). */
   readonly deleteComment = (id: string): Promise<boolean> => this.request((c) => c.deleteComment(id));
 

@@ -15,7 +15,8 @@ export function samePerson(a: PersonView, b: PersonView): boolean {
     a.camera === b.camera &&
     a.connected === b.connected &&
     a.requested === b.requested &&
-    a.guest === b.guest
+    a.guest === b.guest &&
+    a.name === b.name
   );
 }
 

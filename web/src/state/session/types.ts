@@ -105,7 +105,7 @@ export interface SpaceSessionOptions<M extends SessionMedia> {
   /** ws:// or wss:// URL of the server's /ws endpoint. */
   url: string;
   /** An account's token, or a guest's secret (kept across reloads to stay the same guest). */
-  identity: { token: string } | { guestSecret: string };
+  identity: { token: string } | { guestSecret: string; guestName?: string };
   createSocket: WebSocketFactory;
   /** The Space's summary over REST (null: no such Space), for a scheduled Space we could not join. */
   fetchSpace(spaceId: string): Promise<SpaceSummary | null>;
