@@ -118,7 +118,7 @@ export function spaceMarkup(space: ShellSpace): string {
     `<div class="page page-space page-shell" data-shell-state="${state}">` +
     '<header class="app-header"><div class="app-header-inner"><div class="app-header-start">' +
     '<a href="/" class="back-link">Spaces</a></div></div></header>' +
-    '<main class="full-page-message"><div class="full-page-card scheduled-card">' +
+    '<main id="main" class="full-page-message"><div class="full-page-card scheduled-card">' +
     badge(state, space) +
     `<h1>${escapeHtml(space.title)}</h1>` +
     timeLine(state, space) +

@@ -13,7 +13,7 @@ interface Props {
 
 export function FullPageMessage({ title, details, body, icon, action }: Props) {
   return (
-    <main className="full-page-message">
+    <main id="main" className="full-page-message">
       <div className="full-page-card">
         {icon && (
           <div className="full-page-icon" aria-hidden="true">

@@ -23,7 +23,7 @@ export function ScheduledSpace({ space, onStarted }: Props) {
   const [busy, setBusy] = useState(false);
   if (!space) {
     return (
-      <main className="full-page-message">
+      <main id="main" className="full-page-message">
         <div className="full-page-card">
           <h1>This Space hasn't started yet</h1>
           <p className="muted">We'll connect you as soon as it goes live.</p>
@@ -43,7 +43,7 @@ export function ScheduledSpace({ space, onStarted }: Props) {
     }
   };
   return (
-    <main className="full-page-message">
+    <main id="main" className="full-page-message">
       <div className="full-page-card scheduled-card">
         <span className="scheduled-badge">
           <CalendarIcon size={16} />

@@ -5,7 +5,7 @@ import { focusMain } from '../lib/routeFocus.js';
 
 export function SkipLink() {
   const skip = (e: MouseEvent<HTMLAnchorElement>) => {
-    // The pages' <main>s carry no id: focus the main heading by script instead of the hash.
+    // Every page's <main> is #main; the script also focuses its heading, which reads better.
     if (focusMain()) e.preventDefault();
   };
   return (

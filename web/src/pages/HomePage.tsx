@@ -47,7 +47,7 @@ export function HomePage() {
   return (
     <div className="page">
       <AppHeader />
-      <main className="home">
+      <main id="main" className="home">
         <section className="hero" aria-labelledby="hero-heading">
           <div className="hero-copy">
             <h1 id="hero-heading">Live conversations, on your own server.</h1>

@@ -18,7 +18,7 @@ export function SignInPage() {
   return (
     <div className="page">
       <AppHeader showAuth={false} />
-      <main className="auth-page">
+      <main id="main" className="auth-page">
         <div className="auth-card">
           <h1>{mode === 'signup' ? 'Create your account' : 'Welcome back'}</h1>
           <p className="muted auth-sub">

@@ -100,7 +100,7 @@ export function SpacePage({ spaceId }: { spaceId: string }) {
 
 function ConnectingSkeleton() {
   return (
-    <main className="space-main" aria-busy="true">
+    <main id="main" className="space-main" aria-busy="true">
       <div className="space-layout">
         <div className="stage-panel">
           <div className="skeleton skeleton-title" />

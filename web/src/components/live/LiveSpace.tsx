@@ -29,7 +29,7 @@ export function LiveSpace({ session, spaceId }: { session: LiveSession; spaceId:
 
   return (
     <>
-      <main className={`space-main${broadcast ? ' is-broadcast' : ''}${status === 'connected' ? '' : ' is-offline'}`} data-media-delay={delay}>
+      <main id="main" className={`space-main${broadcast ? ' is-broadcast' : ''}${status === 'connected' ? '' : ' is-offline'}`} data-media-delay={delay}>
         <div className="space-layout">
           <LiveStage session={session} delay={delay} onHlsDelay={setHlsDelay} onStreamKey={setStreamKeyFor} />
           <LiveSide session={session} spaceId={spaceId} delay={delay} />

@@ -106,7 +106,7 @@ export function EndedSpace({ spaceId, title }: { spaceId: string; title: string 
   const details = <Details summary={summary} title={name} />;
   if (recording === undefined) {
     return (
-      <main className="full-page-message" aria-busy="true">
+      <main id="main" className="full-page-message" aria-busy="true">
         <span role="status">
           <span className="spinner replay-wait" aria-hidden="true" />
           <span className="visually-hidden">Loading</span>

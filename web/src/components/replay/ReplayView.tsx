@@ -31,7 +31,7 @@ export function ReplayView({ recording }: { recording: Recording }) {
   ].filter(Boolean);
 
   return (
-    <main className="replay">
+    <main id="main" className="replay">
       <div className="replay-head">
         <span className="replay-pill">Replay</span>
         <div>
