@@ -146,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
         videoKbps: v.hlsVideoKbps,
         audioKbps: v.hlsAudioKbps,
         segmentSeconds: v.hlsSegmentSeconds,
+        lowAudioKbps: v.hlsLowAudioKbps,
+        lowSegmentSeconds: v.hlsLowSegmentSeconds,
       },
       windowSegments: v.hlsWindow,
       lingerMs: v.hlsLingerMs,

@@ -63,7 +63,7 @@ export function registerHlsRoutes(app: FastifyInstance, spaces: SpaceService, re
       count('playlist');
       return reply.header('cache-control', MASTER_CACHE).type(PLAYLIST).send(egress.master);
     }
-    const rendition = file === 'audio.m3u8' ? 'audio' : file === 'video.m3u8' ? 'video' : null;
+    const rendition = file === 'audio.m3u8' ? 'audio' : file === 'video.m3u8' ? 'video' : file === 'low.m3u8' ? 'low' : null;
     const text = rendition && egress.playlist(rendition);
     if (!text) return (count('miss'), missing(reply, 'this playlist'));
     count('playlist');

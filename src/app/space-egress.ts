@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { RoomHandle } from '../media/room/room-handle.js';
 import type { EncoderEvent, EncoderRunOptions, EncodingOptions } from '../egress/encoding.js';
 import { HlsStream } from '../egress/hls-stream.js';
-import { renderMasterPlaylist, type Rendition } from '../egress/hls-playlist.js';
+import { renderMasterPlaylist, type LiveRendition } from '../egress/hls-playlist.js';
+import { LOW_AUDIO_DEFAULTS } from '../egress/encoding.js';
 import type { RecordingService } from './recording-service.js';
 
 export type HlsMode = 'on-demand' | 'always' | 'off';
@@ -55,7 +56,7 @@ export class SpaceEgress {
   private stopTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
-  private sequence: Record<Rendition, number> = { audio: 0, video: 0 };
+  private sequence: Record<LiveRendition, number> = { audio: 0, video: 0, low: 0 };
   private discontinuity = 0;
   private closed = false;
   /** Resolves the wait in close() when the encoder has exited and its last segments are in. */
@@ -83,7 +84,7 @@ export class SpaceEgress {
     this.recordings = recordings;
     this.handleOf = handleOf;
     this.log = log;
-    this.master = renderMasterPlaylist({ ...settings.encoding, video: true });
+    this.master = renderMasterPlaylist({ ...settings.encoding, video: true, lowAudioKbps: settings.encoding.lowAudioKbps ?? LOW_AUDIO_DEFAULTS.kbps });
     this.unsubscribe = encoders.subscribe(spaceId, (e) => this.onEncoder(e));
     room.on('activeSpeaker', (userId) => {
       if (!this.recording) return;
@@ -98,13 +99,13 @@ export class SpaceEgress {
     return this.runTag !== null;
   }
 
-  playlist(rendition: Rendition): string | null {
+  playlist(rendition: LiveRendition): string | null {
     return this.stream?.playlist(rendition) ?? null;
   }
 
   /** Absolute path of a live file, or null if the name is not one of the current run's. */
   filePath(runTag: string, name: string): string | null {
-    if (runTag !== this.runTag || !/^(audio|video)-\d{6}\.m4s$|^init-(audio|video)\.mp4$/.test(name)) return null;
+    if (runTag !== this.runTag || !/^(audio|video|low)-\d{6}\.m4s$|^init-(audio|video|low)\.mp4$/.test(name)) return null;
     return join(this.dirOf(runTag), name);
   }
 
@@ -200,6 +201,7 @@ export class SpaceEgress {
         uriPrefix: `${runTag}/`,
         startedAtMs: e.startedAtMs,
         windowSegments: this.settings.windowSegments,
+        lowWindowSegments: lowWindow(this.settings),
         keepBehind: this.settings.windowSegments,
         mediaSequenceBase: this.sequence,
         discontinuitySequence: this.discontinuity,
@@ -257,4 +259,13 @@ export class SpaceEgress {
   private dirOf(runTag: string): string {
     return join(this.settings.root, this.spaceId, runTag);
   }
+}
+
+/**
+ * Low data mode's playlist covers at least the time the others do, and at least four of its
+ * longer segments (a player needs three target durations, and one more for slack).
+ */
+function lowWindow(s: EgressSettings): number {
+  const { segmentSeconds, lowSegmentSeconds = LOW_AUDIO_DEFAULTS.segmentSeconds } = s.encoding;
+  return Math.max(4, Math.ceil((s.windowSegments * segmentSeconds) / lowSegmentSeconds));
 }

@@ -12,7 +12,13 @@ export const encodingOptionsSchema = z.object({
   videoKbps: z.number().positive(),
   audioKbps: z.number().positive(),
   segmentSeconds: z.number().positive(),
+  /** Low data mode's own audio-only rendition (Opus); defaults in LOW_AUDIO_DEFAULTS. */
+  lowAudioKbps: z.number().positive().optional(),
+  lowSegmentSeconds: z.number().positive().optional(),
 });
+
+/** Low data mode's rendition when the options do not say (the settings' defaults). */
+export const LOW_AUDIO_DEFAULTS = { kbps: 16, segmentSeconds: 2 } as const;
 export type EncodingOptions = z.infer<typeof encodingOptionsSchema>;
 
 /** One encoder run: the encoding, and where it writes its playlists and segments. */

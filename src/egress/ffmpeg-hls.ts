@@ -1,16 +1,18 @@
 // The ffmpeg command that turns the room's mix into HLS: mono 48 kHz PCM on stdin, the stage
 // video as VP8 in IVF on fd 3, out as two fMP4 renditions (AAC audio; H.264 video, scaled and
-// padded to one size, a keyframe every segment) with ~1 s segments. ffmpeg lists its latest
+// padded to one size, a keyframe every segment) with ~1 s segments, and a second HLS output,
+// Low data mode's: the same mix as Opus at a low bitrate, with longer segments (its own
+// playlist, so fewer requests, whose headers cost as much as the audio at these rates). ffmpeg lists its latest
 // segments only (and deletes nothing); the origin (HlsStream) serves a sliding window and
 // prunes the files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { EncoderRunOptions } from './encoding.js';
+import { LOW_AUDIO_DEFAULTS, type EncoderRunOptions } from './encoding.js';
 
 export type HlsEncodeOptions = EncoderRunOptions;
 
 /** ffmpeg's playlist for each rendition; the origin reads these. */
-export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' } as const;
+export const FFMPEG_PLAYLIST = { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8', low: 'ff-low.m3u8' } as const;
 
 /**
  * Segments in ffmpeg's own playlists: the origin reads them after every segment, so their
@@ -104,6 +106,48 @@ export function hlsArgs(o: HlsEncodeOptions): string[] {
     '-var_stream_map',
     'a:0,name:audio v:0,name:video',
     `${o.dir}/ff-%v.m3u8`,
+    ...lowAudioArgs(o),
+  ];
+}
+
+/**
+ * Low data mode's output: Opus (libopus, tuned for speech, 60 ms frames: fewer per-sample
+ * entries in each fragment) in fMP4. Debian's native AAC encoder overshoots at low rates
+ * (asked for 24k it made ~37 kbit/s of speech, 64k made ~75) and AAC-LC sounds worse than Opus
+ * at the same rate; Chromium, Firefox and Safari 17+ play Opus in fMP4 (MSE), and the page
+ * falls back to the AAC rendition where it cannot (web/src/state/tier.ts).
+ */
+function lowAudioArgs(o: HlsEncodeOptions): string[] {
+  const kbps = o.lowAudioKbps ?? LOW_AUDIO_DEFAULTS.kbps;
+  const seconds = o.lowSegmentSeconds ?? LOW_AUDIO_DEFAULTS.segmentSeconds;
+  return [
+    '-map',
+    '0:a',
+    '-c:a',
+    'libopus',
+    '-b:a',
+    `${kbps}k`,
+    '-application',
+    'voip',
+    '-frame_duration',
+    '60',
+    '-ac',
+    '1',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(seconds),
+    '-hls_list_size',
+    String(FFMPEG_LIST_SIZE),
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'independent_segments+temp_file',
+    '-hls_fmp4_init_filename',
+    'init-low.mp4',
+    '-hls_segment_filename',
+    `${o.dir}/low-%06d.m4s`,
+    `${o.dir}/${FFMPEG_PLAYLIST.low}`,
   ];
 }
 

@@ -3,8 +3,12 @@
 // the VOD playlist of a recording. Every segment we describe has a wall-clock time, so a
 // recording's timeline can be lined up with who was speaking when.
 
+/** The renditions a recording keeps. */
 export type Rendition = 'audio' | 'video';
 export const RENDITIONS: readonly Rendition[] = ['audio', 'video'];
+/** Live only: also Low data mode's audio (recordings do not keep it: replays are fetched once). */
+export type LiveRendition = Rendition | 'low';
+export const LIVE_RENDITIONS: readonly LiveRendition[] = ['audio', 'video', 'low'];
 
 /** A segment as we serve it: its URI relative to the playlist, and when it began. */
 export interface ServedSegment {
@@ -85,12 +89,16 @@ export interface MasterOptions {
   audioKbps: number;
   /** Include the video variant (recordings made without any camera leave it out). */
   video: boolean;
+  /** Include Low data mode's Opus variant (live only) at this bitrate. */
+  lowAudioKbps?: number;
 }
 
 /**
  * The audio is one rendition: the video variant names it as its audio group, the audio-only
  * variant is that same playlist; the audio-only variant comes first, as it is what most of a Space's
- * audience plays. CODECS: AAC-LC, and H.264 Main 3.1 as ffmpeg is told to encode.
+ * audience plays. CODECS: AAC-LC, and H.264 Main 3.1 as ffmpeg is told to encode. Live, Low
+ * data mode's Opus variant comes last: players that choose by bandwidth may fall back to it,
+ * and hls.js ignores audio-only variants next to a video one (Low data mode plays it directly).
  */
 export function renderMasterPlaylist(o: MasterOptions): string {
   const audioBps = o.audioKbps * 1000 + 16_000;
@@ -109,5 +117,6 @@ export function renderMasterPlaylist(o: MasterOptions): string {
       'video.m3u8',
     );
   }
+  if (o.lowAudioKbps !== undefined) lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${o.lowAudioKbps * 1000 + 8_000},CODECS="opus"`, 'low.m3u8');
   return lines.join('\n') + '\n';
 }

@@ -10,7 +10,7 @@ import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { FFMPEG_PLAYLIST } from './ffmpeg-hls.js';
 import { parseMediaPlaylist } from '../protocol/hls-playlists.js';
-import { RENDITIONS, renderLivePlaylist, type Rendition, type ServedSegment } from './hls-playlist.js';
+import { LIVE_RENDITIONS, renderLivePlaylist, type LiveRendition, type Rendition, type ServedSegment } from './hls-playlist.js';
 
 const POLL_MS = 100;
 
@@ -23,10 +23,12 @@ export interface HlsStreamOptions {
   startedAtMs: number;
   /** Segments in the live playlists: enough for a player's 3-target-duration rule, and a little slack. */
   windowSegments: number;
+  /** The same for Low data mode's playlist, whose segments are longer (default: windowSegments). */
+  lowWindowSegments?: number;
   /** Segments kept on disk behind the window, for players and caches still fetching them. */
   keepBehind: number;
   /** Continue the previous run's numbering, so players see one stream with a discontinuity. */
-  mediaSequenceBase: Record<Rendition, number>;
+  mediaSequenceBase: Record<Rendition, number> & { low?: number };
   discontinuitySequence: number;
 }
 
@@ -49,7 +51,7 @@ interface Track {
 }
 
 export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [rendition: Rendition, segments: number] }> {
-  private readonly tracks: Record<Rendition, Track>;
+  private readonly tracks: Record<LiveRendition, Track>;
   private readonly timer: ReturnType<typeof setInterval>;
   /** The poll in progress: concurrent callers share it, so two never read a playlist at once. */
   private inFlight: Promise<void> | null = null;
@@ -58,25 +60,27 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
   constructor(readonly options: HlsStreamOptions) {
     super();
     const empty = (): Track => ({ mtimeMs: 0, count: 0, recent: [], mediaEnd: 0, text: null });
-    this.tracks = { audio: empty(), video: empty() };
+    this.tracks = { audio: empty(), video: empty(), low: empty() };
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
   }
 
   /** The live media playlist, or null before its first segment exists. */
-  playlist(rendition: Rendition): string | null {
+  playlist(rendition: LiveRendition): string | null {
     return this.tracks[rendition].text;
   }
 
   /** The next media sequence number of each rendition, for the run that follows this one. */
-  nextSequence(): Record<Rendition, number> {
+  nextSequence(): Record<LiveRendition, number> {
+    const base = this.options.mediaSequenceBase;
     return {
-      audio: this.options.mediaSequenceBase.audio + this.tracks.audio.count,
-      video: this.options.mediaSequenceBase.video + this.tracks.video.count,
+      audio: base.audio + this.tracks.audio.count,
+      video: base.video + this.tracks.video.count,
+      low: (base.low ?? 0) + this.tracks.low.count,
     };
   }
 
-  segmentCount(rendition: Rendition): number {
+  segmentCount(rendition: LiveRendition): number {
     return this.tracks[rendition].count;
   }
 
@@ -102,13 +106,13 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
   private pollNow(): Promise<void> {
     if (!this.inFlight) {
       this.inFlight = (async () => {
-        for (const r of RENDITIONS) await this.refresh(r);
+        for (const r of LIVE_RENDITIONS) await this.refresh(r);
       })().finally(() => (this.inFlight = null));
     }
     return this.inFlight;
   }
 
-  private async refresh(rendition: Rendition): Promise<void> {
+  private async refresh(rendition: LiveRendition): Promise<void> {
     const track = this.tracks[rendition];
     const path = join(this.options.dir, FFMPEG_PLAYLIST[rendition]);
     let text: string;
@@ -145,18 +149,21 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
       track.mediaEnd += seg.duration;
       track.count++;
       track.recent.push({ served, file: seg.uri });
-      this.emit('segment', {
-        rendition,
-        file: join(this.options.dir, seg.uri),
-        initFile: join(this.options.dir, parsed.map),
-        served,
-      });
+      // Low data mode's rendition is live only: a recording keeps the other two.
+      if (rendition !== 'low')
+        this.emit('segment', {
+          rendition,
+          file: join(this.options.dir, seg.uri),
+          initFile: join(this.options.dir, parsed.map),
+          served,
+        });
     }
-    if (missed > 0) this.emit('missed', rendition, missed);
-    const { windowSegments, keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
+    if (missed > 0 && rendition !== 'low') this.emit('missed', rendition, missed);
+    const { keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
+    const windowSegments = rendition === 'low' ? (this.options.lowWindowSegments ?? this.options.windowSegments) : this.options.windowSegments;
     const window = track.recent.slice(-windowSegments);
     track.text = renderLivePlaylist({
-      mediaSequence: mediaSequenceBase[rendition] + track.count - window.length,
+      mediaSequence: (mediaSequenceBase[rendition] ?? 0) + track.count - window.length,
       discontinuitySequence,
       segments: window.map((r) => r.served),
     });

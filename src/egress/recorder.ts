@@ -116,7 +116,9 @@ export class Recorder {
       this.manifest.final = true;
       const video = master.video && this.manifest.segments.video.length > 0;
       await this.writePlaylists();
-      await atomicWrite(join(this.dir, 'master.m3u8'), renderMasterPlaylist({ ...master, video }));
+      // Without Low data mode's variant: that rendition is live only.
+      const { lowAudioKbps: _live, ...options } = master;
+      await atomicWrite(join(this.dir, 'master.m3u8'), renderMasterPlaylist({ ...options, video }));
       if (!wasFinal) await this.log(`${JSON.stringify({ final: true })}\n`);
     });
   }

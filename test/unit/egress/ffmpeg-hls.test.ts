@@ -70,8 +70,25 @@ describe('hlsArgs', () => {
     assert.equal(arg(a, '-hls_fmp4_init_filename'), 'init-%v.mp4');
     assert.equal(arg(a, '-hls_segment_filename'), '/var/hls/s1/r1/%v-%06d.m4s');
     assert.equal(arg(a, '-var_stream_map'), 'a:0,name:audio v:0,name:video');
-    const out = a[a.length - 1]!;
+    const out = a[a.indexOf('-var_stream_map') + 2]!;
     assert.equal(out, '/var/hls/s1/r1/ff-%v.m3u8');
     for (const r of ['audio', 'video'] as const) assert.equal(out.replace('%v', r), `/var/hls/s1/r1/${FFMPEG_PLAYLIST[r]}`);
+  });
+
+  it("adds Low data mode's output: Opus at its own bitrate and segment length, its own names", () => {
+    const a = hlsArgs({ ...opts, lowAudioKbps: 12, lowSegmentSeconds: 6 });
+    const from = a.indexOf('-var_stream_map') + 3;
+    assert.equal(a[from - 1], '/var/hls/s1/r1/ff-%v.m3u8', 'after the first output');
+    assert.deepEqual(a.slice(from, from + 2), ['-map', '0:a'], 'the mix again, audio only');
+    assert.equal(arg(a, '-c:a', from), 'libopus');
+    assert.equal(arg(a, '-b:a', from), '12k');
+    assert.equal(arg(a, '-hls_time', from), '6');
+    assert.equal(arg(a, '-hls_segment_type', from), 'fmp4');
+    assert.equal(arg(a, '-hls_fmp4_init_filename', from), 'init-low.mp4');
+    assert.equal(arg(a, '-hls_segment_filename', from), '/var/hls/s1/r1/low-%06d.m4s');
+    assert.equal(a.at(-1), `/var/hls/s1/r1/${FFMPEG_PLAYLIST.low}`);
+    const defaults = hlsArgs(opts);
+    assert.equal(arg(defaults, '-b:a', defaults.indexOf('libopus')), '16k');
+    assert.equal(arg(defaults, '-hls_time', defaults.indexOf('libopus')), '2');
   });
 });

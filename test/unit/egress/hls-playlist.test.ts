@@ -325,6 +325,13 @@ describe('renderMasterPlaylist', () => {
     assert.ok(text.endsWith('audio.m3u8\n'));
   });
 
+  it("live, lists Low data mode's Opus variant last (audio only, its own bandwidth)", () => {
+    const text = renderMasterPlaylist({ ...opts, lowAudioKbps: 16 });
+    assert.ok(text.endsWith('#EXT-X-STREAM-INF:BANDWIDTH=24000,CODECS="opus"\nlow.m3u8\n'));
+    assert.equal(tagLines(text, '#EXT-X-STREAM-INF:').length, 3);
+    assert.ok(!renderMasterPlaylist(opts).includes('low.m3u8'), 'not without it (recordings)');
+  });
+
   it('bandwidths follow the bitrates', () => {
     const text = renderMasterPlaylist({ ...opts, audioKbps: 32, videoKbps: 1200 });
     assert.deepEqual(

@@ -84,8 +84,8 @@ after(async () => {
 });
 
 describe('FFMPEG_PLAYLIST', () => {
-  it('names ffmpeg’s playlists ff-audio.m3u8 and ff-video.m3u8', () => {
-    assert.deepEqual({ ...FFMPEG_PLAYLIST }, { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8' });
+  it('names ffmpeg’s playlists ff-audio.m3u8, ff-video.m3u8 and ff-low.m3u8', () => {
+    assert.deepEqual({ ...FFMPEG_PLAYLIST }, { audio: 'ff-audio.m3u8', video: 'ff-video.m3u8', low: 'ff-low.m3u8' });
   });
 });
 
@@ -97,7 +97,7 @@ describe('HlsStream', () => {
     assert.equal(s.playlist('audio'), null);
     assert.equal(s.playlist('video'), null);
     assert.deepEqual(events, []);
-    assert.deepEqual(s.nextSequence(), { audio: 0, video: 0 });
+    assert.deepEqual(s.nextSequence(), { audio: 0, video: 0, low: 0 });
   });
 
   it('waits for a playlist with its init map', async () => {
@@ -195,7 +195,7 @@ describe('HlsStream', () => {
       assert.ok(text.includes('#EXT-X-DISCONTINUITY-SEQUENCE:2\n'));
       assert.ok(text.includes(`#EXT-X-PROGRAM-DATE-TIME:${new Date(STARTED + (count - 3) * 1000).toISOString()}`), 'wall time of the first in the window');
     }
-    assert.deepEqual(s.nextSequence(), { audio: 46, video: 7 });
+    assert.deepEqual(s.nextSequence(), { audio: 46, video: 7, low: 0 });
   });
 
   it('follows audio and video separately', async () => {
@@ -218,7 +218,7 @@ describe('HlsStream', () => {
     assert.equal(videoEvent.served.wallStartMs, STARTED + 2000, 'each rendition keeps its own media clock');
     assert.equal(videoEvent.initFile, join(dir, 'init-video.mp4'));
     assert.equal(parseMediaPlaylist(s.playlist('audio')!).mediaSequence, 101);
-    assert.deepEqual(s.nextSequence(), { audio: 104, video: 202 });
+    assert.deepEqual(s.nextSequence(), { audio: 104, video: 202, low: 0 });
     assert.equal(s.segmentCount('audio'), 4);
     assert.equal(s.segmentCount('video'), 2);
   });
@@ -274,7 +274,7 @@ describe('HlsStream', () => {
       ['r7/audio-000000.m4s', 'r7/audio-000001.m4s', 'r7/audio-000002.m4s', 'r7/video-000000.m4s'],
     );
     assert.ok(!existsSync(dir), 'directory removed');
-    assert.deepEqual(s.nextSequence(), { audio: 3, video: 1 });
+    assert.deepEqual(s.nextSequence(), { audio: 3, video: 1, low: 0 });
     assert.equal(s.listenerCount('segment'), 0, 'listeners dropped');
   });
 
@@ -346,7 +346,7 @@ describe('HlsStream', () => {
       at += durations[i]! * 1000;
     }
     assert.equal(s.segmentCount('audio'), 40);
-    assert.deepEqual(s.nextSequence(), { audio: 40, video: 0 });
+    assert.deepEqual(s.nextSequence(), { audio: 40, video: 0, low: 0 });
     assert.match(s.playlist('audio')!, /#EXT-X-MEDIA-SEQUENCE:37\n/, 'the served window is the last 3');
   });
 
@@ -366,6 +366,6 @@ describe('HlsStream', () => {
       [name('audio', 0), name('audio', 1), name('audio', 7), name('audio', 8), name('audio', 9)],
     );
     assert.equal(events[2]!.served.wallStartMs, STARTED + 7000);
-    assert.deepEqual(s.nextSequence(), { audio: 10, video: 0 });
+    assert.deepEqual(s.nextSequence(), { audio: 10, video: 0, low: 0 });
   });
 });

@@ -24,7 +24,7 @@ const MAX_DELAY_MS = 15_000;
 
 export function HlsStageMedia({ url, audioOnly = false, onPlaying, onDelay }: Props) {
   const video = useRef<HTMLVideoElement>(null);
-  const { status, resume, player } = useHls(video, url, true);
+  const { status, resume, player } = useHls(video, url, true, true, audioOnly);
   const playing = status === 'playing';
   useEffect(() => {
     onPlaying(playing);

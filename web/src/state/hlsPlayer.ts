@@ -1,6 +1,11 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration (no module to import), needed by every project that checks this file
+/// <reference path="../hls-light.d.cts" />
 // HLS playback, for the audience's HLS tier (live) and for replays (VOD): hls.js on Media
 // Source Extensions, or the browser's own HLS where that is the mature one (Safari, iOS).
 // hls.js is loaded on demand: most people never need it, and it is the largest thing we ship.
+// Low data mode (one audio-only media playlist) loads its light build, about two thirds the
+// size: no alternate audio, subtitles or DRM, none of which an audio-only playlist needs. The
+// video master names a separate audio rendition, which only the full build plays.
 import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig, LoaderResponse, RetryConfig } from 'hls.js';
 
@@ -18,6 +23,8 @@ export type HlsStatus =
 export interface HlsPlayerOptions {
   /** A live stream: tuned for latency, and started as soon as it can be. */
   live: boolean;
+  /** One audio-only media playlist (Low data mode): the light hls.js does. */
+  audioOnly?: boolean;
   /** Start playing once loaded (live always does). */
   autoplay?: boolean;
   onStatus?(status: HlsStatus): void;
@@ -31,6 +38,16 @@ export interface HlsPlayerOptions {
  */
 export function prefersNativeHls(video: HTMLVideoElement): boolean {
   return video.canPlayType('application/vnd.apple.mpegurl') !== '' && !('userAgentData' in navigator);
+}
+
+/**
+ * Whether Low data mode's Opus rendition (fMP4) plays here: through hls.js on Media Source
+ * Extensions. Safari's own HLS gets the AAC one, which every version of it plays.
+ */
+export function playsOpusHls(): boolean {
+  if (typeof document === 'undefined' || prefersNativeHls(document.createElement('video'))) return false;
+  const ms = (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource ?? globalThis.MediaSource;
+  return ms?.isTypeSupported?.('audio/mp4; codecs="opus"') ?? false;
 }
 
 /**
@@ -64,6 +81,19 @@ const LIVE_CONFIG: Partial<HlsConfig> = {
   manifestLoadPolicy: STARTUP_POLICY,
   playlistLoadPolicy: STARTUP_POLICY,
   fragLoadPolicy: STARTUP_POLICY,
+};
+
+/**
+ * Low data mode's playlist has longer segments (2 s by default): the player stays one and a
+ * half of them behind the newest, so the next one is in before the buffer runs out.
+ */
+const LOW_DATA_CONFIG: Partial<HlsConfig> = {
+  ...LIVE_CONFIG,
+  liveSyncDuration: undefined,
+  liveSyncDurationCount: 1.5,
+  liveMaxLatencyDuration: undefined,
+  liveMaxLatencyDurationCount: 5,
+  maxBufferLength: 12,
 };
 
 const VOD_CONFIG: Partial<HlsConfig> = {
@@ -136,7 +166,7 @@ export class HlsPlayer {
   }
 
   private async startHlsJs(): Promise<void> {
-    const { default: HlsJs } = await import('hls.js');
+    const HlsJs = this.options.audioOnly ? ((await import('hls.js/light')).default as typeof Hls) : (await import('hls.js')).default;
     if (this.disposed) return;
     if (!HlsJs.isSupported()) {
       // No MSE (e.g. an old iPhone whose canPlayType said no): nothing else to try.
@@ -144,7 +174,7 @@ export class HlsPlayer {
       else this.setStatus('unsupported');
       return;
     }
-    const hls = new HlsJs(this.options.live ? LIVE_CONFIG : VOD_CONFIG);
+    const hls = new HlsJs(this.options.live ? (this.options.audioOnly ? LOW_DATA_CONFIG : LIVE_CONFIG) : VOD_CONFIG);
     this.hls = hls;
     hls.on(HlsJs.Events.MANIFEST_PARSED, () => {
       if (this.options.live || this.options.autoplay) this.play();

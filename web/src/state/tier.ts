@@ -3,9 +3,12 @@
 // off) must not leave a gap anyone notices, so the HLS stream keeps playing until the WebRTC
 // audio is actually flowing; only then does it stop.
 // Low data mode is audio only: hls.js always picks the video variant of the master playlist
-// when there is one, so a listener who asked for Low data mode plays the audio-only media
-// playlist itself. A listener the server put on HLS for its capacity keeps the master (video).
+// when there is one, so a listener who asked for Low data mode plays an audio-only media
+// playlist itself: the low-bitrate Opus one (low.m3u8, less than WebRTC audio uses), or the
+// AAC one where Opus in fMP4 does not play. A listener the server put on HLS for its capacity
+// keeps the master (video).
 import type { AudienceTier, ServerMessage, TierReason } from '../../../src/protocol/messages.js';
+import { playsOpusHls } from './hlsPlayer.js';
 
 export interface TierView {
   tier: AudienceTier;
@@ -18,9 +21,9 @@ export interface TierView {
 
 export const DEFAULT_TIER: TierView = { tier: 'webrtc', reason: 'default', hlsUrl: null, audioOnly: false };
 
-/** The audio-only media playlist next to a master playlist (same directory). */
-export function audioPlaylistOf(masterUrl: string): string {
-  return masterUrl.replace(/master\.m3u8(?=$|[?#])/, 'audio.m3u8');
+/** Low data mode's media playlist next to a master playlist (same directory). */
+export function audioPlaylistOf(masterUrl: string, opus = playsOpusHls()): string {
+  return masterUrl.replace(/master\.m3u8(?=$|[?#])/, opus ? 'low.m3u8' : 'audio.m3u8');
 }
 
 /**

@@ -10,21 +10,21 @@ export interface HlsHandle {
   player: RefObject<HlsPlayer | null>;
 }
 
-export function useHls(video: RefObject<HTMLVideoElement | null>, url: string | null, live: boolean, autoplay = live): HlsHandle {
+export function useHls(video: RefObject<HTMLVideoElement | null>, url: string | null, live: boolean, autoplay = live, audioOnly = false): HlsHandle {
   const [status, setStatus] = useState<HlsStatus>('loading');
   const player = useRef<HlsPlayer | null>(null);
   useEffect(() => {
     const el = video.current;
     if (!el || !url) return;
     setStatus('loading');
-    const p = new HlsPlayer(el, url, { live, autoplay, onStatus: setStatus });
+    const p = new HlsPlayer(el, url, { live, autoplay, audioOnly, onStatus: setStatus });
     player.current = p;
     p.start();
     return () => {
       p.destroy();
       if (player.current === p) player.current = null;
     };
-  }, [video, url, live, autoplay]);
+  }, [video, url, live, autoplay, audioOnly]);
   const resume = useCallback(() => player.current?.resume(), []);
   return { status, resume, player };
 }
