@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const LISTENERS = 50;
 
@@ -26,7 +27,7 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     const s3 = await joinSpace(server, spaceId, { api: await account(server, 'stage_s3'), tag: 3 });
     for (const s of [s2, s3]) {
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
     }
     speakers = [host, s2, s3];
     listeners = [];
@@ -126,7 +127,7 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await waitFor(() => newcomer.peer.state === 'connected', 10_000, 'newcomer connected');
     await newcomer.signalling.act({ action: 'requestToSpeak' });
     await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === newcomer.state.you!.userId), 3000, 'request in queue');
-    await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
+    await approveLive(host, newcomer);
     await waitFor(() => newcomer.state.you?.role === 'speaker', 3000, 'newcomer on stage');
     const b9 = counts(9);
     newcomer.peer.setTalking(true);
