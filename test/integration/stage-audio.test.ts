@@ -121,18 +121,25 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await quiet();
   });
 
-  it('lets everyone hear a listener brought on stage', async () => {
+  it('brings a listener on stage muted (no hot mic), and lets everyone hear them once they unmute', async () => {
     const newcomer = await joinSpace(server, spaceId, { api: await account(server, 'stage_new'), tag: 9 });
     everyone.push(newcomer);
     await waitFor(() => newcomer.peer.state === 'connected', 10_000, 'newcomer connected');
     await newcomer.signalling.act({ action: 'requestToSpeak' });
     await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === newcomer.state.you!.userId), 3000, 'request in queue');
-    await approveLive(host, newcomer);
+    await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
     await waitFor(() => newcomer.state.you?.role === 'speaker', 3000, 'newcomer on stage');
-    const b9 = counts(9);
+    assert.equal(newcomer.state.you?.muted, true, 'on stage muted');
+    // Talking from the first moment on stage, as a client that ignored the mute would: the
+    // server holds it back until the newcomer unmutes themselves.
     newcomer.peer.setTalking(true);
     newcomer.peer.startSending();
-    await heard(b9, 9, 30, 'every listener hears the newcomer');
+    const sentBefore = newcomer.peer.packetsSent;
+    await assertNotForwarded(9, 'nothing of a newcomer who has not unmuted');
+    assert.ok(newcomer.peer.packetsSent > sentBefore, 'the newcomer kept sending');
+    const b9 = counts(9);
+    await newcomer.signalling.act({ action: 'setMicMuted', muted: false });
+    await heard(b9, 9, 30, 'every listener hears the newcomer once unmuted');
     await waitFor(() => host.peer.packetsFromTag(9) >= 30, 30_000, 'the host hears the newcomer');
     newcomer.peer.setTalking(false);
     await quiet();
