@@ -116,7 +116,9 @@ describe('the stage tells people what happens', () => {
           (await host.page.evaluate(() => {
             const panel = document.getElementById('requests-panel');
             const r = panel?.getBoundingClientRect();
-            return !!r && document.activeElement === panel && r.top >= 0 && r.top < window.innerHeight / 2;
+            const bar = document.querySelector('.control-bar')?.getBoundingClientRect();
+            // In focus, and wholly on screen above the control bar.
+            return !!r && !!bar && document.activeElement === panel && r.top >= 0 && r.bottom <= bar.top;
           }))
             ? true
             : undefined,
