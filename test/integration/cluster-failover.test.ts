@@ -82,6 +82,8 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
     const host = await enter('host', hostApi);
     const cohost = await enter('cohost');
     await host.signalling.act({ action: 'makeCohost', userId: id(cohost) });
+    // Made co-host from the audience, so on stage muted: live once they unmute.
+    await cohost.signalling.act({ action: 'setMicMuted', muted: false });
     const speaker = await enter('speaker');
     await speaker.signalling.act({ action: 'requestToSpeak' });
     await approveLive(cohost, speaker);

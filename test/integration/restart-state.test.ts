@@ -50,6 +50,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const id = (p: TestParticipant) => p.state.you!.userId;
       const cohost = await enter('cohost');
       await host.signalling.act({ action: 'makeCohost', userId: id(cohost) });
+      // Made co-host from the audience, so on stage muted: live once they unmute.
+      await cohost.signalling.act({ action: 'setMicMuted', muted: false });
       const speaker = await enter('speaker');
       await speaker.signalling.act({ action: 'requestToSpeak' });
       await approveLive(cohost, speaker);
