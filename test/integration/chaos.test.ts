@@ -42,7 +42,6 @@ class Cast {
       return p;
     };
     const host = await join('host');
-    const id = (n: string) => this.people[n]!.state.you!.userId;
     for (const n of ['co', 's1', 's2']) {
       const p = await join(n);
       await p.signalling.act({ action: 'requestToSpeak' });
