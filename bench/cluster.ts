@@ -28,6 +28,7 @@ import { Redis } from 'ioredis';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../test/helpers/clients.js';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../test/helpers/cluster.js';
 import { measureRelayCost, relayCostRows, type RelayCost } from './lib/relay-cost.js';
+import { approveLive } from '../src/bots/ndc-participant.js';
 
 const { flags } = parseCommandLine(process.argv.slice(2), {
   trials: 'string',
@@ -80,7 +81,7 @@ async function stage(cluster: TestCluster, title: string): Promise<Stage> {
   const speaker = await joinSpace(entry, id, { tag: 2 });
   await waitFor(() => speaker.state.you !== null, 10_000, 'speaker in');
   await speaker.signalling.act({ action: 'requestToSpeak' });
-  await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+  await approveLive(host, speaker);
   const listeners: TestParticipant[] = [];
   for (let i = 0; i < 6; i++) listeners.push(await joinSpace(entry, id, { guest: true, canPublish: false }));
   const people = [host, speaker, ...listeners];

@@ -21,6 +21,7 @@ import { startTestServer, randomMediaPort } from '../test/helpers/server.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../test/helpers/clients.js';
 import { freePort, spawnServer, type ServerProcess } from '../test/helpers/server-process.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
+import { approveLive } from '../src/bots/ndc-participant.js';
 
 const { flags } = parseCommandLine(process.argv.slice(2), { trials: 'string' });
 const TRIALS = Number(flags.trials ?? 5);
@@ -42,7 +43,7 @@ async function workerRecovery(mediaWorkers: number): Promise<number[]> {
     people.push(host, speaker);
     await waitFor(() => speaker.state.you !== null, 5000, 'speaker in');
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+    await approveLive(host, speaker);
     const listeners: TestParticipant[] = [];
     for (let i = 0; i < 6; i++) listeners.push(await joinSpace(server, id, { guest: true, canPublish: false }));
     const hls = await joinSpace(server, id, { guest: true, canPublish: false });
@@ -103,7 +104,7 @@ async function restartRecovery(backend: 'sqlite' | 'postgres'): Promise<{ places
     await host.signalling.act({ action: 'makeCohost', userId: cohost.state.you!.userId });
     const speaker = await join();
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+    await approveLive(host, speaker);
     await host.signalling.act({ action: 'mute', userId: speaker.state.you!.userId });
     const requester = await join();
     await requester.signalling.act({ action: 'requestToSpeak' });

@@ -4,7 +4,7 @@
 //
 //   npm run bench:stage [-- --listeners 50 --seconds 20 --workers 2]
 import { ApiClient } from '../src/sdk/api.js';
-import { joinAsNdcParticipant, type NdcParticipant } from '../src/bots/ndc-participant.js';
+import { joinAsNdcParticipant, type NdcParticipant, approveLive } from '../src/bots/ndc-participant.js';
 import { parseCommandLine } from '../src/cli/args.js';
 import { startServerProcess } from './lib/server-process.js';
 import { cpuMeter, rssMiB } from './lib/proc.js';
@@ -27,7 +27,7 @@ try {
     await api.ensureAccount(`bench_s${n}`, 'password123');
     const s = await joinAsNdcParticipant(server.url, spaceId, { api, tag: n, recordSpeaking: false });
     await s.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+    await approveLive(host, s);
     speakers.push(s);
   }
   const listeners: NdcParticipant[] = [];

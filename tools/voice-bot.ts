@@ -119,6 +119,12 @@ export class VoiceBot {
       this.track = this.source.createTrack() as unknown as MediaStreamTrack;
       this.startPump();
       await this.media.setMicrophone(this.track);
+      // Everyone comes on stage muted; the bot is there to talk, so it unmutes on arrival (once:
+      // a host muting it later keeps it muted).
+      if (you.muted) {
+        await this.signalling.act({ action: 'setMicMuted', muted: false }).catch((e: Error) => this.options.log?.(`unmute failed: ${e.message}`));
+        return;
+      }
     } else if (!onStage && this.track && this.media) {
       await this.media.setMicrophone(null);
       this.track.stop();

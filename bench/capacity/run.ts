@@ -14,7 +14,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/sdk/api.js';
-import { joinAsNdcParticipant, type NdcParticipant } from '../../src/bots/ndc-participant.js';
+import { joinAsNdcParticipant, type NdcParticipant, approveLive } from '../../src/bots/ndc-participant.js';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { summarize, rounded } from '../../src/load/stats.js';
 import type { LoadReport } from '../../src/load/load-generator.js';
@@ -331,7 +331,7 @@ async function ourStage(url: string, name: string, count: number): Promise<OurSt
     await api.ensureAccount(`cap_${run}_s${i}`, 'password123');
     const s = await joinAsNdcParticipant(url, spaceId, { api, tag: i, recordSpeaking: false, logVideo: false });
     await s.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+    await approveLive(host, s);
     speakers.push(s);
   }
   const deadline = Date.now() + 20_000;

@@ -112,3 +112,13 @@ export async function joinAsNdcParticipant(baseUrl: string, spaceId: string, opt
   if (opts.cameraClip) peer.startCameraClip(opts.cameraClip);
   return p;
 }
+
+/**
+ * `moderator` approves `speaker`'s request to speak, and the speaker, who comes on stage muted
+ * (no hot mic), unmutes to be heard: what a person does by hand in the app. The approval is
+ * acknowledged once stored, so the unmute that follows finds them on stage.
+ */
+export async function approveLive(moderator: NdcParticipant, speaker: NdcParticipant): Promise<void> {
+  await moderator.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+  await speaker.signalling.act({ action: 'setMicMuted', muted: false });
+}

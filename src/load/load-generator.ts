@@ -5,7 +5,7 @@
 // jitter, for a bounded time.
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../sdk/api.js';
-import { joinAsNdcParticipant, type NdcParticipant } from '../bots/ndc-participant.js';
+import { joinAsNdcParticipant, type NdcParticipant, approveLive } from '../bots/ndc-participant.js';
 import { loadPlanSchema, type LoadPlan } from './plan.js';
 import { paced } from './pacing.js';
 import { rounded, summarize, type Summary } from './stats.js';
@@ -49,7 +49,7 @@ export async function runLoad(input: LoadPlan, log: (line: string) => void = () 
         const s = await joinAsNdcParticipant(plan.url, spaceId, { api, tag: i + 1, recordSpeaking: false, logVideo: false });
         everyone.push(s);
         await s.signalling.act({ action: 'requestToSpeak' });
-        await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+        await approveLive(host, s);
         speakers.push(s);
       }
     }

@@ -15,8 +15,9 @@ export type SpaceEvent =
   | { kind: 'left'; userId: string }
   /**
    * Coming on stage also clears a pending request/invitation (reported separately) and
-   * starts unmuted; leaving the stage resets `muted` to false without a 'muteChanged',
-   * because that reset is not anyone unmuting someone else.
+   * starts muted (the host of a new Space excepted), without a 'muteChanged': nobody muted
+   * them, they simply are not live until they unmute. Leaving the stage resets `muted` to
+   * false, also without one, because that reset is not anyone unmuting someone else.
    */
   | { kind: 'roleChanged'; userId: string; from: Role; to: Role }
   | { kind: 'muteChanged'; userId: string; muted: boolean; by: string }

@@ -3,6 +3,8 @@
 // invariants hold in one place:
 //   - only listeners have a pending request or invitation;
 //   - listeners are never muted (they have no microphone);
+//   - whoever comes on stage from the audience starts muted (no hot mic: they unmute when
+//     ready); only the host, who starts the Space on stage, starts live;
 //   - stageSeq is set when someone comes on stage, cohostSeq when they become co-host.
 // Its mutators never throw: callers validate first, then mutate.
 //
@@ -181,7 +183,7 @@ export class Roster {
     return this.bans.size;
   }
 
-  /** Adds a new participant: connected, unmuted, no request or invitation. */
+  /** Adds a new participant: connected, no request or invitation; the host live, anyone else on stage muted. */
   add(person: Person, role: Role): Participant {
     this.touch(person.userId);
     const p: Participant = {
@@ -220,7 +222,9 @@ export class Roster {
 
   /**
    * Changes a role and restores the invariants. Coming on stage clears any request or
-   * invitation and starts unmuted; leaving it resets `muted`.
+   * invitation and starts muted, except for the host taking their own Space's stage: a
+   * speaker (approved, invited, made co-host) is heard only once they unmute themselves.
+   * Leaving the stage resets `muted`. Moving along the stage (speaker, co-host, host) keeps it.
    */
   setRole(p: Participant, to: Role): SpaceEvent[] {
     const from = p.role;
@@ -230,7 +234,7 @@ export class Roster {
     p.role = to;
     if (!isOnStage(from) && isOnStage(to)) {
       events.push(...this.setRequested(p, false), ...this.setInvited(p, false));
-      p.muted = false;
+      p.muted = to !== 'host';
       p.stageSeq = this.next();
       this.onStage.add(p.userId);
     } else if (isOnStage(from) && !isOnStage(to)) {

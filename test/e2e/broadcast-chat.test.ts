@@ -318,6 +318,11 @@ describe('broadcasts, stream keys, chat and reactions in the browser', () => {
       .getByRole('button', { name: /^Comment options for guest-/ })
       .click();
     await page.getByRole('menuitem', { name: 'Block from Space' }).click();
+    // A ban for the Space's life: it asks first.
+    await page
+      .getByRole('dialog', { name: /^Block guest-.* from this Space\?$/ })
+      .getByRole('button', { name: 'Block', exact: true })
+      .click();
     await guest.page.getByText('You were removed from this Space').waitFor({ timeout: 60_000 });
   });
 

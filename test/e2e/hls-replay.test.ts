@@ -101,6 +101,8 @@ describe('HLS tier and replay in the browser', () => {
       const request = page.getByRole('region', { name: 'Requests' }).getByRole('listitem').filter({ hasText: bot.handle });
       await request.getByRole('button', { name: 'Approve' }).click();
       await waitFor(() => bot.state.you?.role === 'speaker', 10_000, `${bot.handle} on stage`);
+      // On stage muted (no hot mic): the bot unmutes to be heard.
+      await bot.signalling.act({ action: 'setMicMuted', muted: false });
     }
     await waitFor(() => ana.peer.state === 'connected' && ben.peer.state === 'connected', 15_000, 'bots connected');
   });

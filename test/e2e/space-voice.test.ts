@@ -54,6 +54,9 @@ describe('a Space in the browser', () => {
     await request.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('region', { name: 'Stage' }).getByRole('listitem').filter({ hasText: 'e2e_speaker' }).waitFor();
     await host.page.getByRole('region', { name: 'Stage' }).getByRole('listitem').filter({ hasText: 'e2e_speaker' }).waitFor();
+    // On stage muted (no hot mic): they unmute from the prompt to be heard.
+    await page.getByRole('status').filter({ hasText: "You're on stage, muted" }).getByRole('button', { name: 'Unmute' }).click();
+    await page.getByRole('toolbar', { name: 'Your controls' }).getByRole('button', { name: 'Mute', exact: true }).waitFor();
   });
 
   const listenerIn = once(async () => {

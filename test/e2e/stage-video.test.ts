@@ -149,8 +149,7 @@ describe('stage video in the browser', () => {
       await page.getByRole('button', { name: 'Cancel request' }).waitFor();
       const request = a.user.page.getByRole('region', { name: 'Requests' }).getByRole('listitem').filter({ hasText: s.handle });
       await request.getByRole('button', { name: 'Approve' }).click();
-      // On stage, unmuted: hold them quiet until their turn.
-      await controls(page).getByRole('button', { name: 'Mute', exact: true }).click();
+      // On stage muted (nobody comes on stage live), which holds them quiet until their turn.
       await controls(page).getByRole('button', { name: 'Unmute', exact: true }).waitFor();
     }
     for (const s of speakers) await recordClicks(s.user.page);

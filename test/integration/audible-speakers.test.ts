@@ -10,6 +10,7 @@ import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import { AUDIBLE_SPEAKERS } from '../../src/media/room/media-room.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const SPEAKERS = 6;
 const LISTENERS = 5;
@@ -41,7 +42,7 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
     for (let i = 2; i <= SPEAKERS; i++) {
       const s = await joinSpace(server, spaceId, { api: await account(server, `audible_s${i}`), tag: i });
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
       speakers.push(s);
     }
     listeners = [];
@@ -127,7 +128,7 @@ describe(`${SPEAKERS} on stage, ${AUDIBLE_SPEAKERS} audio slots per subscriber`,
     extra.push(newcomer);
     await waitFor(() => newcomer.peer.state === 'connected', 30_000, 'newcomer connected');
     await newcomer.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
+    await approveLive(host, newcomer);
     await waitFor(() => newcomer.state.you?.role === 'speaker', 30_000, 'newcomer on stage');
     const b = counts(listeners, tag);
     newcomer.peer.setTalking(true);

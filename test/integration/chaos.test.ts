@@ -20,6 +20,7 @@ import { Ledger, loop } from '../helpers/ledger.js';
 import { SignallingError } from '../../src/sdk/signalling.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { CommentPage } from '../../src/protocol/messages.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 /** A Space with a host, a co-host candidate, two speakers and three listeners, acting all the time. */
 class Cast {
@@ -41,11 +42,10 @@ class Cast {
       return p;
     };
     const host = await join('host');
-    const id = (n: string) => this.people[n]!.state.you!.userId;
     for (const n of ['co', 's1', 's2']) {
       const p = await join(n);
       await p.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: id(n) });
+      await approveLive(host, p);
     }
     for (const n of ['l1', 'l2', 'l3']) await join(n);
     for (const n of ['l1', 'l2', 'l3']) this.ledger.know(`requested:${n}`, false);

@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import nodeDataChannel from 'node-datachannel';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, once, sleep, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const LISTENERS = 4;
 const CAPACITY = 3;
@@ -78,7 +79,7 @@ describe('cluster: a Space whose audience spans nodes', () => {
       const s = await joinSpace(owner, spaceId, { api: await account(owner, `ce_speaker${tag}`), tag });
       opened.push(s);
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
       speakers.push(s);
     }
     // The other nodes' relay endpoints are in the registry the owner reads every heartbeat.
@@ -202,7 +203,7 @@ describe('cluster: a Space whose audience spans nodes', () => {
     await waitFor(() => promoted.peer.serverPorts.size > 0 && promoted.peer.state === 'connected', 30_000, 'the new listener connected');
     assert.ok(edges.includes(nodeOfPeer(promoted)!), `a fifth listener is on an edge too (${nodeOfPeer(promoted)?.id})`);
     await promoted.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: promoted.state.you!.userId });
+    await approveLive(host, promoted);
     await waitFor(() => nodeOfPeer(promoted) === owner && promoted.peer.state === 'connected', 30_000, 'the new speaker reconnected to the owner');
     await waitFor(() => promoted.state.you?.role === 'speaker', 30_000, 'on stage');
     await until(

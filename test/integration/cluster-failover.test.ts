@@ -14,6 +14,7 @@ import { account, joinSpace, until, waitFor, type TestParticipant } from '../hel
 import { finishedRecording } from '../helpers/recordings.js';
 import { ApiClient } from '../../src/sdk/api.js';
 import type { SignallingError } from '../../src/sdk/signalling.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const HOST_TAG = 1;
 /** Half a second of a talking speaker's packets: clearly heard again, not a straggler. */
@@ -81,9 +82,11 @@ describe('cluster failover: kill -9 of the node that runs a recorded Space', () 
     const host = await enter('host', hostApi);
     const cohost = await enter('cohost');
     await host.signalling.act({ action: 'makeCohost', userId: id(cohost) });
+    // Made co-host from the audience, so on stage muted: live once they unmute.
+    await cohost.signalling.act({ action: 'setMicMuted', muted: false });
     const speaker = await enter('speaker');
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await cohost.signalling.act({ action: 'approve', userId: id(speaker) });
+    await approveLive(cohost, speaker);
     await host.signalling.act({ action: 'mute', userId: id(speaker) });
     const requester = await enter('requester');
     await requester.signalling.act({ action: 'requestToSpeak' });

@@ -12,6 +12,7 @@ import { startCluster, type ClusterNodeProcess, type TestCluster } from '../help
 import { account, joinSpace, once, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { ConnectionStatus } from '../../src/sdk/signalling.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 /** The outage: long enough for every lease (2 s) and registration to lapse several times over. */
 const OUTAGE_MS = 10_000;
@@ -90,7 +91,7 @@ describe('cluster: a Redis outage under a live Space', () => {
     host = await enter(joinSpace(nodes()[0]!, spaceId, { api: hostApi, tag: 1 }));
     speaker = await enter(joinSpace(nodes()[1]!, spaceId, { api: await account(nodes()[1]!, 'outage_speaker'), tag }));
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+    await approveLive(host, speaker);
     requester = await enter(joinSpace(nodes()[2]!, spaceId, { api: await account(nodes()[2]!, 'outage_requester'), tag: 3 }));
     listener = await enter(joinSpace(nodes()[2]!, spaceId, { guest: true, canPublish: false }));
     await startStage([host, speaker], [...statuses.keys()]);
@@ -125,7 +126,7 @@ describe('cluster: a Redis outage under a live Space', () => {
     await waitFor(() => speaker.state.you?.muted === true, 30_000, 'the speaker muted');
     await speaker.signalling.act({ action: 'setMicMuted', muted: false });
     await requester.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: requester.state.you!.userId });
+    await approveLive(host, requester);
     await waitFor(() => requester.state.you?.role === 'speaker' && speaker.state.you?.muted === false, 30_000, 'the moderation took effect');
     await hears(50, 'audio after the speaker unmuted');
     // A newcomer entering through a node that does not run the Space is still sent to its

@@ -13,6 +13,7 @@ import { roomsOn, soleRunner, startCluster, type ClusterNodeProcess, type TestCl
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import type { ApiClient } from '../../src/sdk/api.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const SPEAKER_TAG = 2;
 /** Half a second of a talking speaker's packets: clearly heard again, not a straggler. */
@@ -55,7 +56,7 @@ describe('cluster rolling restart under a live Space', () => {
     host = track(await joinSpace(n0, spaceId, { api: hostApi, tag: 1 }), n0);
     speaker = track(await joinSpace(n1, spaceId, { tag: SPEAKER_TAG }), n1);
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: id(speaker) });
+    await approveLive(host, speaker);
     for (const entry of [n2, n0, n1]) listeners.push(track(await joinSpace(entry, spaceId, { guest: true, canPublish: false }), entry));
     await waitFor(() => everyone().every((p) => p.peer.state === 'connected'), 30_000, 'every peer connected');
     await waitFor(() => speaker.state.you?.role === 'speaker', 10_000, 'the speaker on stage');

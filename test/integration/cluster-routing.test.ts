@@ -11,6 +11,7 @@ import nodeDataChannel from 'node-datachannel';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
 import { account, joinSpace, once, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { ApiClient, type SpaceListItem, type SpaceList } from '../../src/sdk/api.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const SPACES = 6;
 
@@ -179,7 +180,7 @@ describe('cluster: placement, listings and routing over three nodes', () => {
       const s = await joinSpace(nodeA, spaceId, { api: await account(nodeA, `cr_speaker${tag}`), tag });
       opened.push(s);
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
       speakers.push(s);
     }
     listeners = [];

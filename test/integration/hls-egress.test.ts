@@ -14,6 +14,7 @@ import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 for (const mediaWorkers of [1, 2])
   describe(`HLS tier and recording (${mediaWorkers} media worker${mediaWorkers > 1 ? 's: the encoder taps worker 0, which hears every publisher through the relay' : ''})`, () => {
@@ -141,7 +142,7 @@ for (const mediaWorkers of [1, 2])
       await waitFor(() => secondTiers.at(-1)?.tier === 'hls', 30_000, 'second listener on HLS');
       assert.equal(second.peer.state === 'connected', false, 'no PeerConnection while on HLS');
       await second.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: second.state.you!.userId });
+      await approveLive(host, second);
       await waitFor(() => secondTiers.at(-1)?.tier === 'webrtc', 30_000, 'moved to WebRTC');
       assert.equal(secondTiers.at(-1)!.reason, 'stage');
       assert.equal(secondTiers.at(-1)!.hlsUrl, null);

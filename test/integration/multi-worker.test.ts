@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const LISTENERS = 10;
 
@@ -23,7 +24,7 @@ describe('two media workers', () => {
     const host = await joinSpace(server, spaceId, { api: hostApi, tag: 1 });
     const s2 = await joinSpace(server, spaceId, { api: await account(server, 'mw_s2'), tag: 2 });
     await s2.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: id(s2) });
+    await approveLive(host, s2);
     speakers = [host, s2];
     listeners = [];
     for (let i = 0; i < LISTENERS; i++) listeners.push(await joinSpace(server, spaceId, { guest: true, canPublish: false }));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, sleep, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const GRACE_MS = 1500;
 
@@ -38,7 +39,7 @@ describe('reconnects and host grace', () => {
     const speaker = await join(server, spaceId, { api: await account(server, 'rc_speaker'), tag: 2 });
     const listener = await join(server, spaceId, { guest: true, canPublish: false });
     await speaker.signalling.act({ action: 'requestToSpeak' });
-    await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+    await approveLive(host, speaker);
     await waitFor(() => speaker.state.you?.role === 'speaker', 3000, 'on stage');
     speaker.peer.setTalking(true);
     speaker.peer.startSending();

@@ -12,6 +12,7 @@ import { freePort, spawnServer, type ServerProcess } from '../helpers/server-pro
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { randomMediaPort } from '../helpers/server.js';
 import nodeDataChannel from 'node-datachannel';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`live state across a server restart (${backend})`, () => {
@@ -49,9 +50,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const id = (p: TestParticipant) => p.state.you!.userId;
       const cohost = await enter('cohost');
       await host.signalling.act({ action: 'makeCohost', userId: id(cohost) });
+      // Made co-host from the audience, so on stage muted: live once they unmute.
+      await cohost.signalling.act({ action: 'setMicMuted', muted: false });
       const speaker = await enter('speaker');
       await speaker.signalling.act({ action: 'requestToSpeak' });
-      await cohost.signalling.act({ action: 'approve', userId: id(speaker) });
+      await approveLive(cohost, speaker);
       await host.signalling.act({ action: 'mute', userId: id(speaker) });
       await speaker.signalling.act({ action: 'setCamera', on: true });
       const requester = await enter('requester');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, startStage, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const LISTENERS = 50;
 
@@ -26,7 +27,7 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     const s3 = await joinSpace(server, spaceId, { api: await account(server, 'stage_s3'), tag: 3 });
     for (const s of [s2, s3]) {
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
     }
     speakers = [host, s2, s3];
     listeners = [];
@@ -120,7 +121,7 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await quiet();
   });
 
-  it('lets everyone hear a listener brought on stage', async () => {
+  it('brings a listener on stage muted (no hot mic), and lets everyone hear them once they unmute', async () => {
     const newcomer = await joinSpace(server, spaceId, { api: await account(server, 'stage_new'), tag: 9 });
     everyone.push(newcomer);
     await waitFor(() => newcomer.peer.state === 'connected', 10_000, 'newcomer connected');
@@ -128,10 +129,17 @@ describe('stage audio with 3 speakers and 50 listeners', () => {
     await waitFor(() => (host.state.space?.requests ?? []).some((r) => r.userId === newcomer.state.you!.userId), 3000, 'request in queue');
     await host.signalling.act({ action: 'approve', userId: newcomer.state.you!.userId });
     await waitFor(() => newcomer.state.you?.role === 'speaker', 3000, 'newcomer on stage');
-    const b9 = counts(9);
+    assert.equal(newcomer.state.you?.muted, true, 'on stage muted');
+    // Talking from the first moment on stage, as a client that ignored the mute would: the
+    // server holds it back until the newcomer unmutes themselves.
     newcomer.peer.setTalking(true);
     newcomer.peer.startSending();
-    await heard(b9, 9, 30, 'every listener hears the newcomer');
+    const sentBefore = newcomer.peer.packetsSent;
+    await assertNotForwarded(9, 'nothing of a newcomer who has not unmuted');
+    assert.ok(newcomer.peer.packetsSent > sentBefore, 'the newcomer kept sending');
+    const b9 = counts(9);
+    await newcomer.signalling.act({ action: 'setMicMuted', muted: false });
+    await heard(b9, 9, 30, 'every listener hears the newcomer once unmuted');
     await waitFor(() => host.peer.packetsFromTag(9) >= 30, 30_000, 'the host hears the newcomer');
     newcomer.peer.setTalking(false);
     await quiet();

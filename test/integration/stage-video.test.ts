@@ -8,6 +8,7 @@ import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import { LOW_LAYER_TAG_BIT } from '../../src/bots/synthetic-camera.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 describe('stage video follows the active speaker', () => {
   let server: RunningServer;
@@ -24,7 +25,7 @@ describe('stage video follows the active speaker', () => {
     for (const n of [2, 3]) {
       const s = await joinSpace(server, spaceId, { api: await account(server, `video_s${n}`), tag: n });
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
       speakers.push(s);
     }
     viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
@@ -206,7 +207,7 @@ describe('13 cameras on stage', () => {
       const s = await joinSpace(server, spaceId, { api: await account(server, `cams_${n}`), tag: 100 + n });
       opened.push(s);
       await s.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: s.state.you!.userId });
+      await approveLive(host, s);
     }
     const viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
     opened.push(viewer);

@@ -149,6 +149,7 @@ describe('SpaceSessionController against a real server', () => {
     await when(host.session.audience, (a) => a.requests.length === 0, 'the request to be gone');
     const annMe = await when(ann.session.me, (m) => m.onStage, 'Ann to be on stage');
     assert.equal(annMe.you?.role, 'speaker');
+    assert.equal(annMe.you?.muted, true, 'no hot mic: Ann comes on stage muted');
     assert.equal(host.session.chat.getSnapshot(), chat, 'the chat slice kept its identity');
   });
 

@@ -14,6 +14,7 @@ import { hlsAudio, rmsWindows } from '../helpers/hls.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
+import { approveLive } from '../../src/bots/ndc-participant.js';
 
 const SPEAKER_TAG = 2;
 /** Half a second of a talking speaker's packets: clearly heard again, not a straggler. */
@@ -45,7 +46,7 @@ for (const mediaWorkers of [1, 2]) {
       host = await joinSpace(server, spaceId, { api: hostApi, tag: 1 });
       speaker = await joinSpace(server, spaceId, { tag: SPEAKER_TAG });
       await speaker.signalling.act({ action: 'requestToSpeak' });
-      await host.signalling.act({ action: 'approve', userId: speaker.state.you!.userId });
+      await approveLive(host, speaker);
       listeners = [];
       for (let i = 0; i < 3; i++) listeners.push(await joinSpace(server, spaceId, { guest: true, canPublish: false }));
       hlsListener = await joinSpace(server, spaceId, { guest: true, canPublish: false });

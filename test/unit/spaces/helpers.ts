@@ -46,14 +46,18 @@ export function addInvitee(space: Space, id: string): void {
   space.act(space.hostId, { action: 'invite', userId: id }, T0);
 }
 
+/** A speaker who is live: approved (which brings them on stage muted), then unmuted by themselves. */
 export function addSpeaker(space: Space, id: string): void {
   addRequester(space, id);
   space.act(space.hostId, { action: 'approve', userId: id }, T0);
+  space.act(id, { action: 'setMicMuted', muted: false }, T0);
 }
 
+/** A co-host who is live: made co-host from the audience (on stage muted), then unmuted by themselves. */
 export function addCohost(space: Space, id: string): void {
   addListener(space, id);
   space.act(space.hostId, { action: 'makeCohost', userId: id }, T0);
+  space.act(id, { action: 'setMicMuted', muted: false }, T0);
 }
 
 /** Everything observable about a Space, deep-copied and in a canonical order. */

@@ -115,7 +115,8 @@ const ROWS: Row[] = [
       const p = space.participant('req');
       assert.equal(p?.role, 'speaker');
       assert.equal(p?.requested, false);
-      assert.equal(p?.muted, false);
+      // No hot mic: an approved speaker comes on stage muted, with no muteChanged (nobody muted them).
+      assert.equal(p?.muted, true);
       assert.deepEqual(space.requests(), []);
       assert.deepEqual(events, [
         { kind: 'roleChanged', userId: 'req', from: 'listener', to: 'speaker' },
@@ -151,6 +152,7 @@ const ROWS: Row[] = [
       const p = space.participant(a);
       assert.equal(p?.role, 'speaker');
       assert.equal(p?.invited, false);
+      assert.equal(p?.muted, true, 'an invitee comes on stage muted');
       assert.equal(space.stage().at(-1)?.userId, a);
       assert.deepEqual(events, [
         { kind: 'roleChanged', userId: a, from: 'listener', to: 'speaker' },
@@ -283,6 +285,7 @@ const ROWS: Row[] = [
     expect: HOST_ONLY,
     verify: (space, _a, events) => {
       assert.equal(space.participant('spk2')?.role, 'cohost');
+      assert.equal(space.participant('spk2')?.muted, false, 'a live speaker made co-host stays live');
       assert.deepEqual(events, [{ kind: 'roleChanged', userId: 'spk2', from: 'speaker', to: 'cohost' }]);
     },
   },
@@ -292,6 +295,7 @@ const ROWS: Row[] = [
     expect: HOST_ONLY,
     verify: (space, _a, events) => {
       assert.equal(space.participant('co1')?.role, 'speaker');
+      assert.equal(space.participant('co1')?.muted, false, 'a live co-host dismissed stays live');
       assert.deepEqual(events, [{ kind: 'roleChanged', userId: 'co1', from: 'cohost', to: 'speaker' }]);
     },
   },

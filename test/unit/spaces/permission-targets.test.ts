@@ -90,6 +90,7 @@ function verifyTargeted(space: Space, action: TargetAction, target: string, befo
       assert.equal(p?.role, 'speaker');
       assert.equal(p?.requested, false);
       assert.equal(p?.invited, false);
+      assert.equal(p?.muted, true, 'a newcomer to the stage is muted');
       break;
     case 'deny':
       assert.equal(p?.role, 'listener');
@@ -113,6 +114,8 @@ function verifyTargeted(space: Space, action: TargetAction, target: string, befo
       assert.equal(p?.role, 'cohost');
       assert.equal(p?.requested, false);
       assert.equal(p?.invited, false);
+      // From the audience: muted on arrival; already on stage: as they were.
+      assert.equal(p?.muted, was?.role === 'listener' ? true : was?.muted);
       break;
     case 'removeCohost':
       assert.equal(p?.role, 'speaker');

@@ -19,6 +19,9 @@ interface Props {
   lowDataPending: boolean;
   /** The host turned "Record Space" on. */
   recording: boolean;
+  /** Requests to speak waiting (hosts and co-hosts; 0 for everyone else). */
+  requests: number;
+  onShowRequests(): void;
   onToggleLowData(): void;
   onToggleRecording(): void;
   onToggleMute(): void;
@@ -109,6 +112,21 @@ export function ControlBar(props: Props) {
             >
               <LowDataIcon />
               <span>Low data</span>
+            </button>
+          )}
+          {moderator && props.requests > 0 && (
+            <button
+              type="button"
+              className="control control-requests"
+              onClick={props.onShowRequests}
+              aria-label={`Requests to speak: ${props.requests}`}
+              title="Show the requests to speak"
+            >
+              <HandIcon />
+              <span>Requests</span>
+              <span className="control-badge" aria-hidden="true">
+                {props.requests}
+              </span>
             </button>
           )}
           {moderator && (

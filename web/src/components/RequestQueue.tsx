@@ -1,7 +1,10 @@
-// Requests to speak, oldest first; only hosts and co-hosts see it.
+// Requests to speak, oldest first; only hosts and co-hosts see it. The control bar's Requests
+// control brings it into view and focus (REQUESTS_ID), so on a phone it is one tap away.
 import type { PersonView } from '../../../src/protocol/messages.js';
 import { Avatar } from './Avatar.js';
 import { CheckIcon, CloseIcon } from './Icons.js';
+
+export const REQUESTS_ID = 'requests-panel';
 
 interface Props {
   requests: PersonView[];
@@ -11,7 +14,7 @@ interface Props {
 
 export function RequestQueue({ requests, onApprove, onDeny }: Props) {
   return (
-    <section className="panel requests" aria-label="Requests">
+    <section id={REQUESTS_ID} className="panel requests" aria-label="Requests" tabIndex={-1}>
       <div className="panel-head">
         <h2>Requests</h2>
         {requests.length > 0 && <span className="count-pill count-pill-accent">{requests.length}</span>}

@@ -1,6 +1,6 @@
 // Beside the stage: the requests to speak (for hosts and co-hosts), the live chat and the
 // listeners. Someone waiting to speak comes before the chat; an empty queue after it.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { CommentView } from '../../../../src/protocol/messages.js';
 import type { CommentAction } from '../../lib/menus.js';
 import { useSpaceAudience, useSpaceChat, useSpaceDetails, useSpaceMe, useSpaceStage } from '../../state/session/hooks.js';
@@ -11,7 +11,7 @@ import { CommentsPanel } from '../CommentsPanel.js';
 import { GuestNameForm } from '../GuestName.js';
 import { ListenerList } from '../ListenerList.js';
 import { RequestQueue } from '../RequestQueue.js';
-import { usePersonAction } from './personActions.js';
+import { ConfirmRemove, usePersonAction } from './personActions.js';
 
 interface Props {
   session: LiveSession;
@@ -26,7 +26,8 @@ export function LiveSide({ session, spaceId, delay }: Props) {
   const { you, guest, host, moderator } = useSpaceMe(session);
   const { listeners, listenerCount, requests } = useSpaceAudience(session);
   const stage = useSpaceStage(session);
-  const onPersonAction = usePersonAction(session);
+  const [onPersonAction, personDialog] = usePersonAction(session);
+  const [blocking, setBlocking] = useState<CommentView | null>(null);
   // Other people's comments land with what they react to (on HLS, later).
   const comments = useHeardComments(useSpaceChat(session), delay, you?.userId ?? null);
   // Everyone the page knows, for the comments' roles and menus.
@@ -37,9 +38,13 @@ export function LiveSide({ session, spaceId, delay }: Props) {
   const onCommentAction = async (action: CommentAction, c: CommentView) => {
     if (action === 'delete') {
       if (await session.deleteComment(c.id)) toast('Comment deleted', 'success');
-    } else if (await act({ action: 'remove', userId: c.userId })) {
-      toast(`${c.handle} is blocked from this Space`, 'success');
+    } else {
+      setBlocking(c);
     }
+  };
+  const block = async (c: CommentView) => {
+    if (await act({ action: 'remove', userId: c.userId })) toast(`${c.handle} is blocked from this Space`, 'success');
+    setBlocking(null);
   };
   const queue = moderator && (
     <RequestQueue
@@ -82,6 +87,8 @@ export function LiveSide({ session, spaceId, delay }: Props) {
         onAction={onPersonAction}
         broadcast={broadcast}
       />
+      {personDialog}
+      {blocking && <ConfirmRemove handle={blocking.handle} verb="Block" onCancel={() => setBlocking(null)} onConfirm={() => block(blocking)} />}
     </div>
   );
 }

@@ -8,9 +8,11 @@ import { useSpaceConnection, useSpaceDetails, useSpaceMe, useSpaceTier } from '.
 import type { LiveSession } from '../../state/useSpaceSession.js';
 import { StreamKeyDialog } from '../StreamKeyDialog.js';
 import { LiveControls } from './LiveControls.js';
-import { useDropStalePin, useGoLive, useRoleNotices } from './liveEffects.js';
+import { useDropStalePin, useGoLive } from './liveEffects.js';
 import { LiveSide } from './LiveSide.js';
 import { LiveStage } from './LiveStage.js';
+import { useRequestAlerts, useRoleNotices } from './notices.js';
+import { StagePrompt } from './StagePrompt.js';
 
 export function LiveSpace({ session, spaceId }: { session: LiveSession; spaceId: string }) {
   const [streamKeyFor, setStreamKeyFor] = useState<PersonView | null>(null);
@@ -18,7 +20,8 @@ export function LiveSpace({ session, spaceId }: { session: LiveSession; spaceId:
   const { you } = useSpaceMe(session);
   const { status } = useSpaceConnection(session);
   const { view: tier } = useSpaceTier(session);
-  useRoleNotices(session);
+  const notices = useRoleNotices(session);
+  const requests = useRequestAlerts(session);
   useDropStalePin(session);
   useGoLive(session, session.media, spaceId);
   // On HLS, what happens is shown when it is heard: the player says how late that is.
@@ -31,11 +34,17 @@ export function LiveSpace({ session, spaceId }: { session: LiveSession; spaceId:
     <>
       <main id="main" className={`space-main${broadcast ? ' is-broadcast' : ''}${status === 'connected' ? '' : ' is-offline'}`} data-media-delay={delay}>
         <div className="space-layout">
-          <LiveStage session={session} delay={delay} onHlsDelay={setHlsDelay} onStreamKey={setStreamKeyFor} />
+          <LiveStage
+            session={session}
+            delay={delay}
+            onHlsDelay={setHlsDelay}
+            onStreamKey={setStreamKeyFor}
+            prompt={<StagePrompt session={session} notices={notices} />}
+          />
           <LiveSide session={session} spaceId={spaceId} delay={delay} />
         </div>
       </main>
-      <LiveControls session={session} spaceId={spaceId} />
+      <LiveControls session={session} spaceId={spaceId} notices={notices} requests={requests} />
       {streamKeyFor && you && (
         <StreamKeyDialog
           spaceId={spaceId}

@@ -1,6 +1,7 @@
 // The stage of a live Space: its head (title, pills, the host's encoder button), the stage
 // video with the reactions floating over it, the reaction bar and the people on stage. On HLS
 // the speaking rings, the active speaker and the reactions run as late as the audio does.
+import type { ReactNode } from 'react';
 import type { PersonView } from '../../../../src/protocol/messages.js';
 import { watchingText } from '../../lib/format.js';
 import { useDelayed, useDelayedEvents } from '../../state/useDelayed.js';
@@ -32,9 +33,11 @@ interface Props {
   delay: number;
   onHlsDelay(ms: number): void;
   onStreamKey(person: PersonView): void;
+  /** Shown at the top of the stage (the prompt to unmute once on stage). */
+  prompt?: ReactNode;
 }
 
-export function LiveStage({ session, delay, onHlsDelay, onStreamKey }: Props) {
+export function LiveStage({ session, delay, onHlsDelay, onStreamKey, prompt }: Props) {
   const media = session.media;
   const { summary } = useSpaceDetails(session);
   const { you, host } = useSpaceMe(session);
@@ -48,7 +51,7 @@ export function LiveStage({ session, delay, onHlsDelay, onStreamKey }: Props) {
   const speaking = useDelayed(useSpaceSpeaking(session), delay);
   const activeSpeaker = useDelayed(useActiveSpeaker(session), delay);
   const onReactions = useDelayedEvents(session.onReactions, delay);
-  const onPersonAction = usePersonAction(session);
+  const [onPersonAction, personDialog] = usePersonAction(session);
   if (!summary) return null;
   const broadcast = summary.kind === 'broadcast';
   const onPin = (userId: string | null) => void session.pin(userId);
@@ -79,6 +82,7 @@ export function LiveStage({ session, delay, onHlsDelay, onStreamKey }: Props) {
   return (
     <section className={`stage-panel${broadcast ? ' is-broadcast' : ''}`} aria-label="Stage">
       {!broadcast && head}
+      {prompt}
       <StageVideo
         track={stageTrack}
         hlsUrl={tier.hlsUrl}
@@ -112,6 +116,7 @@ export function LiveStage({ session, delay, onHlsDelay, onStreamKey }: Props) {
         onStreamKey={host ? onStreamKey : undefined}
       />
       {audioBlocked && <TapToListen onTap={media.resumeAudio} />}
+      {personDialog}
     </section>
   );
 }

@@ -1,34 +1,11 @@
-// What the live Space page does on its own as the session changes: tell you when the server
-// moved you, put a broadcast's host live with their camera, and let go of a pin on someone who
-// left the stage.
+// What the live Space page does on its own as the session changes: put a broadcast's host live
+// with their camera, and let go of a pin on someone who left the stage. (What it tells people
+// is in notices.ts.)
 import { useEffect, useRef } from 'react';
-import { isOnStage } from '../../lib/menus.js';
 import { takeGoLive } from '../../state/goLive.js';
 import type { BrowserSessionMedia } from '../../state/session/browserMedia.js';
 import { useSpaceConnection, useSpaceDetails, useSpaceMe, useSpaceMedia, usePinned, useSpaceStage } from '../../state/session/hooks.js';
-import { useToast } from '../../state/toasts.js';
 import type { LiveSession } from '../../state/useSpaceSession.js';
-
-/** Tells you when the server moved you: onto the stage, back to the audience, muted by a host. */
-export function useRoleNotices(session: LiveSession) {
-  const toast = useToast();
-  const { you } = useSpaceMe(session);
-  const prev = useRef(you);
-  useEffect(() => {
-    const before = prev.current;
-    prev.current = you;
-    if (!before || !you) return;
-    if (!isOnStage(before.role) && isOnStage(you.role)) {
-      toast(you.muted ? "You're on stage. Unmute when you're ready to talk." : "You're on stage.", 'success');
-    } else if (isOnStage(before.role) && !isOnStage(you.role)) {
-      toast("You're back in the audience.");
-    } else if (before.role !== you.role && you.role === 'cohost') {
-      toast("You're now a co-host.", 'success');
-    } else if (before.role === 'cohost' && you.role === 'speaker') {
-      toast("You're no longer a co-host.");
-    }
-  }, [you, toast]);
-}
 
 /**
  * The host of a broadcast goes live with their camera on: at once when "Go live" just opened
