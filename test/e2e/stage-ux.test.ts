@@ -104,7 +104,7 @@ describe('the stage tells people what happens', () => {
 
   it('tells the host of a request: toast, badge, title, and the panel one tap away on a phone', async () => {
     await requested();
-    const badge = controls(host.page).getByRole('button', { name: 'Requests to speak: 1' });
+    const badge = controls(host.page).getByRole('button', { name: 'Requests 1 waiting to speak' });
     await badge.waitFor();
     await until(async () => ((await host.page.title()).startsWith('(1) Stage manners') ? true : undefined), 10_000, 'the count in the title');
     // On a phone the panel is below the stage; the badge brings it into view and focus.

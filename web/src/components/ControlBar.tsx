@@ -115,18 +115,12 @@ export function ControlBar(props: Props) {
             </button>
           )}
           {moderator && props.requests > 0 && (
-            <button
-              type="button"
-              className="control control-requests"
-              onClick={props.onShowRequests}
-              aria-label={`Requests to speak: ${props.requests}`}
-              title="Show the requests to speak"
-            >
+            <button type="button" className="control control-requests" onClick={props.onShowRequests} title="Show the requests to speak">
               <HandIcon />
+              {/* The visible words begin the accessible name ("Requests 2 waiting to speak"), as voice control expects. */}
               <span>Requests</span>
-              <span className="control-badge" aria-hidden="true">
-                {props.requests}
-              </span>
+              <span className="control-badge">{props.requests}</span>
+              <span className="visually-hidden"> waiting to speak</span>
             </button>
           )}
           {moderator && (
