@@ -36,6 +36,13 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
   let key: string;
   let listener: TestParticipant;
   const closers: Array<() => void> = [];
+  /** Every track stays referenced until the end: node-datachannel must not collect one in use. */
+  const tracks: Track[] = [];
+  const keep = (track: Track): Track => {
+    track.onClosed(() => undefined);
+    tracks.push(track);
+    return track;
+  };
 
   before(async () => {
     server = await startTestServer();
@@ -52,6 +59,7 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
   });
 
   after(async () => {
+    for (const track of tracks) track.close();
     for (const close of closers.reverse()) close();
     listener?.close();
     await server?.close();
@@ -85,7 +93,7 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     const pc = new nodeDataChannel.PeerConnection('whip-refused', { iceServers: [], disableAutoNegotiation: true });
     const audio = new nodeDataChannel.Audio('0', 'SendOnly');
     audio.addOpusCodec(111);
-    pc.addTrack(audio).onClosed(() => undefined);
+    keep(pc.addTrack(audio));
     const offer = (await gatheredOffer(pc)).replace(/a=fingerprint:sha-256 \S+/g, 'a=fingerprint:sha-256 00');
     pc.close();
     const res = await post('whip', offer);
@@ -101,13 +109,12 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     const video = new nodeDataChannel.Video('video0', 'SendOnly');
     video.addVP8Codec(96);
     video.addSSRC(1938217052, 'gst');
-    pub.addTrack(video).onClosed(() => undefined);
+    keep(pub.addTrack(video));
     const audio = new nodeDataChannel.Audio('audio1', 'SendOnly');
     audio.addOpusCodec(97);
     audio.addSSRC(2650488734, 'gst');
     audio.parseSdpLine(`a=extmap:${LEVEL_EXT} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
-    const mic: Track = pub.addTrack(audio);
-    mic.onClosed(() => undefined);
+    const mic = keep(pub.addTrack(audio));
     const offer = bundleOnly(await gatheredOffer(pub), 'audio1');
     assert.match(offer, /m=audio 0 [^\r]*\r\na=bundle-only/);
     const res = await post('whip', offer);
@@ -141,11 +148,10 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     closers.push(() => player.close());
     const inAudio = new nodeDataChannel.Audio('0', 'RecvOnly');
     inAudio.addOpusCodec(96);
-    const heard: Track = player.addTrack(inAudio);
-    heard.onClosed(() => undefined);
+    const heard = keep(player.addTrack(inAudio));
     const inVideo = new nodeDataChannel.Video('1', 'RecvOnly');
     inVideo.addVP8Codec(97);
-    player.addTrack(inVideo).onClosed(() => undefined);
+    keep(player.addTrack(inVideo));
     let playerTagged = 0;
     heard.onMessage((buf) => {
       const at = rtpPayloadOffset(buf);
