@@ -20,6 +20,7 @@ import { personView, spaceSnapshot } from './space-views.js';
 import { StateBroadcaster } from './state-broadcaster.js';
 import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
+import { readIngestOffer } from '../media/transport/client-offer.js';
 import { GraceTimers } from './grace-timers.js';
 import { relayRoomEvents } from './room-relay.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
@@ -194,22 +195,37 @@ export class LiveSpace {
    */
   startIngest(person: Person, offer: string, key: string): Promise<{ session: MediaSession; answer: string }> {
     return this.commands.run(async () => {
-      // Checked before joining, so that a refused encoder leaves nobody behind in the audience.
+      // Checked before joining, so that a refused encoder leaves nobody behind: its role, and
+      // its SDP (a malformed offer is a 400 that changes nothing).
       const known = this.space.participant(person.userId);
       const onStage = known ? isOnStage(known.role) : person.userId === this.space.hostId;
       if (!onStage) throw new AppError('not_permitted', 'only people on stage can publish; ask the host to bring you on stage first');
+      readIngestOffer(offer, true);
+      const wasConnected = known?.connected ?? false;
       await this.exec(() => this.space.join(person, Date.now()), 'must');
       const p = this.space.participant(person.userId)!;
       this.graces.clear(person.userId);
       this.room.setPublisher(person.userId, true, p.muted);
-      const { answer, hasVideo } = await this.room.acceptIngest(person.userId, offer);
+      let answered: { answer: string; hasVideo: boolean };
+      try {
+        answered = await this.room.acceptIngest(person.userId, offer);
+      } catch (err) {
+        // The room refused it after all: back to how they were (away, their grace running).
+        if (!wasConnected) {
+          this.room.disconnect(person.userId);
+          await this.exec(() => this.space.disconnect(person.userId), 'must');
+          this.startGrace(person.userId);
+          this.broadcast.schedule();
+        }
+        throw err;
+      }
       const session = newMediaSession(this.space.id, 'whip', person.userId, key);
       this.sessions.add(session);
-      if (hasVideo && !this.space.participant(person.userId)?.camera) {
+      if (answered.hasVideo && !this.space.participant(person.userId)?.camera) {
         await this.exec(() => this.space.act(person.userId, { action: 'setCamera', on: true }, Date.now()), 'must');
       }
       this.broadcast.schedule();
-      return { session, answer };
+      return { session, answer: answered.answer };
     });
   }
 

@@ -26,6 +26,11 @@ export interface OfferSection {
 }
 
 export interface OfferPlan {
+  /**
+   * The offer as the library is to take it: bundle-only m-lines (port 0, RFC 8843 §6) carry
+   * port 9, since the library, like RFC 4566, would read port 0 as disabled.
+   */
+  offer: string;
   sections: OfferSection[];
   /** m-lines we will not use (other codecs only, data channels): answered as rejected by the library. */
   ignoredMids: string[];
@@ -47,11 +52,18 @@ export function readClientOffer(sdp: string, allowH264 = false): OfferPlan {
   const sections: OfferSection[] = [];
   const ignoredMids: string[] = [];
   const seen = new Set<string>();
+  const bundled = bundledMids(parsed);
+  const bundleOnly = new Set<number>();
   for (const [i, m] of parsed.media.entries()) {
     const mid = m.mid === undefined ? '' : String(m.mid);
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(mid)) throw new InvalidSdpError(`media section ${i} has no valid mid`);
     if (seen.has(mid)) throw new InvalidSdpError(`duplicate mid ${mid}`);
     seen.add(mid);
+    // RFC 8843 §6: port 0 with a=bundle-only in a BUNDLE group is an active m-line that shares
+    // the group's transport (GStreamer's webrtcbin offers its audio so); without those it is disabled.
+    const active = m.port !== 0 || (m.bundleOnly !== undefined && bundled.has(mid));
+    if (m.port === 0 && active) bundleOnly.add(i);
+    // A bundle-only m-line uses the transport of the group's tagged one: only that needs credentials.
     if (m.port !== 0) {
       if (!(m.iceUfrag ?? parsed.iceUfrag) || !(m.icePwd ?? parsed.icePwd)) throw new InvalidSdpError(`media section ${mid} lacks ICE credentials`);
       if (!(m.fingerprint ?? parsed.fingerprint)) throw new InvalidSdpError(`media section ${mid} lacks a DTLS fingerprint`);
@@ -69,7 +81,7 @@ export function readClientOffer(sdp: string, allowH264 = false): OfferPlan {
       rtp = (m.rtp ?? []).find((r) => r.codec.toLowerCase() === 'h264' && /packetization-mode=1/.test(fmtpOf(r.payload)));
       codec = 'h264';
     }
-    if (!rtp || m.port === 0) {
+    if (!rtp || !active) {
       ignoredMids.push(mid);
       continue;
     }
@@ -88,7 +100,45 @@ export function readClientOffer(sdp: string, allowH264 = false): OfferPlan {
     });
   }
   if (sections.length === 0) throw new UnsupportedOfferError(`the offer has no Opus audio or ${allowH264 ? 'VP8 or H.264' : 'VP8'} video we can use`);
-  return { sections, ignoredMids };
+  return { offer: bundleOnly.size === 0 ? sdp : withPort9(sdp, bundleOnly), sections, ignoredMids };
+}
+
+/** The mids of BUNDLE groups that have a tagged (non-zero port) m-line to share. */
+function bundledMids(parsed: sdpTransform.SessionDescription): Set<string> {
+  const mids = new Set<string>();
+  for (const g of parsed.groups ?? []) {
+    if (g.type !== 'BUNDLE') continue;
+    const group = String(g.mids).split(' ');
+    const tagged = parsed.media.some((m) => m.port !== 0 && group.includes(String(m.mid)));
+    if (tagged) for (const mid of group) mids.add(mid);
+  }
+  return mids;
+}
+
+/** `sdp` with the m-lines at `indexes` given port 9 (the discard port WebRTC offers use). */
+function withPort9(sdp: string, indexes: ReadonlySet<number>): string {
+  let index = -1;
+  return sdp
+    .split(/(?<=\n)/)
+    .map((line) => (line.startsWith('m=') && indexes.has(++index) ? line.replace(/^(m=\S+) 0 /, '$1 9 ') : line))
+    .join('');
+}
+
+/** A WHIP offer, read (as readClientOffer) before anything is changed for it: it must send something. */
+export function readIngestOffer(sdp: string, allowH264 = false): OfferPlan {
+  const plan = readClientOffer(sdp, allowH264);
+  if (!plan.sections.some((s) => s.direction === 'sendonly' || s.direction === 'sendrecv'))
+    throw new UnsupportedOfferError('a WHIP offer must send audio or video');
+  return plan;
+}
+
+/**
+ * Opus with the client's fmtp, or without one (RFC 7587 makes it optional; aiortc sends none):
+ * then the library's defaults. The binding refuses an explicit `undefined` profile.
+ */
+export function addOpus(media: { addOpusCodec(pt: number, profile?: string): void }, payloadType: number, fmtp: string): void {
+  if (fmtp) media.addOpusCodec(payloadType, fmtp);
+  else media.addOpusCodec(payloadType);
 }
 
 /** The media SSRC of a section: the first of its FID (RTX) group if any, else the first listed. */

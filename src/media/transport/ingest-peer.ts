@@ -5,7 +5,7 @@
 // one, if any, its low layer.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, addTrickledCandidate } from './peer-connection.js';
-import { readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
+import { addOpus, readIngestOffer, type OfferPlan } from './client-offer.js';
 import { AUDIO_LEVEL_URI } from './sdp.js';
 import { isRtcp, writeRtpPayloadType } from '../../wire/rtp.js';
 import { OPUS_PT, VP8_PT } from '../../wire/payload-types.js';
@@ -71,13 +71,11 @@ export class IngestPeer {
     events: IngestPeerEvents,
     h264?: H264Transcoder,
   ): Promise<{ peer: IngestPeer; answer: string }> {
-    const plan = readClientOffer(offer, !!h264);
-    const sending = plan.sections.filter((s) => s.direction === 'sendonly' || s.direction === 'sendrecv');
-    if (sending.length === 0) throw new UnsupportedOfferError('a WHIP offer must send audio or video');
+    const plan = readIngestOffer(offer, !!h264);
     const peer = new IngestPeer(id, transport, events);
     try {
       peer.addTracks(plan, h264);
-      const answer = await answerOffer(peer.pc, offer, transport);
+      const answer = await answerOffer(peer.pc, plan.offer, transport);
       peer.announce(plan);
       return { peer, answer };
     } catch (err) {
@@ -112,7 +110,7 @@ export class IngestPeer {
       if (s.direction !== 'sendonly' && s.direction !== 'sendrecv') continue;
       if (s.kind === 'audio' && !this.micTrack) {
         const media = new nodeDataChannel.Audio(s.mid, 'RecvOnly');
-        media.addOpusCodec(s.payloadType, s.fmtp || undefined);
+        addOpus(media, s.payloadType, s.fmtp);
         if (s.audioLevelExtId) media.parseSdpLine(`a=extmap:${s.audioLevelExtId} ${AUDIO_LEVEL_URI}`);
         const track = this.pc.addTrack(media);
         const pt = s.payloadType;
@@ -155,7 +153,8 @@ export class IngestPeer {
    */
   private addH264Camera(mid: string, pt: number, fmtp: string, ssrc: number | null, factory: H264Transcoder): void {
     const media = new nodeDataChannel.Video(mid, 'RecvOnly');
-    media.addH264Codec(pt, fmtp || undefined);
+    if (fmtp) media.addH264Codec(pt, fmtp);
+    else media.addH264Codec(pt);
     const track = this.pc.addTrack(media);
     const depacketizer = new H264Depacketizer();
     const vp8Ssrc = nextSsrc();

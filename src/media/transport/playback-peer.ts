@@ -5,7 +5,7 @@
 // by the client's offer, so a WHEP viewer never renegotiates.
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
 import { answerOffer, closePeerConnection, keepTrack, openPeerConnection, addTrickledCandidate } from './peer-connection.js';
-import { readClientOffer, UnsupportedOfferError } from './client-offer.js';
+import { addOpus, readClientOffer, UnsupportedOfferError, type OfferPlan } from './client-offer.js';
 import { DownstreamSlot } from '../forwarding/downstream-slot.js';
 import { VideoSlot } from '../forwarding/video-slot.js';
 import { nextSsrc } from './peer.js';
@@ -33,21 +33,51 @@ export class PlaybackPeer {
     readonly id: string,
     private readonly transport: TransportConfig,
     counters: MediaCounters,
-    offer: string,
+    plan: OfferPlan,
     events: PlaybackPeerEvents,
   ) {
     this.pc = openPeerConnection(`whep-${id}`, transport);
     this.pc.onStateChange((state) => events.connectionState(state));
+    try {
+      this.videoSlot =
+        this.addTracks(plan, counters, events) ??
+        new VideoSlot({ mid: 'none', ssrc: nextSsrc(), track: NO_VIDEO, counters, events: { switched: () => undefined } });
+    } catch (err) {
+      // Nothing of a refused offer stays behind: its PeerConnection and tracks are closed.
+      closePeerConnection(this.pc, this.tracks);
+      throw err;
+    }
+  }
+
+  /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
+  static async accept(
+    id: string,
+    offer: string,
+    transport: TransportConfig,
+    counters: MediaCounters,
+    events: PlaybackPeerEvents,
+  ): Promise<{ peer: PlaybackPeer; answer: string }> {
     const plan = readClientOffer(offer);
-    const receiving = plan.sections.filter((s) => s.direction === 'recvonly' || s.direction === 'sendrecv');
-    if (receiving.length === 0) throw new UnsupportedOfferError('a WHEP offer must receive audio or video');
+    if (!plan.sections.some((s) => s.direction === 'recvonly' || s.direction === 'sendrecv'))
+      throw new UnsupportedOfferError('a WHEP offer must receive audio or video');
+    const peer = new PlaybackPeer(id, transport, counters, plan, events);
+    try {
+      return { peer, answer: await answerOffer(peer.pc, plan.offer, transport) };
+    } catch (err) {
+      peer.close();
+      throw err;
+    }
+  }
+
+  private addTracks(plan: OfferPlan, counters: MediaCounters, events: PlaybackPeerEvents): VideoSlot | null {
     let video: VideoSlot | null = null;
-    for (const s of receiving) {
+    for (const s of plan.sections) {
+      if (s.direction !== 'recvonly' && s.direction !== 'sendrecv') continue;
       const ssrc = nextSsrc();
       if (s.kind === 'audio') {
         const media = new nodeDataChannel.Audio(s.mid, 'SendOnly');
-        media.addOpusCodec(s.payloadType, s.fmtp || undefined);
-        media.addSSRC(ssrc, `spaces-${id}`, 'space', `audio-${s.mid}`);
+        addOpus(media, s.payloadType, s.fmtp);
+        media.addSSRC(ssrc, `spaces-${this.id}`, 'space', `audio-${s.mid}`);
         const track = this.keep(this.pc.addTrack(media), s.mid);
         const slot = new DownstreamSlot({ mid: s.mid, ssrc, track, counters, payloadType: s.payloadType });
         track.onMessage((buf) => slot.onRtcp(buf));
@@ -55,7 +85,7 @@ export class PlaybackPeer {
       } else if (!video) {
         const media = new nodeDataChannel.Video(s.mid, 'SendOnly');
         media.addVP8Codec(s.payloadType);
-        media.addSSRC(ssrc, `spaces-${id}`, 'space', 'stage-video');
+        media.addSSRC(ssrc, `spaces-${this.id}`, 'space', 'stage-video');
         const track = this.keep(this.pc.addTrack(media), s.mid);
         const slot: VideoSlot = new VideoSlot({
           mid: s.mid,
@@ -69,24 +99,7 @@ export class PlaybackPeer {
         video = slot;
       }
     }
-    this.videoSlot = video ?? new VideoSlot({ mid: 'none', ssrc: nextSsrc(), track: NO_VIDEO, counters, events: { switched: () => undefined } });
-  }
-
-  /** Builds the peer for `offer` and resolves with our answer. Throws InvalidSdpError / UnsupportedOfferError. */
-  static async accept(
-    id: string,
-    offer: string,
-    transport: TransportConfig,
-    counters: MediaCounters,
-    events: PlaybackPeerEvents,
-  ): Promise<{ peer: PlaybackPeer; answer: string }> {
-    const peer = new PlaybackPeer(id, transport, counters, offer, events);
-    try {
-      return { peer, answer: await answerOffer(peer.pc, offer, transport) };
-    } catch (err) {
-      peer.close();
-      throw err;
-    }
+    return video;
   }
 
   freeSlot(): DownstreamSlot | undefined {

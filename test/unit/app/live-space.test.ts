@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { CommentStore } from '../../../src/store/comment-store.js';
@@ -19,6 +20,9 @@ import { Space, SpaceError, type SpaceEvent } from '../../../src/spaces/index.js
 import type { ServerMessage } from '../../../src/protocol/messages.js';
 import { GuestIdentities } from '../../../src/auth/guests.js';
 import { sessionSpaceId } from '../../../src/app/media-session.js';
+import { InvalidSdpError } from '../../../src/media/transport/sdp.js';
+
+const WHIP_OFFER = readFileSync(new URL('../../fixtures/sdp/obs-whip.sdp', import.meta.url), 'utf8');
 
 /** Records what the app layer tells the media plane. */
 class RecordingRoom extends EventEmitter<MediaRoomEvents> implements RoomHandle {
@@ -57,8 +61,11 @@ class RecordingRoom extends EventEmitter<MediaRoomEvents> implements RoomHandle 
   addCandidate(id: string) {
     this.note(`candidate ${id}`);
   }
+  /** Set by a test: the room refuses the next WHIP offer it is given. */
+  refuseIngest = false;
   async acceptIngest(id: string) {
     this.note(`ingest ${id}`);
+    if (this.refuseIngest) throw new Error('refused by the transport');
     return { answer: 'v=0 ingest', hasVideo: false };
   }
   async acceptPlayback(id: string) {
@@ -241,11 +248,26 @@ describe('LiveSpace, the one way into a Space', () => {
   it('a newer WHIP session of the same publisher replaces the one before', async (t) => {
     const { live } = await open();
     t.after(() => live.dispose());
-    const first = await live.startIngest(person('host'), 'v=0', 'key');
-    const second = await live.startIngest(person('host'), 'v=0', 'key');
+    const first = await live.startIngest(person('host'), WHIP_OFFER, 'key');
+    const second = await live.startIngest(person('host'), WHIP_OFFER, 'key');
     assert.equal(live.session(first.session.id), undefined);
     assert.equal(live.session(second.session.id), second.session);
     assert.equal(live.sessionCount, 1);
-    await assert.rejects(live.startIngest(person('bob'), 'v=0', 'key'), /only people on stage/);
+    await assert.rejects(live.startIngest(person('bob'), WHIP_OFFER, 'key'), /only people on stage/);
+  });
+
+  it('a refused WHIP offer leaves nobody connected: malformed SDP before any join, a transport refusal undone', async (t) => {
+    const { live, space, room } = await open();
+    t.after(() => live.dispose());
+    // The host is away (their encoder lost, say): their grace period is what can end the Space.
+    space.disconnect('host');
+    const before = structuredClone(space.participant('host'));
+    await assert.rejects(live.startIngest(person('host'), 'v=0\r\nthis is not SDP', 'key'), InvalidSdpError);
+    assert.deepEqual(space.participant('host'), before, 'nothing changed');
+    assert.ok(!room.calls.some((c) => c.startsWith('ingest')), 'the room never saw it');
+    room.refuseIngest = true;
+    await assert.rejects(live.startIngest(person('host'), WHIP_OFFER, 'key'), /refused/);
+    assert.equal(space.participant('host')?.connected, false, 'away again, with the grace period running');
+    assert.equal(live.sessionCount, 0);
   });
 });
