@@ -1,13 +1,18 @@
 // An encoder's reconnect: a host who publishes only through WHIP (node-datachannel as the
 // encoder, as OBS would) stops (DELETE); the Space outlives the host grace, as the WHIP grace
 // is longer; the same key POSTed again resumes the broadcast in the same Space (a listener
-// hears it again); stopped once more, the Space ends when the WHIP grace runs out.
+// hears it again); stopped once more, the Space ends when the WHIP grace runs out. The server
+// runs in its own process: with the encoder's libdatachannel in the same process as the
+// server's, the encoder's PeerConnection now and then closed itself while its POST was answered.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel from 'node-datachannel';
-import { startTestServer } from '../helpers/server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomMediaPort } from '../helpers/server.js';
+import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
-import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
 import type { SpaceSummary } from '../../src/protocol/messages.js';
 
@@ -94,19 +99,26 @@ function heard(listener: TestParticipant): number {
 }
 
 describe("an encoder's reconnect (WHIP grace)", () => {
-  let server: RunningServer;
+  let server: ServerProcess;
   let hostApi: ApiClient;
   let listener: TestParticipant;
   const encoders: Encoder[] = [];
 
   before(async () => {
-    server = await startTestServer({ hostGraceMs: HOST_GRACE_MS, reconnectGraceMs: HOST_GRACE_MS, whipGraceMs: WHIP_GRACE_MS });
+    server = await spawnServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'spaces-whip-grace-')),
+      port: await freePort(),
+      mediaPort: randomMediaPort(),
+      env: { SPACES_HOST_GRACE_MS: String(HOST_GRACE_MS), SPACES_RECONNECT_GRACE_MS: String(HOST_GRACE_MS), SPACES_WHIP_GRACE_MS: String(WHIP_GRACE_MS) },
+    });
     hostApi = await account(server, 'whip_reconnect');
   });
   after(async () => {
     for (const e of encoders) e.close();
     listener?.close();
-    await server?.close();
+    await server?.stop();
+    // node-datachannel's threads (the encoder's, the listener's) keep this process alive until cleaned up.
+    nodeDataChannel.cleanup();
   });
 
   const spaceState = async (id: string) => (await (await fetch(`${server.url}/api/spaces/${id}`)).json()) as SpaceSummary;
