@@ -37,6 +37,8 @@ export interface Config {
   hostGraceMs: number;
   /** How long anyone else's place is held after their connection drops. */
   reconnectGraceMs: number;
+  /** How long a WHIP publisher's place (a host's Space too) is held once their encoder went away. */
+  whipGraceMs: number;
   /** Per connection: sustained messages per second and burst. */
   messageRate: number;
   messageBurst: number;
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
     audibleSpeakers: v.audibleSpeakers,
     hostGraceMs: v.hostGraceMs,
     reconnectGraceMs: v.reconnectGraceMs,
+    whipGraceMs: v.whipGraceMs,
     messageRate: v.messageRate,
     messageBurst: v.messageBurst,
     logLevel: v.logLevel,

@@ -134,7 +134,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const spaces = new SpaceService({
     store: spaceStore,
     media,
-    options: { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs },
+    options: { hostGraceMs: config.hostGraceMs, reconnectGraceMs: config.reconnectGraceMs, whipGraceMs: config.whipGraceMs },
     log: log.child({ module: 'spaces' }),
     audience: {
       webrtcCapacity: config.webrtcCapacity,

@@ -62,6 +62,13 @@ export const SETTINGS = {
 
   hostGraceMs: setting('host-grace-ms', 'SPACES_HOST_GRACE_MS', int(0, 3_600_000), 30_000, 'how long a Space waits for its host (at start, or after a drop)'),
   reconnectGraceMs: setting('reconnect-grace-ms', 'SPACES_RECONNECT_GRACE_MS', int(0, 3_600_000), 20_000, "how long anyone else's place is held after a drop"),
+  whipGraceMs: setting(
+    'whip-grace-ms',
+    'SPACES_WHIP_GRACE_MS',
+    int(0, 3_600_000),
+    120_000,
+    'how long a WHIP publisher (host or speaker) is waited for after their encoder stops',
+  ),
   messageRate: setting('message-rate', 'SPACES_MESSAGE_RATE', decimal(0.1, 10_000), 20, 'signalling messages per second per connection, sustained'),
   messageBurst: setting('message-burst', 'SPACES_MESSAGE_BURST', int(1, 100_000), 40, 'signalling messages per connection in a burst'),
 

@@ -2,6 +2,23 @@
 // place for a while, and a host has a while to arrive (or come back after a restart). One
 // timer per person; starting one again restarts it.
 
+/** How long each kind of absence is waited out (the settings of the same names). */
+export interface GracePeriods {
+  hostGraceMs: number;
+  reconnectGraceMs: number;
+  whipGraceMs: number;
+}
+
+/**
+ * The grace period of someone whose last connection went away. An encoder (their only
+ * connection was a WHIP publisher) gets the WHIP grace, host or not: OBS and the like retry
+ * with a backoff that can outlast a person's reconnect, and their key resumes the same place.
+ */
+export function graceFor(periods: GracePeriods, who: { host: boolean; encoder: boolean }): number {
+  if (who.encoder) return periods.whipGraceMs;
+  return who.host ? periods.hostGraceMs : periods.reconnectGraceMs;
+}
+
 export class GraceTimers {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 

@@ -21,7 +21,7 @@ import { StateBroadcaster } from './state-broadcaster.js';
 import type { Connection } from './connection.js';
 import { isOnStage } from '../spaces/permissions.js';
 import { readIngestOffer } from '../media/transport/client-offer.js';
-import { GraceTimers } from './grace-timers.js';
+import { GraceTimers, graceFor, type GracePeriods } from './grace-timers.js';
 import { relayRoomEvents } from './room-relay.js';
 import { SpaceCommands, type CommandMode, type SpaceStorage } from './space-commands.js';
 import { handleMessage, type LiveChat, type MessageTargets, type SpaceMessage } from './space-messages.js';
@@ -35,10 +35,7 @@ export interface LiveSpaceHooks {
   check(actorId: string, action: Action): Promise<void>;
 }
 
-export interface LiveSpaceOptions {
-  hostGraceMs: number;
-  reconnectGraceMs: number;
-}
+export type LiveSpaceOptions = GracePeriods;
 
 /** Everything a live Space is built from. */
 export interface LiveSpaceDeps {
@@ -260,12 +257,13 @@ export class LiveSpace {
         return;
       }
       if (this.closed || this.connections.has(userId)) return;
-      // Gone with their encoder: as with a dropped connection, their place is held for a while.
+      // Gone with their encoder: as with a dropped connection, their place is held for a while,
+      // an encoder's while (a re-POST with their key within it resumes the same place).
       if (this.space.participant(userId)?.camera) {
         await this.exec(() => this.space.act(userId, { action: 'setCamera', on: false }, Date.now()), 'must');
       }
       await this.exec(() => this.space.disconnect(userId), 'must');
-      this.startGrace(userId);
+      this.startGrace(userId, true);
       this.broadcast.schedule();
     });
   }
@@ -432,8 +430,8 @@ export class LiveSpace {
     this.hooks.ended(this.space);
   }
 
-  private startGrace(userId: string): void {
-    const ms = userId === this.space.hostId ? this.options.hostGraceMs : this.options.reconnectGraceMs;
+  private startGrace(userId: string, encoder = false): void {
+    const ms = graceFor(this.options, { host: userId === this.space.hostId, encoder });
     this.graces.start(userId, ms, (id) => {
       void this.commands
         .run(async () => {

@@ -95,22 +95,21 @@ export interface MasterOptions {
 
 /**
  * The audio is one rendition: the video variant names it as its audio group, the audio-only
- * variant is that same playlist; the audio-only variant comes first, as it is what most of a Space's
+ * variant is that same playlist (without a video variant there is no group: just that variant); the audio-only variant comes first, as it is what most of a Space's
  * audience plays. CODECS: AAC-LC, and H.264 Main 3.1 as ffmpeg is told to encode. Live, Low
  * data mode's Opus variant comes last: players that choose by bandwidth may fall back to it,
  * and hls.js ignores audio-only variants next to a video one (Low data mode plays it directly).
  */
 export function renderMasterPlaylist(o: MasterOptions): string {
   const audioBps = o.audioKbps * 1000 + 16_000;
-  const lines = [
-    '#EXTM3U',
-    '#EXT-X-VERSION:7',
-    '#EXT-X-INDEPENDENT-SEGMENTS',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Space",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio.m3u8"',
-    // Self-contained, without AUDIO=: a player must not load the same playlist twice as main and alternate audio.
-    `#EXT-X-STREAM-INF:BANDWIDTH=${audioBps},CODECS="mp4a.40.2"`,
-    'audio.m3u8',
-  ];
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  // The audio group exists only for the video variant to name: without one (an audio-only
+  // recording) a group no variant uses is a second audio stream to players (RFC 8216 §4.3.4.1.1).
+  if (o.video) {
+    lines.push('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Space",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio.m3u8"');
+  }
+  // Self-contained, without AUDIO=: a player must not load the same playlist twice as main and alternate audio.
+  lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${audioBps},CODECS="mp4a.40.2"`, 'audio.m3u8');
   if (o.video) {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${o.videoKbps * 1000 + audioBps},CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=${o.width}x${o.height},FRAME-RATE=30.000,AUDIO="aud"`,

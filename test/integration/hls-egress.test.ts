@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import { hlsAudio, probeDuration, rmsWindows, videoDetail } from '../helpers/hls.js';
+import { masterAudioProblems } from '../helpers/hls-master.js';
 import { account, joinSpace, sleep, until, waitFor, type TestParticipant, once } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
 import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
@@ -76,6 +77,8 @@ for (const mediaWorkers of [1, 2])
       const text = await master.text();
       assert.match(text, /CODECS="mp4a\.40\.2"\n/, 'an audio-only variant');
       assert.match(text, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="aud"/, 'a video variant with the shared audio');
+      assert.match(text, /CODECS="opus"\nlow\.m3u8\n/, "Low data mode's variant");
+      assert.deepEqual(masterAudioProblems(text), [], text);
     });
 
     // Each test sets up what it needs through once-only steps (the encoder serving playlists,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startTestServer } from '../helpers/server.js';
 import { account, joinSpace, until, waitFor } from '../helpers/clients.js';
 import { speechWav } from '../helpers/media-fixtures.js';
+import { masterAudioProblems } from '../helpers/hls-master.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 
@@ -104,6 +105,10 @@ describe('restart', () => {
       assert.deepEqual({ ...after, expiresAt: null }, { ...before!, expiresAt: null }, 'the same recording');
       const master = await fetch(server.url + after.playlistUrl);
       assert.equal(master.status, 200, 'its files are served');
+      // Recorded without a camera: the master declares its audio once (RFC 8216), no stray audio group.
+      const masterText = await master.text();
+      assert.deepEqual(masterAudioProblems(masterText), [], masterText);
+      assert.ok(!masterText.includes('video.m3u8') && !masterText.includes('#EXT-X-MEDIA:'), masterText);
       const audio = await (await fetch(server.url + after.playlistUrl.replace('master', 'audio'))).text();
       const segment = audio.split('\n').find((l) => l.endsWith('.m4s'))!;
       assert.equal((await fetch(`${server.url}/recordings/${after.id}/${segment}`)).status, 200);

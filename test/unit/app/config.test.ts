@@ -22,6 +22,15 @@ describe('config: audible speakers', () => {
   });
 });
 
+describe('config: the WHIP grace', () => {
+  it('defaults to 2 minutes, takes 0 to an hour from the environment or the flag, and refuses the rest', () => {
+    assert.equal(loadConfig({}).whipGraceMs, 120_000);
+    assert.equal(loadConfig({ SPACES_WHIP_GRACE_MS: '0' }).whipGraceMs, 0);
+    assert.equal(loadConfig({ SPACES_WHIP_GRACE_MS: '600000' }, { 'whip-grace-ms': '3600000' }).whipGraceMs, 3_600_000);
+    for (const bad of ['-1', '3600001', 'soon']) assert.throws(() => loadConfig({ SPACES_WHIP_GRACE_MS: bad }), SettingsError, bad);
+  });
+});
+
 describe('config: every setting is checked', () => {
   it('numbers out of range are refused, each named with where it came from, all at once', () => {
     assert.throws(

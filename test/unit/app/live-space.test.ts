@@ -11,7 +11,8 @@ import { pino } from 'pino';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { CommentStore } from '../../../src/store/comment-store.js';
 import { ChatService } from '../../../src/app/chat.js';
-import { LiveSpace } from '../../../src/app/live-space.js';
+import { LiveSpace, type LiveSpaceOptions } from '../../../src/app/live-space.js';
+import { graceFor } from '../../../src/app/grace-timers.js';
 import { AudienceTiers } from '../../../src/app/audience-tiers.js';
 import type { SpaceEgress } from '../../../src/app/space-egress.js';
 import type { Connection } from '../../../src/app/connection.js';
@@ -118,7 +119,7 @@ describe('LiveSpace, the one way into a Space', () => {
     await db.destroy();
   });
 
-  async function open() {
+  async function open(grace: Partial<LiveSpaceOptions> = {}) {
     const space = new Space({ id: `ls${++n}`, title: 't', hostId: 'host', hostHandle: '@host', state: 'scheduled' });
     space.start('host', Date.now());
     const room = new RecordingRoom();
@@ -128,7 +129,7 @@ describe('LiveSpace, the one way into a Space', () => {
       space,
       room,
       hooks: { ended: () => undefined, check: async () => undefined },
-      options: { hostGraceMs: 60_000, reconnectGraceMs: 60_000 },
+      options: { hostGraceMs: 60_000, reconnectGraceMs: 60_000, whipGraceMs: 60_000, ...grace },
       log,
       audience: { tiers: new AudienceTiers(100, false), egress, hlsUrl: '/hls' },
       storage: {
@@ -269,5 +270,49 @@ describe('LiveSpace, the one way into a Space', () => {
     await assert.rejects(live.startIngest(person('host'), WHIP_OFFER, 'key'), /refused/);
     assert.equal(space.participant('host')?.connected, false, 'away again, with the grace period running');
     assert.equal(live.sessionCount, 0);
+  });
+
+  it('the grace of someone whose only connection was an encoder is the WHIP grace, host or not', () => {
+    const periods = { hostGraceMs: 1, reconnectGraceMs: 2, whipGraceMs: 3 };
+    assert.equal(graceFor(periods, { host: true, encoder: false }), 1);
+    assert.equal(graceFor(periods, { host: false, encoder: false }), 2);
+    assert.equal(graceFor(periods, { host: true, encoder: true }), 3);
+    assert.equal(graceFor(periods, { host: false, encoder: true }), 3);
+  });
+
+  /** The host publishes from an encoder only: their WebSocket goes (no grace: the encoder keeps them here), then the encoder. */
+  async function encoderGone(live: LiveSpace, conns: Map<string, RecordingConnection>) {
+    await live.startIngest(person('host'), 'v=0', 'key');
+    await live.connectionLost('host', conns.get('host')!);
+    await live.endSession('host');
+  }
+
+  const until = (live: LiveSpace, found: (e: SpaceEvent) => boolean) =>
+    new Promise<void>((resolve) => live.onEvents((batch) => batch.some(found) && resolve()));
+
+  it("a host's encoder that went away is waited for the WHIP grace, not the host's", async (t) => {
+    const { live, space, conns } = await open({ hostGraceMs: 3_600_000, whipGraceMs: 1 });
+    t.after(() => live.dispose());
+    const ended = until(live, (e) => e.kind === 'ended');
+    await encoderGone(live, conns);
+    await ended; // a host grace of an hour would not end it
+    assert.equal(space.state, 'ended');
+  });
+
+  it('within the WHIP grace, the same key resumes the broadcast: same Space, host on stage again', async (t) => {
+    const { live, space, conns } = await open({ hostGraceMs: 1, reconnectGraceMs: 1, whipGraceMs: 3_600_000 });
+    t.after(() => live.dispose());
+    await encoderGone(live, conns);
+    assert.equal(space.participant('host')?.connected, false, 'held, disconnected');
+    // Ann's grace, as short as the host's and started after the host's, runs out: the host's would have too.
+    const annGone = until(live, (e) => e.kind === 'left' && e.userId === 'ann');
+    await live.connectionLost('ann', conns.get('ann')!);
+    await annGone;
+    assert.equal(space.state, 'live');
+    const again = await live.startIngest(person('host'), 'v=0', 'key');
+    assert.equal(live.session(again.session.id), again.session);
+    assert.equal(space.participant('host')?.connected, true);
+    assert.equal(space.participant('host')?.role, 'host');
+    assert.equal(space.state, 'live');
   });
 });

@@ -3,7 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RENDITIONS, renderLivePlaylist, renderMasterPlaylist, renderRecordingPlaylist, type ServedSegment } from '../../../src/egress/hls-playlist.js';
-import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
+import { parseMasterPlaylist, parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
+import { masterAudioProblems } from '../../helpers/hls-master.js';
 
 /** A parsed segment's URI and duration (what these tests compare). */
 const plain = (segments: ReadonlyArray<{ uri: string; duration: number }>) => segments.map(({ uri, duration }) => ({ uri, duration }));
@@ -330,6 +331,38 @@ describe('renderMasterPlaylist', () => {
     assert.ok(text.endsWith('#EXT-X-STREAM-INF:BANDWIDTH=24000,CODECS="opus"\nlow.m3u8\n'));
     assert.equal(tagLines(text, '#EXT-X-STREAM-INF:').length, 3);
     assert.ok(!renderMasterPlaylist(opts).includes('low.m3u8'), 'not without it (recordings)');
+  });
+
+  it('an audio-only master (a recording without video) declares its audio once: one variant, no audio group', () => {
+    const text = renderMasterPlaylist({ ...opts, video: false });
+    assert.deepEqual(masterAudioProblems(text), []);
+    assert.equal(tagLines(text, '#EXT-X-MEDIA:').length, 0, 'no EXT-X-MEDIA no variant would use');
+    const m = parseMasterPlaylist(text, 'http://127.0.0.1/r/master.m3u8');
+    assert.deepEqual(
+      m.variants.map((v) => [v.uri, v.codecs, v.audioGroup]),
+      [['http://127.0.0.1/r/audio.m3u8', 'mp4a.40.2', null]],
+    );
+  });
+
+  it('every audio group is named by a variant, live (with Low data mode) and in a recording with video', () => {
+    for (const o of [{ ...opts, lowAudioKbps: 16 }, opts]) {
+      const text = renderMasterPlaylist(o);
+      assert.deepEqual(masterAudioProblems(text), []);
+      const m = parseMasterPlaylist(text, 'http://127.0.0.1/r/master.m3u8');
+      assert.equal(m.audio.length, 1, 'one audio rendition');
+      assert.deepEqual(
+        m.variants.filter((v) => v.audioGroup !== null).map((v) => v.uri),
+        ['http://127.0.0.1/r/video.m3u8'],
+      );
+    }
+  });
+
+  it('the check finds a group no variant names, and one named but not declared', () => {
+    const head = '#EXTM3U\n#EXT-X-VERSION:7\n';
+    const orphan = `${head}#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="a",URI="audio.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="mp4a.40.2"\naudio.m3u8\n`;
+    assert.deepEqual(masterAudioProblems(orphan), ['audio group "aud" is named by no variant']);
+    const missing = `${head}#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="avc1.4d401f,mp4a.40.2",AUDIO="x"\nvideo.m3u8\n`;
+    assert.deepEqual(masterAudioProblems(missing), ['a variant names audio group "x", which is not declared']);
   });
 
   it('bandwidths follow the bitrates', () => {
