@@ -282,7 +282,7 @@ describe('LiveSpace, the one way into a Space', () => {
 
   /** The host publishes from an encoder only: their WebSocket goes (no grace: the encoder keeps them here), then the encoder. */
   async function encoderGone(live: LiveSpace, conns: Map<string, RecordingConnection>) {
-    await live.startIngest(person('host'), 'v=0', 'key');
+    await live.startIngest(person('host'), WHIP_OFFER, 'key');
     await live.connectionLost('host', conns.get('host')!);
     await live.endSession('host');
   }
@@ -309,7 +309,7 @@ describe('LiveSpace, the one way into a Space', () => {
     await live.connectionLost('ann', conns.get('ann')!);
     await annGone;
     assert.equal(space.state, 'live');
-    const again = await live.startIngest(person('host'), 'v=0', 'key');
+    const again = await live.startIngest(person('host'), WHIP_OFFER, 'key');
     assert.equal(live.session(again.session.id), again.session);
     assert.equal(space.participant('host')?.connected, true);
     assert.equal(space.participant('host')?.role, 'host');
