@@ -345,7 +345,7 @@ async function joinCluster(
   );
   // A Space that outgrows this node places listeners on others (links); this node serves
   // other nodes' listeners the same way (host).
-  const links = new EdgeLinks({ redis, subscriber, nodeId: c.nodeId, log: clusterLog.child({ part: 'edge-links' }) });
+  const links = new EdgeLinks({ redis, subscriber, nodeId: c.nodeId, leaseMs: c.leaseMs, log: clusterLog.child({ part: 'edge-links' }) });
   const host = new EdgeHost({ redis, subscriber, media, nodeId: c.nodeId, leaseMs: c.leaseMs, log: clusterLog.child({ part: 'edge-host' }) });
   const node = new ClusterNode({
     redis,

@@ -16,6 +16,8 @@ export interface EdgeLinksOptions {
   redis: RedisClient;
   subscriber: RedisClient;
   nodeId: string;
+  /** The cluster's lease: after Redis comes back, nodes get two to register again before they count as gone. */
+  leaseMs: number;
   log: Logger;
 }
 
@@ -33,8 +35,22 @@ export class EdgeLinks implements RemoteNodes {
   private sink: RemoteNodeSink | null = null;
   private readonly channel: string;
 
+  /**
+   * Until then (after Redis came back, maybe empty) a node missing from the registry is not
+   * taken for gone: the nodes need a heartbeat or two to register again, and their listeners
+   * must not be moved meanwhile.
+   */
+  private settleUntil = 0;
+
   constructor(private readonly options: EdgeLinksOptions) {
     this.channel = keys.edgeEvents(options.nodeId);
+    let lost = false;
+    options.redis.on('error', () => (lost = true));
+    options.redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.settleUntil = Date.now() + 2 * options.leaseMs;
+    });
   }
 
   /** Starts hearing the copies' events; `sink` is the media plane's side. */
@@ -90,6 +106,10 @@ export class EdgeLinks implements RemoteNodes {
   onNodes(list: readonly NodeInfo[]): void {
     const before = this.nodes;
     this.nodes = new Map(list.filter((n) => n.id !== this.options.nodeId && !n.draining && n.relay && n.capacity !== undefined).map((n) => [n.id, n]));
+    if (Date.now() < this.settleUntil) {
+      // Redis just came back: a node not registered again yet keeps its last registration.
+      for (const [id, old] of before) if (!this.nodes.has(id) && !list.some((n) => n.id === id)) this.nodes.set(id, old);
+    }
     for (const [index, list] of this.changes) {
       const report = this.nodes.get(this.idOf.get(index) ?? '');
       // Counted by a report (its load is measured after it), or the node is gone.

@@ -16,7 +16,7 @@ import type { WorkerEvent } from '../../../src/media/cluster/protocol.js';
 const SELF = 'node-self';
 const log = pino({ level: 'silent' });
 
-class FakePublisher {
+class FakePublisher extends EventEmitter {
   readonly published: Array<{ channel: string; text: string }> = [];
   /** ioredis's connection state: 'ready' while Redis answers. */
   status = 'ready';
@@ -25,7 +25,7 @@ class FakePublisher {
     this.published.push({ channel, text });
     return this.fail ? Promise.reject(new Error('redis away')) : Promise.resolve(1);
   }
-  on(channel: string) {
+  onChannel(channel: string) {
     return this.published.filter((p) => p.channel === channel).map((p) => JSON.parse(p.text) as unknown);
   }
 }
@@ -82,7 +82,7 @@ async function setup() {
   const redis = new FakePublisher();
   const subscriber = new FakeSubscriber();
   const sink = new RecordingSink();
-  const links = new EdgeLinks({ redis: redis as unknown as RedisClient, subscriber: subscriber as unknown as RedisClient, nodeId: SELF, log });
+  const links = new EdgeLinks({ redis: redis as unknown as RedisClient, subscriber: subscriber as unknown as RedisClient, nodeId: SELF, leaseMs: 60_000, log });
   await links.start(sink);
   return { redis, subscriber, sink, links };
 }
@@ -204,6 +204,20 @@ describe('cluster: EdgeLinks (owner side)', () => {
     assert.equal(links.pick('r', []), null);
   });
 
+  it('after Redis came back, a node not registered again yet is not taken for gone (two leases); one that drains is', async () => {
+    const { links, sink, redis } = await setup();
+    links.onNodes([node('a', { capacity: 2 }), node('b', { capacity: 2 })]);
+    const ia = links.pick('r', []);
+    assert.ok(ia !== null);
+    redis.emit('error', new Error('connection lost'));
+    redis.emit('ready');
+    links.onNodes([]); // Redis restarted empty: nobody has registered again yet
+    assert.deepEqual(sink.downs, [], 'nobody reported down while the nodes register again');
+    assert.equal(links.isUp(ia), true);
+    links.onNodes([fresh('a'), fresh('b', { draining: true })]);
+    assert.equal(sink.downs.length, 1, 'a node that says it drains is gone at once');
+  });
+
   it('onNodes: a node that vanished or started draining is reported down, once; one still there is not', async () => {
     const { links, sink } = await setup();
     links.onNodes([node('a', { capacity: 1 }), node('b', { capacity: 1 }), node('c', { capacity: 1 })]);
@@ -270,8 +284,8 @@ describe('cluster: EdgeLinks (owner side)', () => {
     sink.rooms.set(first, ['space-1', 'space-2']);
     redis.published.length = 0;
     links.onNodes([fresh('a'), fresh('b')]);
-    assert.deepEqual(redis.on(keys.edgeCommands(firstId)), [{ from: SELF, hold: ['space-1', 'space-2'] }]);
-    assert.deepEqual(redis.on(keys.edgeCommands(secondId)), []);
+    assert.deepEqual(redis.onChannel(keys.edgeCommands(firstId)), [{ from: SELF, hold: ['space-1', 'space-2'] }]);
+    assert.deepEqual(redis.onChannel(keys.edgeCommands(secondId)), []);
     assert.equal(redis.published.length, 1);
     for (const p of redis.published) assert.ok(parseMessage(edgeCommandMessageSchema, p.text), 'a valid command message');
     // Gone: no hold for it.
