@@ -89,10 +89,23 @@ export function hlsArgs(o: HlsEncodeOptions): string[] {
     '0',
     '-force_key_frames',
     `expr:gte(t,n_forced*${o.segmentSeconds})`,
+    ...fmp4HlsArgs(o.segmentSeconds, 'init-%v.mp4'),
+    '-hls_segment_filename',
+    `${o.dir}/%v-%06d.m4s`,
+    '-var_stream_map',
+    'a:0,name:audio v:0,name:video',
+    `${o.dir}/ff-%v.m3u8`,
+    ...lowAudioArgs(o),
+  ];
+}
+
+/** The HLS muxer as both outputs use it: fMP4 segments of `seconds`, written whole, a short list. */
+function fmp4HlsArgs(seconds: number, initName: string): string[] {
+  return [
     '-f',
     'hls',
     '-hls_time',
-    String(o.segmentSeconds),
+    String(seconds),
     '-hls_list_size',
     String(FFMPEG_LIST_SIZE),
     '-hls_segment_type',
@@ -100,13 +113,7 @@ export function hlsArgs(o: HlsEncodeOptions): string[] {
     '-hls_flags',
     'independent_segments+temp_file',
     '-hls_fmp4_init_filename',
-    'init-%v.mp4',
-    '-hls_segment_filename',
-    `${o.dir}/%v-%06d.m4s`,
-    '-var_stream_map',
-    'a:0,name:audio v:0,name:video',
-    `${o.dir}/ff-%v.m3u8`,
-    ...lowAudioArgs(o),
+    initName,
   ];
 }
 
@@ -133,18 +140,7 @@ function lowAudioArgs(o: HlsEncodeOptions): string[] {
     '60',
     '-ac',
     '1',
-    '-f',
-    'hls',
-    '-hls_time',
-    String(seconds),
-    '-hls_list_size',
-    String(FFMPEG_LIST_SIZE),
-    '-hls_segment_type',
-    'fmp4',
-    '-hls_flags',
-    'independent_segments+temp_file',
-    '-hls_fmp4_init_filename',
-    'init-low.mp4',
+    ...fmp4HlsArgs(seconds, 'init-low.mp4'),
     '-hls_segment_filename',
     `${o.dir}/low-%06d.m4s`,
     `${o.dir}/${FFMPEG_PLAYLIST.low}`,
