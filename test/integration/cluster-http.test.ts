@@ -19,6 +19,7 @@ import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import { keys } from '../../src/cluster/keys.js';
 import { closePeerConnection, keepTrack, tracksClosing } from '../../src/media/transport/peer-connection.js';
 import type { ApiClient } from '../../src/sdk/api.js';
+import { trickledSession } from '../helpers/trickled-offer.js';
 
 const PLAYLIST = /application\/vnd\.apple\.mpegurl/;
 
@@ -147,22 +148,15 @@ describe('cluster HTTP: a live Space served by a node that does not run it', () 
     try {
       let packets = 0;
       track.onMessage(() => packets++);
-      pc.setLocalDescription('offer');
-      await waitFor(() => pc.gatheringState() === 'complete', 10_000, 'ICE gathering');
       const listenersBefore = (await hostApi.getSpace(spaceId)).listenerCount;
-      const res = await fetch(`${other.url}/whep/${spaceId}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/sdp' },
-        body: pc.localDescription()!.sdp,
-      });
-      const answer = await res.text();
+      const res = await trickledSession(`${other.url}/whep/${spaceId}`, pc);
+      const answer = res.body;
       assert.equal(res.status, 201, answer);
       assert.equal(res.headers.get('content-type'), 'application/sdp');
       assert.ok(res.headers.get('etag'), 'an ETag');
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
       const location = res.headers.get('location') ?? '';
       assert.match(location, /^\/whep\/sessions\//, 'a relative Location: PATCH and DELETE come back to the entry node');
-      pc.setRemoteDescription(answer, 'answer');
       await waitFor(() => pc.state() === 'connected', 30_000, 'the WHEP peer connected to the owner').catch((err: Error) => {
         throw new Error(`${err.message} (state ${pc.state()}); the answer:\n${answer}`);
       });

@@ -2,8 +2,8 @@
 // encoder, as OBS would) stops (DELETE); the Space outlives the host grace, as the WHIP grace
 // is longer; the same key POSTed again resumes the broadcast in the same Space (a listener
 // hears it again); stopped once more, the Space ends when the WHIP grace runs out. The server
-// runs in its own process: with the encoder's libdatachannel in the same process as the
-// server's, the encoder's PeerConnection now and then closed itself while its POST was answered.
+// runs in its own process, as operators run it; the encoder trickles its candidates
+// (test/helpers/trickled-offer.ts says why).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel from 'node-datachannel';
@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomMediaPort } from '../helpers/server.js';
+import { trickledSession } from '../helpers/trickled-offer.js';
 import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import type { ApiClient } from '../../src/sdk/api.js';
@@ -45,18 +46,11 @@ class Encoder {
 
   /** POSTs the offer with `key`; returns the HTTP status (201: publishing once connected). */
   async publish(url: string, key: string): Promise<number> {
-    this.pc.setLocalDescription('offer');
-    await waitFor(() => this.pc.gatheringState() === 'complete', 5000, 'gathered');
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/sdp' },
-      body: this.pc.localDescription()!.sdp,
-    });
-    if (res.status !== 201) return res.status;
-    this.resource = new URL(res.headers.get('location')!, url).href;
-    this.pc.setRemoteDescription(await res.text(), 'answer');
+    const session = await trickledSession(url, this.pc, { bearer: key });
+    if (session.status !== 201) return session.status;
+    this.resource = session.resource!;
     this.timer = setInterval(() => this.send(), 20);
-    return res.status;
+    return session.status;
   }
 
   private send(): void {

@@ -1,14 +1,19 @@
 // WHIP and WHEP offers shaped as clients other than browsers send them, made by a real
 // node-datachannel peer and rewritten into those shapes, against the real server: GStreamer's
 // bundle-only audio (RFC 8843 §6) is heard by a listener, aiortc's Opus without a=fmtp
-// (RFC 7587) plays, and a refused WHIP offer leaves nobody on stage.
+// (RFC 7587) plays, and a refused WHIP offer leaves nobody on stage. The clients trickle their
+// candidates (test/helpers/trickled-offer.ts says why).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { startTestServer } from '../helpers/server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomMediaPort } from '../helpers/server.js';
+import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { account, joinSpace, waitFor, type TestParticipant } from '../helpers/clients.js';
+import { trickledSession } from '../helpers/trickled-offer.js';
 import { isRtcp, rtpPayloadOffset } from '../../src/wire/rtp.js';
-import type { RunningServer } from '../../src/server.js';
 import type { PersonView } from '../../src/protocol/messages.js';
 
 const TAG = 0x5a5a0001;
@@ -30,7 +35,7 @@ function bundleOnly(sdp: string, mid: string): string {
 }
 
 describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers', () => {
-  let server: RunningServer;
+  let server: ServerProcess;
   let spaceId: string;
   let hostId: string;
   let key: string;
@@ -45,7 +50,7 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
   };
 
   before(async () => {
-    server = await startTestServer();
+    server = await spawnServer({ dataDir: mkdtempSync(join(tmpdir(), 'spaces-interop-')), port: await freePort(), mediaPort: randomMediaPort() });
     const host = await account(server);
     hostId = (await host.me()).user.id;
     spaceId = (await host.createSpace('Interop')).id;
@@ -62,7 +67,8 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     for (const track of tracks) track.close();
     for (const close of closers.reverse()) close();
     listener?.close();
-    await server?.close();
+    await server?.stop();
+    nodeDataChannel.cleanup();
   });
 
   const post = (kind: 'whip' | 'whep', body: string) =>
@@ -103,7 +109,8 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
   });
 
   it("GStreamer's bundle-only audio is heard by a listener, and an aiortc-style player without Opus fmtp hears it", async () => {
-    // The publisher: video first, then audio as bundle-only, as simple-whip-client offers them.
+    // The publisher: video first, then audio as bundle-only, as simple-whip-client offers them
+    // (and, like it, trickling its candidates).
     const pub = new nodeDataChannel.PeerConnection('whip-gst', { iceServers: [], disableAutoNegotiation: true });
     closers.push(() => pub.close());
     const video = new nodeDataChannel.Video('video0', 'SendOnly');
@@ -115,11 +122,9 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     audio.addSSRC(2650488734, 'gst');
     audio.parseSdpLine(`a=extmap:${LEVEL_EXT} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
     const mic = keep(pub.addTrack(audio));
-    const offer = bundleOnly(await gatheredOffer(pub), 'audio1');
-    assert.match(offer, /m=audio 0 [^\r]*\r\na=bundle-only/);
-    const res = await post('whip', offer);
-    assert.equal(res.status, 201, await res.clone().text());
-    pub.setRemoteDescription(await res.text(), 'answer');
+    const published = await trickledSession(`${server.url}/whip/${spaceId}`, pub, { bearer: key, shape: (o) => bundleOnly(o, 'audio1') });
+    assert.match(published.offer, /m=audio 0 [^\r]*\r\na=bundle-only/);
+    assert.equal(published.status, 201, published.body);
     await waitFor(() => mic.isOpen(), 20_000, 'the bundle-only audio track open');
 
     // Talk (RFC 6464 levels rising and falling like syllables) for as long as the test runs.
@@ -157,11 +162,9 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
       const at = rtpPayloadOffset(buf);
       if (!isRtcp(buf) && at >= 0 && buf.length >= at + 4 && buf.readUInt32BE(at) === TAG) playerTagged++;
     });
-    const whepOffer = (await gatheredOffer(player)).replace(/a=fmtp:96 [^\r]*\r\n/, '');
-    assert.doesNotMatch(whepOffer, /a=fmtp:96/);
-    const whep = await post('whep', whepOffer);
-    assert.equal(whep.status, 201, await whep.clone().text());
-    player.setRemoteDescription(await whep.text(), 'answer');
+    const whep = await trickledSession(`${server.url}/whep/${spaceId}`, player, { shape: (o) => o.replace(/a=fmtp:96 [^\r]*\r\n/, '') });
+    assert.doesNotMatch(whep.offer, /a=fmtp:96/);
+    assert.equal(whep.status, 201, whep.body);
 
     await waitFor(() => playerTagged >= 50, 30_000, `the WHEP player hears the publisher (${playerTagged})`);
   });
