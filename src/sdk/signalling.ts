@@ -102,11 +102,20 @@ export class SignallingClient {
     };
   }
 
-  onStatus(listener: (s: ConnectionStatus) => void): void {
+  /** Calls `listener` on every status change; returns how to stop. */
+  onStatus(listener: (s: ConnectionStatus) => void): () => void {
     this.statusListeners.push(listener);
+    return () => {
+      const i = this.statusListeners.indexOf(listener);
+      if (i >= 0) this.statusListeners.splice(i, 1);
+    };
   }
 
-  /** Opens the connection and resolves once the server has welcomed us into the Space. */
+  /**
+   * Opens the connection and resolves once the server has welcomed us into the Space; rejects
+   * when the server refuses the join, or when the client stops trying before any welcome (a
+   * final close code, the reconnect window run out, or close()).
+   */
   connect(): Promise<MessageOf<'welcome'>> {
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -115,7 +124,16 @@ export class SignallingClient {
         settled = true;
         offWelcome();
         offError();
+        offStatus();
         resolve(msg);
+      });
+      const offStatus = this.onStatus((status) => {
+        if (settled || status !== 'closed') return;
+        settled = true;
+        offWelcome();
+        offError();
+        offStatus();
+        reject(new SignallingError('closed', `gave up before joining${this.closeCode === null ? '' : ` (close code ${this.closeCode})`}`));
       });
       const offError = this.on('error', (msg) => {
         // 'unavailable': the Space is between nodes; the server closes and we try again.
@@ -123,6 +141,7 @@ export class SignallingClient {
         settled = true;
         offWelcome();
         offError();
+        offStatus();
         this.finished = true;
         this.close();
         reject(new SignallingError(msg.code, msg.message));

@@ -102,20 +102,6 @@ function client(entry: FakeNode, reconnectWindowMs = 60_000) {
   return { c, opened, welcomedBy, statuses };
 }
 
-/** connect(), failing when the client gives up instead of waiting forever (it never rejects then). */
-async function connected(c: SignallingClient) {
-  let done = false;
-  const gaveUp = (async () => {
-    await waitFor(() => done || c.status === 'closed', 'the join');
-    if (!done) throw new Error(`the client gave up (close code ${c.closeCode})`);
-  })();
-  try {
-    return await Promise.race([c.connect(), gaveUp.then(() => undefined as never)]);
-  } finally {
-    done = true;
-  }
-}
-
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
@@ -130,7 +116,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     const owner = await node('owner');
     entry.onJoin = ({ socket }) => entry.redirect(socket, owner.url);
     const { c, opened, welcomedBy } = client(entry);
-    const welcome = await connected(c);
+    const welcome = await c.connect();
     assert.equal(welcome.you.handle, 'owner');
     assert.deepEqual(opened, [entry.url, owner.url]);
     assert.deepEqual(welcomedBy, ['owner']);
@@ -144,7 +130,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     const owner = await node('owner');
     entry.onJoin = ({ socket }) => entry.redirect(socket, owner.url);
     const { c, opened, welcomedBy, statuses } = client(entry);
-    await connected(c);
+    await c.connect();
     // The owner dies (no close frame): the client cannot know whether the Space is still there.
     for (const s of owner.sockets) s.terminate();
     await waitFor(() => welcomedBy.length === 2, 'a second welcome');
@@ -160,7 +146,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     const owner = await node('owner');
     entry.onJoin = ({ socket }) => entry.redirect(socket, owner.url);
     const { c, opened, welcomedBy } = client(entry);
-    await connected(c);
+    await c.connect();
     // The Space moves to the entry node; the old owner hands it off.
     entry.onJoin = ({ socket }) => entry.welcome(socket);
     for (const s of owner.sockets) s.close(MOVED, 'moved');
@@ -178,7 +164,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     // through the backoff would give up, so reaching the welcome shows that none did.
     looping.onJoin = ({ n, socket }) => (n <= 5 ? slowRedirect(looping, socket, looping.url) : looping.welcome(socket));
     const { c, opened, welcomedBy } = client(looping, 0);
-    await connected(c);
+    await c.connect();
     assert.equal(opened.length, 6);
     assert.deepEqual(welcomedBy, ['looping']);
   });
@@ -187,8 +173,12 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     const looping = await node('looping');
     looping.onJoin = ({ socket }) => slowRedirect(looping, socket, looping.url);
     const { c, opened, statuses } = client(looping, 0);
-    void c.connect();
-    await waitFor(() => c.status === 'closed', 'the client to give up');
+    // connect() rejects when the client gives up before any welcome (it used to never settle).
+    await assert.rejects(
+      c.connect(),
+      (err: Error & { code?: string }) => err.code === 'closed' && /gave up before joining \(close code 4010\)/.test(err.message),
+    );
+    assert.equal(c.status, 'closed');
     // The entry join and five redirects followed; the sixth went through the backoff, whose
     // window (0) was over.
     assert.equal(looping.joins, 6);
@@ -201,7 +191,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     const looping = await node('looping');
     looping.onJoin = ({ n, socket }) => (n <= 7 ? looping.redirect(socket, looping.url) : looping.welcome(socket));
     const { c, opened, welcomedBy } = client(looping);
-    await connected(c);
+    await c.connect();
     assert.equal(opened.length, 8);
     assert.deepEqual(welcomedBy, ['looping']);
   });
@@ -211,7 +201,7 @@ describe('sdk: signalling in a cluster', { timeout: 60_000 }, () => {
     // Window 0 as above: only redirects followed at once can reach a welcome.
     looping.onJoin = ({ n, socket }) => (n <= 4 ? slowRedirect(looping, socket, looping.url) : looping.welcome(socket));
     const { c, welcomedBy } = client(looping, 0);
-    await connected(c);
+    await c.connect();
     assert.equal(looping.joins, 5);
     // A hand-off, then five more redirects: nine since the entry join, five since the welcome.
     looping.onJoin = ({ n, socket }) => (n <= 5 + 1 + 4 ? slowRedirect(looping, socket, looping.url) : looping.welcome(socket));

@@ -328,7 +328,8 @@ export class SpaceSessionController<M extends SessionMedia = SessionMedia> imple
     });
 
     client.connect().catch((err: unknown) => {
-      if (disposed) return;
+      // Already over (ended, removed) before any welcome: that says more than "gave up".
+      if (disposed || over) return;
       const phase = phaseForJoinError(errorCode(err));
       if (phase !== 'scheduled') {
         finish(phase, phase === 'failed' ? errorText(err) : undefined);
