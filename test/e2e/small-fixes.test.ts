@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer } from '../helpers/server.js';
 import { launchUser, signUp, type BrowserUser } from '../helpers/browser.js';
 import { colourY4m, speechWav } from '../helpers/media-fixtures.js';
-import { sleep, until } from '../helpers/clients.js';
+import { joinSpace, sleep, until, waitFor } from '../helpers/clients.js';
 import type { RunningServer } from '../../src/server.js';
 import type { RecordingView } from '../../src/protocol/messages.js';
 
@@ -189,5 +189,13 @@ describe('smaller fixes a new user meets', () => {
     await bar.getByRole('button', { name: 'Microphone blocked' }).waitFor({ timeout: 15_000 });
     assert.equal(await bar.getByRole('button', { name: 'Mute', exact: true }).count(), 0, 'no Mute toggle that does nothing');
     assert.equal(await bar.getByRole('button', { name: 'Unmute', exact: true }).count(), 0);
+    // Everyone else sees the host muted, not an open microphone that sends nothing.
+    const spaceId = new URL(p.url()).pathname.split('/').pop()!;
+    const probe = await joinSpace(server, spaceId, { guest: true, canPublish: false });
+    try {
+      await waitFor(() => probe.state.space?.stage.find((q) => q.role === 'host')?.muted === true, 15_000, 'the host shown muted to the audience');
+    } finally {
+      probe.close();
+    }
   });
 });

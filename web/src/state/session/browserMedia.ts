@@ -33,6 +33,8 @@ interface Run {
   camera: CameraController;
   peer: MediaSession | null;
   stopped: boolean;
+  /** On stage with the microphone unmuted, as the last state said. */
+  live: boolean;
 }
 
 export class BrowserSessionMedia implements SessionMedia {
@@ -51,7 +53,13 @@ export class BrowserSessionMedia implements SessionMedia {
         (audioBlocked) => live() && this.patch({ audioBlocked }),
         () => void whenAudioPlays(() => run.peer?.peerConnection ?? null).then(() => live() && this.host.webrtcAudioPlaying()),
       ),
-      mic: new MicController((mic) => live() && this.patch({ mic }), onError),
+      mic: new MicController((mic) => {
+        if (!live()) return;
+        this.patch({ mic });
+        // Unmuted with no microphone to send: say so to everyone (they would see an open mic
+        // and hear nothing). Unmute, once it is allowed, asks for the microphone again.
+        if (mic === 'denied' && run.live) void this.host.act({ action: 'setMicMuted', muted: true });
+      }, onError),
       camera: new CameraController(
         (action) => this.host.act(action),
         (camera, cameraTrack) => live() && this.patch({ camera, cameraTrack }),
@@ -59,6 +67,7 @@ export class BrowserSessionMedia implements SessionMedia {
       ),
       peer: null,
       stopped: false,
+      live: false,
     };
     this.run = run;
     // A fresh microphone and speakers: nothing of the previous attempt's states stands.
@@ -96,6 +105,7 @@ export class BrowserSessionMedia implements SessionMedia {
     const onStage = space.state === 'live' && isOnStage(you?.role);
     // The host of a broadcast sends the one picture everybody watches: more bits for it.
     run.camera.setProfile(space.kind === 'broadcast' && you?.role === 'host' ? 'broadcast' : 'standard');
+    run.live = onStage && you?.muted === false;
     run.mic.sync(onStage, you?.muted ?? true);
     run.camera.sync(onStage, you?.camera ?? false);
   }
