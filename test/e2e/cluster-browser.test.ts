@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { scrapeMetric } from '../helpers/metrics.js';
 import { inboundAudio, launchUser, signUp, videoCentreColour, type BrowserUser, type Rgb } from '../helpers/browser.js';
 import { colourY4m, speechWav, silenceWav } from '../helpers/media-fixtures.js';
 import { once, until } from '../helpers/clients.js';
@@ -141,15 +142,8 @@ describe('a Space in the browser across a cluster', () => {
       "the listener's connected candidate pair",
     );
     assert.deepEqual(ports, [edge.mediaPort], `the listener's PeerConnection is on ${edge.id}'s media port, not on the owner's (${owner.mediaPort})`);
-    const metric = async (url: string, name: string) =>
-      Number(
-        (await (await fetch(`${url}/metrics`)).text())
-          .split('\n')
-          .find((l) => l.startsWith(`${name} `))
-          ?.split(' ')[1],
-      );
-    assert.equal(await metric(ownerUrl, 'spaces_cluster_listeners_on_edges'), 1);
-    assert.equal(await metric(listenerNodeUrl, 'spaces_cluster_edge_copies'), 1);
+    assert.equal(await scrapeMetric(ownerUrl, 'spaces_cluster_listeners_on_edges'), 1);
+    assert.equal(await scrapeMetric(listenerNodeUrl, 'spaces_cluster_edge_copies'), 1);
   });
 
   it('lets the listener hear the host', async () => {

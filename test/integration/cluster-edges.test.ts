@@ -13,6 +13,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import nodeDataChannel from 'node-datachannel';
 import { startCluster, type ClusterNodeProcess, type TestCluster } from '../helpers/cluster.js';
+import { scrapeMetric } from '../helpers/metrics.js';
 import { account, joinSpace, once, sleep, startStage, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { approveLive } from '../../src/bots/ndc-participant.js';
 
@@ -42,10 +43,9 @@ describe('cluster: a Space whose audience spans nodes', () => {
   });
 
   async function metric(node: ClusterNodeProcess, name: string): Promise<number> {
-    const text = await (await fetch(`${node.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    assert.ok(line, `${node.id} exports ${name}`);
-    return Number(line.split(' ')[1]);
+    const value = await scrapeMetric(node.url, name);
+    assert.ok(value !== undefined, `${node.id} exports ${name}`);
+    return value;
   }
 
   /** The node whose media worker ports a peer's server candidates name. */
