@@ -3,7 +3,8 @@
 # Debian packages: chromium (browser tests), ffmpeg, espeak-ng and sox (test speech),
 # nginx-light (the HLS cache test runs docs/deploy/nginx.conf on its own port; a system
 # nginx the package may start on port 80 is neither used nor in the way), redis-server (the
-# cluster tests start their own Redis on a free port, so that they can stop it).
+# cluster tests start their own Redis on a free port, so that they can stop it), GStreamer's
+# tools and x264enc, rtph264pay, videotestsrc (the H.264 WHIP test's encoder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -11,6 +12,8 @@ for bin in chromium ffmpeg espeak-ng sox; do command -v "$bin" >/dev/null 2>&1 |
 # In /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+command -v gst-launch-1.0 >/dev/null 2>&1 || need+=(gstreamer1.0-tools)
+gst-inspect-1.0 x264enc >/dev/null 2>&1 || need+=(gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

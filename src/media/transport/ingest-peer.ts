@@ -156,7 +156,6 @@ export class IngestPeer {
     if (fmtp) media.addH264Codec(pt, fmtp);
     else media.addH264Codec(pt);
     const track = this.pc.addTrack(media);
-    const depacketizer = new H264Depacketizer();
     const vp8Ssrc = nextSsrc();
     const packetizer = new Vp8Packetizer({ ssrc: vp8Ssrc, payloadType: VP8_PT });
     const t0 = performance.now();
@@ -169,6 +168,7 @@ export class IngestPeer {
       },
       onRestart: () => this.requestSourceKeyframe(),
     });
+    const depacketizer = new H264Depacketizer((unit) => transcoder.push(unit.data));
     this.h264 = { transcoder, sourceSsrc: ssrc ?? 0, track };
     track.onMessage((buf) => {
       if (isRtcp(buf) || buf.length < 12 || (buf[1]! & 0x7f) !== pt) return;
@@ -176,8 +176,7 @@ export class IngestPeer {
       if (h.sourceSsrc === 0) h.sourceSsrc = buf.readUInt32BE(8);
       const bounds = rtpPayloadBounds(buf);
       if (!bounds || bounds[1] <= bounds[0]) return;
-      const unit = depacketizer.push(buf.subarray(bounds[0], bounds[1]), rtpSequence(buf), rtpTimestamp(buf), rtpMarker(buf));
-      if (unit) transcoder.push(unit.data);
+      depacketizer.push(buf.subarray(bounds[0], bounds[1]), rtpSequence(buf), rtpTimestamp(buf), rtpMarker(buf));
     });
     this.camTracks.high = track;
     this.camSsrcs.high = vp8Ssrc;
