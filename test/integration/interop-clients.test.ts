@@ -2,6 +2,8 @@
 // GStreamer's webrtcbin publishes over WHIP (VP8 and Opus, audio offered bundle-only, the
 // candidates trickled in PATCHes, DELETE on ctrl-C), a listener in the Space hears and sees it,
 // and aiortc plays it over WHEP from its own default offer (Opus without a=fmtp), decoding both.
+// Then aiortc publishes with the same key (an encoder's reconnect, from another stack), and a
+// new aiortc player must decode its picture: keyframe requests must reach the new session.
 // Each client is a Python script under test/interop run as its own process (Debian's python3,
 // GStreamer 1.22, aiortc 1.4); a missing one fails the test, it is not skipped.
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +29,9 @@ const AUDIO_PIPELINE =
 const VIDEO_PIPELINE =
   `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${WIDTH},height=${HEIGHT},framerate=15/1 ! videoconvert ! queue ! ` +
   'vp8enc deadline=1 ! rtpvp8pay pt=96 ! queue ! application/x-rtp,media=video,encoding-name=VP8,payload=96';
+/** aiortc's picture: another size than GStreamer's, so the player shows whose frames it decoded. */
+const AIORTC_WIDTH = 352;
+const AIORTC_HEIGHT = 288;
 /** What the publisher needs: GStreamer's Python bindings and every element of its pipelines. */
 const GST_CHECK = [
   'import gi',
@@ -56,7 +61,7 @@ function debianVersions(): string {
   }
 }
 
-describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player', () => {
+describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player and WHIP publisher', () => {
   let server: ServerProcess;
   let dataDir: string;
   let spaceId: string;
@@ -98,14 +103,33 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player'
 
   const hostOnStage = (): PersonView | undefined => listener.state.space?.stage.find((p) => p.userId === hostId);
   const publisherEvent = (name: string) => publisher?.events.find((e) => e.event === name);
-  /** A wait that fails with what the publisher said, so a failure shows GStreamer's side too. */
-  const waitWithPublisher = async (cond: () => boolean, what: string) => {
+  /** What a client said last and what the listener got: a failure shows every side. */
+  const said = (client: ExternalClient | null) =>
+    `client exit ${client?.exit}: ${JSON.stringify(client?.events.filter((e) => e.event !== 'offer').slice(-6))}\n${client?.tail()}\n` +
+    `listener: ${listener.peer.totalPackets()} audio packets, ${listener.peer.videoPackets} video packets, stage video ${listener.stageVideo.userId}`;
+  const waitSaying = async (client: ExternalClient | null, cond: () => boolean, what: string) => {
     try {
       await waitFor(cond, 30_000, what);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\npublisher exit: ${publisher?.exit}\n${JSON.stringify(publisher?.events.slice(-8))}\n${publisher?.tail()}`);
+      throw new Error(`${(err as Error).message}\n${said(client)}`);
     }
   };
+  const waitWithPublisher = (cond: () => boolean, what: string) => waitSaying(publisher, cond, what);
+
+  /** Runs aiortc's WHEP player until it has decoded PLAYER_FRAMES of each kind (or gave up). */
+  async function playOverWhep(): Promise<{ result: Record<string, unknown>; detail: string }> {
+    const player = startExternalClient(DEBIAN_PYTHON, [
+      join(INTEROP, 'aiortc_whep_player.py'),
+      ...['--url', `${server.url}/whep/${spaceId}`, '--frames', String(PLAYER_FRAMES), '--timeout', '30'],
+    ]);
+    clients.push(player);
+    // The script bounds itself (30 s); stop() is the backstop should it hang.
+    const timer = setTimeout(() => void player.stop(), 45_000);
+    await player.exited;
+    clearTimeout(timer);
+    const result = player.events.at(-1) ?? {};
+    return { result: { ...result, exit: player.exit }, detail: `aiortc exit ${player.exit}: ${JSON.stringify(result)}\n${player.tail()}` };
+  }
 
   const publishing = once(async () => {
     publisher = startExternalClient(DEBIAN_PYTHON, [
@@ -116,6 +140,18 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player'
     await waitWithPublisher(() => publisherEvent('answered') !== undefined || publisher!.exit !== null, 'the WHIP answer');
     assert.equal(publisherEvent('answered')?.status, 201, `WHIP POST: ${JSON.stringify(publisherEvent('answered'))}\n${publisher!.tail()}`);
     await waitWithPublisher(() => hostOnStage()?.connected === true && hostOnStage()?.camera === true, 'the host on stage, connected, camera on');
+  });
+
+  const gstreamerStopped = once(async () => {
+    await publishing();
+    assert.equal(publisher!.exit, null, `the publisher still runs\n${publisher!.tail()}`);
+    await publisher!.stop(10_000);
+    const deleted = publisherEvent('deleted');
+    assert.equal(deleted?.status, 200, `DELETE on SIGINT: ${JSON.stringify(publisher!.events.slice(-4))}\n${publisher!.tail()}`);
+    assert.equal(publisher!.exit, 0, publisher!.tail());
+    await waitFor(() => hostOnStage()?.connected === false, 10_000, 'the host shown disconnected');
+    assert.equal(hostOnStage()?.camera, false, 'the camera went off with the session');
+    await until(async () => (listener.stageVideo.userId !== hostId ? true : undefined), 10_000, "the host's camera leaving the stage-video slot");
   });
 
   it('GStreamer publishes VP8 and bundle-only Opus with trickled candidates; a listener hears the host and sees the stage video', async (t) => {
@@ -134,10 +170,10 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player'
       `every PATCH of candidates is a 204: ${JSON.stringify(trickles.filter((e) => e.status !== 204))}`,
     );
 
-    await waitWithPublisher(() => listener.peer.totalPackets() >= 100, `the listener hearing the host (${listener.peer.totalPackets()} audio packets)`);
+    await waitWithPublisher(() => listener.peer.totalPackets() >= 100, 'the listener hearing the host');
     await waitWithPublisher(() => listener.speaking.some((m) => m.speakers.some((s) => s.userId === hostId)), 'the host heard as speaking');
     await waitWithPublisher(() => listener.stageVideo.userId === hostId, "the host's camera on the stage-video slot");
-    await waitWithPublisher(() => listener.peer.videoPackets >= 50, `the stage video reaching the listener (${listener.peer.videoPackets} packets)`);
+    await waitWithPublisher(() => listener.peer.videoPackets >= 50, 'the stage video reaching the listener');
     const frames = listener.peer.videoLog.filter((r) => r.frameStart).length;
     const keyframes = listener.peer.videoLog.filter((r) => r.keyframeStart).length;
     assert.ok(keyframes > 0 && frames > keyframes, `VP8 frames arrive, starting with a keyframe (${frames} frames, ${keyframes} keyframes)`);
@@ -146,17 +182,7 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player'
 
   it("aiortc's default WHEP offer (Opus without a=fmtp) plays the GStreamer broadcast: it decodes audio and video at the publisher's size", async (t) => {
     await publishing();
-    const player = startExternalClient(DEBIAN_PYTHON, [
-      join(INTEROP, 'aiortc_whep_player.py'),
-      ...['--url', `${server.url}/whep/${spaceId}`, '--frames', String(PLAYER_FRAMES), '--timeout', '30'],
-    ]);
-    clients.push(player);
-    // The script bounds itself (30 s); stop() is the backstop should it hang.
-    const timer = setTimeout(() => void player.stop(), 45_000);
-    await player.exited;
-    clearTimeout(timer);
-    const result = player.events.at(-1) ?? {};
-    const detail = `aiortc exit ${player.exit}: ${JSON.stringify(result)}\n${player.tail()}`;
+    const { result, detail } = await playOverWhep();
     t.diagnostic(`aiortc ${String(result.aiortc)}: ${JSON.stringify(result)}`);
     assert.equal(result.status, 201, detail);
     assert.equal(result.offerOpusFmtp, false, `aiortc's offer has no Opus a=fmtp line (the shape under test)\n${detail}`);
@@ -166,18 +192,39 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player'
     assert.equal(result.height, HEIGHT, detail);
     assert.equal(result.sampleRate, 48_000, detail);
     assert.equal(result.deleted, 200, `the WHEP session DELETEd\n${detail}`);
-    assert.equal(player.exit, 0, detail);
+    assert.equal(result.exit, 0, detail);
   });
 
-  it('on ctrl-C (SIGINT) the GStreamer publisher DELETEs its session and the host goes off: disconnected, camera off', async () => {
-    await publishing();
-    assert.equal(publisher!.exit, null, `the publisher still runs\n${publisher!.tail()}`);
-    await publisher!.stop(10_000);
-    const deleted = publisherEvent('deleted');
-    assert.equal(deleted?.status, 200, `DELETE on SIGINT: ${JSON.stringify(publisher!.events.slice(-4))}\n${publisher!.tail()}`);
-    assert.equal(publisher!.exit, 0, publisher!.tail());
-    await waitFor(() => hostOnStage()?.connected === false, 10_000, 'the host shown disconnected');
-    assert.equal(hostOnStage()?.camera, false, 'the camera went off with the session');
-    await until(async () => (listener.stageVideo.userId !== hostId ? true : undefined), 10_000, "the host's camera leaving the stage-video slot");
+  it('on ctrl-C (SIGINT) the GStreamer publisher DELETEs its session and the host goes off: disconnected, camera off', () => gstreamerStopped());
+
+  it('aiortc publishes over WHIP with the same key, a reconnect: a listener hears its tone, sees its picture, and aiortc plays it back decoded', async (t) => {
+    await gstreamerStopped();
+    const encoder = startExternalClient(DEBIAN_PYTHON, [
+      join(INTEROP, 'aiortc_whip_publisher.py'),
+      ...['--url', `${server.url}/whip/${spaceId}`, '--token', key, '--width', String(AIORTC_WIDTH), '--height', String(AIORTC_HEIGHT), '--timeout', '60'],
+    ]);
+    clients.push(encoder);
+    const waitWithEncoder = (cond: () => boolean, what: string) => waitSaying(encoder, cond, what);
+    const audioBefore = listener.peer.totalPackets();
+    const videoBefore = listener.peer.videoPackets;
+    await waitWithEncoder(() => encoder.events.some((e) => e.event === 'answered') || encoder.exit !== null, 'the WHIP answer');
+    assert.equal(encoder.events.find((e) => e.event === 'answered')?.status, 201, said(encoder));
+    await waitWithEncoder(() => hostOnStage()?.connected === true && hostOnStage()?.camera === true, 'the host back on stage, camera on');
+    await waitWithEncoder(() => listener.peer.totalPackets() >= audioBefore + 100, 'the listener hearing the tone');
+    await waitWithEncoder(
+      () => listener.stageVideo.userId === hostId && listener.peer.videoPackets >= videoBefore + 30,
+      'the aiortc picture on the stage-video slot',
+    );
+
+    const { result, detail } = await playOverWhep();
+    t.diagnostic(`aiortc publisher -> server -> aiortc player: ${JSON.stringify(result)}`);
+    assert.ok(Number(result.audioFrames) >= PLAYER_FRAMES && Number(result.videoFrames) >= PLAYER_FRAMES, detail);
+    assert.equal(result.width, AIORTC_WIDTH, detail);
+    assert.equal(result.height, AIORTC_HEIGHT, detail);
+
+    await encoder.stop(10_000);
+    assert.equal(encoder.events.find((e) => e.event === 'deleted')?.status, 200, said(encoder));
+    assert.equal(encoder.exit, 0, said(encoder));
+    await waitFor(() => hostOnStage()?.connected === false, 10_000, 'the host shown disconnected again');
   });
 });
