@@ -34,6 +34,8 @@ export interface StageViewer {
 interface Camera {
   high: VideoPublisher;
   low: VideoPublisher;
+  /** Whom its RTCP (keyframe requests, NACKs, REMB) goes to; null for a remote camera. */
+  sender: CameraSender | null;
 }
 
 export class StageVideo {
@@ -176,14 +178,16 @@ export class StageVideo {
     const offer = this.offered.get(id);
     let cam = this.cameras.get(id);
     if (this.cameraOn.has(id) && offer) {
-      if (!cam) {
+      // A new sender (an encoder's new WHIP session after its old one ended) gets publishers
+      // of its own: the old ones would send its keyframe requests to the closed session.
+      if (!cam || cam.sender !== offer.peer) {
         const peer = offer.peer;
         const make = (layer: Layer) =>
           peer
             ? new VideoPublisher(id, this.counters, (buf) => peer.sendToCam(layer, buf), peer.rtcpSsrc)
             : // A remote camera: its own worker does the RTCP; only keyframe requests go back to it.
               new VideoPublisher(id, this.counters, () => this.requestRemoteKeyframe(id, layer), 0, true);
-        cam = { high: make('high'), low: make('low') };
+        cam = { high: make('high'), low: make('low'), sender: peer };
         this.cameras.set(id, cam);
       }
       cam.high.configure(offer.ssrcs.high);
