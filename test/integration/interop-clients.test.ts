@@ -19,6 +19,8 @@ import { freePort, spawnServer, type ServerProcess } from '../helpers/server-pro
 import { account, joinSpace, once, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { DEBIAN_PYTHON, requirePython, startExternalClient, type ExternalClient } from '../helpers/external-client.js';
 import type { PersonView } from '../../src/protocol/messages.js';
+import { Vp8FrameAssembler, type Vp8Frame } from '../../src/egress/vp8-frame-assembler.js';
+import { differencesFromBars, GARBLED_LEVELS } from '../helpers/smpte-bars.js';
 
 const INTEROP = fileURLToPath(new URL('../interop/', import.meta.url));
 const WIDTH = 320;
@@ -32,6 +34,19 @@ const VIDEO_PIPELINE =
 /** aiortc's picture: another size than GStreamer's, so the player shows whose frames it decoded. */
 const AIORTC_WIDTH = 352;
 const AIORTC_HEIGHT = 288;
+/**
+ * The H.264 the issue saw garbled: x264 with tune=zerolatency and sliced threads (four slices a
+ * picture, as OBS's x264 makes them), packetized by rtph264pay with config-interval=-1, which
+ * repeats SPS/PPS before every IDR slice, so between the slices of one picture.
+ */
+const H264_WIDTH = 640;
+const H264_HEIGHT = 360;
+const H264_PIPELINE =
+  `videotestsrc is-live=true pattern=smpte ! video/x-raw,width=${H264_WIDTH},height=${H264_HEIGHT},framerate=30/1 ! ` +
+  'x264enc tune=zerolatency sliced-threads=true threads=4 key-int-max=30 speed-preset=ultrafast bitrate=2000 ! ' +
+  'video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 pt=102 mtu=1200 ! queue ! ' +
+  'application/x-rtp,media=video,encoding-name=H264,payload=102';
+const H264_FRAMES = 45;
 /** What the publisher needs: GStreamer's Python bindings and every element of its pipelines. */
 const GST_CHECK = [
   'import gi',
@@ -40,7 +55,7 @@ const GST_CHECK = [
   "gi.require_version('GstSdp', '1.0')",
   'from gi.repository import Gst, GstWebRTC, GstSdp',
   'Gst.init(None)',
-  "missing = [e for e in ['webrtcbin', 'nicesrc', 'nicesink', 'audiotestsrc', 'opusenc', 'rtpopuspay', 'videotestsrc', 'vp8enc', 'rtpvp8pay'] if Gst.ElementFactory.find(e) is None]",
+  "missing = [e for e in ['webrtcbin', 'nicesrc', 'nicesink', 'audiotestsrc', 'opusenc', 'rtpopuspay', 'videotestsrc', 'vp8enc', 'rtpvp8pay', 'x264enc', 'rtph264pay'] if Gst.ElementFactory.find(e) is None]",
   "assert not missing, f'GStreamer elements missing: {missing}'",
 ].join('\n');
 /** Decoded frames of each kind the WHEP player must show: a few seconds of both. */
@@ -226,5 +241,37 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player 
     assert.equal(encoder.events.find((e) => e.event === 'deleted')?.status, 200, said(encoder));
     assert.equal(encoder.exit, 0, said(encoder));
     await waitFor(() => hostOnStage()?.connected === false, 10_000, 'the host shown disconnected again');
+  });
+  it('GStreamer publishes x264 with four slices a picture and SPS/PPS between them (rtph264pay config-interval=-1): every stage-video frame is the picture sent', async (t) => {
+    // After the aiortc encoder has gone: the same key once more.
+    await waitFor(() => hostOnStage()?.connected !== true, 20_000, 'the previous encoder gone');
+    const frames: Vp8Frame[] = [];
+    const assembler = new Vp8FrameAssembler();
+    listener.peer.onRtp = (mid, packet) => {
+      if (mid !== 'v0' || frames.length >= H264_FRAMES || listener.stageVideo.userId !== hostId) return;
+      const frame = assembler.push(packet);
+      // From the first keyframe of this encoder's picture on.
+      if (frame && (frames.length > 0 || frame.keyframe)) frames.push(frame);
+    };
+    publisher = startExternalClient(DEBIAN_PYTHON, [
+      join(INTEROP, 'gst_whip_publisher.py'),
+      ...['--url', `${server.url}/whip/${spaceId}`, '--token', key, '--audio', AUDIO_PIPELINE, '--video', H264_PIPELINE, '--timeout', '60'],
+    ]);
+    clients.push(publisher);
+    try {
+      await waitWithPublisher(() => publisherEvent('answered') !== undefined || publisher!.exit !== null, 'the WHIP answer');
+      assert.equal(publisherEvent('answered')?.status, 201, said(publisher));
+      assert.match(String(publisherEvent('offer')?.sdp), /a=rtpmap:102 H264\/90000/, 'GStreamer offered H.264');
+      await waitWithPublisher(() => frames.length >= H264_FRAMES, `${H264_FRAMES} stage-video frames of the H.264 publisher (${frames.length})`);
+    } finally {
+      listener.peer.onRtp = null;
+    }
+    const { differences, errors } = differencesFromBars(frames, H264_WIDTH, H264_HEIGHT);
+    t.diagnostic(`mean luma difference from the bars per frame: ${differences.join(' ')}`);
+    assert.equal(errors, '', 'ffmpeg decodes the VP8 without an error');
+    const garbled = differences.filter((d) => d > GARBLED_LEVELS).length;
+    assert.equal(garbled, 0, `frames that are not the bars sent, of ${differences.length}: ${differences.join(' ')}`);
+    await publisher.stop(10_000);
+    assert.equal(publisherEvent('deleted')?.status, 200, said(publisher));
   });
 });
