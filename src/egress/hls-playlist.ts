@@ -111,11 +111,12 @@ interface Rates {
  * a variant that plays with an audio rendition declares the sum of both peaks. Live, before the
  * segments exist, it is the encoder's bound: the video's VBV peak (videoRateControl), and the
  * AAC and Opus rates with room for their overshoot and fMP4 headers (the AAC encoder makes
- * ~70 kbit/s asked for 64). A finished recording declares what its segments measured.
+ * ~70 kbit/s asked for 64, up to 86 in a second of speech: its peak is declared at 1.5x). A finished recording declares what its segments measured.
  */
 function variantRates(o: MasterOptions): { audio: Rates; video: Rates } {
-  const aac = o.audioKbps * 1000 + 16_000;
-  const audio = o.measured?.audio ?? { peak: aac, average: aac };
+  // Debian's AAC encoder has no rate cap: a second of loud speech at 64k measured up to 86 kbit/s.
+  const aac = { peak: o.audioKbps * 1500 + FMP4_OVERHEAD_BPS, average: o.audioKbps * 1000 + FMP4_OVERHEAD_BPS };
+  const audio = o.measured?.audio ?? aac;
   const camera = o.measured?.video ?? {
     peak: videoRateControl(o).peakBps,
     average: o.videoKbps * 1000 + FMP4_OVERHEAD_BPS,

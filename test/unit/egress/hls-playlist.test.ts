@@ -302,10 +302,10 @@ describe('renderMasterPlaylist', () => {
         '#EXT-X-VERSION:7',
         '#EXT-X-INDEPENDENT-SEGMENTS',
         '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Space",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio.m3u8"',
-        '#EXT-X-STREAM-INF:BANDWIDTH=80000,AVERAGE-BANDWIDTH=80000,CODECS="mp4a.40.2"',
+        '#EXT-X-STREAM-INF:BANDWIDTH=112000,AVERAGE-BANDWIDTH=80000,CODECS="mp4a.40.2"',
         'audio.m3u8',
-        // The video's VBV bound, 500k + a 250 kbit buffer over a 1 s segment, its fMP4 headers, and the audio.
-        '#EXT-X-STREAM-INF:BANDWIDTH=846000,AVERAGE-BANDWIDTH=596000,CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="aud"',
+        // The video's VBV bound, 500k + a 250 kbit buffer over a 1 s segment, its fMP4 headers, and the audio's peak (1.5 x 64k + headers).
+        '#EXT-X-STREAM-INF:BANDWIDTH=878000,AVERAGE-BANDWIDTH=596000,CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="aud"',
         'video.m3u8',
         '',
       ].join('\n'),
@@ -378,10 +378,10 @@ describe('renderMasterPlaylist', () => {
     const text = renderMasterPlaylist({ ...opts, audioKbps: 32, videoKbps: 1200 });
     assert.deepEqual(
       tagLines(text, '#EXT-X-STREAM-INF:').map((l) => /BANDWIDTH=(\d+)/.exec(l)![1]),
-      [String(32_000 + 16_000), String(1_200_000 * 1.5 + 16_000 + 32_000 + 16_000)],
+      [String(48_000 + 16_000), String(1_200_000 * 1.5 + 16_000 + 48_000 + 16_000)],
     );
     const longer = renderMasterPlaylist({ ...opts, videoKbps: 1200, segmentSeconds: 2 });
-    assert.match(longer, /BANDWIDTH=1896000,/, 'half a segment of buffer at any length: 1.2M + 1.2 Mbit over 2 s + 16k + 80k');
+    assert.match(longer, /BANDWIDTH=1928000,/, 'half a segment of buffer at any length: 1.2M + 1.2 Mbit over 2 s + 16k + 112k');
   });
 
   it('a finished presentation declares what its segments measured: peaks summed with the audio, and averages', () => {
