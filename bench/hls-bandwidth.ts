@@ -4,7 +4,7 @@
 // in real time; then each rendition's peak segment bit rate (RFC 8216 §4.1) and average, and
 // the BANDWIDTH of the variant that plays it.
 //
-//   npx tsx bench/hls-bandwidth.ts [--seconds 20]
+//   npm run bench:hls-bandwidth [-- --seconds 20]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -137,7 +137,10 @@ export class Recorder {
       const sized = [];
       for (const s of segments) {
         // A segment whose file is gone (removed by hand) is not served either: it does not count.
-        const bytes = await stat(join(this.dir, s.uri)).then((st) => st.size, () => null);
+        const bytes = await stat(join(this.dir, s.uri)).then(
+          (st) => st.size,
+          () => null,
+        );
         if (bytes !== null) sized.push({ bytes, duration: s.duration });
       }
       const target = Math.max(1, ...segments.map((s) => Math.round(s.duration)));

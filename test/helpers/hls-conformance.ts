@@ -265,20 +265,25 @@ export interface VariantMeasure {
 }
 export interface HlsConformance {
   problems: string[];
+  /** Playlists and segments a player was refused (not 200): RFC 8216 §6.2.2 keeps a removed segment available a while. */
+  unavailable: string[];
   variants: VariantMeasure[];
 }
 
 /**
  * Fetches a master, then every media playlist under it and every segment they list, and
- * checks them all. Live (`liveSeconds`), each playlist is reloaded every half target duration
- * for that long, each reload checked against the one before, and the bit rates are measured
- * over every segment seen; a finished presentation is read once, whole.
+ * checks them all. Live (`liveUntil`), each playlist is reloaded every half second until that
+ * settles (and once more), each reload checked against the one before, and the bit rates are
+ * measured over every segment seen; a finished presentation is read once, whole.
  */
-export async function checkHls(masterUrl: string, opts: { liveSeconds?: number }): Promise<HlsConformance> {
-  const final = opts.liveSeconds === undefined;
+export async function checkHls(masterUrl: string, opts: { liveUntil?: Promise<unknown> }): Promise<HlsConformance> {
+  const final = opts.liveUntil === undefined;
+  let sampling = !final;
+  void opts.liveUntil?.finally(() => (sampling = false));
   const problems: string[] = [];
+  const unavailable: string[] = [];
   const masterRes = await fetch(masterUrl);
-  if (masterRes.status !== 200) return { problems: [`master: HTTP ${masterRes.status}`], variants: [] };
+  if (masterRes.status !== 200) return { problems: [], unavailable: [`master: HTTP ${masterRes.status}`], variants: [] };
   const master = checkMasterText(await masterRes.text());
   problems.push(...master.problems.map((p) => `master: ${p}`));
   const playlists = new Set(master.variants.map((v) => new URL(v.uri, masterUrl).href));
@@ -290,7 +295,10 @@ export async function checkHls(masterUrl: string, opts: { liveSeconds?: number }
   const fetched = new Set<string>();
   const load = async (url: string) => {
     const res = await fetch(url);
-    if (res.status !== 200) return void problems.push(`${url}: HTTP ${res.status}`);
+    if (res.status !== 200) {
+      await res.arrayBuffer();
+      return void unavailable.push(`${url}: HTTP ${res.status}`);
+    }
     const check = checkMediaText(await res.text(), final);
     problems.push(...check.problems.map((p) => `${url}: ${p}`));
     const before = last.get(url);
@@ -306,16 +314,17 @@ export async function checkHls(masterUrl: string, opts: { liveSeconds?: number }
         fetched.add(abs);
         const r = await fetch(abs);
         const body = await r.arrayBuffer();
-        if (r.status !== 200) problems.push(`${abs}: HTTP ${r.status}`);
+        if (r.status !== 200) unavailable.push(`${abs}: HTTP ${r.status}`);
         else if (file === s.uri) sizes.set(`${url} ${s.seq}`, body.byteLength);
       }
     }
   };
-  const end = Date.now() + (opts.liveSeconds ?? 0) * 1000;
   do {
     for (const url of playlists) await load(url);
-    if (!final) await new Promise((r) => setTimeout(r, 500));
-  } while (Date.now() < end);
+    if (sampling) await new Promise((r) => setTimeout(r, 500));
+  } while (sampling);
+  // What it waited for may have failed: the caller awaits it too; here it only ends the sampling.
+  await opts.liveUntil?.catch(() => undefined);
 
   const rates = new Map<string, { peak: number; average: number; count: number }>();
   for (const [url, segs] of seen) {
@@ -337,7 +346,7 @@ export async function checkHls(masterUrl: string, opts: { liveSeconds?: number }
     problems.push(...bandwidthProblems(v, peak, final ? average : undefined).map((p) => `master: ${p}`));
     variants.push({ uri: v.uri, declared: v.bandwidth, declaredAverage: v.averageBandwidth, peak, average, segments: own.count });
   }
-  return { problems, variants };
+  return { problems, unavailable, variants };
 }
 
 /** One line per variant for t.diagnostic: declared against measured. */

@@ -164,9 +164,12 @@ for (const mediaWorkers of [1, 2])
     it('live HLS follows RFC 8216 while the stage video switches from the camera to the card, and no segment exceeds its BANDWIDTH', async (t) => {
       await cameraShown();
       // Reloaded as a player would through the switch (the second speaker takes the stage, who has no camera).
-      const [live] = await Promise.all([checkHls(`${server.url}/hls/${spaceId}/master.m3u8`, { liveSeconds: 10 }), secondTookOver()]);
+      const switched = Promise.all([secondTookOver(), sleep(10_000)]);
+      const live = await checkHls(`${server.url}/hls/${spaceId}/master.m3u8`, { liveUntil: switched });
+      await switched;
       for (const line of describeMeasures(live.variants)) t.diagnostic(`live ${line}`);
       assert.deepEqual(live.problems, []);
+      assert.deepEqual(live.unavailable, [], 'every playlist and segment listed was served');
       assert.equal(live.variants.length, 3, 'audio, video and Low data mode variants measured');
       assert.ok(
         live.variants.every((v) => v.segments >= 4),
@@ -227,6 +230,7 @@ for (const mediaWorkers of [1, 2])
       const replay = await checkHls(server.url + rec.playlistUrl, {});
       for (const line of describeMeasures(replay.variants)) t.diagnostic(`replay ${line}`);
       assert.deepEqual(replay.problems, []);
+      assert.deepEqual(replay.unavailable, []);
       assert.equal(replay.variants.length, 2, 'audio and video variants measured');
     });
   });

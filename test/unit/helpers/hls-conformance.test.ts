@@ -58,7 +58,13 @@ describe('checkMasterText', () => {
 
 describe('checkMediaText', () => {
   it('our live, EVENT and VOD playlists pass, with a discontinuity at a new init segment', () => {
-    assert.deepEqual(checkMediaText(live(10, 6, 2, (i) => (i < 13 ? 'init-a.mp4' : 'init-b.mp4')), false).problems, []);
+    assert.deepEqual(
+      checkMediaText(
+        live(10, 6, 2, (i) => (i < 13 ? 'init-a.mp4' : 'init-b.mp4')),
+        false,
+      ).problems,
+      [],
+    );
     assert.deepEqual(checkMediaText(renderRecordingPlaylist([seg(0), seg(1)], false, 2), false).problems, []);
     const vod = checkMediaText(renderRecordingPlaylist([seg(0), seg(1, 'init-b.mp4'), seg(2, 'init-b.mp4', 0.4)], true), true);
     assert.deepEqual(vod.problems, []);
