@@ -41,3 +41,22 @@ export interface EncoderTap extends RoomTap {
   /** Called once when the encoder exits; `expected` is false when it died on its own. */
   onExit(listener: (code: number | null, expected: boolean, detail: string) => void): void;
 }
+
+/**
+ * The HLS video's rate control (x264's VBV) and the peak it allows. Over any stretch of t
+ * seconds a VBV-bound stream carries at most bufsize + maxrate × t bits, and each segment
+ * starts on a keyframe, its largest frame: with bufsize half a segment's worth at maxrate, no
+ * segment exceeds 1.5 × maxrate on average over its length. That bound (plus the fMP4
+ * fragment's headers, a few hundred bytes a segment) is the video's BANDWIDTH in the master
+ * (RFC 8216 §4.3.4.2: the peak segment bit rate); the smaller the buffer, the worse the
+ * keyframes look, and half a segment still leaves a keyframe ~10× an inter frame's share.
+ */
+export function videoRateControl(o: Pick<EncodingOptions, 'videoKbps' | 'segmentSeconds'>): { maxrateKbps: number; bufsizeKbit: number; peakBps: number } {
+  const maxrateKbps = o.videoKbps;
+  const bufsizeKbit = Math.max(1, Math.round((o.videoKbps * o.segmentSeconds) / 2));
+  const peakBps = Math.ceil((maxrateKbps + bufsizeKbit / o.segmentSeconds) * 1000) + FMP4_OVERHEAD_BPS;
+  return { maxrateKbps, bufsizeKbit, peakBps };
+}
+
+/** An fMP4 fragment's headers (moof, mdat) for ~1 s of video or audio, rounded up: what a segment adds to its media. */
+export const FMP4_OVERHEAD_BPS = 16_000;

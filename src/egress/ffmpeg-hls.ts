@@ -7,7 +7,7 @@
 // prunes the files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { LOW_AUDIO_DEFAULTS, type EncoderRunOptions } from './encoding.js';
+import { LOW_AUDIO_DEFAULTS, videoRateControl, type EncoderRunOptions } from './encoding.js';
 
 export type HlsEncodeOptions = EncoderRunOptions;
 
@@ -24,6 +24,8 @@ export const FFMPEG_LIST_SIZE = 30;
 export function hlsArgs(o: HlsEncodeOptions): string[] {
   const { width: w, height: h } = o;
   const gop = Math.max(1, Math.round(o.fps * o.segmentSeconds));
+  // Bounded so that no segment exceeds the BANDWIDTH the master declares (videoRateControl).
+  const vbv = videoRateControl(o);
   return [
     '-hide_banner',
     '-loglevel',
@@ -78,9 +80,9 @@ export function hlsArgs(o: HlsEncodeOptions): string[] {
     '-b:v',
     `${o.videoKbps}k`,
     '-maxrate',
-    `${o.videoKbps}k`,
+    `${vbv.maxrateKbps}k`,
     '-bufsize',
-    `${o.videoKbps}k`,
+    `${vbv.bufsizeKbit}k`,
     '-g',
     String(gop),
     '-keyint_min',

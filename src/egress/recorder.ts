@@ -5,14 +5,17 @@
 // Every segment costs the same at hour three as at minute one: the manifest is a log, one
 // JSON line appended per segment, and the EVENT playlists are appended to. Only opening a
 // recording (after a restart) and finishing it read or write the whole of it.
-import { appendFile, copyFile, link, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, link, mkdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   RENDITIONS,
+  averageSegmentBitRate,
+  peakSegmentBitRate,
   renderMasterPlaylist,
   renderRecordingPlaylist,
   segmentLines,
   type MasterOptions,
+  type MeasuredRates,
   type Rendition,
   type ServedSegment,
 } from './hls-playlist.js';
@@ -116,11 +119,34 @@ export class Recorder {
       this.manifest.final = true;
       const video = master.video && this.manifest.segments.video.length > 0;
       await this.writePlaylists();
-      // Without Low data mode's variant: that rendition is live only.
-      const { lowAudioKbps: _live, ...options } = master;
-      await atomicWrite(join(this.dir, 'master.m3u8'), renderMasterPlaylist({ ...options, video }));
+      // Without Low data mode's variant: that rendition is live only. Every segment exists
+      // now, so the master declares what they measured (RFC 8216 §4.3.4.2), not the encoder's bounds.
+      const { lowAudioKbps: _live, measured: _bounds, ...options } = master;
+      const measured = await this.measuredRates();
+      await atomicWrite(join(this.dir, 'master.m3u8'), renderMasterPlaylist({ ...options, video, measured }));
       if (!wasFinal) await this.log(`${JSON.stringify({ final: true })}\n`);
     });
+  }
+
+  /** Each rendition's peak and average segment bit rate, from the sizes of its files (one stat each, once). */
+  private async measuredRates(): Promise<MeasuredRates> {
+    const measured: MeasuredRates = {};
+    for (const r of RENDITIONS) {
+      const segments = this.manifest.segments[r];
+      if (segments.length === 0) continue;
+      const sized = [];
+      for (const s of segments) {
+        // A segment whose file is gone (removed by hand) is not served either: it does not count.
+        const bytes = await stat(join(this.dir, s.uri)).then(
+          (st) => st.size,
+          () => null,
+        );
+        if (bytes !== null) sized.push({ bytes, duration: s.duration });
+      }
+      const target = Math.max(1, ...segments.map((s) => Math.round(s.duration)));
+      if (sized.length > 0) measured[r] = { peak: peakSegmentBitRate(sized, target), average: averageSegmentBitRate(sized) };
+    }
+    return measured;
   }
 
   /** Resolves when every queued write has landed. */

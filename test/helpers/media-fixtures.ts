@@ -92,6 +92,8 @@ export interface TestPatternOptions {
   seconds?: number;
   /** A solid colour (anything ffmpeg understands: "red", "0x00c000") instead of the moving test pattern. */
   color?: string;
+  /** Temporal noise over the moving pattern: high motion everywhere, an encoder's worst case. */
+  motion?: boolean;
 }
 
 /**
@@ -99,8 +101,9 @@ export interface TestPatternOptions {
  * look-ahead, a keyframe every 30 frames (so a clip offers a keyframe to jump to on a PLI).
  */
 export async function testPatternIvf(opts: TestPatternOptions = {}): Promise<string> {
-  const { width = 640, height = 360, fps = 30, seconds = 4, color } = opts;
-  const source = color ? `color=c=${color}:size=${width}x${height}:rate=${fps}` : `testsrc2=size=${width}x${height}:rate=${fps}`;
+  const { width = 640, height = 360, fps = 30, seconds = 4, color, motion = false } = opts;
+  const pattern = color ? `color=c=${color}:size=${width}x${height}:rate=${fps}` : `testsrc2=size=${width}x${height}:rate=${fps}`;
+  const source = motion ? `${pattern},noise=alls=40:allf=t` : pattern;
   return cached({ kind: 'vp8', source, seconds }, 'ivf', (out) =>
     run('ffmpeg', [
       '-hide_banner',

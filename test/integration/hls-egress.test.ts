@@ -9,6 +9,7 @@ import { startTestServer } from '../helpers/server.js';
 import { finishedRecording } from '../helpers/recordings.js';
 import { hlsAudio, probeDuration, rmsWindows, videoDetail } from '../helpers/hls.js';
 import { masterAudioProblems } from '../helpers/hls-master.js';
+import { checkHls, describeMeasures } from '../helpers/hls-conformance.js';
 import { account, joinSpace, sleep, until, waitFor, type TestParticipant, once } from '../helpers/clients.js';
 import { speechWav, testPatternIvf } from '../helpers/media-fixtures.js';
 import { loadSpeechClip, loadVp8Clip } from '../../src/bots/media-clip.js';
@@ -39,7 +40,8 @@ for (const mediaWorkers of [1, 2])
     before(async () => {
       const [speech, camera] = await Promise.all([
         speechWav('Welcome to the Space. We are testing the HLS tier with real speech.').then(loadSpeechClip),
-        testPatternIvf({ seconds: 2 }).then(loadVp8Clip),
+        // 720p under temporal noise: as much motion as a camera can bring, the peak BANDWIDTH must hold for.
+        testPatternIvf({ width: 1280, height: 720, seconds: 2, motion: true }).then(loadVp8Clip),
       ]);
       secondSpeech = await speechWav('Thank you for having me on stage. I moved here from the HLS audience.').then(loadSpeechClip);
       server = await startTestServer({ mediaWorkers });
@@ -122,7 +124,7 @@ for (const mediaWorkers of [1, 2])
       assert.ok(loud >= windows.length * 0.2, `speech in the mix: ${loud}/${windows.length} loud 100 ms windows`);
     });
 
-    it("the video variant shows the speaker's camera once the stage video follows them", async () => {
+    const cameraShown = once(async () => {
       await playlistsServed();
       await waitFor(() => listener.activeSpeaker === host.state.you?.userId, 30_000, 'the host is the active speaker');
       // The newest segment shows the pattern once the stage video has switched and a keyframe
@@ -139,6 +141,7 @@ for (const mediaWorkers of [1, 2])
       );
       assert.ok(detail >= 10, `luma std dev ${detail.toFixed(1)}`);
     });
+    it("the video variant shows the speaker's camera once the stage video follows them", () => cameraShown());
 
     const secondTookOver = once(async () => {
       await second.signalling.setTier('hls');
@@ -158,6 +161,22 @@ for (const mediaWorkers of [1, 2])
       handoverAt = Date.now();
       await sleep(3000);
     });
+    it('live HLS follows RFC 8216 while the stage video switches from the camera to the card, and no segment exceeds its BANDWIDTH', async (t) => {
+      await cameraShown();
+      // Reloaded as a player would through the switch (the second speaker takes the stage, who has no camera).
+      const switched = Promise.all([secondTookOver(), sleep(10_000)]);
+      const live = await checkHls(`${server.url}/hls/${spaceId}/master.m3u8`, { liveUntil: switched });
+      await switched;
+      for (const line of describeMeasures(live.variants)) t.diagnostic(`live ${line}`);
+      assert.deepEqual(live.problems, []);
+      assert.deepEqual(live.unavailable, [], 'every playlist and segment listed was served');
+      assert.equal(live.variants.length, 3, 'audio, video and Low data mode variants measured');
+      assert.ok(
+        live.variants.every((v) => v.segments >= 4),
+        'every variant measured over several segments',
+      );
+    });
+
     it('a listener on HLS who is brought on stage moves to WebRTC, is heard, and becomes the active speaker', () => secondTookOver());
 
     it("when the Space ends, its recording is a VOD of the right length with the speaker's turn on the timeline", async (t) => {
@@ -208,5 +227,10 @@ for (const mediaWorkers of [1, 2])
       assert.match(text, /#EXT-X-ENDLIST/);
       const probed = await probeDuration(server.url + rec.playlistUrl);
       assert.ok(Math.abs(probed - rec.durationSec) <= 1, `ffprobe says ${probed} s`);
+      const replay = await checkHls(server.url + rec.playlistUrl, {});
+      for (const line of describeMeasures(replay.variants)) t.diagnostic(`replay ${line}`);
+      assert.deepEqual(replay.problems, []);
+      assert.deepEqual(replay.unavailable, []);
+      assert.equal(replay.variants.length, 2, 'audio and video variants measured');
     });
   });

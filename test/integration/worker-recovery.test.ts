@@ -11,6 +11,7 @@ import { finishedRecording } from '../helpers/recordings.js';
 import { account, joinSpace, until, waitFor, type TestParticipant } from '../helpers/clients.js';
 import { speechWav } from '../helpers/media-fixtures.js';
 import { hlsAudio, rmsWindows } from '../helpers/hls.js';
+import { checkHls, describeMeasures } from '../helpers/hls-conformance.js';
 import { loadSpeechClip } from '../../src/bots/media-clip.js';
 import type { RunningServer } from '../../src/server.js';
 import type { ApiClient } from '../../src/sdk/api.js';
@@ -119,7 +120,23 @@ for (const mediaWorkers of [1, 2]) {
       assert.ok(loud >= windows.length * 0.1, `speech in the live mix again: ${loud}/${windows.length} loud windows`);
     });
 
-    it('kill -9 the codec worker: its encoder starts again, and the Space goes on', async (t) => {
+    it('kill -9 the codec worker: its encoder starts again, and the Space goes on, its live HLS renumbering nothing (RFC 8216)', async (t) => {
+      // A player reloading the live playlists throughout: the new run's window carries the
+      // discontinuity sequence on, and nothing listed before is renumbered.
+      const recovered = recoverCodec(t);
+      const live = await checkHls(`${server.url}/hls/${spaceId}/master.m3u8`, { liveUntil: recovered });
+      await recovered;
+      for (const line of describeMeasures(live.variants)) t.diagnostic(`live ${line}`);
+      assert.deepEqual(live.problems, []);
+      // Known gap (issue #15): the dead run's window is dropped with its files at once, so a
+      // player is refused its last segments (RFC 8216 §6.2.2 keeps them a while) and the
+      // playlists until the new run's first segment. Reported, not yet asserted.
+      t.diagnostic(
+        `refused during the restart: ${live.unavailable.length} (${[...new Set(live.unavailable.map((u) => u.replace(/^.*\//, '').replace(/\d{6}/, 'N')))].join(', ')})`,
+      );
+    });
+
+    const recoverCodec = async (t: { diagnostic(message: string): void }) => {
       const before = server.codec.status().restarts;
       const killedAt = performance.now();
       process.kill(server.codec.pid!, 'SIGKILL');
@@ -132,7 +149,9 @@ for (const mediaWorkers of [1, 2]) {
       assert.match(metrics, /^spaces_codec_link_dropped_total \d+$/m, 'what the link dropped meanwhile is counted');
       const before2 = listeners.map((l) => l.peer.packetsFromTag(SPEAKER_TAG));
       await waitFor(() => listeners.every((l, i) => l.peer.packetsFromTag(SPEAKER_TAG) > before2[i]! + HEARD), 10_000, 'WebRTC unaffected');
-    });
+      // Reloads reach well into the new run.
+      await newSegments(await audioSegments(), 3, 'three segments of the new run');
+    };
 
     it('the recording is one recording that spans the whole Space', async (t) => {
       // Media from the restarted encoder, recorded: two segments cut after this point.
@@ -146,6 +165,13 @@ for (const mediaWorkers of [1, 2]) {
       t.diagnostic(`recording ${rec.durationSec.toFixed(1)} s for a Space of ${spaceSeconds.toFixed(1)} s (the gap is the codec worker's restart)`);
       assert.ok(rec.durationSec <= spaceSeconds + 1, 'no longer than the Space');
       assert.ok(rec.durationSec >= spaceSeconds - 8, 'the media worker kill cost nothing, the codec worker kill a few seconds at most');
+      // Two encoder runs in one replay: a discontinuity at the second's init segment.
+      const replay = await checkHls(server.url + rec.playlistUrl, {});
+      for (const line of describeMeasures(replay.variants)) t.diagnostic(`replay ${line}`);
+      assert.deepEqual(replay.problems, []);
+      assert.deepEqual(replay.unavailable, []);
+      const audio = await (await fetch(server.url + rec.playlistUrl.replace('master', 'audio'))).text();
+      assert.ok(audio.includes('#EXT-X-DISCONTINUITY\n'), 'the replay marks the second run');
     });
   });
 }

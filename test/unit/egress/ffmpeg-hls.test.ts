@@ -54,6 +54,9 @@ describe('hlsArgs', () => {
     assert.equal(arg(a, '-b:a'), '48k');
     assert.equal(arg(a, '-b:v'), '800k');
     assert.equal(arg(a, '-maxrate'), '800k');
+    // Half a segment of buffer: no segment carries more than 1.5 x maxrate, the peak the master declares.
+    assert.equal(arg(a, '-bufsize'), '400k');
+    assert.equal(arg(hlsArgs({ ...opts, videoKbps: 800, segmentSeconds: 2 }), '-bufsize'), '800k');
     assert.equal(arg(a, '-c:a'), 'aac');
     assert.equal(arg(a, '-c:v'), 'libx264');
   });

@@ -2,7 +2,15 @@
 // the origin uses it), and the live, recording and master playlists we serve (src/egress). Every assertion is on exact text or values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RENDITIONS, renderLivePlaylist, renderMasterPlaylist, renderRecordingPlaylist, type ServedSegment } from '../../../src/egress/hls-playlist.js';
+import {
+  RENDITIONS,
+  averageSegmentBitRate,
+  peakSegmentBitRate,
+  renderLivePlaylist,
+  renderMasterPlaylist,
+  renderRecordingPlaylist,
+  type ServedSegment,
+} from '../../../src/egress/hls-playlist.js';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
 import { masterAudioProblems } from '../../helpers/hls-master.js';
 
@@ -283,7 +291,7 @@ describe('renderRecordingPlaylist', () => {
 });
 
 describe('renderMasterPlaylist', () => {
-  const opts = { width: 640, height: 360, videoKbps: 500, audioKbps: 64, video: true };
+  const opts = { width: 640, height: 360, videoKbps: 500, audioKbps: 64, segmentSeconds: 1, video: true };
 
   it('lists the audio-only variant first, without AUDIO=, then the video variant with AUDIO="aud"', () => {
     const text = renderMasterPlaylist(opts);
@@ -294,9 +302,10 @@ describe('renderMasterPlaylist', () => {
         '#EXT-X-VERSION:7',
         '#EXT-X-INDEPENDENT-SEGMENTS',
         '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Space",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio.m3u8"',
-        '#EXT-X-STREAM-INF:BANDWIDTH=80000,CODECS="mp4a.40.2"',
+        '#EXT-X-STREAM-INF:BANDWIDTH=112000,AVERAGE-BANDWIDTH=80000,CODECS="mp4a.40.2"',
         'audio.m3u8',
-        '#EXT-X-STREAM-INF:BANDWIDTH=580000,CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="aud"',
+        // The video's VBV bound, 500k + a 250 kbit buffer over a 1 s segment, its fMP4 headers, and the audio's peak (1.5 x 64k + headers).
+        '#EXT-X-STREAM-INF:BANDWIDTH=878000,AVERAGE-BANDWIDTH=596000,CODECS="avc1.4d401f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="aud"',
         'video.m3u8',
         '',
       ].join('\n'),
@@ -328,7 +337,7 @@ describe('renderMasterPlaylist', () => {
 
   it("live, lists Low data mode's Opus variant last (audio only, its own bandwidth)", () => {
     const text = renderMasterPlaylist({ ...opts, lowAudioKbps: 16 });
-    assert.ok(text.endsWith('#EXT-X-STREAM-INF:BANDWIDTH=24000,CODECS="opus"\nlow.m3u8\n'));
+    assert.ok(text.endsWith('#EXT-X-STREAM-INF:BANDWIDTH=24000,AVERAGE-BANDWIDTH=24000,CODECS="opus"\nlow.m3u8\n'));
     assert.equal(tagLines(text, '#EXT-X-STREAM-INF:').length, 3);
     assert.ok(!renderMasterPlaylist(opts).includes('low.m3u8'), 'not without it (recordings)');
   });
@@ -369,8 +378,47 @@ describe('renderMasterPlaylist', () => {
     const text = renderMasterPlaylist({ ...opts, audioKbps: 32, videoKbps: 1200 });
     assert.deepEqual(
       tagLines(text, '#EXT-X-STREAM-INF:').map((l) => /BANDWIDTH=(\d+)/.exec(l)![1]),
-      [String(32_000 + 16_000), String(1_200_000 + 32_000 + 16_000)],
+      [String(48_000 + 16_000), String(1_200_000 * 1.5 + 16_000 + 48_000 + 16_000)],
     );
+    const longer = renderMasterPlaylist({ ...opts, videoKbps: 1200, segmentSeconds: 2 });
+    assert.match(longer, /BANDWIDTH=1928000,/, 'half a segment of buffer at any length: 1.2M + 1.2 Mbit over 2 s + 16k + 112k');
+  });
+
+  it('a finished presentation declares what its segments measured: peaks summed with the audio, and averages', () => {
+    const text = renderMasterPlaylist({ ...opts, measured: { audio: { peak: 70_000.2, average: 66_000 }, video: { peak: 1_400_000, average: 1_000_000.5 } } });
+    assert.deepEqual(
+      tagLines(text, '#EXT-X-STREAM-INF:').map((l) => /BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/.exec(l)!.slice(1)),
+      [
+        ['70001', '66000'],
+        ['1470001', '1066001'],
+      ],
+    );
+  });
+});
+
+describe('peakSegmentBitRate and averageSegmentBitRate (RFC 8216 §4.1)', () => {
+  it('the peak is the densest run of segments lasting 0.5 to 1.5 target durations', () => {
+    const sized = [
+      { bytes: 100_000, duration: 1 },
+      { bytes: 200_000, duration: 1 },
+      { bytes: 50_000, duration: 1 },
+    ];
+    assert.equal(peakSegmentBitRate(sized, 1), 1_600_000);
+    // With a target of 2, single 1 s segments and pairs count: the densest pair is 300 kB over 2 s.
+    assert.equal(peakSegmentBitRate(sized, 2), 1_600_000);
+    assert.equal(peakSegmentBitRate(sized, 4), 1_200_000, 'runs of 2 to 6 s: the densest pair');
+    assert.equal(peakSegmentBitRate(sized, 6), (350_000 * 8) / 3, 'only the whole run is long enough');
+    assert.equal(averageSegmentBitRate(sized), (350_000 * 8) / 3);
+  });
+
+  it('a short last segment counts only with its neighbour; a list too short for any run is measured whole', () => {
+    const sized = [
+      { bytes: 100_000, duration: 1 },
+      { bytes: 40_000, duration: 0.2 },
+    ];
+    assert.equal(peakSegmentBitRate(sized, 1), (140_000 * 8) / 1.2);
+    assert.equal(peakSegmentBitRate([{ bytes: 1000, duration: 0.1 }], 1), 80_000);
+    assert.equal(peakSegmentBitRate([], 1), 0);
   });
 });
 

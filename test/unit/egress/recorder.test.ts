@@ -10,7 +10,7 @@ import { Recorder } from '../../../src/egress/recorder.js';
 import type { Rendition, ServedSegment } from '../../../src/egress/hls-playlist.js';
 import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
 
-const MASTER = { width: 640, height: 360, videoKbps: 500, audioKbps: 64 };
+const MASTER = { width: 640, height: 360, videoKbps: 500, audioKbps: 64, segmentSeconds: 1 };
 const T0 = Date.UTC(2024, 0, 1, 10, 0, 0);
 
 let root: string;
@@ -166,6 +166,13 @@ describe('Recorder', () => {
     assert.ok(master.includes('\naudio.m3u8\n'));
     assert.ok(master.includes('\nvideo.m3u8\n'));
     assert.ok(master.includes('RESOLUTION=640x360'));
+    // Every segment exists: the master declares their measured rates, not the encoder's bounds.
+    const size = async (name: string) => (await stat(join(rec, name))).size * 8;
+    const [a0, a1, v0] = [await size('rA-audio-000000.m4s'), await size('rA-audio-000001.m4s'), await size('rA-video-000000.m4s')];
+    const audioPeak = Math.max(a0, (a0 + a1) / 1.5, a1 / 0.5);
+    const audioAverage = (a0 + a1) / 1.5;
+    assert.match(master, new RegExp(`BANDWIDTH=${Math.ceil(audioPeak)},AVERAGE-BANDWIDTH=${Math.ceil(audioAverage)},CODECS="mp4a`));
+    assert.match(master, new RegExp(`BANDWIDTH=${Math.ceil(audioPeak + v0)},AVERAGE-BANDWIDTH=${Math.ceil(audioAverage + v0)},CODECS="avc1`));
     const log = (await readFile(join(rec, 'segments.jsonl'), 'utf8')).trimEnd().split('\n');
     assert.deepEqual(JSON.parse(log.at(-1)!), { final: true }, 'the log ends with the end');
     assert.equal(log.length, r.segments('audio').length + r.segments('video').length + 1, 'one line per segment, then the end');
