@@ -73,6 +73,7 @@ async function follower(start: number, listSize: number): Promise<{ cpuUs: numbe
     windowSegments: 6,
     keepBehind: 6,
     mediaSequenceBase: { audio: 0, video: 0 },
+    targetSeconds: { audio: 1, video: 1, low: 2 },
     discontinuitySequence: 0,
   });
   writePlaylist(dir, ffmpegPlaylist(start, listSize));

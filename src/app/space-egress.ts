@@ -58,6 +58,8 @@ export class SpaceEgress {
   private failures = 0;
   private sequence: Record<LiveRendition, number> = { audio: 0, video: 0, low: 0 };
   private discontinuity = 0;
+  /** EXT-X-TARGETDURATION of each live playlist, kept across runs (RFC 8216 §6.2.1: it never changes). */
+  private targets: Record<LiveRendition, number> | null = null;
   private closed = false;
   /** Resolves the wait in close() when the encoder has exited and its last segments are in. */
   private onRunEnded: (() => void) | null = null;
@@ -205,6 +207,7 @@ export class SpaceEgress {
         keepBehind: this.settings.windowSegments,
         mediaSequenceBase: this.sequence,
         discontinuitySequence: this.discontinuity,
+        targetSeconds: this.targets ?? initialTargets(this.settings),
       });
       stream.on('segment', (seg) => {
         if (!this.recording) return;
@@ -245,6 +248,7 @@ export class SpaceEgress {
     }
     await stream.close(false);
     this.sequence = stream.nextSequence();
+    this.targets = stream.targetSeconds();
     this.discontinuity++;
     await Promise.all(this.pendingAdds);
     if (removeFiles && runTag) await removeTree(this.dirOf(runTag));
@@ -268,4 +272,10 @@ export class SpaceEgress {
 function lowWindow(s: EgressSettings): number {
   const { segmentSeconds, lowSegmentSeconds = LOW_AUDIO_DEFAULTS.segmentSeconds } = s.encoding;
   return Math.max(4, Math.ceil((s.windowSegments * segmentSeconds) / lowSegmentSeconds));
+}
+
+/** Each live playlist's target duration to begin with: its encoder's segment length, rounded up. */
+function initialTargets(s: EgressSettings): Record<LiveRendition, number> {
+  const { segmentSeconds, lowSegmentSeconds = LOW_AUDIO_DEFAULTS.segmentSeconds } = s.encoding;
+  return { audio: Math.ceil(segmentSeconds), video: Math.ceil(segmentSeconds), low: Math.ceil(lowSegmentSeconds) };
 }

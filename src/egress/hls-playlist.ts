@@ -25,9 +25,16 @@ export interface LivePlaylist {
   mediaSequence: number;
   discontinuitySequence: number;
   segments: readonly ServedSegment[];
+  /**
+   * The target duration the stream has declared so far. RFC 8216 §6.2.1 forbids changing it,
+   * so it is fixed from the encoder's segment length, and only ever grows (when a segment
+   * longer than it appears, which an encoder keyframing on schedule does not make).
+   */
+  targetDuration?: number;
 }
 
-function targetDuration(segments: readonly ServedSegment[]): number {
+/** The longest segment's duration, rounded to the nearest second as EXT-X-TARGETDURATION compares it (at least 1). */
+export function targetDuration(segments: readonly ServedSegment[]): number {
   let max = 1;
   for (const s of segments) max = Math.max(max, Math.round(s.duration));
   return max;
@@ -55,7 +62,7 @@ export function renderLivePlaylist(p: LivePlaylist): string {
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${targetDuration(p.segments)}`,
+    `#EXT-X-TARGETDURATION:${Math.max(p.targetDuration ?? 1, targetDuration(p.segments))}`,
     `#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`,
     '#EXT-X-INDEPENDENT-SEGMENTS',

@@ -10,7 +10,7 @@ import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { FFMPEG_PLAYLIST } from './ffmpeg-hls.js';
 import { parseMediaPlaylist } from '../protocol/hls-playlists.js';
-import { LIVE_RENDITIONS, renderLivePlaylist, type LiveRendition, type Rendition, type ServedSegment } from './hls-playlist.js';
+import { LIVE_RENDITIONS, renderLivePlaylist, targetDuration, type LiveRendition, type Rendition, type ServedSegment } from './hls-playlist.js';
 
 const POLL_MS = 100;
 
@@ -29,6 +29,8 @@ export interface HlsStreamOptions {
   keepBehind: number;
   /** Continue the previous run's numbering, so players see one stream with a discontinuity. */
   mediaSequenceBase: Record<Rendition, number> & { low?: number };
+  /** Each playlist's EXT-X-TARGETDURATION so far (the encoder's segment length, rounded up; or the previous run's). */
+  targetSeconds: Record<LiveRendition, number>;
   discontinuitySequence: number;
 }
 
@@ -56,9 +58,11 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
   /** The poll in progress: concurrent callers share it, so two never read a playlist at once. */
   private inFlight: Promise<void> | null = null;
   private closed = false;
+  private readonly targets: Record<LiveRendition, number>;
 
   constructor(readonly options: HlsStreamOptions) {
     super();
+    this.targets = { ...options.targetSeconds };
     const empty = (): Track => ({ mtimeMs: 0, count: 0, recent: [], mediaEnd: 0, text: null });
     this.tracks = { audio: empty(), video: empty(), low: empty() };
     this.timer = setInterval(() => void this.poll(), POLL_MS);
@@ -68,6 +72,11 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
   /** The live media playlist, or null before its first segment exists. */
   playlist(rendition: LiveRendition): string | null {
     return this.tracks[rendition].text;
+  }
+
+  /** Each playlist's target duration as declared, for the run that follows this one to keep. */
+  targetSeconds(): Record<LiveRendition, number> {
+    return { ...this.targets };
   }
 
   /** The next media sequence number of each rendition, for the run that follows this one. */
@@ -161,11 +170,13 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
     if (missed > 0 && rendition !== 'low') this.emit('missed', rendition, missed);
     const { keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
     const windowSegments = rendition === 'low' ? (this.options.lowWindowSegments ?? this.options.windowSegments) : this.options.windowSegments;
-    const window = track.recent.slice(-windowSegments);
+    const window = track.recent.slice(-windowSegments).map((r) => r.served);
+    this.targets[rendition] = Math.max(this.targets[rendition], targetDuration(window));
     track.text = renderLivePlaylist({
       mediaSequence: (mediaSequenceBase[rendition] ?? 0) + track.count - window.length,
       discontinuitySequence,
-      segments: window.map((r) => r.served),
+      segments: window,
+      targetDuration: this.targets[rendition],
     });
     // Drop the oldest segments and their bookkeeping; a recording has hard links of its own.
     while (track.recent.length > windowSegments + keepBehind) {

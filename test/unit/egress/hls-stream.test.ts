@@ -72,6 +72,7 @@ function stream(dir: string, opts: Partial<HlsStreamOptions> = {}): { s: HlsStre
     keepBehind: 2,
     mediaSequenceBase: { audio: 0, video: 0 },
     discontinuitySequence: 0,
+    targetSeconds: { audio: 1, video: 1, low: 2 },
     ...opts,
   });
   streams.push(s);
@@ -98,6 +99,27 @@ describe('HlsStream', () => {
     assert.equal(s.playlist('video'), null);
     assert.deepEqual(events, []);
     assert.deepEqual(s.nextSequence(), { audio: 0, video: 0, low: 0 });
+  });
+
+  it('never lowers EXT-X-TARGETDURATION (RFC 8216 §6.2.1): a long segment raises it for good, and the next run starts from it', async () => {
+    const dir = await runDir();
+    const { s } = stream(dir, { windowSegments: 2, targetSeconds: { audio: 1, video: 1, low: 2 } });
+    const target = () => parseMediaPlaylist(s.playlist('audio')!).targetDuration;
+    await ffmpegWrites(dir, 'audio', [1, 1]);
+    await s.poll();
+    assert.equal(target(), 1, 'the encoder segment length');
+    await ffmpegWrites(dir, 'audio', [1, 1, 2.6]);
+    await s.poll();
+    assert.equal(target(), 3, 'a 2.6 s segment needs 3');
+    await ffmpegWrites(dir, 'audio', [1, 1, 2.6, 1, 1]);
+    await s.poll();
+    assert.deepEqual(
+      parseMediaPlaylist(s.playlist('audio')!).segments.map((x) => x.duration),
+      [1, 1],
+      'the long segment left the window',
+    );
+    assert.equal(target(), 3, 'the target stays');
+    assert.deepEqual(s.targetSeconds(), { audio: 3, video: 1, low: 2 });
   });
 
   it('waits for a playlist with its init map', async () => {
