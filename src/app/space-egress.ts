@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RoomHandle } from '../media/room/room-handle.js';
 import type { EncoderEvent, EncoderRunOptions, EncodingOptions } from '../egress/encoding.js';
-import { HlsStream } from '../egress/hls-stream.js';
+import { HlsStream, type CarriedSegment } from '../egress/hls-stream.js';
 import { renderMasterPlaylist, type LiveRendition } from '../egress/hls-playlist.js';
 import { LOW_AUDIO_DEFAULTS } from '../egress/encoding.js';
 import type { RecordingService } from './recording-service.js';
@@ -60,6 +60,15 @@ export class SpaceEgress {
   private discontinuity = 0;
   /** EXT-X-TARGETDURATION of each live playlist, kept across runs (RFC 8216 §6.2.1: it never changes). */
   private targets: Record<LiveRendition, number> | null = null;
+  /**
+   * After the encoder died, the dead run's segments (listed and kept behind), which the next run
+   * carries on, and its last playlists, served until then (RFC 8216 §6.2.2: a player keeps
+   * reloading, and fetches what was listed).
+   */
+  private carried: Record<LiveRendition, CarriedSegment[]> | null = null;
+  private frozen: Record<LiveRendition, string | null> | null = null;
+  /** Earlier runs' directories still served, until their carried segments have scrolled out. */
+  private readonly keptDirs = new Set<string>();
   private closed = false;
   /** Resolves the wait in close() when the encoder has exited and its last segments are in. */
   private onRunEnded: (() => void) | null = null;
@@ -102,12 +111,13 @@ export class SpaceEgress {
   }
 
   playlist(rendition: LiveRendition): string | null {
-    return this.stream?.playlist(rendition) ?? null;
+    return this.stream?.playlist(rendition) ?? this.frozen?.[rendition] ?? null;
   }
 
-  /** Absolute path of a live file, or null if the name is not one of the current run's. */
+  /** Absolute path of a live file, or null if the name is not one of the current run's (or of a dead run's still carried). */
   filePath(runTag: string, name: string): string | null {
-    if (runTag !== this.runTag || !/^(audio|video|low)-\d{6}\.m4s$|^init-(audio|video|low)\.mp4$/.test(name)) return null;
+    if ((runTag !== this.runTag && !this.keptDirs.has(this.dirOf(runTag))) || !/^(audio|video|low)-\d{6}\.m4s$|^init-(audio|video|low)\.mp4$/.test(name))
+      return null;
     return join(this.dirOf(runTag), name);
   }
 
@@ -172,6 +182,9 @@ export class SpaceEgress {
       if (this.stopTimer) clearTimeout(this.stopTimer);
       this.stopTimer = null;
       if (!this.runTag && !this.retryTimer) this.start();
+    } else if (!this.runTag && this.carried) {
+      // The encoder died and is no longer needed: nobody waits for its window any more.
+      void this.dropCarried();
     } else if (this.runTag && !this.stopTimer) {
       this.stopTimer = setTimeout(() => {
         this.stopTimer = null;
@@ -208,7 +221,10 @@ export class SpaceEgress {
         mediaSequenceBase: this.sequence,
         discontinuitySequence: this.discontinuity,
         targetSeconds: this.targets ?? initialTargets(this.settings),
+        carried: this.carried ?? undefined,
       });
+      this.carried = this.frozen = null;
+      stream.on('released', (dir) => void this.release(dir));
       stream.on('segment', (seg) => {
         if (!this.recording) return;
         const add = this.recordings
@@ -222,7 +238,8 @@ export class SpaceEgress {
     }
     if (e.state === 'failed') this.log.error({ error: e.error }, 'HLS egress failed');
     this.room.setEncoderTap(false);
-    void this.endRun(true)
+    // A dead encoder's window is carried on by the next run; a stopped one's is not wanted.
+    void this.endRun(true, e.state === 'failed' && this.wanted)
       .then(() => {
         this.onRunEnded?.();
         this.onRunEnded = null;
@@ -237,21 +254,48 @@ export class SpaceEgress {
       .catch((err: unknown) => this.log.error({ err }, 'ending an HLS run failed'));
   }
 
-  private async endRun(removeFiles: boolean): Promise<void> {
+  /** `carryOn`: keep serving the run's window (and files) for the next run to carry on. */
+  private async endRun(removeFiles: boolean, carryOn = false): Promise<void> {
     const stream = this.stream;
     const runTag = this.runTag;
     this.stream = null;
     this.runTag = null;
     if (!stream) {
+      // Died before it ran: whatever an earlier run left to carry on still waits for the next.
       if (runTag && removeFiles) await removeTree(this.dirOf(runTag));
+      if (!carryOn) await this.dropCarried();
       return;
     }
+    const lastPlaylists = () => ({ audio: stream.playlist('audio'), video: stream.playlist('video'), low: stream.playlist('low') });
+    // Served from now on, without a gap while the last segments are picked up.
+    if (carryOn) this.frozen = lastPlaylists();
     await stream.close(false);
     this.sequence = stream.nextSequence();
     this.targets = stream.targetSeconds();
-    this.discontinuity++;
+    // The next run's first segment follows a discontinuity; a run that made none adds none.
+    if (stream.madeSegments) this.discontinuity++;
     await Promise.all(this.pendingAdds);
+    if (carryOn && runTag) {
+      this.carried = stream.carry();
+      this.frozen = lastPlaylists();
+      this.keptDirs.add(this.dirOf(runTag));
+      const listed = new Set(Object.values(this.carried).flatMap((segments) => segments.map((s) => s.dir)));
+      for (const dir of [...this.keptDirs]) if (!listed.has(dir)) await this.release(dir);
+      return;
+    }
     if (removeFiles && runTag) await removeTree(this.dirOf(runTag));
+    await this.dropCarried();
+  }
+
+  /** An earlier run's segments have all scrolled out of the window and the keep-behind allowance. */
+  private async release(dir: string): Promise<void> {
+    if (!this.keptDirs.delete(dir)) return;
+    await removeTree(dir).catch((err: unknown) => this.log.warn({ err, dir }, 'could not remove an HLS run'));
+  }
+
+  private async dropCarried(): Promise<void> {
+    this.carried = this.frozen = null;
+    for (const dir of [...this.keptDirs]) await this.release(dir);
   }
 
   private clearTimers(): void {

@@ -3,7 +3,10 @@
 // recording can keep it), and deletes segments that fell out of the window. ffmpeg lists only
 // its latest segments (FFMPEG_LIST_SIZE) and numbers them (EXT-X-MEDIA-SEQUENCE), and this
 // keeps only the window and what is still on disk, so each new segment costs the same at
-// hour three as at minute one.
+// hour three as at minute one. After an encoder restart, the next run's stream starts with the
+// dead run's window (carried): its playlists go on from where the dead run's stopped, with a
+// discontinuity before the new run's first segment, and the dead run's files stay until its
+// segments have scrolled out of the window and the keep-behind allowance.
 import { EventEmitter } from 'node:events';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
@@ -31,7 +34,19 @@ export interface HlsStreamOptions {
   mediaSequenceBase: Record<Rendition, number> & { low?: number };
   /** Each playlist's EXT-X-TARGETDURATION so far (the encoder's segment length, rounded up; or the previous run's). */
   targetSeconds: Record<LiveRendition, number>;
+  /** The discontinuity sequence number of this run's segments. */
   discontinuitySequence: number;
+  /** The previous runs' segments still listed or kept behind the window (see carry()); never announced again. */
+  carried?: Record<LiveRendition, readonly CarriedSegment[]>;
+}
+
+/** A segment served by an earlier run, still listed or kept behind the window by a later one. */
+export interface CarriedSegment {
+  served: ServedSegment;
+  /** Its run's directory, removed once none of its segments is carried any more. */
+  dir: string;
+  seq: number;
+  discontinuity: number;
 }
 
 export interface NewSegment {
@@ -46,13 +61,18 @@ interface Track {
   mtimeMs: number;
   /** Segments ffmpeg has finished in this run (the next one's sequence number, from 0). */
   count: number;
-  /** The latest segments, served or still on disk behind the window, oldest first. */
-  recent: Array<{ served: ServedSegment; file: string }>;
+  /** The latest segments, served or still on disk behind the window, oldest first; `file` is relative to `dir`. */
+  recent: Array<CarriedSegment & { file: string }>;
   mediaEnd: number;
   text: string | null;
 }
 
-export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [rendition: Rendition, segments: number] }> {
+export class HlsStream extends EventEmitter<{
+  segment: [NewSegment];
+  missed: [rendition: Rendition, segments: number];
+  /** An earlier run's directory whose segments have all scrolled out: it may be removed. */
+  released: [dir: string];
+}> {
   private readonly tracks: Record<LiveRendition, Track>;
   private readonly timer: ReturnType<typeof setInterval>;
   /** The poll in progress: concurrent callers share it, so two never read a playlist at once. */
@@ -63,8 +83,16 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
   constructor(readonly options: HlsStreamOptions) {
     super();
     this.targets = { ...options.targetSeconds };
-    const empty = (): Track => ({ mtimeMs: 0, count: 0, recent: [], mediaEnd: 0, text: null });
-    this.tracks = { audio: empty(), video: empty(), low: empty() };
+    const track = (r: LiveRendition): Track => ({
+      mtimeMs: 0,
+      count: 0,
+      recent: (options.carried?.[r] ?? []).map((c) => ({ ...c, file: c.served.uri.slice(c.served.uri.lastIndexOf('/') + 1) })),
+      mediaEnd: 0,
+      text: null,
+    });
+    this.tracks = { audio: track('audio'), video: track('video'), low: track('low') };
+    // Until this run's first segment, its playlists are the dead run's last ones, frozen.
+    for (const r of LIVE_RENDITIONS) if (this.tracks[r].recent.length > 0) this.render(r);
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
   }
@@ -87,6 +115,17 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
       video: base.video + this.tracks.video.count,
       low: (base.low ?? 0) + this.tracks.low.count,
     };
+  }
+
+  /** The segments listed or kept behind the window, for the run that follows this one to carry on. */
+  carry(): Record<LiveRendition, CarriedSegment[]> {
+    const of = (r: LiveRendition) => this.tracks[r].recent.map(({ served, dir, seq, discontinuity }) => ({ served, dir, seq, discontinuity }));
+    return { audio: of('audio'), video: of('video'), low: of('low') };
+  }
+
+  /** Whether this run made any segment (a run that made none adds no discontinuity). */
+  get madeSegments(): boolean {
+    return LIVE_RENDITIONS.some((r) => this.tracks[r].count > 0);
   }
 
   segmentCount(rendition: LiveRendition): number {
@@ -156,8 +195,9 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
         map: prefix + parsed.map,
       };
       track.mediaEnd += seg.duration;
+      const number = (this.options.mediaSequenceBase[rendition] ?? 0) + track.count;
       track.count++;
-      track.recent.push({ served, file: seg.uri });
+      track.recent.push({ served, file: seg.uri, dir: this.options.dir, seq: number, discontinuity: this.options.discontinuitySequence });
       // Low data mode's rendition is live only: a recording keeps the other two.
       if (rendition !== 'low')
         this.emit('segment', {
@@ -168,20 +208,39 @@ export class HlsStream extends EventEmitter<{ segment: [NewSegment]; missed: [re
         });
     }
     if (missed > 0 && rendition !== 'low') this.emit('missed', rendition, missed);
-    const { keepBehind, mediaSequenceBase, discontinuitySequence } = this.options;
-    const windowSegments = rendition === 'low' ? (this.options.lowWindowSegments ?? this.options.windowSegments) : this.options.windowSegments;
-    const window = track.recent.slice(-windowSegments).map((r) => r.served);
-    this.targets[rendition] = Math.max(this.targets[rendition], targetDuration(window));
+    this.render(rendition);
+    // Drop the oldest segments and their bookkeeping; a recording has hard links of its own.
+    const kept = this.windowOf(rendition) + this.options.keepBehind;
+    while (track.recent.length > kept) {
+      const old = track.recent.shift()!;
+      if (old.dir === this.options.dir) await unlink(join(this.options.dir, old.file)).catch(() => undefined);
+      else if (!this.carries(old.dir)) this.emit('released', old.dir);
+    }
+  }
+
+  private windowOf(rendition: LiveRendition): number {
+    return rendition === 'low' ? (this.options.lowWindowSegments ?? this.options.windowSegments) : this.options.windowSegments;
+  }
+
+  /** Whether any rendition still lists or keeps a segment of an earlier run's `dir` (a bounded look: window + keepBehind each). */
+  private carries(dir: string): boolean {
+    return LIVE_RENDITIONS.some((r) => this.tracks[r].recent.some((s) => s.dir === dir));
+  }
+
+  private render(rendition: LiveRendition): void {
+    const track = this.tracks[rendition];
+    const window = track.recent.slice(-this.windowOf(rendition));
+    const served = window.map((r) => r.served);
+    this.targets[rendition] = Math.max(this.targets[rendition], targetDuration(served));
+    // The first listed segment's numbers: with a carried window, the discontinuity sequence
+    // goes up only once the discontinuity tag before this run's first segment has scrolled out
+    // (RFC 8216 §4.3.3.3 counts the tags before the window).
+    const first = window[0];
     track.text = renderLivePlaylist({
-      mediaSequence: (mediaSequenceBase[rendition] ?? 0) + track.count - window.length,
-      discontinuitySequence,
-      segments: window,
+      mediaSequence: first?.seq ?? (this.options.mediaSequenceBase[rendition] ?? 0) + track.count,
+      discontinuitySequence: first?.discontinuity ?? this.options.discontinuitySequence,
+      segments: served,
       targetDuration: this.targets[rendition],
     });
-    // Drop the oldest segments and their bookkeeping; a recording has hard links of its own.
-    while (track.recent.length > windowSegments + keepBehind) {
-      const old = track.recent.shift()!;
-      await unlink(join(this.options.dir, old.file)).catch(() => undefined);
-    }
   }
 }

@@ -267,6 +267,8 @@ export interface HlsConformance {
   problems: string[];
   /** Playlists and segments a player was refused (not 200): RFC 8216 §6.2.2 keeps a removed segment available a while. */
   unavailable: string[];
+  /** Media playlists a load of which had an EXT-X-DISCONTINUITY tag in its window. */
+  discontinuous: string[];
   variants: VariantMeasure[];
 }
 
@@ -283,7 +285,7 @@ export async function checkHls(masterUrl: string, opts: { liveUntil?: Promise<un
   const problems: string[] = [];
   const unavailable: string[] = [];
   const masterRes = await fetch(masterUrl);
-  if (masterRes.status !== 200) return { problems: [], unavailable: [`master: HTTP ${masterRes.status}`], variants: [] };
+  if (masterRes.status !== 200) return { problems: [], unavailable: [`master: HTTP ${masterRes.status}`], discontinuous: [], variants: [] };
   const master = checkMasterText(await masterRes.text());
   problems.push(...master.problems.map((p) => `master: ${p}`));
   const playlists = new Set(master.variants.map((v) => new URL(v.uri, masterUrl).href));
@@ -293,13 +295,16 @@ export async function checkHls(masterUrl: string, opts: { liveUntil?: Promise<un
   const seen = new Map<string, Map<number, MediaSegment>>();
   const last = new Map<string, MediaCheck>();
   const fetched = new Set<string>();
+  const discontinuous = new Set<string>();
   const load = async (url: string) => {
     const res = await fetch(url);
     if (res.status !== 200) {
       await res.arrayBuffer();
       return void unavailable.push(`${url}: HTTP ${res.status}`);
     }
-    const check = checkMediaText(await res.text(), final);
+    const text = await res.text();
+    const check = checkMediaText(text, final);
+    if (text.includes('\n#EXT-X-DISCONTINUITY\n')) discontinuous.add(url);
     problems.push(...check.problems.map((p) => `${url}: ${p}`));
     const before = last.get(url);
     if (before) problems.push(...checkReload(before, check).map((p) => `${url} reloaded: ${p}`));
@@ -346,7 +351,7 @@ export async function checkHls(masterUrl: string, opts: { liveUntil?: Promise<un
     problems.push(...bandwidthProblems(v, peak, final ? average : undefined).map((p) => `master: ${p}`));
     variants.push({ uri: v.uri, declared: v.bandwidth, declaredAverage: v.averageBandwidth, peak, average, segments: own.count });
   }
-  return { problems, unavailable, variants };
+  return { problems, unavailable, discontinuous: [...discontinuous], variants };
 }
 
 /** One line per variant for t.diagnostic: declared against measured. */

@@ -4,21 +4,19 @@
 import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { HlsStream, type HlsStreamOptions, type NewSegment } from '../../../src/egress/hls-stream.js';
 import { FFMPEG_PLAYLIST } from '../../../src/egress/ffmpeg-hls.js';
-import type { Rendition } from '../../../src/egress/hls-playlist.js';
 import { parseMediaPlaylist } from '../../../src/protocol/hls-playlists.js';
+import { ffmpegWrites, segmentName } from '../../helpers/ffmpeg-hls-writer.js';
 
 const STARTED = Date.UTC(2024, 5, 1, 18, 30, 0, 0);
 
 let root: string;
 let n = 0;
-/** mtimes we set by hand: each playlist write gets a new one, whatever the clock's granularity. */
-let mtime = 1_600_000_000;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'hls-stream-test-'));
@@ -33,28 +31,7 @@ afterEach(() => {
   mock.timers.reset();
 });
 
-const name = (r: Rendition, i: number) => `${r}-${String(i).padStart(6, '0')}.m4s`;
-
-/**
- * Writes what ffmpeg has written after `durations.length` segments of rendition `r`: every one
- * of them, or with `listSize` only the latest (numbered from EXT-X-MEDIA-SEQUENCE).
- */
-async function ffmpegWrites(dir: string, r: Rendition, durations: number[], opts: { map?: boolean; ended?: boolean; listSize?: number } = {}): Promise<void> {
-  const first = opts.listSize ? Math.max(0, durations.length - opts.listSize) : 0;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
-  if (opts.map !== false) lines.push(`#EXT-X-MAP:URI="init-${r}.mp4"`);
-  for (let i = first; i < durations.length; i++) lines.push(`#EXTINF:${durations[i]!.toFixed(6)},`, name(r, i));
-  if (opts.ended) lines.push('#EXT-X-ENDLIST');
-  await writeFile(join(dir, `init-${r}.mp4`), `init ${r}`);
-  for (let i = first; i < durations.length; i++) {
-    const f = join(dir, name(r, i));
-    if (!existsSync(f)) await writeFile(f, `${r} ${i}`);
-  }
-  const path = join(dir, FFMPEG_PLAYLIST[r]);
-  await writeFile(path, lines.join('\n') + '\n');
-  mtime += 1;
-  await utimes(path, mtime, mtime);
-}
+const name = segmentName;
 
 async function runDir(): Promise<string> {
   const dir = join(root, `run-${++n}`);
