@@ -99,4 +99,48 @@ describe('offers of real WHIP and WHEP clients', () => {
     assertAgrees(plan, answer, 'OBS');
     peer.close();
   });
+  it('offers captured byte for byte from the real clients (GStreamer 1.22 webrtcbin, aiortc 1.4.0) are read and answered', async () => {
+    const transport: TransportConfig = { udpPort: await freeUdpPort(), bindAddress: '127.0.0.1', iceServers: [] };
+    const whip: Array<[string, string[][]]> = [
+      [
+        'captured-gstreamer-whip-vp8.sdp',
+        [
+          ['video0', 'vp8'],
+          ['audio1', 'opus'],
+        ],
+      ],
+      [
+        'captured-gstreamer-whip-h264.sdp',
+        [
+          ['video0', 'h264'],
+          ['audio1', 'opus'],
+        ],
+      ],
+      [
+        'captured-aiortc-whip.sdp',
+        [
+          ['0', 'opus'],
+          ['1', 'vp8'],
+        ],
+      ],
+    ];
+    for (const [name, sections] of whip) {
+      const offer = fixture(name);
+      const plan = readClientOffer(offer, true);
+      assert.deepEqual(
+        plan.sections.map((s) => [s.mid, s.codec]),
+        sections,
+        name,
+      );
+      const { peer, answer } = await IngestPeer.accept(name, offer, transport, ingestEvents, idleTranscoder);
+      assertAgrees(plan, answer, name);
+      peer.close();
+    }
+    const offer = fixture('captured-aiortc-whep.sdp');
+    const plan = readClientOffer(offer);
+    assert.equal(plan.sections.find((s) => s.kind === 'audio')?.fmtp, '', "aiortc's Opus has no a=fmtp");
+    const { peer, answer } = await PlaybackPeer.accept('aiortc-whep', offer, transport, createCounters(), { videoSwitched: ignore, connectionState: ignore });
+    assertAgrees(plan, answer, 'captured aiortc WHEP offer');
+    peer.close();
+  });
 });
