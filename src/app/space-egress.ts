@@ -267,8 +267,12 @@ export class SpaceEgress {
       return;
     }
     const lastPlaylists = () => ({ audio: stream.playlist('audio'), video: stream.playlist('video'), low: stream.playlist('low') });
-    // Served from now on, without a gap while the last segments are picked up.
-    if (carryOn) this.frozen = lastPlaylists();
+    // Served from now on, without a gap while the last segments are picked up: the playlists,
+    // and the files they list (runTag is no longer the current run's).
+    if (carryOn) {
+      this.frozen = lastPlaylists();
+      if (runTag) this.keptDirs.add(this.dirOf(runTag));
+    }
     await stream.close(false);
     this.sequence = stream.nextSequence();
     this.targets = stream.targetSeconds();
