@@ -12,25 +12,13 @@ import json
 import re
 import sys
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urljoin
+
+from whip_http import http
 
 import aiortc
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
-
-
-def http(method, url, body=None):
-    headers = {"content-type": "application/sdp"} if body else {}
-    req = urllib.request.Request(url, data=body.encode() if body else None, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as res:
-            return res.status, res.read().decode(), res.headers
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode(), err.headers
-    except OSError as err:
-        return 0, str(err), {}
 
 
 async def play(url, wanted, timeout):
@@ -65,7 +53,7 @@ async def play(url, wanted, timeout):
     offer = pc.localDescription.sdp
     opus = re.search(r"a=rtpmap:(\d+) opus/48000", offer, re.IGNORECASE)
     result["offerOpusFmtp"] = bool(opus and re.search(rf"a=fmtp:{opus.group(1)} ", offer))
-    status, body, headers = await loop.run_in_executor(None, http, "POST", url, offer)
+    status, body, headers = await loop.run_in_executor(None, http, "POST", url, None, offer)
     result["status"] = status
     resource = None
     if status == 201:

@@ -13,9 +13,9 @@ import math
 import signal
 import struct
 import sys
-import urllib.error
-import urllib.request
 from urllib.parse import urljoin
+
+from whip_http import http
 
 import aiortc
 import av
@@ -28,20 +28,6 @@ SAMPLES = 960  # 20 ms
 
 def emit(event, **fields):
     print(json.dumps({"event": event, **fields}), flush=True)
-
-
-def http(method, url, token, body=None):
-    headers = {"authorization": f"Bearer {token}"}
-    if body:
-        headers["content-type"] = "application/sdp"
-    req = urllib.request.Request(url, data=body.encode() if body else None, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as res:
-            return res.status, res.read().decode(), res.headers
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode(), err.headers
-    except OSError as err:
-        return 0, str(err), {}
 
 
 class Tone(AudioStreamTrack):

@@ -16,9 +16,9 @@ import re
 import signal
 import sys
 import threading
-import urllib.error
-import urllib.request
 from urllib.parse import urljoin
+
+from whip_http import http
 
 import gi
 
@@ -30,20 +30,6 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
 
 def emit(event, **fields):
     print(json.dumps({"event": event, **fields}), flush=True)
-
-
-def http(method, url, token, body=None, content_type=None):
-    headers = {"authorization": f"Bearer {token}"}
-    if content_type:
-        headers["content-type"] = content_type
-    req = urllib.request.Request(url, data=body.encode() if body else None, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as res:
-            return res.status, res.read().decode(), res.headers
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode(), err.headers
-    except OSError as err:
-        return 0, str(err), {}
 
 
 class Publisher:
