@@ -73,6 +73,11 @@ export class ApiClient {
     });
   }
 
+  /** The host issues (or rotates) a WHIP stream key, for themselves or for `userId` on stage. */
+  issueStreamKey(spaceId: string, userId?: string): Promise<{ key: string; userId: string; whipUrl: string }> {
+    return this.request('POST', `/api/spaces/${encodeURIComponent(spaceId)}/stream-keys`, userId ? { userId } : {});
+  }
+
   /** The host turns "Record Space" on or off. */
   setRecording(id: string, on: boolean): Promise<SpaceSummary> {
     return this.request('POST', `/api/spaces/${encodeURIComponent(id)}/recording`, { on });

@@ -99,12 +99,7 @@ describe('interop: GStreamer webrtcbin as WHIP publisher, aiortc as WHEP player 
     const host = await account(server, 'gst_host');
     hostId = (await host.me()).user.id;
     spaceId = (await host.createSpace('GStreamer and aiortc')).id;
-    const issued = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${host.token!}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    key = ((await issued.json()) as { key: string }).key;
+    key = (await host.issueStreamKey(spaceId)).key;
     listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });
   });
 

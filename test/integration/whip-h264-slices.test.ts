@@ -69,12 +69,7 @@ describe('WHIP H.264 with several slices per picture and SPS/PPS between them (x
   it('every stage-video frame a viewer receives decodes to the picture sent', async () => {
     const host = await account(server);
     const spaceId = (await host.createSpace('Sliced H.264')).id;
-    const issued = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${host.token!}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const key = ((await issued.json()) as { key: string }).key;
+    const key = (await host.issueStreamKey(spaceId)).key;
     viewer = await joinSpace(server, spaceId, { guest: true, canPublish: false });
     const assembler = new Vp8FrameAssembler();
     const frames: Vp8Frame[] = [];

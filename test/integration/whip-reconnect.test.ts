@@ -122,12 +122,7 @@ describe("an encoder's reconnect (WHIP grace)", () => {
     const first = new Encoder();
     encoders.push(first);
     const spaceId = (await hostApi.createSpace('From an encoder')).id;
-    const issued = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hostApi.token}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const { key } = (await issued.json()) as { key: string };
+    const { key } = await hostApi.issueStreamKey(spaceId);
     const whipUrl = `${server.url}/whip/${spaceId}`;
     assert.equal(await first.publish(whipUrl, key), 201);
     listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });

@@ -54,12 +54,7 @@ describe('WHIP and WHEP interop: offers of GStreamer and aiortc, refused offers'
     const host = await account(server);
     hostId = (await host.me()).user.id;
     spaceId = (await host.createSpace('Interop')).id;
-    const res = await fetch(`${server.url}/api/spaces/${spaceId}/stream-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${host.token!}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    key = ((await res.json()) as { key: string }).key;
+    key = (await host.issueStreamKey(spaceId)).key;
     listener = await joinSpace(server, spaceId, { guest: true, canPublish: false });
   });
 
